@@ -1,0 +1,62 @@
+"""`seller-studio` entry point.
+
+Each subcommand lives in its own module in this package and exposes ``register(subparsers)``,
+which adds a parser whose ``func(args) -> int`` runs it. User-fixable failures raise
+``UserError`` and end as one line on stderr with a distinct exit code; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from seller_studio import __version__
+from seller_studio.common.errors import ExitCode, UserError
+
+# Subcommand modules, in the order `--help` lists them.
+COMMAND_MODULES: list[str] = [
+    "seller_studio.cli.stream_cmd",
+    "seller_studio.cli.devices_cmd",
+    "seller_studio.cli.inventory_cmd",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seller-studio",
+        description="Seller Studio: go live, run the show, sell.",
+    )
+    parser.add_argument("--version", action="version", version=f"seller-studio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return ExitCode.USAGE
+    try:
+        return int(func(args) or 0)
+    except UserError as err:
+        print(f"seller-studio: error: {err}", file=sys.stderr)
+        return int(err.exit_code)
+    except KeyboardInterrupt:
+        print("seller-studio: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
