@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what is needed, then runs the whole default test suite (slow soak and bundle runs are
+# excluded; run them with `scripts/test.sh -m slow` or `-m bundle`). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/ruff check seller_studio tests
+# Qt tests need a display: run the suite inside a private Xvfb.
+exec xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python -m pytest "$@"

@@ -1,0 +1,3 @@
+from seller_studio.cli.main import main
+
+raise SystemExit(main())

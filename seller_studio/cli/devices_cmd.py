@@ -1,0 +1,46 @@
+"""`seller-studio devices`: cameras, microphones, and the encoders that really work here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from seller_studio.common.errors import UserError
+from seller_studio.media.audio.microphone import list_microphones
+from seller_studio.media.encoders.h264 import available_h264_encoders
+from seller_studio.media.sources.camera import list_cameras
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("devices", help="list cameras, microphones and working encoders")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def collect() -> dict:
+    try:
+        mics: list | str = list_microphones()
+    except UserError as err:
+        mics = str(err)
+    return {"cameras": list_cameras(), "microphones": mics, "video_encoders": available_h264_encoders()}
+
+
+def run(args: argparse.Namespace) -> int:
+    found = collect()
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    print("Cameras:")
+    for cam in found["cameras"] or [{"index": "-", "name": "none found", "path": ""}]:
+        print(f"  {cam['index']}: {cam['name']} {cam['path']}".rstrip())
+    print("Microphones:")
+    if isinstance(found["microphones"], str):
+        print(f"  unavailable: {found['microphones']}")
+    else:
+        for mic in found["microphones"] or [{"index": "-", "name": "none found", "channels": 0}]:
+            print(f"  {mic['index']}: {mic['name']} ({mic['channels']} ch)")
+    print("Video encoders:")
+    for kind, status in found["video_encoders"].items():
+        print(f"  {kind}: {status}")
+    print("Audio encoder: aac (48 kHz stereo)")
+    return 0

@@ -1,0 +1,185 @@
+"""`seller-studio stream`: go live headless — capture, compose, encode, push and/or record."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from seller_studio.common.errors import ExitCode, UnsupportedSizeError, UserError
+from seller_studio.common.secrets import SecretStore, stream_key_name
+from seller_studio.media.audio.mixer import AudioMixer
+from seller_studio.media.audio.registry import audio_from_spec
+from seller_studio.media.compositor import Compositor, Layer, Scene, picture_in_picture, side_by_side
+from seller_studio.media.encoders.base import AudioSettings, VideoSettings
+from seller_studio.media.outputs.recording import RecordingOutput
+from seller_studio.media.outputs.stream import StreamOutput
+from seller_studio.media.session import LiveSession
+from seller_studio.media.sources.registry import source_from_spec
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("stream", help="go live headless: stream and/or record a camera or the test pattern",
+                       description="Capture, compose, encode and push to an ingest (and/or record locally). "
+                                   "The stream key comes from the keyring, the variable named by --key-env, "
+                                   "or a prompt; never from the command line.")
+    p.add_argument("--url", help="ingest URL: rtmp://, rtmps:// or srt://host:port (without the stream key)")
+    p.add_argument("--camera", default="test-pattern", metavar="SPEC",
+                   help="test-pattern, a camera index or name, or a video/image file (default: test-pattern)")
+    p.add_argument("--camera2", metavar="SPEC", help="a second source for --scene pip or side-by-side")
+    p.add_argument("--scene", choices=["single", "pip", "side-by-side"], default=None,
+                   help="layout of the program picture (default: pip when --camera2 is given)")
+    p.add_argument("--switch", action="append", default=[], metavar="T:SCENE",
+                   help="switch to SCENE (single, camera2, pip, side-by-side) at T seconds; repeatable")
+    p.add_argument("--mic", default="tone", metavar="SPEC",
+                   help="tone, silence, none, a microphone index or name, or an audio file (default: tone)")
+    p.add_argument("--size", default="1280x720", help="output size WxH (default 1280x720)")
+    p.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
+    p.add_argument("--bitrate", type=int, default=2500, metavar="KBPS", help="video bitrate (default 2500)")
+    p.add_argument("--encoder", default="x264", help="x264, auto, nvenc, qsv, amf, vaapi, videotoolbox (default x264)")
+    p.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
+    p.add_argument("--no-zerolatency", action="store_true", help="do not use x264 tune=zerolatency")
+    p.add_argument("--keyframe-interval", type=float, default=2.0, metavar="S", help="seconds (default 2)")
+    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (default: until Ctrl-C)")
+    p.add_argument("--record", metavar="FILE", help="also record locally (MKV unless FILE says otherwise)")
+    p.add_argument("--record-mp4", action="store_true", help="remux the recording to MP4 when it ends")
+    p.add_argument("--stats", metavar="FILE.jsonl", help="write the 1-second stats as JSON lines")
+    p.add_argument("--key-env", metavar="VAR", help="read the stream key from this environment variable")
+    p.add_argument("--destination", default="custom", help="keyring entry the stream key is read from")
+    p.add_argument("--no-key", action="store_true", help="the URL needs no stream key")
+    p.add_argument("--no-dynamic-bitrate", action="store_true", help="keep the bitrate fixed under congestion")
+    p.set_defaults(func=run)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if not m:
+        raise UnsupportedSizeError(f"size '{text}' is not WxH (for example 1280x720)")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (160 <= w <= 4096 and 90 <= h <= 2304) or w % 2 or h % 2:
+        raise UnsupportedSizeError(f"size {w}x{h} is not supported: use even numbers from 160x90 to 4096x2304")
+    return w, h
+
+
+def read_stream_key(args: argparse.Namespace) -> str:
+    if args.no_key:
+        return ""
+    if args.key_env:
+        value = os.environ.get(args.key_env)
+        if not value:
+            raise UserError(f"environment variable {args.key_env} is empty or not set", ExitCode.NO_STREAM_KEY)
+        return value
+    stored = SecretStore().get(stream_key_name(args.destination))
+    if stored:
+        return stored
+    if sys.stdin.isatty():
+        return getpass.getpass("Stream key: ").strip()
+    raise UserError("no stream key: store one in the keyring, use --key-env VAR, or --no-key",
+                    ExitCode.NO_STREAM_KEY)
+
+
+def build_session(args: argparse.Namespace, stream_key: str) -> LiveSession:
+    width, height = parse_size(args.size)
+    if not 1 <= args.fps <= 120:
+        raise UnsupportedSizeError(f"{args.fps} fps is not supported: use 1 to 120")
+    if not args.url and not args.record:
+        raise UserError("nothing to do: give --url to stream, --record to record, or both", ExitCode.USAGE)
+    outputs = []
+    if args.url:  # validates the URL before any device is opened
+        outputs.append(StreamOutput(args.url, stream_key, dynamic_bitrate=not args.no_dynamic_bitrate))
+    if args.record:
+        outputs.append(RecordingOutput(Path(args.record), remux_to_mp4=args.record_mp4))
+
+    sources = {"camera": source_from_spec("camera", args.camera, width, height, args.fps)}
+    scenes = [Scene("single", [Layer("camera")])]
+    if args.camera2:
+        sources["camera2"] = source_from_spec("camera2", args.camera2, width, height, args.fps)
+        scenes += [Scene("camera2", [Layer("camera2")]),
+                   picture_in_picture("pip", "camera", "camera2", width, height),
+                   side_by_side("side-by-side", "camera", "camera2", width, height)]
+    compositor = Compositor(width, height, args.fps, sources, scenes)
+    compositor.set_scene(args.scene or ("pip" if args.camera2 else "single"))
+
+    mixer = None
+    audio = audio_from_spec("mic", args.mic)
+    if audio is not None:
+        mixer = AudioMixer()
+        mixer.add(audio)
+    video = VideoSettings(width, height, args.fps, args.bitrate, args.keyframe_interval, args.preset,
+                          None if args.no_zerolatency else "zerolatency", args.encoder)
+    return LiveSession(compositor, mixer, video, AudioSettings() if mixer else None, outputs,
+                       Path(args.stats) if args.stats else None)
+
+
+def schedule_switches(session: LiveSession, switches: list[str]) -> list[threading.Timer]:
+    timers = []
+    for item in switches:
+        t_text, _, scene = item.partition(":")
+        try:
+            at_s = float(t_text)
+        except ValueError:
+            raise UserError(f"--switch '{item}' is not T:SCENE", ExitCode.USAGE) from None
+        if scene not in session.compositor.scenes:
+            raise UserError(f"--switch: no scene '{scene}' (have {', '.join(session.compositor.scenes)})",
+                            ExitCode.USAGE)
+        timer = threading.Timer(at_s, session.compositor.set_scene, args=(scene,))
+        timer.daemon = True
+        timers.append(timer)
+    return timers
+
+
+def run(args: argparse.Namespace) -> int:
+    stream_key = read_stream_key(args) if args.url else ""
+    session = build_session(args, stream_key)
+    timers = schedule_switches(session, args.switch)
+    for source in session.compositor.sources.values():
+        source.start()
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        session.start(duration_s=args.duration)
+        for timer in timers:
+            timer.start()
+        where = " and ".join(f"{o.kind} {getattr(o, 'display_url', getattr(o, 'path', ''))}" for o in session.outputs)
+        print(f"live: {where} ({args.size}@{args.fps}, {session.encoders.video.codec_name})", file=sys.stderr)
+        try:
+            while not stop.is_set() and not session.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            print("stopping...", file=sys.stderr)
+    finally:
+        for timer in timers:
+            timer.cancel()
+        session.stop()
+        for source in session.compositor.sources.values():
+            source.stop()
+        signal.signal(signal.SIGTERM, previous)
+    return report(session)
+
+
+def report(session: LiveSession) -> int:
+    fps = session.video_settings.fps
+    print(f"done: {session.frames_encoded} frames ({session.frames_encoded / fps:.2f} s), "
+          f"dropped render {session.compositor.frames_skipped_render_lag} / encode "
+          f"{session.frames_dropped_encode_lag}", file=sys.stderr)
+    code = 0
+    for output in session.outputs:
+        stats = output.stats()
+        if output.error:
+            print(f"{output.name}: {output.error}", file=sys.stderr)
+            code = code or int(getattr(getattr(output, "failure", None), "exit_code", ExitCode.FAILURE))
+        elif output.kind == "stream":
+            print(f"stream: sent {stats['bytes_sent'] / 1e6:.1f} MB, reconnects {stats['reconnects']}, "
+                  f"dropped {stats['dropped_network']} (congestion) {stats['dropped_disconnect']} (disconnect)",
+                  file=sys.stderr)
+        else:
+            print(f"recording: {getattr(output, 'final_path', None) or output.path}", file=sys.stderr)
+    return code

@@ -1,0 +1,68 @@
+"""Errors a person can act on. Each carries a one-line message and a distinct exit code."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILURE = 1  # unexpected: a bug; the log has the traceback
+    USAGE = 2  # argparse's own code for bad arguments
+    UNREACHABLE_HOST = 10
+    REJECTED_KEY = 11
+    BAD_URL = 12
+    MISSING_CAMERA = 13
+    UNSUPPORTED_SIZE = 14
+    MISSING_AUDIO_LIBRARY = 15
+    MISSING_MIC = 16
+    UNWRITABLE_PATH = 17
+    BAD_MEDIA_FILE = 18
+    NO_STREAM_KEY = 19
+    ENCODER_FAILED = 20
+    SOME_ROWS_REJECTED = 21
+    BAD_INPUT_FILE = 22
+    INTERRUPTED = 130
+
+
+class UserError(Exception):
+    """A failure the user can fix. ``str(err)`` is the single line shown to them."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+    def __init__(self, message: str, exit_code: ExitCode | None = None):
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UnreachableHostError(UserError):
+    exit_code = ExitCode.UNREACHABLE_HOST
+
+
+class RejectedKeyError(UserError):
+    exit_code = ExitCode.REJECTED_KEY
+
+
+class BadUrlError(UserError):
+    exit_code = ExitCode.BAD_URL
+
+
+class DeviceNotFoundError(UserError):
+    exit_code = ExitCode.MISSING_CAMERA
+
+
+class UnsupportedSizeError(UserError):
+    exit_code = ExitCode.UNSUPPORTED_SIZE
+
+
+class AudioLibraryMissingError(UserError):
+    exit_code = ExitCode.MISSING_AUDIO_LIBRARY
+
+
+class UnwritablePathError(UserError):
+    exit_code = ExitCode.UNWRITABLE_PATH
+
+
+class BadMediaFileError(UserError):
+    exit_code = ExitCode.BAD_MEDIA_FILE

@@ -1,0 +1,1 @@
+"""The media core: sources -> compositor -> encoders -> outputs. Imports no Qt."""

@@ -1,0 +1,123 @@
+"""A microphone through PortAudio (sounddevice). The device callback fills a ring buffer.
+
+A missing PortAudio library or device is a clear error at start. A device that disappears
+mid-show turns into silence with a warning; the stream and the recording go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from seller_studio.common.errors import AudioLibraryMissingError, ExitCode, UserError
+from seller_studio.media.audio import CHANNELS, SAMPLE_RATE
+from seller_studio.media.audio.base import AudioSource
+from seller_studio.media.audio.ring_buffer import AudioRingBuffer
+
+log = logging.getLogger(__name__)
+
+
+def load_sounddevice():
+    """Import sounddevice, turning a missing PortAudio library into a clear error."""
+    try:
+        import sounddevice
+    except OSError as exc:  # sounddevice raises OSError when libportaudio cannot be loaded
+        raise AudioLibraryMissingError(
+            f"the PortAudio library is missing ({exc}); install it (Debian: apt-get install libportaudio2)"
+        ) from None
+    return sounddevice
+
+
+def list_microphones() -> list[dict[str, Any]]:
+    sd = load_sounddevice()
+    mics = []
+    for index, dev in enumerate(sd.query_devices()):
+        if dev["max_input_channels"] > 0:
+            mics.append({"index": index, "name": dev["name"], "channels": dev["max_input_channels"],
+                         "default_rate": dev["default_samplerate"]})
+    return mics
+
+
+def resolve_microphone(spec: str | int) -> int:
+    mics = list_microphones()
+    if isinstance(spec, int) or str(spec).isdigit():
+        if any(m["index"] == int(spec) for m in mics):
+            return int(spec)
+    else:
+        for mic in mics:
+            if mic["name"].lower() == str(spec).lower():
+                return mic["index"]
+        for mic in mics:
+            if str(spec).lower() in mic["name"].lower():
+                return mic["index"]
+    names = ", ".join(m["name"] for m in mics) or "none found"
+    raise UserError(f"microphone '{spec}' not found (microphones here: {names})", ExitCode.MISSING_MIC)
+
+
+class MicrophoneSource(AudioSource):
+    kind = "microphone"
+
+    def __init__(self, source_id: str, device: str | int) -> None:
+        super().__init__(source_id)
+        self.device = resolve_microphone(device)
+        self._ring = AudioRingBuffer(SAMPLE_RATE)
+        self._stream = None
+        self.is_lost = False
+        self.device_rate = SAMPLE_RATE
+        self._last_callback_s = 0.0
+
+    def start(self) -> None:
+        sd = load_sounddevice()
+        info = sd.query_devices(self.device)
+        channels = min(CHANNELS, int(info["max_input_channels"]))
+        try:
+            sd.check_input_settings(device=self.device, channels=channels, samplerate=SAMPLE_RATE, dtype="float32")
+            rate = SAMPLE_RATE
+        except Exception:
+            rate = int(info["default_samplerate"])  # resampled to 48 kHz in the callback
+        self.device_rate, self._channels = rate, channels
+        self._stream = sd.InputStream(device=self.device, channels=channels, samplerate=rate, dtype="float32",
+                                      blocksize=0, latency="low", callback=self._callback)
+        self._stream.start()
+        self._last_callback_s = time.monotonic()
+        log.info("microphone %s (%s): %d ch @ %d Hz", self.device, info["name"], channels, rate)
+
+    def _callback(self, indata: np.ndarray, frames: int, time_info, status) -> None:
+        self._last_callback_s = time.monotonic()
+        block = indata if indata.shape[1] == CHANNELS else np.repeat(indata[:, :1], CHANNELS, axis=1)
+        if self.device_rate != SAMPLE_RATE:
+            block = _resample_linear(block, self.device_rate, SAMPLE_RATE)
+        self._ring.write(block.astype(np.float32, copy=False))
+
+    def read(self, n: int) -> np.ndarray:
+        stream = self._stream
+        silent_s = time.monotonic() - self._last_callback_s
+        lost = stream is None or not stream.active or silent_s > 1.0
+        if lost != self.is_lost:
+            self.is_lost = lost
+            if lost:
+                log.warning("microphone %s stopped delivering; sending silence", self.device)
+            self.events.emit("mic_state", source_id=self.id, is_lost=lost)
+        return self._ring.read(n)
+
+    def stop(self) -> None:
+        if self._stream is not None:
+            try:
+                self._stream.stop()
+                self._stream.close()
+            except Exception as exc:  # a device that vanished may fail to close; nothing to save
+                log.debug("closing microphone: %s", exc)
+            self._stream = None
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "device": self.device, "device_rate": self.device_rate}
+
+
+def _resample_linear(block: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    n_out = max(1, round(len(block) * to_rate / from_rate))
+    x_old = np.arange(len(block))
+    x_new = np.linspace(0, len(block) - 1, n_out)
+    return np.stack([np.interp(x_new, x_old, block[:, c]) for c in range(block.shape[1])], axis=1)

@@ -1,0 +1,1 @@
+"""Video and audio encoders, one module per kind; ``registry.open_encoders`` picks and opens them."""

@@ -1,0 +1,125 @@
+"""Local recording of the encoded packets (no second encode), on its own thread.
+
+MKV by default: a crash or power cut leaves a playable file. Optionally remuxed to MP4 at the end.
+The recording never drops a packet and is untouched by whatever the network outputs go through.
+A write failure (a full disk) stops only the recording, with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import threading
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import av
+
+from seller_studio.common.errors import UnwritablePathError
+from seller_studio.media.frames import EncodedPacket
+from seller_studio.media.outputs.base import Muxer, Output, OutputState, StopReason
+
+log = logging.getLogger(__name__)
+
+FORMATS = {".mkv": "matroska", ".mp4": "mp4", ".flv": "flv", ".ts": "mpegts", ".mov": "mov"}
+
+
+def check_writable(path: Path) -> None:
+    """Fail now, on the caller's thread, with a clear line if the file cannot be created."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UnwritablePathError(f"cannot record to {path}: folder {parent} does not exist")
+    if path.is_dir():
+        raise UnwritablePathError(f"cannot record to {path}: it is a folder")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UnwritablePathError(f"cannot record to {path}: permission denied")
+
+
+class RecordingOutput(Output):
+    kind = "recording"
+
+    def __init__(self, path: str | Path, remux_to_mp4: bool = False, name: str = "recording") -> None:
+        super().__init__(name)
+        self.path = Path(path)
+        self.format = FORMATS.get(self.path.suffix.lower(), "matroska")
+        self.remux_to_mp4 = remux_to_mp4
+        self.final_path: Path | None = None
+        self._queue: deque[EncodedPacket | None] = deque()
+        self._cond = threading.Condition()
+        self.packets_written = 0
+        self.bytes_written = 0
+
+    def start(self, templates: list) -> None:
+        check_writable(self.path)
+        self._set_state(OutputState.CONNECTING)
+        self._thread = threading.Thread(target=self._run, args=(templates,), name=f"output-{self.name}", daemon=True)
+        self._thread.start()
+
+    def send(self, packet: EncodedPacket) -> None:
+        if self.state in (OutputState.FAILED, OutputState.STOPPED):
+            return
+        with self._cond:
+            self._queue.append(packet)
+            self._cond.notify()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        with self._cond:
+            self._queue.append(None)  # end marker: everything queued before it is written
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _run(self, templates: list) -> None:
+        muxer = None
+        try:
+            muxer = Muxer(av.open(str(self.path), "w", format=self.format), templates)
+            muxer.start()
+            self._set_state(OutputState.LIVE, path=str(self.path))
+            while True:
+                with self._cond:
+                    while not self._queue:
+                        self._cond.wait()
+                    packet = self._queue.popleft()
+                if packet is None:
+                    break
+                muxer.mux(packet)
+                self.packets_written += 1
+                self.bytes_written = muxer.bytes_written
+            muxer.close()
+            muxer = None
+            self.final_path = self.path
+            if self.remux_to_mp4 and self.format != "mp4":
+                self.final_path = remux(self.path, self.path.with_suffix(".mp4"))
+            self.stop_reason = StopReason.FINISHED
+            self._set_state(OutputState.STOPPED, path=str(self.final_path))
+        except (OSError, av.FFmpegError) as exc:
+            full = getattr(exc, "errno", None) == errno.ENOSPC
+            self.stop_reason = StopReason.DISK_FULL if full else StopReason.WRITE_FAILED
+            self.error = (f"recording stopped: the disk is full ({self.path.parent})" if full
+                          else f"recording stopped: cannot write {self.path} ({exc})")
+            log.error(self.error)
+            self._set_state(OutputState.FAILED, error=self.error)
+            if muxer is not None:
+                try:
+                    muxer.close()
+                except Exception:  # the file is already as good as it will get
+                    pass
+
+    def stats(self) -> dict[str, Any]:
+        return {**super().stats(), "path": str(self.path), "packets": self.packets_written,
+                "bytes": self.bytes_written, "queued": len(self._queue)}
+
+
+def remux(src: Path, dst: Path) -> Path:
+    """Copy the packets of ``src`` into ``dst`` (MP4 with the index at the front), no re-encode."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+        mapping = {s.index: out.add_stream_from_template(s) for s in inp.streams if s.type in ("video", "audio")}
+        for packet in inp.demux():
+            if packet.dts is None or packet.stream.index not in mapping:
+                continue
+            packet.stream = mapping[packet.stream.index]
+            out.mux(packet)
+    log.info("recording remuxed to %s", dst)
+    return dst

@@ -1,0 +1,299 @@
+"""The network output: RTMP / RTMPS (FLV) and SRT (MPEG-TS), with its own connect/send thread.
+
+It owns, as the reference broadcaster's output does:
+- a send buffer measured in ms of media with the drop-by-time policy (send_buffer.py);
+- reconnect: any disconnect after the stream was live retries after 2 s, x1.5 with jitter,
+  capped, for as long as the show is live. "Reconnect now" and stop cancel the wait at once. A
+  refused key or a bad URL on the first connect does not loop: it fails with one clear line;
+- dynamic bitrate: when the buffer passes 200 ms it asks the encoder for less, and gives it
+  back in steps of 10 % of the original every 4 s once the buffer has drained.
+The first video packet after a (re)connect is always a keyframe.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections import deque
+from typing import Any
+from urllib.parse import urlsplit
+
+import av
+
+from seller_studio.common.backoff import ReconnectPolicy
+from seller_studio.common.errors import BadUrlError, RejectedKeyError, UnreachableHostError, UserError
+from seller_studio.media.frames import EncodedPacket
+from seller_studio.media.outputs.base import Muxer, Output, OutputState, StopReason
+from seller_studio.media.outputs.send_buffer import SendBuffer
+
+log = logging.getLogger(__name__)
+
+SCHEMES = {"rtmp": ("flv", 1935), "rtmps": ("flv", 443), "srt": ("mpegts", None)}
+
+
+def parse_ingest_url(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of an ingest URL, or BadUrlError with what is wrong."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise BadUrlError(f"bad ingest URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise BadUrlError(f"bad ingest URL: scheme must be rtmp://, rtmps:// or srt:// (got '{scheme or url}')")
+    if not parts.hostname:
+        raise BadUrlError("bad ingest URL: it has no host name")
+    if scheme == "srt" and port is None:
+        raise BadUrlError("bad ingest URL: srt:// needs a port")
+    return scheme, parts.hostname, port or SCHEMES[scheme][1]
+
+
+def full_ingest_url(url: str, stream_key: str) -> str:
+    scheme, _, _ = parse_ingest_url(url)
+    if not stream_key:
+        return url
+    if scheme == "srt":
+        return f"{url}{'&' if '?' in url else '?'}streamid={stream_key}"
+    return f"{url.rstrip('/')}/{stream_key}"
+
+
+def redact(text: str, *secrets: str) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "****")
+    return text
+
+
+class StreamOutput(Output):
+    kind = "stream"
+    connect_timeout_s = 5.0
+    lower_bitrate_ms = 200.0  # buffer above this: ask for less bitrate
+    drained_ms = 50.0  # buffer below this: bitrate may be raised again
+    raise_interval_s = 4.0
+
+    def __init__(self, url: str, stream_key: str = "", name: str = "stream",
+                 policy: ReconnectPolicy | None = None, dynamic_bitrate: bool | None = None,
+                 send_buffer: SendBuffer | None = None) -> None:
+        super().__init__(name)
+        self.scheme, self.host, self.port = parse_ingest_url(url)
+        self.url = url
+        self._key = stream_key
+        self.format = SCHEMES[self.scheme][0]
+        self.policy = policy or ReconnectPolicy()
+        self.buffer = send_buffer or SendBuffer()
+        self.is_dynamic_bitrate = self.scheme != "srt" if dynamic_bitrate is None else dynamic_bitrate
+        self.set_bitrate_kbps = lambda kbps: None  # wired by the session to the video encoder
+        self.original_bitrate_kbps = 0
+        self.current_bitrate_kbps = 0
+        self.min_bitrate_kbps = 0
+        self._stop = threading.Event()
+        self._wake = threading.Event()  # set by stop() and reconnect_now(): ends a backoff wait
+        self._ever_live = False
+        self.reconnect_count = 0
+        self.attempt = 0
+        self.next_retry_at: float | None = None
+        self.bytes_sent = 0
+        self.packets_sent = 0
+        self._sent_window: deque[tuple[float, int]] = deque()
+        self._last_bitrate_change_s = 0.0
+        self._drained_since_s: float | None = None
+        self.connected_at_s: float | None = None
+        self.first_packet_after_connect_was_keyframe: list[bool] = []
+
+    @property
+    def display_url(self) -> str:
+        """The URL without the key, safe for logs and the UI."""
+        return self.url
+
+    # -- control (any thread) ----------------------------------------------------------------
+    def start(self, templates: list, bitrate_kbps: int = 0) -> None:
+        self.original_bitrate_kbps = self.current_bitrate_kbps = bitrate_kbps
+        self.min_bitrate_kbps = max(300, bitrate_kbps // 4)
+        self._stop.clear()
+        self._set_state(OutputState.CONNECTING, url=self.display_url)
+        self._thread = threading.Thread(target=self._run, args=(templates,), name=f"output-{self.name}", daemon=True)
+        self._thread.start()
+
+    def send(self, packet: EncodedPacket) -> None:
+        if self.state in (OutputState.FAILED, OutputState.STOPPED):
+            return
+        if self.state != OutputState.LIVE:
+            # Nothing can be sent while (re)connecting; the new connection starts at a keyframe.
+            self.buffer.dropped["disconnect"] += packet.kind == "video"
+            self.buffer.is_waiting_for_keyframe = True
+            return
+        self.buffer.push(packet)
+        if self.is_dynamic_bitrate:
+            self._adjust_bitrate()
+
+    def reconnect_now(self) -> None:
+        """Skip the rest of a backoff wait."""
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self.buffer.wake()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                log.warning("%s: connection did not close within %.1f s; abandoning it", self.name, timeout_s)
+        if self.state not in (OutputState.FAILED,):
+            self.stop_reason = StopReason.REQUESTED
+            self._set_state(OutputState.STOPPED)
+
+    # -- the output's thread -------------------------------------------------------------------
+    def _run(self, templates: list) -> None:
+        while not self._stop.is_set():
+            muxer = None
+            try:
+                muxer = self._connect(templates)
+            except UserError as err:
+                if not self._ever_live:
+                    # First connect: a refused key, a bad URL or an unreachable host is reported, not looped.
+                    self._fail(err)
+                    return
+                log.warning("%s: reconnect failed: %s", self.name, err)
+            if muxer is not None:
+                self._on_connected()
+                self._send_loop(muxer)
+                self._close(muxer)
+                if self._stop.is_set():
+                    break
+                self.buffer.clear("disconnect")
+                log.warning("%s: disconnected from %s", self.name, self.display_url)
+            self.attempt += 1
+            if not self.policy.should_retry(self.attempt):
+                self._fail(UnreachableHostError(f"gave up after {self.attempt - 1} reconnect attempts"))
+                return
+            delay = self.policy.delay_s(self.attempt)
+            self.next_retry_at = time.monotonic() + delay
+            self._set_state(OutputState.RECONNECTING, attempt=self.attempt, delay_s=round(delay, 2))
+            self._wake.clear()
+            self._wake.wait(delay)
+            self.next_retry_at = None
+            if not self._stop.is_set():
+                self._set_state(OutputState.CONNECTING, attempt=self.attempt)
+
+    def _connect(self, templates: list) -> Muxer:
+        if self.scheme in ("rtmp", "rtmps"):
+            try:
+                with socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s):
+                    pass
+            except OSError as exc:
+                raise UnreachableHostError(
+                    f"cannot reach the ingest {self.host}:{self.port} ({exc.strerror or exc})") from None
+        target = full_ingest_url(self.url, self._key)
+        try:
+            container = av.open(target, "w", format=self.format)
+            muxer = Muxer(container, templates)
+            muxer.start()  # RTMP: handshake, connect and publish happen here
+            return muxer
+        except av.error.ProtocolNotFoundError:
+            raise BadUrlError(f"this FFmpeg build cannot send {self.scheme}://") from None
+        except (av.FFmpegError, OSError) as exc:
+            message = redact(str(exc), self._key, target)
+            if self.scheme == "srt":
+                raise UnreachableHostError(f"cannot reach the SRT ingest {self.host}:{self.port} ({message})") from None
+            raise RejectedKeyError(
+                f"the ingest at {self.display_url} refused the stream (check the stream key): {message}") from None
+
+    def _on_connected(self) -> None:
+        if self._ever_live:
+            self.reconnect_count += 1
+        self._ever_live = True
+        self.attempt = 0
+        self.connected_at_s = time.monotonic()
+        self.buffer.clear("disconnect")  # anything left is stale; wait for a fresh keyframe
+        self.request_keyframe()
+        self._first_video_pending = True
+        log.info("%s: live on %s%s", self.name, self.display_url,
+                 f" (reconnect #{self.reconnect_count})" if self.reconnect_count else "")
+        self._set_state(OutputState.LIVE, url=self.display_url, reconnects=self.reconnect_count)
+
+    def _send_loop(self, muxer: Muxer) -> None:
+        while not self._stop.is_set():
+            packet = self.buffer.pop(timeout_s=0.25)
+            if packet is None:
+                continue
+            if packet.kind == "video" and self._first_video_pending:
+                self.first_packet_after_connect_was_keyframe.append(packet.is_keyframe)
+                self._first_video_pending = False
+            try:
+                muxer.mux(packet)
+            except (av.FFmpegError, OSError) as exc:
+                log.warning("%s: send failed: %s", self.name, redact(str(exc), self._key))
+                return
+            now = time.monotonic()
+            self.bytes_sent += len(packet.data)
+            self.packets_sent += 1
+            self._sent_window.append((now, len(packet.data)))
+
+    def _close(self, muxer: Muxer) -> None:
+        try:
+            muxer.close()
+        except (av.FFmpegError, OSError) as exc:
+            log.debug("%s: close: %s", self.name, redact(str(exc), self._key))
+
+    def _fail(self, err: UserError) -> None:
+        self.error = str(err)
+        self.stop_reason = {
+            "RejectedKeyError": StopReason.REJECTED,
+            "BadUrlError": StopReason.BAD_URL,
+        }.get(type(err).__name__, StopReason.UNREACHABLE)
+        self.failure = err
+        log.error("%s: %s", self.name, self.error)
+        self._set_state(OutputState.FAILED, error=self.error, reason=self.stop_reason.value)
+
+    # -- dynamic bitrate ------------------------------------------------------------------------
+    def send_rate_kbps(self, window_s: float = 1.0) -> float:
+        now = time.monotonic()
+        while self._sent_window and now - self._sent_window[0][0] > window_s:
+            self._sent_window.popleft()
+        return sum(n for _, n in self._sent_window) * 8 / 1000 / window_s
+
+    def _adjust_bitrate(self) -> None:
+        if not self.original_bitrate_kbps:
+            return
+        now = time.monotonic()
+        buffered = self.buffer.buffered_ms()
+        if buffered > self.lower_bitrate_ms:
+            self._drained_since_s = None
+            if now - self._last_bitrate_change_s >= 1.0 and self.current_bitrate_kbps > self.min_bitrate_kbps:
+                measured = self.send_rate_kbps(2.0)
+                target = self.current_bitrate_kbps * 0.8
+                if measured > 0:
+                    target = min(target, measured * 0.9)
+                self._change_bitrate(max(self.min_bitrate_kbps, int(target)), now, f"send buffer {buffered:.0f} ms")
+        elif buffered < self.drained_ms and self.current_bitrate_kbps < self.original_bitrate_kbps:
+            if self._drained_since_s is None:
+                self._drained_since_s = now
+            elif now - self._drained_since_s >= self.raise_interval_s and now - self._last_bitrate_change_s >= self.raise_interval_s:
+                step = max(1, self.original_bitrate_kbps // 10)
+                self._change_bitrate(min(self.original_bitrate_kbps, self.current_bitrate_kbps + step), now, "buffer drained")
+
+    def _change_bitrate(self, kbps: int, now: float, why: str) -> None:
+        if kbps == self.current_bitrate_kbps:
+            return
+        log.info("%s: bitrate %d -> %d kbps (%s)", self.name, self.current_bitrate_kbps, kbps, why)
+        self.current_bitrate_kbps = kbps
+        self._last_bitrate_change_s = now
+        self.set_bitrate_kbps(kbps)
+        self.events.emit("bitrate_changed", output=self.name, bitrate_kbps=kbps, reason=why)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            **super().stats(),
+            "url": self.display_url,
+            "send_buffer_ms": round(self.buffer.buffered_ms(), 1),
+            "bitrate_sent_kbps": round(self.send_rate_kbps(), 1),
+            "encoder_bitrate_kbps": self.current_bitrate_kbps,
+            "dropped_network": self.buffer.dropped["congestion"],
+            "dropped_disconnect": self.buffer.dropped["disconnect"],
+            "reconnects": self.reconnect_count,
+            "attempt": self.attempt,
+            "retry_in_s": round(max(0.0, self.next_retry_at - time.monotonic()), 1) if self.next_retry_at else None,
+            "bytes_sent": self.bytes_sent,
+        }

@@ -1,0 +1,243 @@
+"""A live session: compositor clock -> encode thread -> outputs, plus the 1-second stats bus.
+
+Threads: "compositor" renders frames on time and hands them over a small queue; "encoder" turns
+them (and the mixer's audio, pulled to exactly the same timeline) into packets and gives every
+packet to every output; each output has its own thread. Video pts are canvas frame numbers and
+audio pts are sample counts, both counted from the same start instant: one clock for A/V.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seller_studio.common.events import EventEmitter
+from seller_studio.media.audio.mixer import AudioMixer
+from seller_studio.media.compositor import Compositor
+from seller_studio.media.encoders.aac import FRAME_SAMPLES
+from seller_studio.media.encoders.base import AudioSettings, VideoSettings
+from seller_studio.media.encoders.registry import EncoderSet, open_encoders
+from seller_studio.media.health import HealthMonitor
+from seller_studio.media.outputs.base import Output, OutputState
+from seller_studio.media.outputs.stream import StreamOutput
+from seller_studio.media.stats import CpuMeter, rss_mb
+
+log = logging.getLogger(__name__)
+
+
+class LiveSession:
+    def __init__(self, compositor: Compositor, mixer: AudioMixer | None, video: VideoSettings,
+                 audio: AudioSettings | None, outputs: list[Output], stats_path: Path | None = None) -> None:
+        self.compositor = compositor
+        self.mixer = mixer
+        self.video_settings = video
+        self.audio_settings = audio if mixer is not None else None
+        self.outputs = outputs
+        self.stats_path = stats_path
+        self.events = EventEmitter()
+        self.encoders: EncoderSet | None = None
+        self._frames: queue.Queue[tuple[int, np.ndarray] | None] = queue.Queue(maxsize=max(2, video.fps // 2))
+        self._keyframe_requested = threading.Event()
+        self._encode_thread: threading.Thread | None = None
+        self._stats_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self.frames_encoded = 0
+        self.frames_dropped_encode_lag = 0
+        self.audio_samples_encoded = 0
+        self._encode_s_total = 0.0
+        self._encode_s_window: list[float] = []
+        self.started_at_s = 0.0
+        self.last_stats: dict[str, Any] = {}
+        self.stats_history: list[dict[str, Any]] = []
+        self.max_frames: int | None = None
+        self.health = HealthMonitor(video.fps, video.bitrate_kbps)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self, duration_s: float | None = None, wait_outputs_s: float = 15.0) -> None:
+        """Open encoders and outputs; raises the first output's UserError if it cannot start."""
+        self.encoders = open_encoders(self.video_settings, self.audio_settings)
+        templates = self.encoders.templates()
+        for output in self.outputs:
+            output.request_keyframe = self._keyframe_requested.set
+            if isinstance(output, StreamOutput):
+                output.set_bitrate_kbps = self.encoders.video.set_bitrate_kbps
+                output.start(templates, self.video_settings.bitrate_kbps)
+            else:
+                output.start(templates)
+        for output in self.outputs:
+            if not output.wait_started(wait_outputs_s):
+                self._abort()
+                failure = getattr(output, "failure", None)
+                if failure is not None:
+                    raise failure
+                from seller_studio.common.errors import UserError
+
+                raise UserError(output.error or f"{output.name} did not start within {wait_outputs_s:.0f} s")
+        if self.mixer is not None:
+            for ch in self.mixer.channels.values():
+                ch.source.start()
+        self.max_frames = round(duration_s * self.video_settings.fps) if duration_s else None
+        self._encode_thread = threading.Thread(target=self._encode_loop, name="encoder", daemon=True)
+        self._encode_thread.start()
+        self.started_at_s = time.monotonic()
+        self._stats_thread = threading.Thread(target=self._stats_loop, name="stats", daemon=True)
+        self._stats_thread.start()
+        self.compositor.start(self._on_frame, max_frames=self.max_frames, start_s=self.started_at_s)
+        self.events.emit("session_started", outputs=[o.name for o in self.outputs])
+
+    def _abort(self) -> None:
+        for output in self.outputs:
+            output.stop(timeout_s=2.0)
+        if self.encoders:
+            self.encoders.close()
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait for a ``duration_s`` session to render all its frames."""
+        return self.compositor.wait(timeout_s)
+
+    def stop(self) -> None:
+        """Stop the clock, encode what is queued, flush encoders, finish every output."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        self.compositor.stop()
+        self._frames.put(None)
+        if self._encode_thread is not None:
+            self._encode_thread.join(timeout=30)
+        for output in self.outputs:
+            output.stop()
+        if self.mixer is not None:
+            for ch in self.mixer.channels.values():
+                ch.source.stop()
+        if self._stats_thread is not None:
+            self._stats_thread.join(timeout=2)
+        if self.encoders:
+            self.encoders.close()
+        self.events.emit("session_stopped", frames=self.frames_encoded)
+
+    # -- frames in, packets out ----------------------------------------------------------------
+    def _on_frame(self, index: int, image: np.ndarray) -> None:
+        try:
+            self._frames.put_nowait((index, image))
+        except queue.Full:
+            # The encoder cannot keep up: skip this frame (encode lag) rather than fall behind.
+            self.frames_dropped_encode_lag += 1
+
+    def _encode_loop(self) -> None:
+        assert self.encoders is not None
+        video, audio = self.encoders.video, self.encoders.audio
+        fps = self.video_settings.fps
+        last_index = -1
+        while True:
+            item = self._frames.get()
+            if item is None:
+                break
+            index, image = item
+            started = time.perf_counter()
+            force = self._keyframe_requested.is_set()
+            if force:
+                self._keyframe_requested.clear()
+            packets = video.encode(image, index, force_keyframe=force)
+            if audio is not None:
+                packets += self._encode_audio_until((index + 1) / fps)
+            elapsed = time.perf_counter() - started
+            self._encode_s_total += elapsed
+            self._encode_s_window.append(elapsed)
+            self.frames_encoded += 1
+            last_index = index
+            self._dispatch(packets)
+        # End of session: audio up to the end of the last frame, then flush both encoders.
+        tail = []
+        if audio is not None and last_index >= 0:
+            tail += self._encode_audio_until((last_index + 1) / fps, final=True)
+            tail += audio.flush()
+        tail += video.flush()
+        self._dispatch(sorted(tail, key=lambda p: p.dts_s))
+
+    def _encode_audio_until(self, t_s: float, final: bool = False) -> list:
+        assert self.encoders is not None and self.encoders.audio is not None and self.mixer is not None
+        due = round(t_s * self.encoders.audio.settings.sample_rate) - self.audio_samples_encoded
+        n = (due // FRAME_SAMPLES) * FRAME_SAMPLES if not final else max(0, due)
+        if n <= 0:
+            return []
+        self.audio_samples_encoded += n
+        return self.encoders.audio.encode(self.mixer.mix(n))
+
+    def _dispatch(self, packets: list) -> None:
+        for packet in packets:
+            for output in self.outputs:
+                output.send(packet)
+
+    # -- controls ---------------------------------------------------------------------------------
+    def request_keyframe(self) -> None:
+        self._keyframe_requested.set()
+
+    def reconnect_now(self) -> None:
+        for output in self.outputs:
+            if isinstance(output, StreamOutput):
+                output.reconnect_now()
+
+    # -- stats bus ----------------------------------------------------------------------------------
+    def _stats_loop(self) -> None:
+        cpu = CpuMeter()
+        last = {"frames": 0, "render_lag": 0, "encode_lag": 0, "time": time.monotonic()}
+        out_file = open(self.stats_path, "a", encoding="utf-8") if self.stats_path else None  # noqa: SIM115
+        try:
+            while not self._stopping.wait(1.0):
+                stats = self._collect(cpu, last)
+                if out_file:
+                    out_file.write(json.dumps(stats) + "\n")
+                    out_file.flush()
+        finally:
+            if out_file:
+                out_file.close()
+
+    def _collect(self, cpu: CpuMeter, last: dict[str, Any]) -> dict[str, Any]:
+        now = time.monotonic()
+        window = self._encode_s_window
+        self._encode_s_window = []
+        render_lag = self.compositor.frames_skipped_render_lag
+        encode_lag = self.frames_dropped_encode_lag
+        interval = now - last["time"]
+        stats: dict[str, Any] = {
+            "t_s": round(now - self.started_at_s, 2),
+            "wall_time": time.time(),
+            "fps": round((self.frames_encoded - last["frames"]) / interval, 2),
+            "target_fps": self.video_settings.fps,
+            "encode_ms_per_frame": round(1000 * sum(window) / len(window), 2) if window else 0.0,
+            "frames_encoded": self.frames_encoded,
+            "dropped": {
+                "render_lag": render_lag,
+                "encode_lag": encode_lag,
+                "network": sum(o.stats().get("dropped_network", 0) for o in self.outputs),
+            },
+            "cpu_percent": round(cpu.percent(), 1),
+            "rss_mb": round(rss_mb(), 1),
+            "scene": self.compositor.active_scene,
+            "outputs": [o.stats() for o in self.outputs],
+        }
+        if self.mixer is not None:
+            stats["audio"] = self.mixer.levels()
+        stats["health"] = self.health.judge(stats)
+        last.update(frames=self.frames_encoded, render_lag=render_lag, encode_lag=encode_lag, time=now)
+        self.last_stats = stats
+        self.stats_history.append(stats)
+        self.events.emit("stats", **stats)
+        return stats
+
+    def subscribe_stats(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        return self.events.subscribe(lambda name, payload: callback(payload) if name == "stats" else None)
+
+    def stream_outputs(self) -> list[StreamOutput]:
+        return [o for o in self.outputs if isinstance(o, StreamOutput)]
+
+    def is_streaming(self) -> bool:
+        return any(o.state == OutputState.LIVE for o in self.stream_outputs())

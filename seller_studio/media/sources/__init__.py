@@ -1,0 +1,1 @@
+"""Video sources, one module per kind, created by kind name through ``registry.create_source``."""

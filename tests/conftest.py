@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Nginx, PulseNullSink
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own app home: settings, data and logs never touch the real ones."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("SELLER_STUDIO_HOME", str(home))
+    yield home
+
+
+@pytest.fixture
+def nginx(tmp_path: Path):
+    if shutil.which("nginx") is None or not Path(Nginx.MODULE).exists():
+        pytest.fail("nginx with libnginx-mod-rtmp is required: run scripts/setup.sh")
+    server = Nginx(tmp_path / "nginx").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pulse(tmp_path_factory, monkeypatch):
+    sink = PulseNullSink(Path(tmp_path_factory.mktemp("pulse-runtime"))).start()
+    for key in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH"):
+        monkeypatch.setenv(key, sink.env[key])
+    yield sink
+    sink.stop()
+
+
+def pytest_configure(config):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -1,0 +1,233 @@
+"""Helpers for tests: real tools (ffprobe, nginx, PulseAudio) driven from Python."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import av
+import numpy as np
+
+from seller_studio.media import framecode
+from seller_studio.media.audio.synthetic import beep_onsets_s
+
+REPO = Path(__file__).resolve().parent.parent
+SELLER_STUDIO = [sys.executable, "-m", "seller_studio"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on port {port}")
+
+
+def ffprobe(path: Path) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def stream_of(probe: dict, kind: str) -> dict:
+    return next(s for s in probe["streams"] if s["codec_type"] == kind)
+
+
+def stream_duration_s(path: Path, kind: str) -> float:
+    """Duration of one stream by its packets (FLV from nginx carries no per-stream duration)."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0" if kind == "video" else "a:0",
+         "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, check=True,
+    )
+    rows = [r.split(",") for r in out.stdout.split() if r]
+    starts = [float(r[0]) for r in rows if r[0] not in ("", "N/A")]
+    last_duration = float(rows[-1][1]) if rows and len(rows[-1]) > 1 and rows[-1][1] not in ("", "N/A") else 0.0
+    return max(starts) + last_duration - min(starts)
+
+
+@dataclass
+class DecodedMedia:
+    frame_codes: list[int] = field(default_factory=list)
+    frame_times_s: list[float] = field(default_factory=list)
+    flash_times_s: list[float] = field(default_factory=list)
+    beep_times_s: list[float] = field(default_factory=list)
+    mean_rgb: list[tuple[float, float, float]] = field(default_factory=list)
+    audio: np.ndarray | None = None
+    sample_rate: int = 48000
+
+    def missing_codes(self) -> list[int]:
+        if not self.frame_codes:
+            return []
+        have = set(self.frame_codes)
+        return [n for n in range(min(have), max(have) + 1) if n not in have]
+
+
+def decode_media(path: Path, with_audio: bool = True) -> DecodedMedia:
+    """Decode a file: frame codes, flash times (a near-white frame) and beep onsets, relative to t=0."""
+    result = DecodedMedia()
+    with av.open(str(path)) as container:
+        vstream = container.streams.video[0]
+        streams = [vstream] + (list(container.streams.audio[:1]) if with_audio else [])
+        chunks = []
+        for frame in container.decode(*streams):
+            if isinstance(frame, av.VideoFrame):
+                luma = frame.to_ndarray(format="gray")
+                code = framecode.read(luma)
+                t = float(frame.time or 0.0)
+                if code is not None:
+                    result.frame_codes.append(code.frame_number)
+                result.frame_times_s.append(t)
+                body = luma[luma.shape[0] // 4 :]
+                if body.mean() > 200:
+                    result.flash_times_s.append(t)
+                small = frame.to_ndarray(format="rgb24")[::16, ::16]
+                result.mean_rgb.append(tuple(small.reshape(-1, 3).mean(axis=0)))
+            else:
+                if not chunks:
+                    result.audio_start_s = float(frame.time or 0.0)
+                result.sample_rate = frame.sample_rate
+                chunks.append(frame.to_ndarray().reshape(frame.layout.nb_channels if frame.format.is_planar else 1, -1)[0]
+                              if frame.format.is_planar else frame.to_ndarray().reshape(-1, frame.layout.nb_channels)[:, 0])
+        if chunks:
+            result.audio = np.concatenate(chunks).astype(np.float32)
+            start = getattr(result, "audio_start_s", 0.0)
+            result.beep_times_s = [start + t for t in beep_onsets_s(result.audio, result.sample_rate)]
+    return result
+
+
+def av_offsets_s(media: DecodedMedia) -> list[float]:
+    """For each flash, the distance to the nearest beep onset."""
+    offsets = []
+    for flash in media.flash_times_s:
+        if media.beep_times_s:
+            offsets.append(min((b - flash for b in media.beep_times_s), key=abs))
+    return offsets
+
+
+class Nginx:
+    """nginx with Debian's RTMP module on a free loopback port, recording every publish to FLV."""
+
+    MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+
+    def __init__(self, workdir: Path, on_publish_url: str | None = None, port: int | None = None) -> None:
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.record_dir = workdir / "record"
+        self.record_dir.mkdir(parents=True, exist_ok=True)
+        (workdir / "logs").mkdir(exist_ok=True)
+        notify = f"on_publish {on_publish_url};" if on_publish_url else ""
+        self.conf = workdir / "nginx.conf"
+        self.conf.write_text(f"""
+load_module {self.MODULE};
+daemon off;
+master_process off;
+pid {workdir}/nginx.pid;
+error_log {workdir}/logs/error.log info;
+events {{ worker_connections 64; }}
+rtmp {{
+    server {{
+        listen 127.0.0.1:{self.port};
+        chunk_size 4096;
+        application live {{
+            live on;
+            record all;
+            record_path {self.record_dir};
+            record_unique on;
+            {notify}
+        }}
+    }}
+}}
+""")
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"rtmp://127.0.0.1:{self.port}/live"
+
+    def start(self) -> Nginx:
+        self.proc = subprocess.Popen(["nginx", "-p", str(self.workdir), "-c", str(self.conf), "-e",
+                                      str(self.workdir / "logs" / "error.log")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+        return self
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def recordings(self) -> list[Path]:
+        return sorted(self.record_dir.glob("*.flv"), key=lambda p: p.stat().st_mtime)
+
+    def wait_recording_closed(self, timeout_s: float = 5.0) -> Path:
+        """The newest recording, once nginx has finished writing it."""
+        deadline = time.monotonic() + timeout_s
+        last_size = -1
+        while time.monotonic() < deadline:
+            files = self.recordings()
+            if files:
+                size = files[-1].stat().st_size
+                if size == last_size and size > 0:
+                    return files[-1]
+                last_size = size
+            time.sleep(0.3)
+        files = self.recordings()
+        if not files:
+            raise AssertionError("nginx recorded nothing")
+        return files[-1]
+
+
+class PulseNullSink:
+    """A PulseAudio daemon in user space with a null sink: a real audio device without a sound card."""
+
+    def __init__(self, runtime_dir: Path) -> None:
+        self.runtime_dir = runtime_dir
+        runtime_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(runtime_dir, 0o700)
+        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime_dir), "PULSE_RUNTIME_PATH": str(runtime_dir / "pulse")}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> PulseNullSink:
+        self.proc = subprocess.Popen(
+            ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--disallow-exit",
+             "--load=module-null-sink sink_name=virt rate=48000",
+             "--load=module-native-protocol-unix"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode == 0:
+                subprocess.run(["pactl", "set-default-source", "virt.monitor"], env=self.env, capture_output=True)
+                return self
+            time.sleep(0.1)
+        raise RuntimeError("PulseAudio did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
