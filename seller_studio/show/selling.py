@@ -1,0 +1,658 @@
+"""Selling state the side panel and the on-stream product card render (no Qt, no network).
+
+The platform is the authority: the platform client feeds its events in (``on_auction_started``,
+``on_bid``, ``on_auction_ended``, ``on_purchase``, ``on_giveaway_*``) and this model keeps what the
+seller and the viewers see consistent, and writes every result to the inventory database.
+
+Time: local times are ``time.monotonic()`` seconds (immune to wall-clock jumps mid-auction);
+server times (``ends_at``, ``server_time``) are unix epoch seconds. ``ClockSync`` maps between them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from seller_studio.common.events import EventEmitter
+from seller_studio.show.inventory import InventoryStore, Item, Sale
+
+log = logging.getLogger(__name__)
+
+GIVEAWAY_MAX_WINDOW_S = 300.0  # platform rule: entry window up to 5 minutes
+COUNTER_BID_THRESHOLD_S = 10.0  # platform rule: a bid with < 10 s left resets the clock
+
+
+class SellingError(Exception):
+    """An action the seller cannot take now (the panel shows ``str(err)``)."""
+
+
+def to_epoch_s(value: float | int | str | datetime) -> float:
+    """Server timestamps as epoch seconds: accepts seconds, milliseconds, ISO 8601 or datetime."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    number = float(value)
+    return number / 1000.0 if number > 1e11 else number  # 1e11 s is year 5138; must be ms
+
+
+# --- clock ---------------------------------------------------------------------------------------------
+
+
+class ClockSync:
+    """Estimates ``offset_s = server epoch time - local monotonic time``.
+
+    Start from the welcome message's ``server_time``; refine with ping samples. Like NTP's clock
+    filter, trust the sample with the smallest round trip among the recent ones: its error is at
+    most half that round trip.
+    """
+
+    def __init__(self, local_clock: Callable[[], float] = time.monotonic, window: int = 8) -> None:
+        self.local_clock = local_clock
+        self._samples: deque[tuple[float, float]] = deque(maxlen=window)  # (rtt_s, offset_s)
+        self._lock = threading.Lock()
+        self.offset_s: float | None = None
+        self.rtt_s: float | None = None  # round trip of the sample in use (inf: unknown)
+
+    @property
+    def is_synced(self) -> bool:
+        return self.offset_s is not None
+
+    def set_from_welcome(
+        self, server_time: float, received_at: float | None = None, sent_at: float | None = None
+    ) -> float:
+        """``server_time`` from the welcome; ``sent_at`` (local) of our hello if known."""
+        received_at = self.local_clock() if received_at is None else received_at
+        with self._lock:
+            self._samples.clear()
+        if sent_at is not None:
+            return self.add_ping_sample(sent_at, server_time, received_at)
+        return self._add(math.inf, server_time - received_at)
+
+    def add_ping_sample(self, sent_at: float, server_time: float, received_at: float) -> float:
+        """A ping sent at local ``sent_at``, answered with ``server_time``, back at ``received_at``."""
+        rtt_s = received_at - sent_at
+        if rtt_s < 0:
+            raise ValueError("received_at is before sent_at")
+        return self._add(rtt_s, server_time - (sent_at + received_at) / 2.0)
+
+    def _add(self, rtt_s: float, offset_s: float) -> float:
+        with self._lock:
+            self._samples.append((rtt_s, offset_s))
+            best_rtt, best_offset = min(self._samples, key=lambda s: s[0])
+            self.rtt_s, self.offset_s = best_rtt, best_offset
+            return best_offset
+
+    def server_now(self, local_now: float | None = None) -> float:
+        local_now = self.local_clock() if local_now is None else local_now
+        return local_now + self._offset()
+
+    def to_local(self, server_time: float) -> float:
+        return server_time - self._offset()
+
+    def _offset(self) -> float:
+        if self.offset_s is None:
+            # No welcome yet: assume the wall clock is right rather than refuse to count down.
+            return time.time() - time.monotonic()
+        return self.offset_s
+
+
+class AuctionCountdown:
+    """Seconds left, from the server's ``ends_at`` and the measured clock offset.
+
+    Everyone shows ``display_s`` = ceil(remaining): the same rule in studio, overlay and platform
+    keeps them on the same second.
+    """
+
+    def __init__(self, clock: ClockSync, ends_at: float) -> None:
+        self.clock = clock
+        self.ends_at = to_epoch_s(ends_at)
+
+    def set_ends_at(self, ends_at: float) -> None:
+        self.ends_at = to_epoch_s(ends_at)
+
+    def remaining_s(self, now: float | None = None) -> float:
+        """``now`` is local monotonic time (default: now)."""
+        return max(0.0, self.ends_at - self.clock.server_now(now))
+
+    def display_s(self, now: float | None = None) -> int:
+        return math.ceil(self.remaining_s(now) - 1e-9)
+
+    def label(self, now: float | None = None) -> str:
+        seconds = self.display_s(now)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    def is_over(self, now: float | None = None) -> bool:
+        return self.remaining_s(now) <= 0.0
+
+
+# --- auctions ------------------------------------------------------------------------------------------
+
+# (from price, increment), both cents: $1 from $1, $2 from $30, ... $50 from $2,000.
+_INCREMENTS = ((200_000, 5_000), (100_000, 2_000), (30_000, 1_000), (10_000, 500), (5_000, 300),
+               (3_000, 200), (0, 100))
+
+
+def min_increment_cents(current_bid_cents: int) -> int:
+    for floor_cents, step_cents in _INCREMENTS:
+        if current_bid_cents >= floor_cents:
+            return step_cents
+    return 100
+
+
+def next_min_bid_cents(current_bid_cents: int | None, starting_bid_cents: int) -> int:
+    if current_bid_cents is None:
+        return starting_bid_cents
+    return current_bid_cents + min_increment_cents(current_bid_cents)
+
+
+@dataclass(frozen=True)
+class AuctionPreset:
+    name: str
+    duration_s: float = 30.0
+    counter_bid_s: float = 10.0
+    is_sudden_death: bool = False
+    starting_bid_cents: int | None = None  # None: the item's price
+
+    def __post_init__(self) -> None:
+        if not (3 <= self.duration_s <= 3600):
+            raise ValueError("auction duration must be between 3 s and 1 hour")
+        if not (1 <= self.counter_bid_s <= COUNTER_BID_THRESHOLD_S * 6):
+            raise ValueError("counter-bid time must be between 1 and 60 s")
+
+
+DEFAULT_PRESETS = (
+    AuctionPreset("Quick 15 s", duration_s=15),
+    AuctionPreset("Standard 30 s", duration_s=30),
+    AuctionPreset("Sudden death 20 s", duration_s=20, is_sudden_death=True),
+)
+
+
+class AuctionPhase(Enum):
+    RUNNING = "running"
+    SOLD = "sold"
+    UNSOLD = "unsold"
+
+
+@dataclass
+class Auction:
+    auction_id: str
+    item_id: int
+    starting_bid_cents: int
+    countdown: AuctionCountdown
+    is_sudden_death: bool = False
+    counter_bid_s: float = 10.0
+    phase: AuctionPhase = AuctionPhase.RUNNING
+    current_bid_cents: int | None = None
+    current_bidder: str | None = None
+    bid_count: int = 0
+    winner: str | None = None
+    price_cents: int | None = None
+    sale: Sale | None = None
+
+    @property
+    def next_min_bid_cents(self) -> int:
+        return next_min_bid_cents(self.current_bid_cents, self.starting_bid_cents)
+
+
+@dataclass
+class Giveaway:
+    giveaway_id: str
+    item_id: int
+    countdown: AuctionCountdown
+    entrants: list[str] = field(default_factory=list)
+    winner: str | None = None
+    is_closed: bool = False
+    sale: Sale | None = None
+
+    def draw(self, rng: random.Random | None = None) -> str | None:
+        """A local draw (sandbox, offline rehearsal); on a live show the platform draws."""
+        if not self.entrants:
+            return None
+        return (rng or random.Random()).choice(self.entrants)
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """What the overlay draws for the showing item (strings ready to render)."""
+
+    title: str
+    price_caption: str  # "Starting bid", "Current bid", "Buy It Now", "Giveaway", "Sold"
+    price_text: str
+    countdown_text: str | None = None  # "0:27" while an auction or giveaway runs
+    bidder: str | None = None
+    sold_to: str | None = None  # set for the SOLD flash
+    quantity_left: int | None = None
+
+
+def format_money(price_cents: int) -> str:
+    return f"${price_cents // 100:,}.{price_cents % 100:02d}"
+
+
+class SellingSession:
+    """The selling state of one show, fed by platform events, persisted through the store.
+
+    Events (all payloads plain data): ``item_changed`` {item_id}; ``auction_started``
+    {auction_id, item_id, ends_at, starting_bid_cents, is_sudden_death}; ``bid`` {auction_id,
+    amount_cents, bidder, ends_at, is_extended}; ``auction_sold`` {auction_id, item_id, winner,
+    price_cents, sale_id}; ``auction_unsold`` {auction_id, item_id}; ``run_it_back`` {item_id};
+    ``purchase`` {item_id, buyer, quantity, price_cents, sale_id, quantity_left}; ``sold_out``
+    {item_id}; ``giveaway_started`` {giveaway_id, item_id, ends_at}; ``giveaway_entry``
+    {giveaway_id, user, entrants}; ``giveaway_won`` {giveaway_id, item_id, winner, sale_id};
+    ``giveaway_no_entries`` {giveaway_id, item_id}.
+    """
+
+    def __init__(self, store: InventoryStore, show_id: str, clock: ClockSync | None = None) -> None:
+        self.store = store
+        self.show_id = show_id
+        self.clock = clock or ClockSync()
+        self.events = EventEmitter()
+        self.item: Item | None = None
+        self.auction: Auction | None = None
+        self.giveaway: Giveaway | None = None
+        self._lock = threading.RLock()  # platform events and panel actions come from different threads
+
+    # --- the showing item ----------------------------------------------------------------------------
+
+    def set_item(self, item_id: int | None) -> None:
+        """The run of show changed the now-showing item."""
+        with self._lock:
+            if self.is_auction_running:
+                raise SellingError("an auction is running: it cannot be cancelled; wait for the result")
+            self.item = self.store.get_item(item_id) if item_id is not None else None
+            if item_id is not None and self.item is None:
+                raise SellingError(f"item {item_id} is not in the inventory")
+            self.auction = None
+            self.giveaway = None
+        self.events.emit("item_changed", item_id=item_id)
+
+    def _refresh_item(self) -> None:
+        if self.item is not None and self.item.id is not None:
+            self.item = self.store.get_item(self.item.id)
+
+    @property
+    def is_auction_running(self) -> bool:
+        return self.auction is not None and self.auction.phase is AuctionPhase.RUNNING
+
+    # --- auctions ------------------------------------------------------------------------------------
+
+    def auction_request(self, preset: AuctionPreset) -> dict[str, Any]:
+        """Check the seller can start an auction now and build what the platform client sends."""
+        with self._lock:
+            item = self.item
+            if item is None:
+                raise SellingError("show an item first")
+            if item.type != "auction":
+                raise SellingError(f"{item.title!r} is listed as {item.type.replace('_', ' ')}, not auction")
+            if self.is_auction_running:
+                raise SellingError("an auction is already running")
+            if item.quantity < 1 or item.status in ("sold", "sold_out"):
+                raise SellingError(f"{item.title!r} is sold out")
+            starting = preset.starting_bid_cents if preset.starting_bid_cents is not None else item.price_cents
+            return {
+                "item_id": item.id,
+                "sku": item.sku,
+                "starting_bid_cents": starting,
+                "duration_s": preset.duration_s,
+                "counter_bid_s": preset.counter_bid_s,
+                "sudden_death": preset.is_sudden_death,
+            }
+
+    def on_auction_started(
+        self,
+        auction_id: str,
+        *,
+        item_id: int,
+        ends_at: float | str,
+        starting_bid_cents: int,
+        is_sudden_death: bool = False,
+        counter_bid_s: float = 10.0,
+    ) -> Auction:
+        with self._lock:
+            if self.auction is not None and self.auction.auction_id == auction_id:
+                return self.auction  # replayed after a reconnect
+            auction = Auction(
+                auction_id=auction_id,
+                item_id=item_id,
+                starting_bid_cents=starting_bid_cents,
+                countdown=AuctionCountdown(self.clock, to_epoch_s(ends_at)),
+                is_sudden_death=is_sudden_death,
+                counter_bid_s=counter_bid_s,
+            )
+            self.auction = auction
+            if self.item is None or self.item.id != item_id:
+                self.item = self.store.get_item(item_id)
+        self.events.emit(
+            "auction_started",
+            auction_id=auction_id,
+            item_id=item_id,
+            ends_at=auction.countdown.ends_at,
+            starting_bid_cents=starting_bid_cents,
+            is_sudden_death=is_sudden_death,
+        )
+        return auction
+
+    def _current_auction(self, auction_id: str) -> Auction | None:
+        if self.auction is None or self.auction.auction_id != auction_id:
+            log.warning("event for auction %s, which is not the current one; ignored", auction_id)
+            return None
+        return self.auction
+
+    def on_bid(
+        self, auction_id: str, *, amount_cents: int, bidder: str, ends_at: float | str | None = None
+    ) -> None:
+        with self._lock:
+            auction = self._current_auction(auction_id)
+            if auction is None or auction.phase is not AuctionPhase.RUNNING:
+                return
+            if auction.current_bid_cents is not None and amount_cents <= auction.current_bid_cents:
+                return  # an older bid arriving late: the higher one already shows
+            auction.current_bid_cents = amount_cents
+            auction.current_bidder = bidder
+            auction.bid_count += 1
+            is_extended = False
+            if ends_at is not None:
+                new_ends_at = to_epoch_s(ends_at)
+                is_extended = new_ends_at > auction.countdown.ends_at
+                auction.countdown.set_ends_at(new_ends_at)
+            payload_ends_at = auction.countdown.ends_at
+        self.events.emit(
+            "bid",
+            auction_id=auction_id,
+            amount_cents=amount_cents,
+            bidder=bidder,
+            ends_at=payload_ends_at,
+            is_extended=is_extended,
+        )
+
+    def on_auction_ended(
+        self,
+        auction_id: str,
+        *,
+        winner: str | None,
+        price_cents: int | None,
+        ended_at: float | str | None = None,
+        item_id: int | None = None,
+    ) -> Sale | None:
+        """The platform's result. A winner becomes a recorded sale (durably, once); no winner
+        marks the item unsold so the seller can run it back."""
+        with self._lock:
+            auction = self.auction if self.auction and self.auction.auction_id == auction_id else None
+            target_item_id = item_id if item_id is not None else (auction.item_id if auction else None)
+            if target_item_id is None:
+                log.error("result for unknown auction %s without an item id; cannot record", auction_id)
+                return None
+            sold_at = to_epoch_s(ended_at) if ended_at is not None else self.clock.server_now()
+            sale: Sale | None = None
+            if winner is not None and price_cents is not None:
+                sale = self.store.record_sale(
+                    target_item_id,
+                    buyer=winner,
+                    price_cents=price_cents,
+                    sale_type="auction",
+                    show_id=self.show_id,
+                    auction_id=auction_id,
+                    sold_at=sold_at,
+                )
+                if auction is not None:
+                    if auction.current_bid_cents not in (None, price_cents):
+                        log.info("auction %s: platform price %s differs from last bid seen %s",
+                                 auction_id, price_cents, auction.current_bid_cents)
+                    auction.phase, auction.winner, auction.price_cents = AuctionPhase.SOLD, winner, price_cents
+                    auction.sale = sale
+            else:
+                self.store.set_status(target_item_id, "unsold")
+                if auction is not None:
+                    auction.phase = AuctionPhase.UNSOLD
+            self._refresh_item()
+        if sale is not None:
+            self.events.emit("auction_sold", auction_id=auction_id, item_id=target_item_id,
+                             winner=winner, price_cents=price_cents, sale_id=sale.id)
+        else:
+            self.events.emit("auction_unsold", auction_id=auction_id, item_id=target_item_id)
+        return sale
+
+    @property
+    def can_run_it_back(self) -> bool:
+        return self.auction is not None and self.auction.phase is AuctionPhase.UNSOLD
+
+    def run_it_back(self) -> None:
+        """An unsold item goes back on: clear the old auction; the seller starts a new one."""
+        with self._lock:
+            if not self.can_run_it_back or self.auction is None:
+                raise SellingError("only an unsold auction can be run back")
+            item_id = self.auction.item_id
+            self.auction = None
+            self.store.mark_showing(item_id)
+            self._refresh_item()
+        self.events.emit("run_it_back", item_id=item_id)
+
+    # --- buy it now ----------------------------------------------------------------------------------
+
+    def on_purchase(
+        self,
+        *,
+        buyer: str,
+        quantity: int = 1,
+        price_cents: int | None = None,
+        order_id: str | None = None,
+        item_id: int | None = None,
+        purchased_at: float | str | None = None,
+    ) -> Sale:
+        """A buy-it-now purchase; ``price_cents`` is the total (default: item price x quantity)."""
+        with self._lock:
+            target = self.store.get_item(item_id) if item_id is not None else self.item
+            if target is None or target.id is None:
+                raise SellingError("no item for this purchase")
+            total_cents = price_cents if price_cents is not None else target.price_cents * quantity
+            sale = self.store.record_sale(
+                target.id,
+                buyer=buyer,
+                price_cents=total_cents,
+                sale_type="buy_it_now",
+                show_id=self.show_id,
+                auction_id=order_id,
+                quantity=quantity,
+                sold_at=to_epoch_s(purchased_at) if purchased_at is not None else self.clock.server_now(),
+            )
+            after = self.store.get_item(target.id)
+            if self.item is not None and self.item.id == target.id:
+                self.item = after
+        left = after.quantity if after else 0
+        if sale.is_new:
+            self.events.emit("purchase", item_id=target.id, buyer=buyer, quantity=quantity,
+                             price_cents=total_cents, sale_id=sale.id, quantity_left=left)
+            if left == 0:
+                self.events.emit("sold_out", item_id=target.id)
+        return sale
+
+    @property
+    def quantity_left(self) -> int | None:
+        return self.item.quantity if self.item else None
+
+    @property
+    def is_sold_out(self) -> bool:
+        return self.item is not None and self.item.quantity == 0
+
+    # --- giveaways -----------------------------------------------------------------------------------
+
+    def giveaway_request(self, duration_s: float) -> dict[str, Any]:
+        with self._lock:
+            if self.item is None:
+                raise SellingError("show an item first")
+            if not (0 < duration_s <= GIVEAWAY_MAX_WINDOW_S):
+                raise SellingError("a giveaway's entry window is up to 5 minutes")
+            if self.giveaway is not None and not self.giveaway.is_closed:
+                raise SellingError("a giveaway is already open")
+            return {"item_id": self.item.id, "sku": self.item.sku, "duration_s": duration_s}
+
+    def on_giveaway_started(self, giveaway_id: str, *, item_id: int, ends_at: float | str) -> Giveaway:
+        with self._lock:
+            if self.giveaway is not None and self.giveaway.giveaway_id == giveaway_id:
+                return self.giveaway
+            ends_at_s = to_epoch_s(ends_at)
+            window_s = ends_at_s - self.clock.server_now()
+            if window_s > GIVEAWAY_MAX_WINDOW_S + 1.0:
+                log.warning("giveaway %s window %.0f s is over the 5 min rule", giveaway_id, window_s)
+            giveaway = Giveaway(giveaway_id, item_id, AuctionCountdown(self.clock, ends_at_s))
+            self.giveaway = giveaway
+            if self.item is None or self.item.id != item_id:
+                self.item = self.store.get_item(item_id)
+        self.events.emit("giveaway_started", giveaway_id=giveaway_id, item_id=item_id, ends_at=ends_at_s)
+        return giveaway
+
+    def on_giveaway_entry(self, giveaway_id: str, user: str) -> None:
+        with self._lock:
+            g = self.giveaway
+            if g is None or g.giveaway_id != giveaway_id or g.is_closed or user in g.entrants:
+                return
+            g.entrants.append(user)
+            count = len(g.entrants)
+        self.events.emit("giveaway_entry", giveaway_id=giveaway_id, user=user, entrants=count)
+
+    def on_giveaway_ended(self, giveaway_id: str, *, winner: str | None, item_id: int | None = None) -> Sale | None:
+        with self._lock:
+            g = self.giveaway if self.giveaway and self.giveaway.giveaway_id == giveaway_id else None
+            target_item_id = item_id if item_id is not None else (g.item_id if g else None)
+            if target_item_id is None:
+                log.error("result for unknown giveaway %s without an item id", giveaway_id)
+                return None
+            sale = None
+            if winner is not None:
+                # Recorded as a $0 sale so the winner is on the shipping list.
+                sale = self.store.record_sale(
+                    target_item_id, buyer=winner, price_cents=0, sale_type="giveaway",
+                    show_id=self.show_id, auction_id=giveaway_id, sold_at=self.clock.server_now(),
+                )
+            if g is not None:
+                g.is_closed, g.winner, g.sale = True, winner, sale
+            self._refresh_item()
+        if sale is not None:
+            self.events.emit("giveaway_won", giveaway_id=giveaway_id, item_id=target_item_id,
+                             winner=winner, sale_id=sale.id)
+        else:
+            self.events.emit("giveaway_no_entries", giveaway_id=giveaway_id, item_id=target_item_id)
+        return sale
+
+    # --- what the overlay draws ----------------------------------------------------------------------
+
+    def product_card(self, now: float | None = None) -> ProductCard | None:
+        """The product card for the showing item at local monotonic time ``now``."""
+        with self._lock:
+            item, auction, giveaway = self.item, self.auction, self.giveaway
+            if item is None:
+                return None
+            if auction is not None and auction.item_id == item.id:
+                if auction.phase is AuctionPhase.SOLD:
+                    return ProductCard(item.title, "Sold", format_money(auction.price_cents or 0),
+                                       sold_to=auction.winner)
+                if auction.phase is AuctionPhase.UNSOLD:
+                    return ProductCard(item.title, "No bids", format_money(auction.starting_bid_cents))
+                if auction.current_bid_cents is None:
+                    return ProductCard(item.title, "Starting bid", format_money(auction.starting_bid_cents),
+                                       countdown_text=auction.countdown.label(now))
+                return ProductCard(item.title, "Current bid", format_money(auction.current_bid_cents),
+                                   countdown_text=auction.countdown.label(now), bidder=auction.current_bidder)
+            if giveaway is not None and giveaway.item_id == item.id:
+                if giveaway.is_closed:
+                    return ProductCard(item.title, "Giveaway", "Free", sold_to=giveaway.winner)
+                return ProductCard(item.title, "Giveaway", "Free", countdown_text=giveaway.countdown.label(now))
+            if item.type == "buy_it_now":
+                caption = "Sold out" if item.quantity == 0 else "Buy It Now"
+                return ProductCard(item.title, caption, format_money(item.price_cents), quantity_left=item.quantity)
+            if item.type == "giveaway":
+                return ProductCard(item.title, "Giveaway", "Free")
+            return ProductCard(item.title, "Starting bid", format_money(item.price_cents))
+
+
+# --- quick replies -------------------------------------------------------------------------------------
+
+
+@dataclass
+class QuickReply:
+    label: str
+    text: str
+
+
+DEFAULT_QUICK_REPLIES = (
+    QuickReply("Shipping", "Shipping is combined: everything you win tonight ships together for one fee."),
+    QuickReply("Payment", "Payment is taken by the app at checkout with the card on your account."),
+    QuickReply("Next item up", "Next item up: {item}!"),
+)
+
+
+class QuickReplies:
+    """The seller's editable canned chat replies, saved in the inventory database.
+
+    Placeholders ``{item}``, ``{price}`` and ``{user}`` are filled by :meth:`render`; other braces
+    stay as typed. Event: ``changed`` {"replies": [(label, text), ...]}.
+    """
+
+    def __init__(self, store: InventoryStore) -> None:
+        self.store = store
+        self.events = EventEmitter()
+        saved = store.load_quick_replies()
+        if saved is None:
+            self._replies = [QuickReply(r.label, r.text) for r in DEFAULT_QUICK_REPLIES]
+        else:
+            self._replies = [QuickReply(label, text) for _, label, text in saved]
+
+    def replies(self) -> list[QuickReply]:
+        return [QuickReply(r.label, r.text) for r in self._replies]
+
+    def __len__(self) -> int:
+        return len(self._replies)
+
+    def add(self, label: str, text: str, position: int | None = None) -> None:
+        if not text.strip():
+            raise ValueError("a quick reply needs some text")
+        reply = QuickReply(label.strip() or text.strip()[:20], text)
+        self._replies.insert(len(self._replies) if position is None else position, reply)
+        self._save()
+
+    def update(self, index: int, *, label: str | None = None, text: str | None = None) -> None:
+        reply = self._replies[index]
+        if label is not None:
+            reply.label = label
+        if text is not None:
+            if not text.strip():
+                raise ValueError("a quick reply needs some text")
+            reply.text = text
+        self._save()
+
+    def remove(self, index: int) -> None:
+        del self._replies[index]
+        self._save()
+
+    def move(self, from_index: int, to_index: int) -> None:
+        reply = self._replies.pop(from_index)
+        self._replies.insert(max(0, min(to_index, len(self._replies))), reply)
+        self._save()
+
+    def reset_defaults(self) -> None:
+        self._replies = [QuickReply(r.label, r.text) for r in DEFAULT_QUICK_REPLIES]
+        self._save()
+
+    def render(self, index: int, *, item: Item | None = None, user: str | None = None) -> str:
+        text = self._replies[index].text
+        values: Sequence[tuple[str, str]] = (
+            ("{item}", item.title if item else ""),
+            ("{price}", format_money(item.price_cents) if item else ""),
+            ("{user}", f"@{user}" if user else ""),
+        )
+        for token, value in values:
+            text = text.replace(token, value)
+        return text
+
+    def _save(self) -> None:
+        self.store.save_quick_replies([(r.label, r.text) for r in self._replies])
+        self.events.emit("changed", replies=[(r.label, r.text) for r in self._replies])
