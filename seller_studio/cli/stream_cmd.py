@@ -14,14 +14,14 @@ from pathlib import Path
 
 from seller_studio.common.errors import ExitCode, UnsupportedSizeError, UserError
 from seller_studio.common.secrets import SecretStore, stream_key_name
-from seller_studio.media.audio.mixer import AudioMixer
 from seller_studio.media.audio.registry import audio_from_spec
-from seller_studio.media.compositor import Compositor, Layer, Scene, picture_in_picture, side_by_side
+from seller_studio.media.compositor import Layer, Scene, picture_in_picture, side_by_side
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.recording import RecordingOutput
 from seller_studio.media.outputs.stream import StreamOutput
 from seller_studio.media.session import LiveSession
 from seller_studio.media.sources.registry import source_from_spec
+from seller_studio.media.studio import Studio
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def read_stream_key(args: argparse.Namespace) -> str:
                     ExitCode.NO_STREAM_KEY)
 
 
-def build_session(args: argparse.Namespace, stream_key: str) -> LiveSession:
+def build_studio(args: argparse.Namespace, stream_key: str) -> tuple[Studio, list, VideoSettings, bool]:
     width, height = parse_size(args.size)
     if not 1 <= args.fps <= 120:
         raise UnsupportedSizeError(f"{args.fps} fps is not supported: use 1 to 120")
@@ -98,28 +98,28 @@ def build_session(args: argparse.Namespace, stream_key: str) -> LiveSession:
     if args.record:
         outputs.append(RecordingOutput(Path(args.record), remux_to_mp4=args.record_mp4))
 
-    sources = {"camera": source_from_spec("camera", args.camera, width, height, args.fps)}
-    scenes = [Scene("single", [Layer("camera")])]
-    if args.camera2:
-        sources["camera2"] = source_from_spec("camera2", args.camera2, width, height, args.fps)
-        scenes += [Scene("camera2", [Layer("camera2")]),
-                   picture_in_picture("pip", "camera", "camera2", width, height),
-                   side_by_side("side-by-side", "camera", "camera2", width, height)]
-    compositor = Compositor(width, height, args.fps, sources, scenes)
-    compositor.set_scene(args.scene or ("pip" if args.camera2 else "single"))
-
-    mixer = None
-    audio = audio_from_spec("mic", args.mic)
-    if audio is not None:
-        mixer = AudioMixer()
-        mixer.add(audio)
+    studio = Studio(width, height, args.fps)
+    try:
+        studio.add_source(source_from_spec("camera", args.camera, width, height, args.fps))
+        studio.add_scene(Scene("single", [Layer("camera")]))
+        if args.camera2:
+            studio.add_source(source_from_spec("camera2", args.camera2, width, height, args.fps))
+            studio.add_scene(Scene("camera2", [Layer("camera2")]))
+            studio.add_scene(picture_in_picture("pip", "camera", "camera2", width, height))
+            studio.add_scene(side_by_side("side-by-side", "camera", "camera2", width, height))
+        studio.set_scene(args.scene or ("pip" if args.camera2 else "single"))
+        audio = audio_from_spec("mic", args.mic)
+        if audio is not None:
+            studio.add_audio(audio)
+    except BaseException:
+        studio.stop()
+        raise
     video = VideoSettings(width, height, args.fps, args.bitrate, args.keyframe_interval, args.preset,
                           None if args.no_zerolatency else "zerolatency", args.encoder)
-    return LiveSession(compositor, mixer, video, AudioSettings() if mixer else None, outputs,
-                       Path(args.stats) if args.stats else None)
+    return studio, outputs, video, audio is not None
 
 
-def schedule_switches(session: LiveSession, switches: list[str]) -> list[threading.Timer]:
+def schedule_switches(studio: Studio, switches: list[str]) -> list[threading.Timer]:
     timers = []
     for item in switches:
         t_text, _, scene = item.partition(":")
@@ -127,10 +127,10 @@ def schedule_switches(session: LiveSession, switches: list[str]) -> list[threadi
             at_s = float(t_text)
         except ValueError:
             raise UserError(f"--switch '{item}' is not T:SCENE", ExitCode.USAGE) from None
-        if scene not in session.compositor.scenes:
-            raise UserError(f"--switch: no scene '{scene}' (have {', '.join(session.compositor.scenes)})",
+        if scene not in studio.compositor.scenes:
+            raise UserError(f"--switch: no scene '{scene}' (have {', '.join(studio.compositor.scenes)})",
                             ExitCode.USAGE)
-        timer = threading.Timer(at_s, session.compositor.set_scene, args=(scene,))
+        timer = threading.Timer(at_s, studio.set_scene, args=(scene,))
         timer.daemon = True
         timers.append(timer)
     return timers
@@ -138,29 +138,28 @@ def schedule_switches(session: LiveSession, switches: list[str]) -> list[threadi
 
 def run(args: argparse.Namespace) -> int:
     stream_key = read_stream_key(args) if args.url else ""
-    session = build_session(args, stream_key)
-    timers = schedule_switches(session, args.switch)
-    for source in session.compositor.sources.values():
-        source.start()
+    studio, outputs, video, has_audio = build_studio(args, stream_key)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    session = None
     try:
-        session.start(duration_s=args.duration)
+        timers = schedule_switches(studio, args.switch)
+        studio.start()
+        session = studio.go_live(outputs, video, AudioSettings() if has_audio else None,
+                                 Path(args.stats) if args.stats else None, duration_s=args.duration)
         for timer in timers:
             timer.start()
-        where = " and ".join(f"{o.kind} {getattr(o, 'display_url', getattr(o, 'path', ''))}" for o in session.outputs)
+        where = " and ".join(f"{o.kind} {getattr(o, 'display_url', getattr(o, 'path', ''))}" for o in outputs)
         print(f"live: {where} ({args.size}@{args.fps}, {session.encoders.video.codec_name})", file=sys.stderr)
         try:
             while not stop.is_set() and not session.wait(0.2):
                 pass
         except KeyboardInterrupt:
             print("stopping...", file=sys.stderr)
-    finally:
         for timer in timers:
             timer.cancel()
-        session.stop()
-        for source in session.compositor.sources.values():
-            source.stop()
+    finally:
+        studio.stop()
         signal.signal(signal.SIGTERM, previous)
     return report(session)
 

@@ -1,8 +1,9 @@
 """Scenes of layers, composed onto a W x H canvas on a fixed monotonic clock.
 
 Frame N is due at ``t0 + N / fps`` whether or not any source delivered: a late source repeats its
-last frame. If the compositor itself falls more than a frame behind (CPU starved) it skips the
-missed ticks and counts them as render lag, so the output timeline stays equal to wall time.
+last frame. If the compositor itself falls behind (CPU starved) it catches up a short hiccup and
+beyond half a second skips the missed ticks, counting them as render lag, so the output timeline
+stays equal to wall time.
 """
 
 from __future__ import annotations
@@ -205,6 +206,9 @@ class Compositor:
 
     def _run(self, sink: FrameSink, max_frames: int | None) -> None:
         period = 1.0 / self.fps
+        # A short hiccup (a GC pause, an encoder opening) is caught up by rendering back to back;
+        # only when further behind than this are ticks skipped and counted as render lag.
+        catch_up_frames = max(2, round(self.fps / 2))
         index = 0
         while not self._stop.is_set() and (max_frames is None or index < max_frames):
             due = self.start_s + index * period
@@ -212,8 +216,7 @@ class Compositor:
             if delay > 0:
                 if self._stop.wait(delay):
                     break
-            elif -delay > period:
-                # More than a frame late: skip the missed ticks, keep the timeline equal to wall time.
+            elif -delay > catch_up_frames * period:
                 behind = int(-delay / period)
                 if max_frames is not None:
                     behind = min(behind, max_frames - index - 1)

@@ -1,9 +1,10 @@
-"""A live session: compositor clock -> encode thread -> outputs, plus the 1-second stats bus.
+"""A live session: frames from the compositor -> encode thread -> outputs, plus the stats bus.
 
-Threads: "compositor" renders frames on time and hands them over a small queue; "encoder" turns
-them (and the mixer's audio, pulled to exactly the same timeline) into packets and gives every
-packet to every output; each output has its own thread. Video pts are canvas frame numbers and
-audio pts are sample counts, both counted from the same start instant: one clock for A/V.
+The compositor (owned by the Studio, running before and after the show for the preview) hands
+each frame to ``on_frame``, which queues it; the "encoder" thread turns frames and the mixer's
+audio, pulled to exactly the same timeline, into packets and gives every packet to every output;
+each output has its own thread. Video pts count canvas frames from the session's first frame and
+audio pts count samples from the same instant: one clock for A/V.
 """
 
 from __future__ import annotations
@@ -58,11 +59,17 @@ class LiveSession:
         self.last_stats: dict[str, Any] = {}
         self.stats_history: list[dict[str, Any]] = []
         self.max_frames: int | None = None
+        self._accepting = False
+        self._first_index: int | None = None
+        self._done = threading.Event()
+        self._render_lag_at_start = 0
         self.health = HealthMonitor(video.fps, video.bitrate_kbps)
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self, duration_s: float | None = None, wait_outputs_s: float = 15.0) -> None:
-        """Open encoders and outputs; raises the first output's UserError if it cannot start."""
+    def start(self, duration_s: float | None = None, wait_outputs_s: float | None = 15.0) -> None:
+        """Open encoders and outputs. With ``wait_outputs_s`` it waits for every output to go live
+        and raises the first one's UserError; with None it returns at once (the window's way:
+        failures then arrive as output_state events)."""
         self.encoders = open_encoders(self.video_settings, self.audio_settings)
         templates = self.encoders.templates()
         for output in self.outputs:
@@ -72,7 +79,7 @@ class LiveSession:
                 output.start(templates, self.video_settings.bitrate_kbps)
             else:
                 output.start(templates)
-        for output in self.outputs:
+        for output in self.outputs if wait_outputs_s is not None else []:
             if not output.wait_started(wait_outputs_s):
                 self._abort()
                 failure = getattr(output, "failure", None)
@@ -81,16 +88,14 @@ class LiveSession:
                 from seller_studio.common.errors import UserError
 
                 raise UserError(output.error or f"{output.name} did not start within {wait_outputs_s:.0f} s")
-        if self.mixer is not None:
-            for ch in self.mixer.channels.values():
-                ch.source.start()
         self.max_frames = round(duration_s * self.video_settings.fps) if duration_s else None
+        self._render_lag_at_start = self.compositor.frames_skipped_render_lag
         self._encode_thread = threading.Thread(target=self._encode_loop, name="encoder", daemon=True)
         self._encode_thread.start()
         self.started_at_s = time.monotonic()
         self._stats_thread = threading.Thread(target=self._stats_loop, name="stats", daemon=True)
         self._stats_thread.start()
-        self.compositor.start(self._on_frame, max_frames=self.max_frames, start_s=self.started_at_s)
+        self._accepting = True  # from now on on_frame queues frames
         self.events.emit("session_started", outputs=[o.name for o in self.outputs])
 
     def _abort(self) -> None:
@@ -100,23 +105,20 @@ class LiveSession:
             self.encoders.close()
 
     def wait(self, timeout_s: float | None = None) -> bool:
-        """Wait for a ``duration_s`` session to render all its frames."""
-        return self.compositor.wait(timeout_s)
+        """Wait until a ``duration_s`` session has taken all its frames; True when it has."""
+        return self._done.wait(timeout_s)
 
     def stop(self) -> None:
         """Stop the clock, encode what is queued, flush encoders, finish every output."""
         if self._stopping.is_set():
             return
         self._stopping.set()
-        self.compositor.stop()
+        self._accepting = False
         self._frames.put(None)
         if self._encode_thread is not None:
             self._encode_thread.join(timeout=30)
         for output in self.outputs:
             output.stop()
-        if self.mixer is not None:
-            for ch in self.mixer.channels.values():
-                ch.source.stop()
         if self._stats_thread is not None:
             self._stats_thread.join(timeout=2)
         if self.encoders:
@@ -124,7 +126,19 @@ class LiveSession:
         self.events.emit("session_stopped", frames=self.frames_encoded)
 
     # -- frames in, packets out ----------------------------------------------------------------
-    def _on_frame(self, index: int, image: np.ndarray) -> None:
+    def on_frame(self, index: int, image: np.ndarray) -> None:
+        """Called on the compositor thread for every rendered frame."""
+        if not self._accepting or self._done.is_set():
+            return
+        if self._first_index is None:
+            self._first_index = index
+            # Synthetic audio (the tone) lines up with the canvas clock, not with the go-live instant.
+            if self.mixer is not None:
+                self.mixer.align_to_timeline(index / self.video_settings.fps)
+        index -= self._first_index
+        if self.max_frames is not None and index >= self.max_frames:
+            self._done.set()
+            return
         try:
             self._frames.put_nowait((index, image))
         except queue.Full:
@@ -204,7 +218,7 @@ class LiveSession:
         now = time.monotonic()
         window = self._encode_s_window
         self._encode_s_window = []
-        render_lag = self.compositor.frames_skipped_render_lag
+        render_lag = self.compositor.frames_skipped_render_lag - self._render_lag_at_start
         encode_lag = self.frames_dropped_encode_lag
         interval = now - last["time"]
         stats: dict[str, Any] = {

@@ -23,6 +23,9 @@ class AudioSource(ABC):
     def stop(self) -> None:  # noqa: B027 - optional hook
         pass
 
+    def align_to_timeline(self, t_s: float) -> None:  # noqa: B027 - optional hook
+        """Live devices ignore this; generated audio starts its pattern at canvas time ``t_s``."""
+
     @abstractmethod
     def read(self, n: int) -> np.ndarray:
         """The next ``n`` samples, float32 (n, 2) at 48 kHz."""

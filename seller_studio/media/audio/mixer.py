@@ -49,6 +49,11 @@ class AudioMixer:
     def set_muted(self, source_id: str, is_muted: bool) -> None:
         self.channels[source_id].is_muted = is_muted
 
+    def align_to_timeline(self, t_s: float) -> None:
+        """The next sample read belongs to canvas time ``t_s`` (synthetic sources follow it)."""
+        for ch in list(self.channels.values()):
+            ch.source.align_to_timeline(t_s)
+
     def mix(self, n: int) -> np.ndarray:
         """The next ``n`` mixed samples. Every source is read even when muted, so it stays in time."""
         out = np.zeros((n, CHANNELS), dtype=np.float32)

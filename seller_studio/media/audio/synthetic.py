@@ -31,6 +31,9 @@ class ToneSource(AudioSource):
         self.beep_samples = int(beep_s * SAMPLE_RATE)
         self._pos = 0
 
+    def align_to_timeline(self, t_s: float) -> None:
+        self._pos = round(t_s * SAMPLE_RATE)
+
     def read(self, n: int) -> np.ndarray:
         idx = np.arange(self._pos, self._pos + n, dtype=np.int64)
         self._pos += n

@@ -1,0 +1,124 @@
+"""The Studio: the sources, scenes and mixer of one seller's setup, with the compositor always
+running (for the preview) and a LiveSession attached while the show is live.
+
+This is the object the window and the headless command drive. Outputs connect on their own
+threads; ``go_live`` waits for them only when asked (the headless command does, the window passes
+``wait_outputs_s=None`` and follows the output_state events).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from seller_studio.common.events import EventEmitter
+from seller_studio.media.audio.base import AudioSource
+from seller_studio.media.audio.mixer import AudioMixer
+from seller_studio.media.compositor import Compositor, Scene
+from seller_studio.media.encoders.base import AudioSettings, VideoSettings
+from seller_studio.media.outputs.base import Output
+from seller_studio.media.session import LiveSession
+from seller_studio.media.sources.base import VideoSource
+
+log = logging.getLogger(__name__)
+
+
+class Studio:
+    def __init__(self, width: int = 1280, height: int = 720, fps: int = 30) -> None:
+        self.compositor = Compositor(width, height, fps)
+        self.mixer = AudioMixer()
+        self.events = EventEmitter()
+        self.session: LiveSession | None = None
+        self._preview_lock = threading.Lock()
+        self._preview: tuple[int, np.ndarray] | None = None
+        self._is_running = False
+        self.compositor.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
+
+    # -- setup ----------------------------------------------------------------------------------
+    @property
+    def sources(self) -> dict[str, VideoSource]:
+        return self.compositor.sources
+
+    def add_source(self, source: VideoSource, start: bool = True) -> VideoSource:
+        if start:
+            source.start()
+        source.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
+        self.compositor.sources[source.id] = source
+        return source
+
+    def remove_source(self, source_id: str) -> None:
+        source = self.compositor.sources.pop(source_id, None)
+        if source is not None:
+            source.stop()
+
+    def add_audio(self, source: AudioSource, gain_db: float = 0.0) -> AudioSource:
+        source.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
+        self.mixer.add(source, gain_db)
+        if self._is_running:
+            source.start()
+        return source
+
+    def add_scene(self, scene: Scene) -> None:
+        self.compositor.add_scene(scene)
+
+    def set_scene(self, name: str) -> None:
+        self.compositor.set_scene(name)
+
+    # -- running ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the canvas clock (preview) and the audio devices."""
+        if self._is_running:
+            return
+        for ch in self.mixer.channels.values():
+            ch.source.start()
+        self._is_running = True
+        self.compositor.start(self._on_frame)
+
+    def _on_frame(self, index: int, image: np.ndarray) -> None:
+        with self._preview_lock:
+            self._preview = (index, image)
+        session = self.session
+        if session is not None:
+            session.on_frame(index, image)
+        else:
+            # Not live: keep the meters moving and the devices drained.
+            self.mixer.mix(round(48000 / self.compositor.fps))
+
+    def preview(self) -> tuple[int, np.ndarray] | None:
+        """The newest program frame (index, RGB image); never blocks on media work."""
+        with self._preview_lock:
+            return self._preview
+
+    def go_live(self, outputs: list[Output], video: VideoSettings, audio: AudioSettings | None,
+                stats_path: Path | None = None, duration_s: float | None = None,
+                wait_outputs_s: float | None = 15.0) -> LiveSession:
+        if self.session is not None:
+            raise RuntimeError("already live")
+        if (video.width, video.height) != (self.compositor.width, self.compositor.height):
+            raise ValueError("output size must match the canvas")
+        mixer = self.mixer if audio is not None else None
+        session = LiveSession(self.compositor, mixer, video, audio, outputs, stats_path)
+        session.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
+        for output in outputs:
+            output.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
+        session.start(duration_s=duration_s, wait_outputs_s=wait_outputs_s)
+        self.session = session
+        return session
+
+    def end_show(self) -> LiveSession | None:
+        session, self.session = self.session, None
+        if session is not None:
+            session.stop()
+        return session
+
+    def stop(self) -> None:
+        self.end_show()
+        self.compositor.stop()
+        for source in list(self.compositor.sources.values()):
+            source.stop()
+        for ch in self.mixer.channels.values():
+            ch.source.stop()
+        self._is_running = False
