@@ -78,14 +78,14 @@ def run_import(args: argparse.Namespace) -> int:
     rows = len(result.imported) + len(result.skipped) + len(result.errors)
     print(f"{printable(str(args.file))}: {rows} rows ({result.encoding}, {delimiter}-separated)")
     print(f"imported: {len(result.imported)}")
-    already = [i.row for i in result.skipped if "already in the inventory" in i.message and i.row]
-    in_file = [i for i in result.skipped if "already in the inventory" not in i.message]
+    already = [i.row for i in result.skipped if i.is_plain_duplicate and i.row]
+    noted = [i for i in result.skipped if not i.is_plain_duplicate]
     line = f"skipped (duplicates): {len(result.skipped)}"
     if already:
         line += f" - already in the inventory: rows {_row_ranges(already)}"
     print(line)
-    if in_file:
-        _print_issues("duplicate rows in this file:", in_file)
+    if noted:
+        _print_issues("skipped rows:", noted)
     print(f"errors: {len(result.errors)}")
     if result.errors:
         _print_issues("rejected rows (nothing from them was imported):", result.errors)

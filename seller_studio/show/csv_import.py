@@ -83,6 +83,7 @@ class ImportFileError(UserError):
 class RowIssue:
     row: int | None  # spreadsheet row number (header = 1); None for the whole file
     message: str
+    is_plain_duplicate: bool = False  # skipped because it is already in the inventory, unchanged
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.message}" if self.row is not None else self.message
@@ -336,6 +337,16 @@ def import_key(item: Item) -> str:
     return "row:" + hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
 
 
+_COMPARED = (("title", "title"), ("type", "type"), ("price_cents", "price"), ("description", "description"),
+             ("category", "category"), ("sub_category", "sub category"), ("condition", "condition"),
+             ("shipping_profile", "shipping profile"), ("images", "image list"))
+
+
+def listing_differences(a: Item, b: Item) -> list[str]:
+    """Names of the listing details that differ (quantity and status change during shows)."""
+    return [label for attr, label in _COMPARED if getattr(a, attr) != getattr(b, attr)]
+
+
 # --- the parser ----------------------------------------------------------------------------------------
 
 
@@ -517,23 +528,39 @@ def import_csv(store: InventoryStore, path: Path | str) -> ImportResult:
         errors=list(parsed.errors),
         warnings=list(parsed.warnings),
     )
-    first_row_for_key: dict[str, int] = {}
+    first_seen: dict[str, tuple[int, Item]] = {}
     to_insert: list[tuple[int, Item]] = []
     for row_number, item in parsed.rows:
         key = item.import_key or ""
-        if key in first_row_for_key:
-            what = f"same SKU {shown(item.sku)}" if item.sku else "same item"
-            result.skipped.append(RowIssue(row_number, f"{what} as row {first_row_for_key[key]}"))
+        if key in first_seen:
+            first_row, first_item = first_seen[key]
+            differences = listing_differences(first_item, item)
+            if item.sku and differences:
+                # Same SKU, different listing: a copy-paste slip; importing either would hide one.
+                result.errors.append(RowIssue(
+                    row_number,
+                    f"SKU {shown(item.sku)} is also on row {first_row} with a different "
+                    f"{', '.join(differences)}; give each item its own SKU",
+                ))
+            else:
+                what = f"same SKU {shown(item.sku)}" if item.sku else "same item"
+                result.skipped.append(RowIssue(row_number, f"{what} as row {first_row}"))
             continue
-        first_row_for_key[key] = row_number
+        first_seen[key] = (row_number, item)
         to_insert.append((row_number, item))
     inserted = store.add_items(item for _, item in to_insert)
     for (row_number, item), stored in zip(to_insert, inserted, strict=True):
-        if stored is None:
-            what = f"SKU {shown(item.sku)}" if item.sku else "this item"
-            result.skipped.append(RowIssue(row_number, f"{what} is already in the inventory"))
-        else:
+        if stored is not None:
             result.imported.append((row_number, stored))
+            continue
+        existing = store.get_item_by_sku(item.sku) if item.sku else None
+        differences = listing_differences(existing, item) if existing else []
+        what = f"SKU {shown(item.sku)}" if item.sku else "this item"
+        note = f" (this row has a different {', '.join(differences)}; the inventory was not changed)" if differences else ""
+        result.skipped.append(
+            RowIssue(row_number, f"{what} is already in the inventory{note}", is_plain_duplicate=not note)
+        )
+    result.errors.sort(key=lambda issue: issue.row or 0)
     result.skipped.sort(key=lambda issue: issue.row or 0)
     result.elapsed_s = time.perf_counter() - started
     return result

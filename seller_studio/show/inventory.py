@@ -283,12 +283,12 @@ class InventoryStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")  # a committed sale survives a power cut
             conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.OperationalError as exc:  # a folder, no permission, disk full
+            raise UnwritablePathError(f"cannot open {self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(
                 f"{self.path} is not a Seller Studio inventory database ({exc})"
             ) from None
-        except sqlite3.Error as exc:  # pragma: no cover - depends on the filesystem
-            raise UnwritablePathError(f"cannot open {self.path}: {exc}") from None
         with self._conns_lock:
             self._all_conns.append(conn)
         return conn

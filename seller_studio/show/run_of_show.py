@@ -10,7 +10,7 @@ Events (``name``, payload):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from seller_studio.common.events import EventEmitter
 from seller_studio.show.inventory import InventoryStore, Item
@@ -19,9 +19,15 @@ SELLABLE = ("available", "showing", "unsold")
 
 
 class RunOfShow:
-    def __init__(self, store: InventoryStore, show_id: str) -> None:
+    """``guard`` (optional) is called before the now-showing item changes and may raise to refuse,
+    e.g. ``SellingSession.check_can_change_item`` while an auction runs."""
+
+    def __init__(
+        self, store: InventoryStore, show_id: str, guard: Callable[[], None] | None = None
+    ) -> None:
         self.store = store
         self.show_id = show_id
+        self.guard = guard
         self.events = EventEmitter()
         ids, now_id = store.load_queue(show_id)
         self._item_ids: list[int] = ids
@@ -165,6 +171,8 @@ class RunOfShow:
         previous = self._now_item_id
         if previous == item_id:
             return
+        if self.guard is not None:
+            self.guard()
         self._now_item_id = item_id
         self.store.mark_showing(item_id)
         if emit:

@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -37,10 +37,12 @@ class SellingError(Exception):
 
 def to_epoch_s(value: float | int | str | datetime) -> float:
     """Server timestamps as epoch seconds: accepts seconds, milliseconds, ISO 8601 or datetime."""
-    if isinstance(value, datetime):
-        return value.timestamp()
     if isinstance(value, str):
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # a server time without a zone is UTC, never the seller's local time
+            value = value.replace(tzinfo=UTC)
+        return value.timestamp()
     number = float(value)
     return number / 1000.0 if number > 1e11 else number  # 1e11 s is year 5138; must be ms
 
@@ -266,8 +268,7 @@ class SellingSession:
     def set_item(self, item_id: int | None) -> None:
         """The run of show changed the now-showing item."""
         with self._lock:
-            if self.is_auction_running:
-                raise SellingError("an auction is running: it cannot be cancelled; wait for the result")
+            self.check_can_change_item()
             self.item = self.store.get_item(item_id) if item_id is not None else None
             if item_id is not None and self.item is None:
                 raise SellingError(f"item {item_id} is not in the inventory")
@@ -278,6 +279,11 @@ class SellingSession:
     def _refresh_item(self) -> None:
         if self.item is not None and self.item.id is not None:
             self.item = self.store.get_item(self.item.id)
+
+    def check_can_change_item(self) -> None:
+        """Raise SellingError if the showing item cannot change now (pass as RunOfShow's guard)."""
+        if self.is_auction_running:
+            raise SellingError("an auction is running: it cannot be cancelled; wait for the result")
 
     @property
     def is_auction_running(self) -> bool:

@@ -243,3 +243,23 @@ def test_parse_quantity_and_type() -> None:
         assert parse_type(text) == kind
     with pytest.raises(ValueError, match="unknown Type"):
         parse_type("Raffle")
+
+
+def test_sku_conflicts_are_errors_and_changed_rows_are_named(store: InventoryStore, tmp_path: Path) -> None:
+    text = (
+        HEADER + "\n"
+        "Cards,Pokémon,Charizard,d,1,Auction,1,0-1 oz,NM,C-1\n"
+        "Cards,Pokémon,Charizard,d,1,Auction,1,0-1 oz,NM,C-1\n"  # exact repeat: a plain duplicate
+        "Cards,Pokémon,Blastoise,d,1,Auction,1,0-1 oz,NM,C-1\n"  # copy-pasted SKU on another item
+    )
+    result = import_csv(store, write(tmp_path, text.encode()))
+    assert [r for r, _ in result.imported] == [2]
+    assert [(i.row, i.message) for i in result.skipped] == [(3, "same SKU 'C-1' as row 2")]
+    assert [i.row for i in result.errors] == [4]
+    assert "also on row 2 with a different title" in result.errors[0].message
+    # Re-import with a changed price: kept as it is in the inventory, and the row says so.
+    changed = write(tmp_path, (HEADER + "\nCards,Pokémon,Charizard,d,1,Auction,2,0-1 oz,NM,C-1\n").encode(), "b.csv")
+    again = import_csv(store, changed)
+    assert again.imported == [] and not again.skipped[0].is_plain_duplicate
+    assert "different price" in again.skipped[0].message
+    assert store.get_item_by_sku("C-1").price_cents == 100  # type: ignore[union-attr]

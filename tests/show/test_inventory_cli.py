@@ -83,3 +83,12 @@ def test_export_sales_is_formula_safe(tmp_path: Path) -> None:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
         assert row[0] == "'=1+1 mystery" and row[1] == "'@S" and row[3] == "9.99" and row[5] == "Buy It Now"
     assert [r[2] for r in rows[1:]] == ["'=cmd|' /C calc'!A0", "'+1", "'-1", "'@x", "'\tx", "plain", "'=already"]
+
+
+def test_db_path_problems_are_one_line(tmp_path: Path) -> None:
+    result = cli(tmp_path, "list", "--db", str(tmp_path))  # a folder
+    assert result.returncode == ExitCode.UNWRITABLE_PATH and "Traceback" not in result.stderr
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database" * 200)
+    result = cli(tmp_path, "list", "--db", str(junk))
+    assert result.returncode == ExitCode.BAD_INPUT_FILE and "not a Seller Studio inventory" in result.stderr

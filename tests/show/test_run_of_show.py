@@ -66,3 +66,20 @@ def test_search_filter_add_remove(queue: RunOfShow) -> None:
     assert queue.item_ids[2] == removed
     with pytest.raises(IndexError):
         queue.move(10, 0)
+
+
+def test_guard_keeps_the_item_on_while_an_auction_runs(store: InventoryStore, queue: RunOfShow) -> None:
+    from seller_studio.show.selling import SellingError, SellingSession
+
+    selling = SellingSession(store, "tonight")
+    guarded = RunOfShow(store, "tonight", guard=selling.check_can_change_item)
+    first = guarded.next()
+    assert first is not None and first.id is not None
+    selling.set_item(first.id)
+    selling.on_auction_started("a-1", item_id=first.id, ends_at=selling.clock.server_now() + 30,
+                               starting_bid_cents=100)
+    with pytest.raises(SellingError):
+        guarded.next()
+    assert guarded.now_item_id == first.id
+    selling.on_auction_ended("a-1", winner="ash", price_cents=100)
+    assert guarded.next() is not None and guarded.now_index == 1

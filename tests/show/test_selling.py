@@ -242,3 +242,7 @@ def test_countdown_rounding_is_ceil() -> None:
     assert countdown.display_s() == 1 and math.isclose(countdown.remaining_s(), 0.95)
     clock.t += 1.0
     assert countdown.display_s() == 0 and countdown.is_over()
+
+
+def test_naive_server_times_are_utc() -> None:
+    assert to_epoch_s("2026-11-23T18:00:00") == calendar.timegm((2026, 11, 23, 18, 0, 0))
