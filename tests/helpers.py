@@ -113,10 +113,13 @@ def decode_media(path: Path, with_audio: bool = True) -> DecodedMedia:
     return result
 
 
-def av_offsets_s(media: DecodedMedia) -> list[float]:
-    """For each flash, the distance to the nearest beep onset."""
+def av_offsets_s(media: DecodedMedia, beep_s: float = 0.1) -> list[float]:
+    """For each flash with a whole beep's worth of audio after it, the distance to the nearest beep onset."""
     offsets = []
+    audio_end_s = getattr(media, "audio_start_s", 0.0) + (len(media.audio) / media.sample_rate if media.audio is not None else 0)
     for flash in media.flash_times_s:
+        if flash + beep_s > audio_end_s:
+            continue  # the stream ended during this beep: too short to find its onset
         if media.beep_times_s:
             offsets.append(min((b - flash for b in media.beep_times_s), key=abs))
     return offsets

