@@ -526,14 +526,19 @@ class InventoryStore:
             item_row = conn.execute(
                 "SELECT sku, title, type, quantity FROM items WHERE id = ?", (item_id,)
             ).fetchone()
+            stored_item_id: int | None = item_id
             if item_row is None:
-                raise KeyError(f"no item {item_id}")
+                # The platform says it sold: keep the sale even though the item was deleted here.
+                log.warning("sale for item %d, which is no longer in the inventory", item_id)
+                stored_item_id = None
+                item_row = (None, f"(deleted item {item_id})", sale_type or "auction", quantity)
             sku, title, item_type, stock = item_row
             sale_type = sale_type or item_type
             if stock < quantity:
                 log.warning("sale of %d x item %d with only %d in stock", quantity, item_id, stock)
             left = max(stock - quantity, 0)
             # Sold out: an auction/giveaway lot is "sold"; a buy-it-now listing is "sold out".
+            # (No row matches for a deleted item, so these updates then do nothing.)
             if left == 0:
                 status = "sold_out" if item_type == "buy_it_now" else "sold"
                 conn.execute(
@@ -549,7 +554,7 @@ class InventoryStore:
             cur = conn.execute(
                 "INSERT INTO sales (item_id, sku, title, buyer, price_cents, quantity, sold_at, type, "
                 "show_id, auction_id, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (item_id, sku, title, buyer, price_cents, quantity, sold_at if sold_at is not None else now,
+                (stored_item_id, sku, title, buyer, price_cents, quantity, sold_at if sold_at is not None else now,
                  sale_type, show_id, auction_id, now),
             )
             sale_id = cur.lastrowid
