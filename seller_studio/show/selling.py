@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 GIVEAWAY_MAX_WINDOW_S = 300.0  # platform rule: entry window up to 5 minutes
 COUNTER_BID_THRESHOLD_S = 10.0  # platform rule: a bid with < 10 s left resets the clock
+MIN_STARTING_BID_CENTS = 100  # platform rule: auctions start at $1 or more
 
 
 class SellingError(Exception):
@@ -45,6 +47,20 @@ def to_epoch_s(value: float | int | str | datetime) -> float:
         return value.timestamp()
     number = float(value)
     return number / 1000.0 if number > 1e11 else number  # 1e11 s is year 5138; must be ms
+
+
+def to_cents(amount: float | int | str) -> int:
+    """A platform money amount (dollars, e.g. 12.5) as integer cents, without float drift."""
+    return int((Decimal(str(amount)) * 100).to_integral_value(ROUND_HALF_UP))
+
+
+def platform_item_id(item_id: int) -> str:
+    """The id the platform knows an item by (protocol ids are strings)."""
+    return str(item_id)
+
+
+def local_item_id(value: int | str) -> int:
+    return int(value)
 
 
 # --- clock ---------------------------------------------------------------------------------------------
@@ -304,10 +320,12 @@ class SellingSession:
             if item.quantity < 1 or item.status in ("sold", "sold_out"):
                 raise SellingError(f"{item.title!r} is sold out")
             starting = preset.starting_bid_cents if preset.starting_bid_cents is not None else item.price_cents
+            if starting < MIN_STARTING_BID_CENTS:
+                raise SellingError("the starting bid must be at least $1.00")
+            # Keys and units of the protocol's auction.start, so the client sends it as is.
             return {
-                "item_id": item.id,
-                "sku": item.sku,
-                "starting_bid_cents": starting,
+                "item_id": platform_item_id(item.id or 0),
+                "starting_bid": starting / 100,
                 "duration_s": preset.duration_s,
                 "counter_bid_s": preset.counter_bid_s,
                 "sudden_death": preset.is_sudden_death,
@@ -317,7 +335,7 @@ class SellingSession:
         self,
         auction_id: str,
         *,
-        item_id: int,
+        item_id: int | str,
         ends_at: float | str,
         starting_bid_cents: int,
         is_sudden_death: bool = False,
@@ -326,6 +344,7 @@ class SellingSession:
         with self._lock:
             if self.auction is not None and self.auction.auction_id == auction_id:
                 return self.auction  # replayed after a reconnect
+            item_id = local_item_id(item_id)
             auction = Auction(
                 auction_id=auction_id,
                 item_id=item_id,
@@ -387,13 +406,14 @@ class SellingSession:
         winner: str | None,
         price_cents: int | None,
         ended_at: float | str | None = None,
-        item_id: int | None = None,
+        item_id: int | str | None = None,
     ) -> Sale | None:
         """The platform's result. A winner becomes a recorded sale (durably, once); no winner
         marks the item unsold so the seller can run it back."""
         with self._lock:
             auction = self.auction if self.auction and self.auction.auction_id == auction_id else None
-            target_item_id = item_id if item_id is not None else (auction.item_id if auction else None)
+            target_item_id = local_item_id(item_id) if item_id not in (None, "") else (
+                auction.item_id if auction else None)
             if target_item_id is None:
                 log.error("result for unknown auction %s without an item id; cannot record", auction_id)
                 return None
@@ -451,12 +471,15 @@ class SellingSession:
         quantity: int = 1,
         price_cents: int | None = None,
         order_id: str | None = None,
-        item_id: int | None = None,
+        item_id: int | str | None = None,
         purchased_at: float | str | None = None,
     ) -> Sale:
-        """A buy-it-now purchase; ``price_cents`` is the total (default: item price x quantity)."""
+        """A buy-it-now purchase; ``price_cents`` is the total (default: item price x quantity).
+
+        ``order_id``: unique per purchase in this show (e.g. ``f"sale-{event.seq}"`` from the
+        platform's ``sale`` event) so a replayed event is not recorded twice."""
         with self._lock:
-            target = self.store.get_item(item_id) if item_id is not None else self.item
+            target = self.store.get_item(local_item_id(item_id)) if item_id is not None else self.item
             if target is None or target.id is None:
                 raise SellingError("no item for this purchase")
             total_cents = price_cents if price_cents is not None else target.price_cents * quantity
@@ -499,9 +522,10 @@ class SellingSession:
                 raise SellingError("a giveaway's entry window is up to 5 minutes")
             if self.giveaway is not None and not self.giveaway.is_closed:
                 raise SellingError("a giveaway is already open")
-            return {"item_id": self.item.id, "sku": self.item.sku, "duration_s": duration_s}
+            return {"item_id": platform_item_id(self.item.id or 0), "duration_s": duration_s}
 
-    def on_giveaway_started(self, giveaway_id: str, *, item_id: int, ends_at: float | str) -> Giveaway:
+    def on_giveaway_started(self, giveaway_id: str, *, item_id: int | str, ends_at: float | str) -> Giveaway:
+        item_id = local_item_id(item_id)
         with self._lock:
             if self.giveaway is not None and self.giveaway.giveaway_id == giveaway_id:
                 return self.giveaway
@@ -525,10 +549,12 @@ class SellingSession:
             count = len(g.entrants)
         self.events.emit("giveaway_entry", giveaway_id=giveaway_id, user=user, entrants=count)
 
-    def on_giveaway_ended(self, giveaway_id: str, *, winner: str | None, item_id: int | None = None) -> Sale | None:
+    def on_giveaway_ended(
+        self, giveaway_id: str, *, winner: str | None, item_id: int | str | None = None
+    ) -> Sale | None:
         with self._lock:
             g = self.giveaway if self.giveaway and self.giveaway.giveaway_id == giveaway_id else None
-            target_item_id = item_id if item_id is not None else (g.item_id if g else None)
+            target_item_id = local_item_id(item_id) if item_id not in (None, "") else (g.item_id if g else None)
             if target_item_id is None:
                 log.error("result for unknown giveaway %s without an item id", giveaway_id)
                 return None

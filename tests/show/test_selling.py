@@ -19,6 +19,7 @@ from seller_studio.show.selling import (
     SellingSession,
     min_increment_cents,
     next_min_bid_cents,
+    to_cents,
     to_epoch_s,
 )
 
@@ -108,9 +109,10 @@ def test_auction_won_records_the_sale_once(session: Any, store: InventoryStore) 
     charizard = store.get_item_by_sku("PKM-0001")
     s.set_item(charizard.id)
     request = s.auction_request(AuctionPreset("Quick", duration_s=15, is_sudden_death=True))
-    assert request["starting_bid_cents"] == 100 and request["sudden_death"] is True
+    assert request == {"item_id": str(charizard.id), "starting_bid": 1.0, "duration_s": 15,
+                       "counter_bid_s": 10.0, "sudden_death": True}  # protocol auction.start as is
     ends_at = clock.t + TRUE_OFFSET_S + 15
-    s.on_auction_started("a-1", item_id=charizard.id, ends_at=ends_at, starting_bid_cents=100, is_sudden_death=True)
+    s.on_auction_started("a-1", item_id=str(charizard.id), ends_at=ends_at, starting_bid_cents=100, is_sudden_death=True)
     card = s.product_card(clock.t)
     assert (card.price_caption, card.price_text, card.countdown_text) == ("Starting bid", "$1.00", "0:15")
     clock.t += 6
@@ -126,7 +128,7 @@ def test_auction_won_records_the_sale_once(session: Any, store: InventoryStore) 
     with pytest.raises(SellingError, match="already running"):
         s.auction_request(AuctionPreset("Again"))
 
-    sale = s.on_auction_ended("a-1", winner="misty", price_cents=500)
+    sale = s.on_auction_ended("a-1", winner="misty", price_cents=to_cents(5.0), item_id=str(charizard.id))
     assert sale is not None and sale.is_new and sale.buyer == "misty" and sale.auction_id == "a-1"
     assert s.item.status == "sold" and s.item.quantity == 0
     card = s.product_card(clock.t)
@@ -171,7 +173,9 @@ def test_multi_quantity_auction_lot_stays_available(session: Any, store: Invento
     s.on_auction_ended("a-4", winner="gary", price_cents=4000)
     assert s.item.quantity == 5 and s.item.status != "sold"
     s.set_item(box.id)  # the next auction of the same lot
-    assert s.auction_request(AuctionPreset("Std"))["starting_bid_cents"] == 2500
+    assert s.auction_request(AuctionPreset("Std"))["starting_bid"] == 25.0
+    with pytest.raises(SellingError, match="at least"):
+        s.auction_request(AuctionPreset("Cheap", starting_bid_cents=50))
 
 
 def test_buy_it_now_quantity_and_sold_out(session: Any, store: InventoryStore) -> None:
@@ -197,7 +201,7 @@ def test_giveaway_window_entries_and_winner(session: Any, store: InventoryStore)
     s.set_item(promo.id)
     with pytest.raises(SellingError, match="5 minutes"):
         s.giveaway_request(301)
-    assert s.giveaway_request(120)["duration_s"] == 120
+    assert s.giveaway_request(120) == {"item_id": str(promo.id), "duration_s": 120}
     s.on_giveaway_started("g-1", item_id=promo.id, ends_at=clock.t + TRUE_OFFSET_S + 120)
     for user in ["ash", "misty", "ash", "brock"]:
         s.on_giveaway_entry("g-1", user)
@@ -246,3 +250,7 @@ def test_countdown_rounding_is_ceil() -> None:
 
 def test_naive_server_times_are_utc() -> None:
     assert to_epoch_s("2026-11-23T18:00:00") == calendar.timegm((2026, 11, 23, 18, 0, 0))
+
+
+def test_to_cents_has_no_float_drift() -> None:
+    assert [to_cents(x) for x in (0.29, 1.15, 19.99, 12.5, 1000, "4.35")] == [29, 115, 1999, 1250, 100000, 435]
