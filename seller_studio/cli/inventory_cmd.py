@@ -98,7 +98,9 @@ def run_list(args: argparse.Namespace) -> int:
     with InventoryStore(args.db) as store:
         items = store.list_items()
     if args.json:
-        print(json.dumps([item.to_dict() for item in items], ensure_ascii=False, indent=2))
+        text = json.dumps([item.to_dict() for item in items], ensure_ascii=False, indent=2)
+        # json leaves DEL and C1 controls (e.g. U+009B, a terminal CSI) raw: escape them too.
+        print("".join(f"\\u{ord(ch):04x}" if 0x7F <= ord(ch) <= 0x9F else ch for ch in text))
         return 0
     if not items:
         print("the inventory is empty")

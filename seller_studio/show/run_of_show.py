@@ -19,7 +19,9 @@ SELLABLE = ("available", "showing", "unsold")
 
 
 class RunOfShow:
-    """``guard`` (optional) is called before the now-showing item changes and may raise to refuse,
+    """Use from one thread (the UI's); the store underneath is thread-safe.
+
+    ``guard`` (optional) is called before the now-showing item changes and may raise to refuse,
     e.g. ``SellingSession.check_can_change_item`` while an auction runs."""
 
     def __init__(

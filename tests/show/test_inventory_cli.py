@@ -92,3 +92,15 @@ def test_db_path_problems_are_one_line(tmp_path: Path) -> None:
     junk.write_bytes(b"not a database" * 200)
     result = cli(tmp_path, "list", "--db", str(junk))
     assert result.returncode == ExitCode.BAD_INPUT_FILE and "not a Seller Studio inventory" in result.stderr
+
+
+def test_list_json_keeps_text_exact_but_terminal_safe(tmp_path: Path) -> None:
+    db = tmp_path / "inv.db"
+    title = "Evil \x9b31m title \x1b[2J Pokémon \u202e"
+    with InventoryStore(db) as store:
+        store.add_item(Item(title, sku="E-1"))
+    out = cli(tmp_path, "list", "--json", "--db", str(db)).stdout
+    assert "\x9b" not in out and "\x1b" not in out
+    assert json.loads(out)[0]["title"] == title
+    table = cli(tmp_path, "list", "--db", str(db)).stdout
+    assert "\x9b" not in table and "\x1b" not in table and "\u202e" not in table
