@@ -17,6 +17,7 @@ from seller_studio.common.errors import ExitCode, UserError
 
 # Subcommand modules, in the order `--help` lists them.
 COMMAND_MODULES: list[str] = [
+    "seller_studio.cli.sandbox_cmd",
     "seller_studio.cli.stream_cmd",
     "seller_studio.cli.devices_cmd",
     "seller_studio.cli.inventory_cmd",

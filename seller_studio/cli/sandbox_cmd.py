@@ -1,0 +1,75 @@
+"""`seller-studio sandbox`: run the sandbox live-shopping platform on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import threading
+
+from seller_studio.common.errors import ExitCode, UserError
+from seller_studio.platform.sandbox.embedded import start_sandbox
+from seller_studio.platform.sandbox.server import SandboxConfig
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 100_000:
+        raise argparse.ArgumentTypeError("rates are per minute, from 0 to 100000")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("ports are 0-65535 (0 picks a free one)")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "sandbox", help="run the sandbox platform (protocol server, simulated viewers, RTMP ingest)",
+        description="Run the sandbox live-shopping platform on this machine: the protocol v1 server, "
+                    "simulated viewers and an RTMP ingest. Prints the URLs, stream key and token to use.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8765, help="websocket port (default: 8765; 0: any free)")
+    parser.add_argument("--rtmp-port", type=_port, default=1935, help="RTMP ingest port (default: 1935; 0: any free)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed: the same seed repeats the same viewers")
+    parser.add_argument("--chat-rate", type=_rate, default=20.0, metavar="PER_MIN", help="viewer chat messages per minute")
+    parser.add_argument("--bid-rate", type=_rate, default=12.0, metavar="PER_MIN", help="bids per minute while an auction runs")
+    parser.add_argument("--buy-rate", type=_rate, default=4.0, metavar="PER_MIN", help="buy-now purchases per minute")
+    parser.add_argument("--entry-rate", type=_rate, default=30.0, metavar="PER_MIN", help="giveaway entries per minute")
+    parser.add_argument("--token", help="platform token clients must send (default: a new random one)")
+    parser.add_argument("--stream-key", help="RTMP stream key (default: a new random one)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    config = SandboxConfig(host=args.host, port=args.port, token=args.token, seed=args.seed,
+                           chat_per_min=args.chat_rate, bid_per_min=args.bid_rate, buy_per_min=args.buy_rate,
+                           entry_per_min=args.entry_rate)
+    try:
+        sandbox = start_sandbox(config, rtmp_port=args.rtmp_port, stream_key=args.stream_key)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UserError("a port is already in use; pick others with --port / --rtmp-port (0 picks a free one)",
+                            ExitCode.UNREACHABLE_HOST) from None
+        raise UserError(f"cannot listen on {args.host}: {exc.strerror or exc}", ExitCode.UNREACHABLE_HOST) from None
+    # The seller needs these to connect; printed to their terminal only, never logged.
+    print("Sandbox platform running. Use these in the studio:", flush=True)
+    print(f"  Ingest URL:    {sandbox.ingest_url}")
+    print(f"  Stream key:    {sandbox.stream_key}")
+    print(f"  Platform URL:  {sandbox.ws_url}")
+    print(f"  Token:         {sandbox.token}")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        (stop or threading.Event()).wait()
+    finally:
+        sandbox.stop()
+    return 0
