@@ -324,7 +324,10 @@ def parse_type(text: str) -> str:
 
 
 def split_images(cell: str) -> list[str]:
-    return [p for p in re.split(r"\s*\|\s*|,\s+|\s+", cell.strip()) if p]
+    """Several images in one cell: split on | or line breaks, and before each URL. A local path
+    may contain spaces ("C:\\My Photos\\a.jpg"), so plain spaces only split between URLs."""
+    parts = re.split(r"\s*[|\r\n]+\s*|[\s,;]+(?=(?:https?|file)://)", cell.strip())
+    return [p.strip() for p in parts if p.strip()]
 
 
 def import_key(item: Item) -> str:
@@ -402,9 +405,8 @@ def _parse_row(
     images: list[str] = []
     for index in image_columns:
         if index < len(cells):
-            values.setdefault("images", "")
-            if len(cells[index].encode("utf-8")) > MAX_FIELD_BYTES:
-                problems.append(f"{LABELS['images']} in column {column_letter(index)} is too large")
+            if len(cells[index].encode("utf-8")) > MAX_FIELD_BYTES or "\0" in cells[index]:
+                problems.append(f"{LABELS['images']} in column {column_letter(index)} is too large or binary")
             else:
                 images.extend(split_images(cells[index]))
     for name, value in values.items():

@@ -263,3 +263,13 @@ def test_sku_conflicts_are_errors_and_changed_rows_are_named(store: InventorySto
     assert again.imported == [] and not again.skipped[0].is_plain_duplicate
     assert "different price" in again.skipped[0].message
     assert store.get_item_by_sku("C-1").price_cents == 100  # type: ignore[union-attr]
+
+
+def test_image_cells_split_between_urls_but_keep_paths_with_spaces() -> None:
+    from seller_studio.show.csv_import import split_images
+
+    assert split_images("https://x/a.jpg https://x/b.jpg, https://x/c.jpg") == [
+        "https://x/a.jpg", "https://x/b.jpg", "https://x/c.jpg"]
+    assert split_images("C:\\My Photos\\a.jpg | /home/me/b c.png\nhttps://x/d.jpg") == [
+        "C:\\My Photos\\a.jpg", "/home/me/b c.png", "https://x/d.jpg"]
+    assert split_images("  ") == []
