@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 GIVEAWAY_MAX_WINDOW_S = 300.0  # platform rule: entry window up to 5 minutes
 COUNTER_BID_THRESHOLD_S = 10.0  # platform rule: a bid with < 10 s left resets the clock
+RESULT_GRACE_S = 15.0  # how long after an auction's end its result may take to arrive
 MIN_STARTING_BID_CENTS = 100  # platform rule: auctions start at $1 or more
 
 
@@ -298,8 +299,15 @@ class SellingSession:
 
     def check_can_change_item(self) -> None:
         """Raise SellingError if the showing item cannot change now (pass as RunOfShow's guard)."""
-        if self.is_auction_running:
-            raise SellingError("an auction is running: it cannot be cancelled; wait for the result")
+        auction = self.auction
+        if auction is not None and auction.phase is AuctionPhase.RUNNING:
+            # Past the clock plus a grace period, a lost result must not lock the seller in; the
+            # result still records when it arrives (auction.ended carries the item id).
+            seconds_past_end = self.clock.server_now() - auction.countdown.ends_at
+            if seconds_past_end < RESULT_GRACE_S:
+                raise SellingError("an auction is running: it cannot be cancelled; wait for the result")
+            log.warning("no result for auction %s %.0f s after its end; letting the item change",
+                        auction.auction_id, seconds_past_end)
 
     @property
     def is_auction_running(self) -> bool:

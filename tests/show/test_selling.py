@@ -254,3 +254,18 @@ def test_naive_server_times_are_utc() -> None:
 
 def test_to_cents_has_no_float_drift() -> None:
     assert [to_cents(x) for x in (0.29, 1.15, 19.99, 12.5, 1000, "4.35")] == [29, 115, 1999, 1250, 100000, 435]
+
+
+def test_a_lost_result_does_not_lock_the_seller_in(session: Any, store: InventoryStore) -> None:
+    s, clock, _ = session
+    heman = store.get_item_by_sku("TOY-0007")
+    s.set_item(heman.id)
+    s.on_auction_started("a-9", item_id=heman.id, ends_at=clock.t + TRUE_OFFSET_S + 20, starting_bid_cents=1500)
+    clock.t += 30  # ended 10 s ago, no result yet: still waiting
+    with pytest.raises(SellingError):
+        s.set_item(None)
+    clock.t += 10  # 20 s past the end: the seller may move on
+    s.set_item(store.get_item_by_sku("PKM-0001").id)
+    # The result arrives late (auction.ended carries the item id): recorded all the same.
+    sale = s.on_auction_ended("a-9", winner="brock", price_cents=1600, item_id=str(heman.id))
+    assert sale is not None and store.get_item(heman.id).status == "sold"
