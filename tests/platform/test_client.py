@@ -195,3 +195,30 @@ def test_error_answer_is_raised_as_command_error() -> None:
         await server.stop()
 
     run(main())
+
+
+def test_client_works_over_wss(tmp_path) -> None:
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl CLI to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=20)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    client_ctx = ssl.create_default_context(cafile=str(cert))
+
+    async def main() -> None:
+        server = await _server(simulate_viewers=False, ssl_context=server_ctx)
+        assert server.url.startswith("wss://")
+        client = PlatformClient(server.url, "tok", ssl=client_ctx)
+        await client.connect()
+        assert (await client.start_show())["show_id"] == server.show_id
+        await client.close()
+        await server.stop()
+
+    run(main())
