@@ -466,9 +466,12 @@ class InventoryStore:
             sets = ", ".join(f"{k} = ?" for k in changes)
             values = [json.dumps(v, ensure_ascii=False) if k == "images" else v for k, v in changes.items()]
             item.updated_at = time.time()
-            conn.execute(
-                f"UPDATE items SET {sets}, updated_at = ? WHERE id = ?", (*values, item.updated_at, item_id)
-            )
+            try:
+                conn.execute(
+                    f"UPDATE items SET {sets}, updated_at = ? WHERE id = ?", (*values, item.updated_at, item_id)
+                )
+            except sqlite3.IntegrityError:
+                raise ValueError(f"another item already has SKU {item.sku!r}") from None
             return item
 
     def set_status(self, item_id: int, status: str) -> Item:

@@ -201,3 +201,17 @@ def test_kill_9_mid_show_loses_no_recorded_sale(tmp_path: Path) -> None:
         assert item is not None
         # Stock and sales moved together: every recorded sale took exactly one unit.
         assert item.quantity == 1_000_000 - len(recorded)
+
+
+def test_update_item_validates(store: InventoryStore) -> None:
+    a = store.add_item(Item("A", sku="A"))
+    b = store.add_item(Item("B", sku="B"))
+    assert a.id and b.id
+    assert store.update_item(a.id, price_cents=250, images=["x.jpg"]).price_cents == 250
+    assert store.get_item(a.id).images == ["x.jpg"]  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="already has SKU"):
+        store.update_item(b.id, sku="A")
+    with pytest.raises(ValueError):
+        store.update_item(b.id, type="raffle")
+    with pytest.raises(ValueError):
+        store.update_item(b.id, id=5)
