@@ -64,6 +64,22 @@ def local_item_id(value: int | str) -> int:
     return int(value)
 
 
+def item_show_payload(item: Item) -> dict[str, Any]:
+    """The ``item`` of the protocol's ``item.show`` (money in dollars, like every protocol amount)."""
+    return {
+        "item_id": platform_item_id(item.id or 0),
+        "sku": item.sku,
+        "title": item.title,
+        "description": item.description,
+        "type": item.type,
+        "price": item.price_cents / 100,
+        "quantity": item.quantity,
+        "condition": item.condition,
+        "shipping_profile": item.shipping_profile,
+        "images": [i for i in item.images if i.startswith(("http://", "https://"))],  # not local paths
+    }
+
+
 # --- clock ---------------------------------------------------------------------------------------------
 
 
@@ -511,6 +527,23 @@ class SellingSession:
             if left == 0:
                 self.events.emit("sold_out", item_id=target.id)
         return sale
+
+    def buy_now_request(self, quantity: int | None = None) -> dict[str, Any]:
+        """The protocol's ``listing.buy_now`` for the showing item (default: all in stock)."""
+        with self._lock:
+            item = self.item
+            if item is None:
+                raise SellingError("show an item first")
+            if item.type != "buy_it_now":
+                raise SellingError(f"{item.title!r} is listed as {item.type.replace('_', ' ')}, not buy it now")
+            if item.quantity < 1:
+                raise SellingError(f"{item.title!r} is sold out")
+            if item.price_cents < 1:
+                raise SellingError(f"{item.title!r} has no price")
+            wanted = item.quantity if quantity is None else quantity
+            if not (1 <= wanted <= item.quantity):
+                raise SellingError(f"only {item.quantity} in stock")
+            return {"item_id": platform_item_id(item.id or 0), "price": item.price_cents / 100, "quantity": wanted}
 
     @property
     def quantity_left(self) -> int | None:

@@ -17,6 +17,7 @@ from seller_studio.show.selling import (
     QuickReplies,
     SellingError,
     SellingSession,
+    item_show_payload,
     min_increment_cents,
     next_min_bid_cents,
     to_cents,
@@ -184,6 +185,11 @@ def test_buy_it_now_quantity_and_sold_out(session: Any, store: InventoryStore) -
     s.set_item(packs.id)
     with pytest.raises(SellingError, match="not auction"):
         s.auction_request(AuctionPreset("x"))
+    assert s.buy_now_request() == {"item_id": str(packs.id), "price": 9.99, "quantity": 24}
+    with pytest.raises(SellingError, match="only 24"):
+        s.buy_now_request(25)
+    payload = item_show_payload(s.item)
+    assert payload["item_id"] == str(packs.id) and payload["price"] == 9.99 and payload["type"] == "buy_it_now"
     sale = s.on_purchase(buyer="ash", quantity=20, order_id="o-1")
     assert sale.price_cents == 19980 and s.quantity_left == 4 and not s.is_sold_out
     assert s.product_card().quantity_left == 4
