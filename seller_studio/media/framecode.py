@@ -55,6 +55,8 @@ def burn(image: np.ndarray, code: FrameCode) -> None:
     """Draw the code in place at the top-left of an RGB(A) image."""
     width = image.shape[1]
     block = block_size(width)
+    if SLOTS * block > width:
+        return  # too narrow to carry a readable code (thumbnails)
     bits = encode_bits(code)
     row = np.repeat(np.array(bits, dtype=np.uint8) * 255, block)
     row = np.pad(row, (0, width - len(row)), constant_values=0)

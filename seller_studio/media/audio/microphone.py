@@ -68,6 +68,7 @@ class MicrophoneSource(AudioSource):
         self.is_lost = False
         self.device_rate = SAMPLE_RATE
         self._last_callback_s = 0.0
+        self._has_delivered = False
 
     def start(self) -> None:
         sd = load_sounddevice()
@@ -87,6 +88,7 @@ class MicrophoneSource(AudioSource):
 
     def _callback(self, indata: np.ndarray, frames: int, time_info, status) -> None:
         self._last_callback_s = time.monotonic()
+        self._has_delivered = True
         block = indata if indata.shape[1] == CHANNELS else np.repeat(indata[:, :1], CHANNELS, axis=1)
         if self.device_rate != SAMPLE_RATE:
             block = _resample_linear(block, self.device_rate, SAMPLE_RATE)
@@ -95,7 +97,8 @@ class MicrophoneSource(AudioSource):
     def read(self, n: int) -> np.ndarray:
         stream = self._stream
         silent_s = time.monotonic() - self._last_callback_s
-        lost = stream is None or not stream.active or silent_s > 1.0
+        # Some devices (PulseAudio monitors) take a moment before their first block: 2 s of grace.
+        lost = stream is None or not stream.active or silent_s > (1.0 if self._has_delivered else 2.0)
         if lost != self.is_lost:
             self.is_lost = lost
             if lost:
