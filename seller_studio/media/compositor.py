@@ -117,6 +117,17 @@ class Compositor:
         with self._lock:
             self.overlays.append(layer)
 
+    def add_layer(self, scene_name: str, layer: Layer) -> int:
+        """Append a layer to a scene (any thread); returns its index."""
+        with self._lock:
+            layers = self.scenes[scene_name].layers
+            layers.append(layer)
+            return len(layers) - 1
+
+    def remove_layer(self, scene_name: str, index: int) -> Layer:
+        with self._lock:
+            return self.scenes[scene_name].layers.pop(index)
+
     def update_layer(self, scene_name: str, index: int, **changes) -> None:
         with self._lock:
             scene = self.scenes[scene_name]

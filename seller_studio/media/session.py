@@ -64,6 +64,9 @@ class LiveSession:
         self._done = threading.Event()
         self._render_lag_at_start = 0
         self.health = HealthMonitor(video.fps, video.bitrate_kbps)
+        # Outputs added mid-session (the window's Record toggle) get packets from the next keyframe.
+        self._joining: set[Output] = set()
+        self._outputs_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, duration_s: float | None = None, wait_outputs_s: float | None = 15.0) -> None:
@@ -186,9 +189,37 @@ class LiveSession:
         return self.encoders.audio.encode(self.mixer.mix(n))
 
     def _dispatch(self, packets: list) -> None:
+        with self._outputs_lock:
+            outputs = list(self.outputs)
         for packet in packets:
-            for output in self.outputs:
+            for output in outputs:
+                if output in self._joining:
+                    if not (packet.kind == "video" and packet.is_keyframe):
+                        continue
+                    self._joining.discard(output)
                 output.send(packet)
+
+    def add_output(self, output: Output) -> None:
+        """Start one more output while live (e.g. a recording); it begins at the next keyframe."""
+        assert self.encoders is not None, "session not started"
+        templates = self.encoders.templates()
+        output.request_keyframe = self._keyframe_requested.set
+        if isinstance(output, StreamOutput):
+            output.set_bitrate_kbps = self.encoders.video.set_bitrate_kbps
+            output.start(templates, self.video_settings.bitrate_kbps)
+        else:
+            output.start(templates)
+        with self._outputs_lock:
+            self._joining.add(output)
+            self.outputs = [*self.outputs, output]
+        self._keyframe_requested.set()
+
+    def remove_output(self, output: Output) -> None:
+        """Finish one output (flush and close it) while the others go on. Blocks until it is closed."""
+        with self._outputs_lock:
+            self.outputs = [o for o in self.outputs if o is not output]
+            self._joining.discard(output)
+        output.stop()
 
     # -- controls ---------------------------------------------------------------------------------
     def request_keyframe(self) -> None:

@@ -108,6 +108,13 @@ class Studio:
         self.session = session
         return session
 
+    def add_output(self, output: Output) -> None:
+        """Add an output to the running session (the Record toggle while live)."""
+        if self.session is None:
+            raise RuntimeError("not live")
+        output.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
+        self.session.add_output(output)
+
     def end_show(self) -> LiveSession | None:
         session, self.session = self.session, None
         if session is not None:

@@ -4,7 +4,9 @@ It owns, as the reference broadcaster's output does:
 - a send buffer measured in ms of media with the drop-by-time policy (send_buffer.py);
 - reconnect: any disconnect after the stream was live retries after 2 s, x1.5 with jitter,
   capped, for as long as the show is live. "Reconnect now" and stop cancel the wait at once. A
-  refused key or a bad URL on the first connect does not loop: it fails with one clear line;
+  refused key or a bad URL on the first connect does not loop: it fails with one clear line.
+  While waiting after "cannot reach the ingest", a cheap TCP probe every 0.5 s ends the wait as
+  soon as the ingest answers again, so a restarted ingest is back in well under the backoff;
 - dynamic bitrate: when the buffer passes 200 ms it asks the encoder for less, and gives it
   back in steps of 10 % of the original every 4 s once the buffer has drained.
 The first video packet after a (re)connect is always a keyframe.
@@ -72,6 +74,7 @@ class StreamOutput(Output):
     lower_bitrate_ms = 200.0  # buffer above this: ask for less bitrate
     drained_ms = 50.0  # buffer below this: bitrate may be raised again
     raise_interval_s = 4.0
+    port_probe_interval_s = 0.5
 
     def __init__(self, url: str, stream_key: str = "", name: str = "stream",
                  policy: ReconnectPolicy | None = None, dynamic_bitrate: bool | None = None,
@@ -91,6 +94,7 @@ class StreamOutput(Output):
         self._stop = threading.Event()
         self._wake = threading.Event()  # set by stop() and reconnect_now(): ends a backoff wait
         self._ever_live = False
+        self._last_failure_unreachable = False
         self.reconnect_count = 0
         self.attempt = 0
         self.next_retry_at: float | None = None
@@ -150,7 +154,9 @@ class StreamOutput(Output):
             muxer = None
             try:
                 muxer = self._connect(templates)
+                self._last_failure_unreachable = False
             except UserError as err:
+                self._last_failure_unreachable = isinstance(err, UnreachableHostError)
                 if not self._ever_live:
                     # First connect: a refused key, a bad URL or an unreachable host is reported, not looped.
                     self._fail(err)
@@ -163,6 +169,7 @@ class StreamOutput(Output):
                 if self._stop.is_set():
                     break
                 self.buffer.clear("disconnect")
+                self._last_failure_unreachable = True  # watch the port: it may already be back
                 log.warning("%s: disconnected from %s", self.name, self.display_url)
             self.attempt += 1
             if not self.policy.should_retry(self.attempt):
@@ -172,13 +179,62 @@ class StreamOutput(Output):
             self.next_retry_at = time.monotonic() + delay
             self._set_state(OutputState.RECONNECTING, attempt=self.attempt, delay_s=round(delay, 2))
             self._wake.clear()
-            self._wake.wait(delay)
+            self._wait_for_retry(delay)
             self.next_retry_at = None
             if not self._stop.is_set():
                 self._set_state(OutputState.CONNECTING, attempt=self.attempt)
 
+    def _wait_for_retry(self, delay_s: float) -> None:
+        """Sleep out the backoff; end early on stop, "reconnect now", or an ingest that answers again."""
+        deadline = time.monotonic() + delay_s
+        watch_port = self._last_failure_unreachable and self.scheme in ("rtmp", "rtmps")
+        while not self._wake.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if self._wake.wait(min(remaining, self.port_probe_interval_s)):
+                return
+            if watch_port and self._port_answers():
+                log.info("%s: the ingest answers again; reconnecting now", self.name)
+                return
+
+    def _port_answers(self) -> bool:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=0.3):
+                return True
+        except OSError:
+            return False
+
+    def _probe_rtmp_handshake(self) -> None:
+        """Check, with a timeout, that an RTMP server answers before FFmpeg connects.
+
+        FFmpeg's connect has no timeout on output and holds Python's GIL while it waits, so a server
+        that accepts TCP but never answers would freeze the whole studio. The probe sends C0+C1 and
+        waits for S0+S1, then hangs up; only a server that answers gets to FFmpeg.
+        """
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s)
+        except OSError as exc:
+            raise UnreachableHostError(
+                f"cannot reach the ingest {self.host}:{self.port} ({exc.strerror or exc})") from None
+        # It answered TCP; anything wrong from here on is the server turning us away, not the network.
+        try:
+            with sock:
+                sock.sendall(b"\x03" + bytes(1536))
+                got = 0
+                while got < 1 + 1536:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        raise ConnectionError("it closed the connection at once")
+                    got += len(chunk)
+        except (OSError, ConnectionError) as exc:
+            reason = "it did not answer" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
+            raise RejectedKeyError(f"the ingest at {self.display_url} refused the connection ({reason})") from None
+
     def _connect(self, templates: list) -> Muxer:
-        if self.scheme in ("rtmp", "rtmps"):
+        if self.scheme == "rtmp":
+            self._probe_rtmp_handshake()
+        elif self.scheme == "rtmps":
             try:
                 with socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s):
                     pass
