@@ -1,0 +1,47 @@
+"""`seller-studio bench`: CPU per frame against ffmpeg, latency, what this machine sustains."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from seller_studio.diagnostics.bench import run_bench
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure this machine: CPU per frame vs ffmpeg, latency, recommended settings")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--quick", action="store_true", help="fewer frames, one round (what first-run setup uses)")
+    p.add_argument("--no-latency", action="store_true", help="skip the latency run (it needs nginx-rtmp)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    progress = (lambda message: None) if args.json else (lambda message: print(f"  {message}", file=sys.stderr))
+    result = run_bench(quick=args.quick, with_latency=not args.no_latency, progress=progress)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"Machine: {result['cores']} cores")
+    print("CPU per frame, studio pipeline vs ffmpeg command line on the same raw frames:")
+    for row in result["cpu"]:
+        print(f"  {row['size']}@{row['fps']}: studio {row['studio_cpu_ms_per_frame']:.2f} ms, "
+              f"ffmpeg {row['ffmpeg_cpu_ms_per_frame']:.2f} ms, ratio {row['ratio']:.2f} "
+              f"(median of {row['rounds']} x {row['frames']} frames)")
+    lat = result.get("latency")
+    if lat:
+        if "error" in lat:
+            print(f"Latency: not measured: {lat['error']}")
+        else:
+            print(f"Capture -> ingest -> player latency: p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms, "
+                  f"p99 {lat['p99_ms']} ms over {lat['frames']} frames, {lat['missing_frames']} missing")
+    print("Sustainable with 20% headroom (estimated from the CPU per frame):")
+    for v in result["sustainable"]:
+        print(f"  {v['size']}@{v['fps']}: {100 * v['cpu_load']:.0f}% of the CPU {'ok' if v['fits'] else 'too much'}")
+    top = result["highest_sustainable"]
+    print(f"Highest this machine sustains: {top['size']}@{top['fps']}")
+    rec = result["recommended"]
+    print(f"Recommended: {rec['width']}x{rec['height']}@{rec['fps']}, {rec['bitrate_kbps']} kbps, "
+          f"{rec['encoder']} {rec['preset']} (at most 1280x720@30: the upload, not the CPU, usually limits)")
+    return 0

@@ -1,0 +1,234 @@
+"""`seller-studio bench`: what this machine can do, measured in one run.
+
+1. CPU per frame of the studio's pipeline (compositor -> encoder -> FLV output) against the
+   ffmpeg command line encoding the identical raw frames with identical settings, at 720p30 and
+   1080p30. Both run the same number of frames; the ratio is ours / ffmpeg's (lower is better).
+2. Capture-to-ingest latency p50/p95: the test pattern's frame codes carry their capture time; a
+   receiver in another process plays the stream back from a local ingest and compares.
+3. The highest size/fps this machine sustains with 20 % CPU headroom, and the settings the
+   first-run setup applies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seller_studio.media.compositor import Layer, Scene
+from seller_studio.media.encoders.base import VideoSettings
+from seller_studio.media.frames import VideoFrame
+from seller_studio.media.outputs.recording import RecordingOutput
+from seller_studio.media.sources.base import VideoSource
+from seller_studio.media.sources.test_pattern import TestPatternSource
+from seller_studio.media.studio import Studio
+
+Progress = Callable[[str], None]
+
+# Bitrate guide (kbps low-high) of the reference broadcaster's auto-config.
+BITRATE_GUIDE = {
+    (1920, 1080, 60): (5800, 8751), (1920, 1080, 30): (3962, 5977),
+    (1280, 720, 60): (2911, 4392), (1280, 720, 30): (1988, 3000), (854, 480, 30): (999, 1507),
+}
+CANDIDATES = [(1920, 1080, 60), (1920, 1080, 30), (1280, 720, 60), (1280, 720, 30), (854, 480, 30)]
+HEADROOM = 0.8  # use at most 80 % of the machine
+SAFE_DEFAULTS = {("1280x720", 30), ("854x480", 30)}
+
+
+class FrameListSource(VideoSource):
+    """Pre-rendered frames played by canvas frame number, so both sides encode identical pictures."""
+
+    kind = "frame-list"
+
+    def __init__(self, frames: list[np.ndarray]) -> None:
+        super().__init__("frames")
+        self.frames = [VideoFrame(f, 0.0, i) for i, f in enumerate(frames)]
+        self.first_index: int | None = None
+
+    def frame_at(self, frame_index: int, now_s: float) -> VideoFrame:
+        if self.first_index is None:
+            self.first_index = frame_index
+        return self.frames[(frame_index - self.first_index) % len(self.frames)]
+
+
+def render_frames(width: int, height: int, fps: int, count: int) -> list[np.ndarray]:
+    pattern = TestPatternSource("tp", width, height, fps)
+    return [pattern.frame_at(i, 0.0).image for i in range(count)]
+
+
+def x264_args(v: VideoSettings) -> list[str]:
+    """The ffmpeg command line equivalent of the studio's H264Encoder settings."""
+    args = ["-c:v", "libx264", "-preset", v.preset, "-b:v", f"{v.bitrate_kbps}k", "-maxrate", f"{v.bitrate_kbps}k",
+            "-bufsize", f"{v.bitrate_kbps}k", "-g", str(v.gop_frames), "-bf", "0", "-pix_fmt", "yuv420p",
+            "-x264-params", f"keyint={v.gop_frames}:min-keyint={v.gop_frames}:scenecut=0:nal-hrd=cbr",
+            "-forced-idr", "1"]
+    if v.tune:
+        args += ["-tune", v.tune]
+    return args
+
+
+def studio_cpu_s(frames: list[np.ndarray], v: VideoSettings, out: Path) -> float:
+    """CPU seconds (all threads) the studio spends composing, encoding and muxing ``frames``."""
+    studio = Studio(v.width, v.height, v.fps)
+    studio.add_source(FrameListSource(frames))
+    studio.add_scene(Scene("bench", [Layer("frames")]))
+    recording = RecordingOutput(out)
+    before = time.process_time()
+    studio.start()
+    session = studio.go_live([recording], v, None, duration_s=len(frames) / v.fps)
+    session.wait(len(frames) / v.fps + 30)
+    studio.stop()
+    return time.process_time() - before
+
+
+def ffmpeg_cpu_s(frames: list[np.ndarray], v: VideoSettings, out: Path) -> float:
+    """CPU seconds of `ffmpeg` reading the same raw RGB frames from a pipe and encoding them."""
+    cmd = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{v.width}x{v.height}",
+           "-r", str(v.fps), "-i", "-", *x264_args(v), "-f", "flv", str(out)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    for frame in frames:
+        proc.stdin.write(frame.tobytes())
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise RuntimeError("ffmpeg failed")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def cpu_ratio(width: int, height: int, fps: int, seconds: float, rounds: int, work: Path,
+              progress: Progress) -> dict[str, Any]:
+    frames = render_frames(width, height, fps, round(seconds * fps))
+    v = VideoSettings(width, height, fps, BITRATE_GUIDE.get((width, height, fps), (2500, 0))[0])
+    ours, theirs = [], []
+    for r in range(rounds):  # interleaved, so background load hits both alike
+        progress(f"CPU {width}x{height}@{fps}: round {r + 1}/{rounds}")
+        ours.append(studio_cpu_s(frames, v, work / "studio.mkv") / len(frames))
+        theirs.append(ffmpeg_cpu_s(frames, v, work / "ffmpeg.flv") / len(frames))
+    ours_ms, theirs_ms = statistics.median(ours) * 1000, statistics.median(theirs) * 1000
+    return {"size": f"{width}x{height}", "fps": fps, "frames": len(frames), "rounds": rounds,
+            "studio_cpu_ms_per_frame": round(ours_ms, 3), "ffmpeg_cpu_ms_per_frame": round(theirs_ms, 3),
+            "ratio": round(ours_ms / theirs_ms, 3)}
+
+
+def latency(seconds: float, progress: Progress, width: int = 1280, height: int = 720, fps: int = 30) -> dict[str, Any]:
+    """Capture -> ingest -> player latency of the test pattern's frame codes, through local nginx-rtmp."""
+    from seller_studio.media.audio.synthetic import ToneSource
+    from seller_studio.media.encoders.base import AudioSettings
+    from seller_studio.media.outputs.stream import StreamOutput
+
+    ingest = LocalIngest()
+    try:
+        studio = Studio(width, height, fps)
+        studio.add_source(TestPatternSource("tp", width, height, fps))
+        studio.add_scene(Scene("s", [Layer("tp")]))
+        studio.add_audio(ToneSource("tone"))
+        studio.start()
+        key = "bench"
+        session = studio.go_live([StreamOutput(ingest.url, key)], VideoSettings(width, height, fps, 2500),
+                                 AudioSettings())
+        progress(f"latency: playing back {seconds:.0f} s from the local ingest")
+        receiver = subprocess.run(
+            [sys.executable, "-m", "seller_studio.diagnostics.latency_probe", f"{ingest.url}/{key}", str(seconds)],
+            capture_output=True, text=True, timeout=seconds + 60)
+        stats = session.last_stats
+        studio.stop()
+    finally:
+        ingest.stop()
+    samples = json.loads(receiver.stdout or "{}").get("latencies_ms", [])
+    if not samples:
+        return {"error": f"no frame codes received ({receiver.stderr.strip()[-200:]})"}
+    q = np.percentile(samples, [50, 95, 99])
+    return {"frames": len(samples), "p50_ms": round(float(q[0]), 1), "p95_ms": round(float(q[1]), 1),
+            "p99_ms": round(float(q[2]), 1), "missing_frames": json.loads(receiver.stdout).get("missing", None),
+            "dropped": stats.get("dropped")}
+
+
+class LocalIngest:
+    """nginx-rtmp on a free loopback port (installed by scripts/setup.sh)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        if shutil.which("nginx") is None or not Path("/usr/lib/nginx/modules/ngx_rtmp_module.so").exists():
+            raise RuntimeError("the latency bench needs nginx with libnginx-mod-rtmp (scripts/setup.sh installs it)")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.dir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+        conf = self.dir / "nginx.conf"
+        conf.write_text(f"""load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
+daemon off; master_process off; pid {self.dir}/nginx.pid; error_log {self.dir}/error.log;
+events {{ worker_connections 64; }}
+rtmp {{ server {{ listen 127.0.0.1:{self.port}; application live {{ live on; }} }} }}
+""")
+        self.proc = subprocess.Popen(["nginx", "-p", str(self.dir), "-c", str(conf), "-e", str(self.dir / "error.log")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        self.url = f"rtmp://127.0.0.1:{self.port}/live"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def sustainable(cpu_ms_720: float, cpu_ms_1080: float) -> list[dict[str, Any]]:
+    """Which candidates fit in 80 % of this machine's cores, estimated from the CPU per frame
+    measured at 30 fps (60 fps costs about twice as much per second)."""
+    cores = os.cpu_count() or 1
+    per_pixel_ms = {720: cpu_ms_720 / (1280 * 720), 1080: cpu_ms_1080 / (1920 * 1080)}
+    verdicts = []
+    for w, h, fps in CANDIDATES:
+        per_px = per_pixel_ms[1080] if h >= 1080 else per_pixel_ms[720]
+        load = per_px * w * h * fps / 1000 / cores  # fraction of all cores
+        verdicts.append({"size": f"{w}x{h}", "fps": fps, "cpu_load": round(load, 3), "fits": load <= HEADROOM})
+    return verdicts
+
+
+def run_bench(quick: bool = False, with_latency: bool = True, progress: Progress | None = None) -> dict[str, Any]:
+    """Run everything; ``quick`` (first-run setup) uses fewer frames and one round."""
+    progress = progress or (lambda message: None)
+    seconds, rounds = (2.0, 1) if quick else (4.0, 3)
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        result: dict[str, Any] = {"cores": os.cpu_count()}
+        result["cpu"] = [cpu_ratio(1280, 720, 30, seconds, rounds, work, progress),
+                         cpu_ratio(1920, 1080, 30, seconds, rounds, work, progress)]
+        if with_latency:
+            try:
+                result["latency"] = latency(5.0 if quick else 15.0, progress)
+            except RuntimeError as exc:
+                result["latency"] = {"error": str(exc)}
+        verdicts = sustainable(result["cpu"][0]["studio_cpu_ms_per_frame"], result["cpu"][1]["studio_cpu_ms_per_frame"])
+        result["sustainable"] = verdicts
+        highest = next((v for v in verdicts if v["fits"]), verdicts[-1])
+        result["highest_sustainable"] = {"size": highest["size"], "fps": highest["fps"]}
+        # Recommend no more than 1280x720@30, the reference default: the upload speed, not the CPU,
+        # is what most sellers run short of, and this bench cannot see the uplink.
+        best = next((v for v in verdicts if v["fits"] and (v["size"], v["fps"]) in SAFE_DEFAULTS), verdicts[-1])
+        w, h = (int(x) for x in best["size"].split("x"))
+        low, _ = BITRATE_GUIDE[(w, h, best["fps"])]
+        result["recommended"] = {"width": w, "height": h, "fps": best["fps"], "bitrate_kbps": int(round(low, -2)),
+                                 "encoder": "x264", "preset": "veryfast"}
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
