@@ -8,6 +8,7 @@ import json
 from seller_studio.common.errors import UserError
 from seller_studio.media.audio.microphone import list_microphones
 from seller_studio.media.encoders.h264 import available_h264_encoders
+from seller_studio.media.outputs.stream import output_protocols
 from seller_studio.media.sources.camera import list_cameras
 
 
@@ -22,7 +23,8 @@ def collect() -> dict:
         mics: list | str = list_microphones()
     except UserError as err:
         mics = str(err)
-    return {"cameras": list_cameras(), "microphones": mics, "video_encoders": available_h264_encoders()}
+    return {"cameras": list_cameras(), "microphones": mics, "video_encoders": available_h264_encoders(),
+            "outputs": output_protocols()}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,4 +45,7 @@ def run(args: argparse.Namespace) -> int:
     for kind, status in found["video_encoders"].items():
         print(f"  {kind}: {status}")
     print("Audio encoder: aac (48 kHz stereo)")
+    print("Stream outputs:")
+    for scheme, status in found["outputs"].items():
+        print(f"  {scheme}://: {status}")
     return 0

@@ -117,3 +117,25 @@ def test_nothing_to_do():
     assert proc.returncode == ExitCode.USAGE and "nothing to do" in proc.stderr
 
 
+
+
+def test_srt_without_srt_support_is_a_clear_error():
+    from seller_studio.media.outputs.stream import output_protocols
+
+    supported = output_protocols()
+    assert supported["rtmp"] == "ok" and supported["rtmps"] == "ok"
+    if supported["srt"] == "ok":
+        pytest.skip("this FFmpeg build has SRT")  # the error path only exists without it
+    proc = run_stream("--url", "srt://127.0.0.1:9000")
+    assert_one_line_error(proc, ExitCode.BAD_URL, "cannot send srt://")
+
+
+def test_devices_lists_encoders_and_outputs():
+    import json
+
+    proc = subprocess.run(SELLER_STUDIO + ["devices", "--json"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert found["video_encoders"]["x264"] == "ok"
+    assert found["outputs"]["rtmp"] == "ok"
+    assert isinstance(found["cameras"], list)

@@ -128,7 +128,7 @@ def open_h264(container: av.container.OutputContainer, settings: VideoSettings) 
             probe.open()
             probe.probe()
         except (av.FFmpegError, ValueError, OSError) as exc:
-            reasons.append(f"{kind}: {exc}")
+            reasons.append(f"{kind}: {_short(exc)}")
             continue
         encoder = H264Encoder(container, kind, settings)
         encoder.open()
@@ -159,5 +159,10 @@ def available_h264_encoders() -> dict[str, str]:
             enc.probe()
             result[kind] = "ok"
         except (av.FFmpegError, ValueError, OSError) as exc:
-            result[kind] = f"fails: {exc}"
+            result[kind] = f"fails: {_short(exc)}"
     return result
+
+
+def _short(exc: Exception) -> str:
+    """FFmpeg's reason without the option dump PyAV appends (no hardware, wrong driver...)."""
+    return getattr(exc, "strerror", None) or str(exc).split(":")[0]

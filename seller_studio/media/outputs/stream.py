@@ -61,6 +61,24 @@ def full_ingest_url(url: str, stream_key: str) -> str:
     return f"{url.rstrip('/')}/{stream_key}"
 
 
+def output_protocols() -> dict[str, str]:
+    """Which ingest schemes this FFmpeg build can send: "ok" or why not."""
+    result = {}
+    for scheme, (fmt, _) in SCHEMES.items():
+        # Port 9 (discard) on loopback refuses at once: only a missing protocol says something else.
+        url = f"{scheme}://127.0.0.1:9/x" + ("?connect_timeout=300" if scheme == "srt" else "")
+        try:
+            container = av.open(url, "w", format=fmt)
+            container.add_stream("mpeg2video" if fmt == "mpegts" else "flv1")
+            container.start_encoding()
+            result[scheme] = "ok"
+        except av.error.ProtocolNotFoundError:
+            result[scheme] = "not in this FFmpeg build"
+        except (av.FFmpegError, OSError, ValueError):
+            result[scheme] = "ok"
+    return result
+
+
 def redact(text: str, *secrets: str) -> str:
     for secret in secrets:
         if secret:
