@@ -145,3 +145,13 @@ def test_streaming_alone_and_a_scene_switch_reaches_the_ingest(nginx, tmp_path):
     assert 1.3 <= media.frame_times_s[first_red] - media.frame_times_s[0] <= 1.7
     assert all(reds[first_red:])  # stays on the new scene
     assert not any(reds[:first_red])
+
+
+def test_hardware_encoder_falls_back_to_x264_and_says_so(tmp_path):
+    """nvenc/qsv open here without the hardware; the studio must notice and use libx264."""
+    proc = subprocess.run(SELLER_STUDIO + ["stream", "--record", str(tmp_path / "hw.mkv"), "--encoder", "auto",
+                                           "--size", f"{W}x{H}", "--duration", "1", "--mic", "silence"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "video encoder auto unavailable" in proc.stderr and "using libx264" in proc.stderr
+    assert stream_of(ffprobe(tmp_path / "hw.mkv"), "video")["codec_name"] == "h264"
