@@ -1,0 +1,409 @@
+"""ShowController: the show's wiring between the platform, the selling state, the run of show, the
+inventory and the chat (no Qt).
+
+It lives on one asyncio loop (qasync's, i.e. the GUI thread, in the app; a plain loop in tests).
+Panel actions are plain methods: they check what they can at once (raising ``SellingError`` with a
+sentence for the seller) and send the network part as a task, so the UI never waits on the
+network; a failure comes back as an ``error`` event. Other threads use ``call_threadsafe``.
+
+Events (``events``; payloads are plain data): everything ``SellingSession`` emits, plus
+``now_showing`` {index, item_id}, ``queue_changed`` {item_ids}, ``chat_appended`` {count},
+``chat_changed`` {msg_id}, ``user_moderated`` {user, action, until?}, ``viewers`` {count},
+``listing_opened`` {item_id, price_cents, quantity}, ``platform_state`` {state},
+``error`` {action, message}, ``clock_synced`` {offset_s, rtt_s}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from seller_studio.common.events import EventEmitter
+from seller_studio.platform import protocol as p
+from seller_studio.show.chat import ChatLog
+from seller_studio.show.csv_import import ImportResult, import_csv
+from seller_studio.show.inventory import InventoryStore, Item, Sale
+from seller_studio.show.run_of_show import RunOfShow
+from seller_studio.show.sales_export import export_sales
+from seller_studio.show.selling import (
+    DEFAULT_PRESETS,
+    AuctionPreset,
+    ClockSync,
+    ProductCard,
+    QuickReplies,
+    SellingError,
+    SellingSession,
+    item_show_payload,
+    to_cents,
+)
+
+log = logging.getLogger(__name__)
+
+PING_EVERY_S = 5.0  # ClockSync refresh; the min-RTT filter keeps the best of the last 8
+FIRST_PINGS = 4  # a quick burst right after connecting so the first auction is already corrected
+DEFAULT_TIMEOUT_S = 600  # "timeout" button: 10 minutes
+
+# The platform events the controller consumes (everything else is ignored here).
+_HANDLED = (
+    p.AuctionStarted, p.AuctionBid, p.AuctionEnded, p.ListingOpened, p.Sale, p.ListingSoldOut,
+    p.GiveawayStarted, p.GiveawayEntry, p.GiveawayWinner, p.ChatMessage, p.ChatDeleted, p.ChatPinned,
+    p.UserTimedOut, p.UserBanned, p.Viewers,
+)
+
+
+class ShowController:
+    def __init__(self, store: InventoryStore, show_id: str, *, client: Any = None,
+                 clock: ClockSync | None = None, presets: tuple[AuctionPreset, ...] = DEFAULT_PRESETS) -> None:
+        self.store = store
+        self.show_id = show_id
+        self.events = EventEmitter()
+        self.session = SellingSession(store, show_id, clock)
+        self.clock = self.session.clock
+        self.run = RunOfShow(store, show_id, guard=self.session.check_can_change_item)
+        self.quick_replies = QuickReplies(store)
+        self.chat = ChatLog()
+        self.presets: list[AuctionPreset] = list(presets)
+        self.last_preset: AuctionPreset | None = None
+        self.viewer_count: int | None = None
+        self.client: Any = None
+        self.platform_show_id = ""
+        self.giveaway_duration_s = 60.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._unsubscribe: list[Callable[[], None]] = []
+        self.session.events.subscribe(self._forward)
+        self.run.events.subscribe(self._on_run_event)
+        # Buyers of this show stay highlighted after a restart.
+        for sale in store.list_sales(show_id):
+            self.chat.add_buyer(sale.buyer)
+        if client is not None:
+            self.attach_client(client)
+
+    # --- platform link -------------------------------------------------------------------------------
+
+    def attach_client(self, client: Any) -> None:
+        """Start listening to a connected PlatformClient (call on its loop)."""
+        self.detach_client()
+        self.client = client
+        self._loop = asyncio.get_running_loop()
+        self.platform_show_id = getattr(client, "show_id", None) or ""
+        # The client measured server_time - time.time() at the welcome: map it onto our monotonic clock
+        # until the pings below (which have a known round trip) take over.
+        offset_wall_s = float(getattr(client, "server_time_offset_s", 0.0))
+        self.clock.set_from_welcome(time.time() + offset_wall_s, received_at=self.clock.local_clock())
+        self._unsubscribe.append(client.subscribe(self.on_platform_event))
+        status = getattr(client, "status", None)
+        if status is not None:
+            self._unsubscribe.append(status.subscribe(
+                lambda _name, payload: self.events.emit("platform_state", state=payload.get("state", ""))))
+        self._spawn("clock", self._ping_loop())
+
+    def detach_client(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        for task in list(self._tasks):
+            if task.get_name() == "show-clock":
+                task.cancel()
+        self.client = None
+
+    async def close(self) -> None:
+        self.detach_client()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+
+    def call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` on the controller's loop (from any other thread)."""
+        if self._loop is None:
+            raise RuntimeError("the controller has no loop yet (attach a platform client first)")
+        self._loop.call_soon_threadsafe(fn, *args)
+
+    async def sync_clock_once(self) -> float | None:
+        """One ping: feed ClockSync with (sent, server_time, received). Returns the round trip."""
+        client = self.client
+        if client is None:
+            return None
+        sent = self.clock.local_clock()
+        result = await client.command(p.Ping.TYPE)
+        received = self.clock.local_clock()
+        server_time = result.get("server_time")
+        if not isinstance(server_time, int | float):
+            return None
+        self.clock.add_ping_sample(sent, float(server_time), received)
+        self.events.emit("clock_synced", offset_s=self.clock.offset_s, rtt_s=self.clock.rtt_s)
+        return received - sent
+
+    async def _ping_loop(self) -> None:
+        count = 0
+        while self.client is not None:
+            try:
+                await self.sync_clock_once()
+            except Exception as exc:  # a lost ping only delays the next correction
+                log.debug("clock ping failed: %s", exc)
+            count += 1
+            await asyncio.sleep(0.2 if count < FIRST_PINGS else PING_EVERY_S)
+
+    def _spawn(self, action: str, coro: Coroutine[Any, Any, Any],
+               on_result: Callable[[Any], None] | None = None) -> asyncio.Task[Any]:
+        """Run the network part of an action; its failure becomes an ``error`` event."""
+        loop = self._loop or asyncio.get_running_loop()
+        task = loop.create_task(coro, name=f"show-{action}")
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            if t.cancelled():
+                return
+            exc = t.exception()
+            if exc is not None:
+                log.warning("show action %s failed: %s", action, exc)
+                self.events.emit("error", action=action, message=str(exc))
+            elif on_result is not None:
+                try:
+                    on_result(t.result())
+                except Exception as err:  # noqa: BLE001 - reported to the seller
+                    log.exception("show action %s: result handling failed", action)
+                    self.events.emit("error", action=action, message=str(err))
+
+        task.add_done_callback(done)
+        return task
+
+    def _require_client(self) -> Any:
+        if self.client is None:
+            raise SellingError("not connected to the platform")
+        return self.client
+
+    def _aid(self, platform_id: str) -> str:
+        """Auction/giveaway ids are only unique within a platform show: key sales by both."""
+        return f"{self.platform_show_id}:{platform_id}" if self.platform_show_id else platform_id
+
+    @staticmethod
+    def platform_id(local_id: str) -> str:
+        """The platform's own auction/giveaway id of a session id made by ``_aid``."""
+        return local_id.split(":", 1)[1] if ":" in local_id else local_id
+
+    # --- platform events -> state --------------------------------------------------------------------
+
+    def on_platform_event(self, event: p.Event) -> None:
+        """Called by PlatformClient on its loop for every event."""
+        if not isinstance(event, _HANDLED):
+            return
+        try:
+            self._dispatch(event)
+        except SellingError as err:
+            self.events.emit("error", action=event.TYPE, message=str(err))
+
+    def _dispatch(self, event: p.Event) -> None:
+        s = self.session
+        if isinstance(event, p.ChatMessage):
+            entry = self.chat.append(event.msg_id, event.user, event.text, event.ts, event.badges, event.reply_to)
+            if entry is not None:
+                self.events.emit("chat_appended", count=1)
+        elif isinstance(event, p.AuctionStarted):
+            s.on_auction_started(self._aid(event.auction_id), item_id=event.item_id, ends_at=event.ends_at,
+                                 starting_bid_cents=to_cents(event.starting_bid),
+                                 is_sudden_death=event.sudden_death, counter_bid_s=event.counter_bid_s)
+        elif isinstance(event, p.AuctionBid):
+            s.on_bid(self._aid(event.auction_id), amount_cents=to_cents(event.amount), bidder=event.user,
+                     ends_at=event.ends_at)
+        elif isinstance(event, p.AuctionEnded):
+            price_cents = to_cents(event.price) if event.price is not None else None
+            s.on_auction_ended(self._aid(event.auction_id), winner=event.winner, price_cents=price_cents,
+                               item_id=event.item_id or None)
+            if event.winner:
+                self._new_buyer(event.winner)
+        elif isinstance(event, p.ListingOpened):
+            self.events.emit("listing_opened", item_id=int(event.item_id), price_cents=to_cents(event.price),
+                             quantity=event.quantity)
+        elif isinstance(event, p.Sale):
+            # The seq of the platform's sale event makes the purchase's id: a replay is not a second sale.
+            s.on_purchase(buyer=event.buyer, price_cents=to_cents(event.price),
+                          order_id=self._aid(f"sale-{event.seq}"), item_id=event.item_id)
+            self._new_buyer(event.buyer)
+        elif isinstance(event, p.ListingSoldOut):
+            pass  # on_purchase already reported sold_out from our own stock count
+        elif isinstance(event, p.GiveawayStarted):
+            s.on_giveaway_started(self._aid(event.giveaway_id), item_id=event.item_id, ends_at=event.ends_at)
+        elif isinstance(event, p.GiveawayEntry):
+            s.on_giveaway_entry(self._aid(event.giveaway_id), event.user)
+        elif isinstance(event, p.GiveawayWinner):
+            s.on_giveaway_ended(self._aid(event.giveaway_id), winner=event.user, item_id=event.item_id)
+        elif isinstance(event, p.ChatDeleted):
+            if self.chat.mark_deleted(event.msg_id) is not None:
+                self.events.emit("chat_changed", msg_id=event.msg_id)
+        elif isinstance(event, p.ChatPinned):
+            self.chat.mark_pinned(event.msg_id)
+            self.events.emit("chat_changed", msg_id=event.msg_id)
+        elif isinstance(event, p.UserTimedOut):
+            self.events.emit("user_moderated", user=event.user, action="timeout", until=event.until)
+        elif isinstance(event, p.UserBanned):
+            self.events.emit("user_moderated", user=event.user, action="ban")
+        elif isinstance(event, p.Viewers):
+            self.viewer_count = event.count
+            self.events.emit("viewers", count=event.count)
+
+    def _new_buyer(self, user: str) -> None:
+        self.chat.add_buyer(user)
+        self.events.emit("chat_changed", msg_id="")
+
+    def _forward(self, name: str, payload: dict[str, Any]) -> None:
+        self.events.emit(name, **payload)
+
+    def _on_run_event(self, name: str, payload: dict[str, Any]) -> None:
+        if name == "queue_changed":
+            self.events.emit("queue_changed", **payload)
+            return
+        if name != "now_showing_changed":
+            return
+        item_id = payload.get("item_id")
+        self.session.set_item(item_id)
+        self.events.emit("now_showing", index=payload.get("index"), item_id=item_id)
+        item = self.session.item
+        if item is not None and self.client is not None:
+            self._spawn("item.show", self.client.show_item(item_show_payload(item)))
+
+    # --- run of show ---------------------------------------------------------------------------------
+
+    def next_item(self) -> Item | None:
+        """Next in the queue (skipping sold items) becomes now showing; SellingError while an
+        auction runs."""
+        return self.run.next()
+
+    def previous_item(self) -> Item | None:
+        return self.run.previous()
+
+    def show_index(self, index: int | None) -> Item | None:
+        return self.run.show(index)
+
+    def import_csv(self, path: Path | str, *, add_to_queue: bool = True) -> ImportResult:
+        """Import a bulk-listing CSV; new sellable items join the end of tonight's queue."""
+        result = import_csv(self.store, path)
+        if add_to_queue:
+            for item in self.store.list_items(status=("available", "unsold")):
+                if item.id is not None and item.id not in self.run.item_ids:
+                    self.run.add(item.id)
+        return result
+
+    def export_sales(self, path: Path | str) -> int:
+        return export_sales(self.store, path, show_id=self.show_id)
+
+    def sales(self) -> list[Sale]:
+        return self.store.list_sales(self.show_id)
+
+    # --- selling -------------------------------------------------------------------------------------
+
+    def start_auction(self, preset: AuctionPreset | int = 0) -> asyncio.Task[Any]:
+        """Auction the showing item with a preset (index into ``presets`` or a preset)."""
+        chosen = self.presets[preset] if isinstance(preset, int) else preset
+        request = self.session.auction_request(chosen)
+        client = self._require_client()
+        self.last_preset = chosen
+
+        def started(ack: dict[str, Any]) -> None:
+            # The ack arrives before the auction.started event: show the clock at once (idempotent).
+            self.session.on_auction_started(
+                self._aid(str(ack["auction_id"])), item_id=request["item_id"], ends_at=ack["ends_at"],
+                starting_bid_cents=to_cents(request["starting_bid"]),
+                is_sudden_death=request["sudden_death"], counter_bid_s=request["counter_bid_s"])
+
+        return self._spawn("auction.start", client.start_auction(**request), started)
+
+    def run_it_back(self, preset: AuctionPreset | int | None = None) -> asyncio.Task[Any]:
+        """An unsold auction goes again (same preset unless another is given)."""
+        self.session.run_it_back()
+        return self.start_auction(preset if preset is not None else (self.last_preset or 0))
+
+    def open_buy_now(self, quantity: int | None = None) -> asyncio.Task[Any]:
+        request = self.session.buy_now_request(quantity)
+        client = self._require_client()
+        return self._spawn("listing.buy_now", client.buy_now(**request))
+
+    def start_giveaway(self, duration_s: float | None = None) -> asyncio.Task[Any]:
+        request = self.session.giveaway_request(duration_s or self.giveaway_duration_s)
+        client = self._require_client()
+        return self._spawn("giveaway.start", client.start_giveaway(**request))
+
+    def draw_giveaway_now(self) -> asyncio.Task[Any]:
+        g = self.session.giveaway
+        if g is None or g.is_closed:
+            raise SellingError("no giveaway is open")
+        client = self._require_client()
+        return self._spawn("giveaway.draw", client.draw_giveaway(self.platform_id(g.giveaway_id)))
+
+    def product_card(self, now: float | None = None) -> ProductCard | None:
+        return self.session.product_card(now)
+
+    def countdown_s(self, now: float | None = None) -> float | None:
+        """Seconds left of the running auction (or open giveaway) by the corrected server clock."""
+        s = self.session
+        if s.is_auction_running and s.auction is not None:
+            return s.auction.countdown.remaining_s(now)
+        if s.giveaway is not None and not s.giveaway.is_closed:
+            return s.giveaway.countdown.remaining_s(now)
+        return None
+
+    # --- chat ----------------------------------------------------------------------------------------
+
+    def send_chat(self, text: str, reply_to: str | None = None) -> asyncio.Task[Any]:
+        text = text.strip()
+        if not text:
+            raise SellingError("type a message first")
+        if len(text) > 500:
+            raise SellingError("chat messages are up to 500 characters")
+        return self._spawn("chat.send", self._require_client().send_chat(text, reply_to))
+
+    def reply(self, msg_id: str, text: str) -> asyncio.Task[Any]:
+        """Reply to a message: "@user text", threaded to it."""
+        entry = self.chat.get(msg_id)
+        if entry is None:
+            raise SellingError("that message is no longer in the chat")
+        mention = f"@{entry.user}"
+        body = text if text.lstrip().startswith(mention) else f"{mention} {text}"
+        return self.send_chat(body, reply_to=msg_id)
+
+    def send_quick_reply(self, index: int, *, reply_to_msg_id: str | None = None) -> asyncio.Task[Any]:
+        entry = self.chat.get(reply_to_msg_id) if reply_to_msg_id else None
+        text = self.quick_replies.render(index, item=self.session.item, user=None)
+        if entry is not None:
+            return self.reply(entry.msg_id, text)
+        return self.send_chat(text)
+
+    def pin(self, msg_id: str) -> asyncio.Task[Any]:
+        return self._spawn("chat.pin", self._require_client().pin_chat(msg_id))
+
+    def delete(self, msg_id: str) -> asyncio.Task[Any]:
+        return self._spawn("chat.delete", self._require_client().delete_chat(msg_id))
+
+    def timeout_user(self, user: str, seconds: int = DEFAULT_TIMEOUT_S) -> asyncio.Task[Any]:
+        return self._spawn("user.timeout", self._require_client().timeout_user(user, seconds))
+
+    def ban_user(self, user: str) -> asyncio.Task[Any]:
+        return self._spawn("user.ban", self._require_client().ban_user(user))
+
+    def set_filter_words(self, words: list[str]) -> None:
+        self.chat.set_filter_words(words)
+        self.store_setting("chat_filter_words", "\n".join(self.chat.filter_words))
+        self.events.emit("chat_changed", msg_id="")
+
+    def store_setting(self, key: str, value: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+
+    def load_setting(self, key: str) -> str | None:
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def restore_filter_words(self) -> None:
+        saved = self.load_setting("chat_filter_words")
+        if saved:
+            self.chat.set_filter_words(saved.split("\n"))
