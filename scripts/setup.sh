@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   python3 python3-venv python3-pip
-  ffmpeg nginx-light libnginx-mod-rtmp
+  ffmpeg nginx-light libnginx-mod-rtmp libnginx-mod-stream openssl
   libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins util-linux
   xvfb xauth libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libfontconfig1 libdbus-1-3 fonts-dejavu-core
+  tesseract-ocr
 )
 
 missing=()

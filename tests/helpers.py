@@ -129,17 +129,31 @@ class Nginx:
     """nginx with Debian's RTMP module on a free loopback port, recording every publish to FLV."""
 
     MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+    STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
 
-    def __init__(self, workdir: Path, on_publish_url: str | None = None, port: int | None = None) -> None:
+    def __init__(self, workdir: Path, on_publish_url: str | None = None, port: int | None = None,
+                 with_tls: bool = False) -> None:
         self.workdir = workdir
         self.port = port or free_port()
+        self.tls_port = free_port() if with_tls else None
         self.record_dir = workdir / "record"
         self.record_dir.mkdir(parents=True, exist_ok=True)
         (workdir / "logs").mkdir(exist_ok=True)
         notify = f"on_publish {on_publish_url};" if on_publish_url else ""
+        tls = ""
+        if with_tls:
+            # RTMPS as real ingests offer it: TLS terminated in front of the RTMP server.
+            cert, key = workdir / "cert.pem", workdir / "key.pem"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                            "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+            tls = f"""load_module {self.STREAM_MODULE};
+stream {{ server {{ listen 127.0.0.1:{self.tls_port} ssl; ssl_certificate {cert}; ssl_certificate_key {key};
+                   proxy_pass 127.0.0.1:{self.port}; }} }}
+"""
         self.conf = workdir / "nginx.conf"
         self.conf.write_text(f"""
 load_module {self.MODULE};
+{tls}
 daemon off;
 master_process off;
 pid {workdir}/nginx.pid;
@@ -165,11 +179,17 @@ rtmp {{
     def url(self) -> str:
         return f"rtmp://127.0.0.1:{self.port}/live"
 
+    @property
+    def tls_url(self) -> str:
+        return f"rtmps://127.0.0.1:{self.tls_port}/live"
+
     def start(self) -> Nginx:
         self.proc = subprocess.Popen(["nginx", "-p", str(self.workdir), "-c", str(self.conf), "-e",
                                       str(self.workdir / "logs" / "error.log")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
+        if self.tls_port:
+            wait_for_port(self.tls_port)
         return self
 
     def kill(self) -> None:

@@ -155,3 +155,20 @@ def test_hardware_encoder_falls_back_to_x264_and_says_so(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "video encoder auto unavailable" in proc.stderr and "using libx264" in proc.stderr
     assert stream_of(ffprobe(tmp_path / "hw.mkv"), "video")["codec_name"] == "h264"
+
+
+@pytest.mark.rtmp
+def test_rtmps_reaches_the_ingest_over_tls(tmp_path):
+    from tests.helpers import Nginx
+
+    server = Nginx(tmp_path / "nginx", with_tls=True).start()
+    try:
+        proc = subprocess.run(SELLER_STUDIO + ["stream", "--url", server.tls_url, "--key-env", "K", "--duration", "2",
+                                               "--size", f"{W}x{H}", "--mic", "tone"],
+                              env={**os.environ, "K": "tls-key"}, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        flv = server.wait_recording_closed()
+    finally:
+        server.stop()
+    media = decode_media(flv)
+    assert len(media.frame_codes) == 2 * FPS and media.missing_codes() == []
