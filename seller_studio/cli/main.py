@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "seller_studio.cli.devices_cmd",
     "seller_studio.cli.bench_cmd",
     "seller_studio.cli.inventory_cmd",
+    "seller_studio.cli.studio_cmd",
 ]
 
 
@@ -32,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"seller-studio {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the studio window against the built-in sandbox platform")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -47,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     func = getattr(args, "func", None)
+    if func is None and args.demo:
+        from seller_studio.cli.studio_cmd import run as run_studio_window
+
+        func = run_studio_window
     if func is None:
         parser.print_help()
         return ExitCode.USAGE

@@ -1,0 +1,71 @@
+"""Start the studio window: Qt application, dark theme, qasync loop, and (demo) the sandbox.
+
+``--demo`` starts the embedded sandbox platform and points the "Demo" profile at it, with a test
+pattern when there is no camera and a tone when there is no microphone, so a newcomer can go live
+in one click.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from seller_studio.common.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+def demo_profile(store):  # -> Profile (typed loosely: imported lazily with Qt)
+    profile = store.load_profile("Demo")
+    profile.destination.kind = "sandbox"
+    if profile.audio.mic == "auto":
+        profile.audio.mic = "auto"  # falls back to the tone when no microphone exists
+    return profile
+
+
+def run_studio(*, demo: bool = False, argv: list[str] | None = None) -> int:
+    try:
+        import qasync
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        raise UserError(f"the studio window needs PySide6 and qasync ({exc}); reinstall Seller Studio") from None
+
+    from seller_studio.ui.main_window import MainWindow
+    from seller_studio.ui.settings import SettingsStore
+    from seller_studio.ui.theme import apply_dark_theme
+
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Seller Studio")
+    app.setOrganizationName("SellerStudio")
+    apply_dark_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    store = SettingsStore()
+    sandbox = None
+    if demo:
+        from seller_studio.ui.sandbox_process import start_sandbox_process
+
+        sandbox = start_sandbox_process()
+        profile = demo_profile(store)
+        store.save_profile(profile, make_active=False)
+    else:
+        profile = store.load_profile()
+    window = MainWindow(store, profile, sandbox=sandbox, audio_fallback="tone" if demo else "silence")
+    window.show()
+    if not demo and not store.load_state().get("first_run_done"):
+        # First run: the wizard opens over the window once the event loop runs.
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(300, window.open_setup_wizard)
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    loop.create_task(window.connect_platform())
+    try:
+        with loop:
+            loop.run_until_complete(closed.wait())
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+    return 0

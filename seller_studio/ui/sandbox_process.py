@@ -1,0 +1,93 @@
+"""The sandbox platform in a child process, for the window's demo mode.
+
+The in-process ``start_sandbox()`` cannot receive a stream that the same process sends: PyAV keeps
+the GIL while its RTMP muxer waits for the server, and the sandbox's RTMP gate needs the GIL to
+answer, so both stop for good. A child process (``seller-studio sandbox``) has its own GIL, and
+keeps the ingest's decoding off the studio's two cores' GUI thread as a bonus.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+from seller_studio.common.errors import UserError
+
+log = logging.getLogger(__name__)
+
+_FIELDS = {"Ingest URL:": "ingest_url", "Stream key:": "stream_key", "Platform URL:": "ws_url", "Token:": "token"}
+
+
+@dataclass
+class SandboxProcess:
+    ws_url: str = ""
+    token: str = field(default="", repr=False)
+    ingest_url: str = ""
+    stream_key: str = field(default="", repr=False)
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def publish_url(self) -> str:
+        return f"{self.ingest_url}/{self.stream_key}"
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        proc = self.process
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout_s)
+
+    def __enter__(self) -> SandboxProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0,
+                          extra_args: list[str] | None = None, settle_s: float = 2.0) -> SandboxProcess:
+    """Start ``seller-studio sandbox`` on free ports and read the URLs, key and token it prints."""
+    cmd = [sys.executable, "-m", "seller_studio", "sandbox", "--port", "0", "--rtmp-port", "0",
+           "--chat-rate", str(chat_per_min), *(extra_args or [])]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, bufsize=1)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, name="sandbox-stdout", daemon=True).start()
+    sandbox = SandboxProcess(process=proc)
+    found: set[str] = set()
+    try:
+        while len(found) < len(_FIELDS):
+            line = lines.get(timeout=timeout_s)
+            if line is None:
+                raise UserError(f"the sandbox platform exited at start (code {proc.wait()})")
+            text = line.strip()
+            for prefix, name in _FIELDS.items():
+                if text.startswith(prefix):
+                    setattr(sandbox, name, text[len(prefix):].strip())
+                    found.add(name)
+    except queue.Empty:
+        sandbox.stop()
+        raise UserError(f"the sandbox platform did not start within {timeout_s:.0f} s") from None
+    except BaseException:
+        sandbox.stop()
+        raise
+    # The ingest's listener thread starts just after the URLs are printed; a publisher arriving
+    # before it is refused ("End of file"). Give it a moment (the platform side should say "ready").
+    time.sleep(settle_s)
+    return sandbox

@@ -1,0 +1,144 @@
+"""The scene bar (one button per scene) and the list of sources in the current scene."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seller_studio.media.studio import Studio
+from seller_studio.ui.studio_setup import SOURCE_KIND_LABELS
+
+
+class SceneBar(QWidget):
+    scene_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self.buttons: dict[str, QPushButton] = {}
+
+    def set_scenes(self, names: list[str], active: str, shortcuts: list[str] | None = None) -> None:
+        for button in self.buttons.values():
+            self._group.removeButton(button)
+            button.deleteLater()
+        self.buttons.clear()
+        for i, name in enumerate(names):
+            button = QPushButton(name)
+            button.setObjectName("sceneButton")
+            button.setCheckable(True)
+            button.setChecked(name == active)
+            key = shortcuts[i] if shortcuts and i < len(shortcuts) else ""
+            button.setToolTip(f"Switch to scene '{name}'" + (f"  ({key})" if key else ""))
+            button.clicked.connect(lambda _=False, n=name: self.scene_chosen.emit(n))
+            self._group.addButton(button)
+            self._layout.addWidget(button)
+            self.buttons[name] = button
+
+    def set_active(self, name: str) -> None:
+        button = self.buttons.get(name)
+        if button is not None and not button.isChecked():
+            button.setChecked(True)
+
+
+class SourcesPanel(QWidget):
+    """The layers of the current scene, topmost first; add, remove, show/hide, select for dragging."""
+
+    layer_selected = Signal(int)  # index into the scene's layers
+    add_requested = Signal(str)  # source kind
+    remove_requested = Signal(int)
+    visibility_changed = Signal(int, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.list = QListWidget()
+        self.list.currentRowChanged.connect(self._on_row)
+        self.list.itemChanged.connect(self._on_item_changed)
+        layout.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        self.add_button = QPushButton("Add source")
+        menu = QMenu(self.add_button)
+        for kind in ("camera", "video-file", "image", "test-pattern", "text"):
+            menu.addAction(SOURCE_KIND_LABELS[kind] + "…", lambda k=kind: self.add_requested.emit(k))
+        self.add_button.setMenu(menu)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the selected source from this scene")
+        self.remove_button.clicked.connect(self._on_remove)
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self._indices: list[int] = []  # list row -> layer index
+        self._updating = False
+
+    def refresh(self, studio: Studio | None, labels: Callable[[str], str]) -> None:
+        self._updating = True
+        selected = self.selected_layer()
+        self.list.clear()
+        self._indices = []
+        if studio is not None:
+            comp = studio.compositor
+            scene = comp.scenes.get(comp.active_scene)
+            layers = list(scene.layers) if scene else []
+            for index in sorted(range(len(layers)), key=lambda i: layers[i].z, reverse=True):
+                layer = layers[index]
+                source = studio.sources.get(layer.source_id)
+                state = source.state.value if source is not None else "missing"
+                text = labels(layer.source_id)
+                if state == "lost":
+                    text += "   ⚠ lost — reconnecting"
+                elif state == "missing":
+                    text += "   ⚠ not available"
+                item = QListWidgetItem(text)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if layer.is_visible else Qt.CheckState.Unchecked)
+                item.setToolTip("Tick to show, untick to hide. Drag it on the preview to move; "
+                                "drag the corner to resize.")
+                if state in ("lost", "missing"):
+                    item.setForeground(QColor("#f5a524"))
+                self.list.addItem(item)
+                self._indices.append(index)
+        if selected in self._indices:
+            self.list.setCurrentRow(self._indices.index(selected))
+        self._updating = False
+
+    def selected_layer(self) -> int:
+        row = self.list.currentRow()
+        return self._indices[row] if 0 <= row < len(self._indices) else -1
+
+    def select_layer(self, index: int) -> None:
+        self._updating = True
+        self.list.setCurrentRow(self._indices.index(index) if index in self._indices else -1)
+        self._updating = False
+
+    def _on_row(self, row: int) -> None:
+        if not self._updating:
+            self.layer_selected.emit(self._indices[row] if 0 <= row < len(self._indices) else -1)
+
+    def _on_item_changed(self, item: QListWidgetItem) -> None:
+        if self._updating:
+            return
+        row = self.list.row(item)
+        if 0 <= row < len(self._indices):
+            self.visibility_changed.emit(self._indices[row], item.checkState() == Qt.CheckState.Checked)
+
+    def _on_remove(self) -> None:
+        index = self.selected_layer()
+        if index >= 0:
+            self.remove_requested.emit(index)

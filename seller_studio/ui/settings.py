@@ -1,0 +1,282 @@
+"""The window's settings: profiles as JSON files in the config directory, secrets in the keyring.
+
+A profile holds the destination, video and audio choices, hotkeys and the scene collection (sources
+and layer rectangles). Stream keys and platform tokens are never written here: they go through
+``SecretStore`` (the OS keyring, or memory for this session when there is no keyring backend).
+A profile file that cannot be read is moved aside as ``NAME.corrupt-TIMESTAMP.json`` and replaced
+by defaults, and ``SettingsStore.notices`` says so in one line for the window to show.
+
+No Qt here: the settings dialog and the tests use the same model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from seller_studio.common import paths
+from seller_studio.common.secrets import SecretStore, platform_token_name, stream_key_name
+
+log = logging.getLogger(__name__)
+
+# Ingest servers of common platforms (the seller pastes only the stream key).
+PLATFORM_PRESETS: dict[str, str] = {
+    "YouTube": "rtmp://a.rtmp.youtube.com/live2",
+    "YouTube (RTMPS)": "rtmps://a.rtmps.youtube.com:443/live2",
+    "Twitch": "rtmp://live.twitch.tv/app",
+    "Facebook Live": "rtmps://live-api-s.facebook.com:443/rtmp",
+    "Restream": "rtmp://live.restream.io/live",
+}
+
+DESTINATION_KINDS = ("sandbox", "preset", "custom")
+
+# Hotkey actions a seller uses with busy hands, with their defaults (Qt key-sequence strings).
+HOTKEY_ACTIONS: dict[str, str] = {
+    **{f"scene_{n}": str(n) for n in range(1, 10)},
+    "next_item": "N",
+    "previous_item": "P",
+    "start_auction": "A",
+    "go_live": "Ctrl+Shift+L",
+    "mute_mic": "M",
+    "record": "Ctrl+Shift+R",
+}
+
+HOTKEY_LABELS: dict[str, str] = {
+    **{f"scene_{n}": f"Scene {n}" for n in range(1, 10)},
+    "next_item": "Next item",
+    "previous_item": "Previous item",
+    "start_auction": "Start auction",
+    "go_live": "Go Live / End Show",
+    "mute_mic": "Mute microphone",
+    "record": "Record on/off",
+}
+
+SIZES: list[tuple[int, int]] = [(1920, 1080), (1280, 720), (960, 540), (854, 480), (640, 360)]
+
+
+@dataclass
+class DestinationPrefs:
+    kind: str = "sandbox"  # sandbox | preset | custom
+    preset: str = "YouTube"
+    url: str = ""  # custom ingest URL (rtmp://, rtmps://, srt://), without the key
+    platform_url: str = ""  # ws:// or wss:// of the live-shopping platform (empty: none)
+
+    def ingest_url(self) -> str:
+        if self.kind == "preset":
+            return PLATFORM_PRESETS.get(self.preset, "")
+        return self.url
+
+
+@dataclass
+class VideoPrefs:
+    width: int = 1280
+    height: int = 720
+    fps: int = 30
+    encoder: str = "x264"
+    bitrate_kbps: int = 2500
+
+
+@dataclass
+class AudioPrefs:
+    mic: str = "auto"  # auto (first microphone, else none) | tone | silence | none | a device name
+    gain_db: float = 0.0
+
+
+@dataclass
+class Profile:
+    name: str = "Default"
+    destination: DestinationPrefs = field(default_factory=DestinationPrefs)
+    video: VideoPrefs = field(default_factory=VideoPrefs)
+    audio: AudioPrefs = field(default_factory=AudioPrefs)
+    hotkeys: dict[str, str] = field(default_factory=lambda: dict(HOTKEY_ACTIONS))
+    # Scene collection: [{"id", "kind", "spec", "label"}] and [{"name", "layers": [{"source_id", "rect"}]}]
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    scenes: list[dict[str, Any]] = field(default_factory=list)
+    record_dir: str = ""  # empty: data_dir()/recordings
+    countdown_s: int = 3
+
+    @property
+    def secret_id(self) -> str:
+        """Keyring entry suffix: one stream key per profile and destination kind."""
+        d = self.destination
+        where = d.preset if d.kind == "preset" else d.kind
+        return f"{self.name}:{where}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Profile:
+        if not isinstance(data, dict):
+            raise ValueError("a profile must be a JSON object")
+
+        def pick(kind: type, raw: Any) -> Any:
+            raw = raw if isinstance(raw, dict) else {}
+            names = {f.name for f in fields(kind)}
+            return kind(**{k: v for k, v in raw.items() if k in names})
+
+        profile = cls(
+            name=str(data.get("name", "Default")),
+            destination=pick(DestinationPrefs, data.get("destination")),
+            video=pick(VideoPrefs, data.get("video")),
+            audio=pick(AudioPrefs, data.get("audio")),
+            hotkeys={**HOTKEY_ACTIONS, **{str(k): str(v) for k, v in (data.get("hotkeys") or {}).items()
+                                          if k in HOTKEY_ACTIONS}},
+            sources=list(data.get("sources") or []),
+            scenes=list(data.get("scenes") or []),
+            record_dir=str(data.get("record_dir") or ""),
+            countdown_s=int(data.get("countdown_s", 3)),
+        )
+        validate_video(profile.video)
+        if profile.destination.kind not in DESTINATION_KINDS:
+            raise ValueError(f"unknown destination kind {profile.destination.kind!r}")
+        return profile
+
+
+def validate_video(v: VideoPrefs) -> None:
+    """Raise ValueError with one line when the video settings cannot work."""
+    if not (160 <= int(v.width) <= 4096 and 90 <= int(v.height) <= 2304) or v.width % 2 or v.height % 2:
+        raise ValueError(f"video size {v.width}x{v.height} is not supported: use even numbers up to 4096x2304")
+    if not 1 <= int(v.fps) <= 120:
+        raise ValueError(f"{v.fps} fps is not supported: use 1 to 120")
+    if not 200 <= int(v.bitrate_kbps) <= 50_000:
+        raise ValueError(f"bitrate {v.bitrate_kbps} kbps is out of range: use 200 to 50000")
+
+
+def safe_profile_name(name: str) -> str:
+    """Profile names become file names: letters, digits, space, dash and underscore only."""
+    cleaned = re.sub(r"[^A-Za-z0-9 _-]", "", name).strip()
+    if not cleaned:
+        raise ValueError("a profile name needs at least one letter or digit")
+    return cleaned[:60]
+
+
+class SettingsStore:
+    """Profiles in ``config_dir()/profiles``, the app state (active profile, first run) beside them."""
+
+    def __init__(self, root: Path | None = None, secrets: SecretStore | None = None) -> None:
+        self.root = root or paths.config_dir()
+        self.secrets = secrets or SecretStore()
+        self.notices: list[str] = []  # one line each, shown by the window once
+
+    @property
+    def profiles_dir(self) -> Path:
+        return self.root / "profiles"
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / "studio.json"
+
+    # -- app state ------------------------------------------------------------------------------
+    def load_state(self) -> dict[str, Any]:
+        data = self._read_json(self.state_path, "studio settings")
+        return data if isinstance(data, dict) else {}
+
+    def save_state(self, state: dict[str, Any]) -> None:
+        _write_json(self.state_path, state)
+
+    # -- profiles ---------------------------------------------------------------------------------
+    def profile_names(self) -> list[str]:
+        if not self.profiles_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.profiles_dir.glob("*.json") if ".corrupt-" not in p.name)
+
+    def profile_path(self, name: str) -> Path:
+        return self.profiles_dir / f"{safe_profile_name(name)}.json"
+
+    def load_profile(self, name: str | None = None) -> Profile:
+        """The named (or active) profile; defaults when it does not exist or is corrupt."""
+        name = name or self.load_state().get("active_profile") or "Default"
+        path = self.profile_path(name)
+        if not path.exists():
+            return Profile(name=safe_profile_name(name))
+        data = self._read_json(path, f"profile '{name}'")
+        if data is None:
+            return Profile(name=safe_profile_name(name))
+        try:
+            profile = Profile.from_json(data)
+        except (ValueError, TypeError) as exc:
+            self._quarantine(path, f"profile '{name}'", str(exc))
+            return Profile(name=safe_profile_name(name))
+        profile.name = safe_profile_name(name)
+        return profile
+
+    def save_profile(self, profile: Profile, make_active: bool = True) -> Path:
+        profile.name = safe_profile_name(profile.name)
+        validate_video(profile.video)
+        path = self.profile_path(profile.name)
+        _write_json(path, profile.to_json())
+        if make_active:
+            state = self.load_state()
+            state["active_profile"] = profile.name
+            self.save_state(state)
+        return path
+
+    def delete_profile(self, name: str) -> None:
+        path = self.profile_path(name)
+        if path.exists():
+            path.unlink()
+
+    # -- secrets (keyring only) --------------------------------------------------------------------
+    def stream_key(self, profile: Profile) -> str:
+        return self.secrets.get(stream_key_name(profile.secret_id)) or ""
+
+    def set_stream_key(self, profile: Profile, key: str) -> bool:
+        """True when saved in the keyring; False when kept in memory for this session only."""
+        if not key:
+            self.secrets.delete(stream_key_name(profile.secret_id))
+            return self.secrets.is_persistent
+        return self.secrets.set(stream_key_name(profile.secret_id), key.strip())
+
+    def platform_token(self, profile: Profile) -> str:
+        return self.secrets.get(platform_token_name(profile.secret_id)) or ""
+
+    def set_platform_token(self, profile: Profile, token: str) -> bool:
+        if not token:
+            self.secrets.delete(platform_token_name(profile.secret_id))
+            return self.secrets.is_persistent
+        return self.secrets.set(platform_token_name(profile.secret_id), token.strip())
+
+    @property
+    def memory_only_notice(self) -> str:
+        return ("No system keyring is available: the stream key is kept in memory for this session only "
+                "and must be entered again next time.")
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def _read_json(self, path: Path, what: str) -> Any:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self.notices.append(f"Could not read the {what} ({exc.strerror}); using defaults.")
+            return None
+        try:
+            return json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            self._quarantine(path, what, f"not valid JSON at line {getattr(exc, 'lineno', '?')}")
+            return None
+
+    def _quarantine(self, path: Path, what: str, reason: str) -> None:
+        backup = path.with_name(f"{path.stem}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
+        try:
+            path.replace(backup)
+            where = f"; the old file was kept as {backup.name}"
+        except OSError:
+            where = ""
+        log.warning("%s unreadable (%s); replaced by defaults", what, reason)
+        self.notices.append(f"The {what} was damaged ({reason}) and was reset to defaults{where}.")
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write to a temp file and rename, so a crash never leaves half a settings file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)

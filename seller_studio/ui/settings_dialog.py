@@ -1,0 +1,333 @@
+"""Settings: destination (sandbox, platform presets, custom RTMP/RTMPS/SRT), video, audio, hotkeys,
+profiles. Stream key and platform token go to the keyring only (memory-only notice without one)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QKeySequenceEdit,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seller_studio.common.errors import UserError
+from seller_studio.media.encoders.h264 import H264_CODECS
+from seller_studio.media.outputs.stream import parse_ingest_url
+from seller_studio.ui.settings import (
+    HOTKEY_ACTIONS,
+    HOTKEY_LABELS,
+    PLATFORM_PRESETS,
+    SIZES,
+    Profile,
+    SettingsStore,
+    safe_profile_name,
+    validate_video,
+)
+
+
+class _Probe(QObject):
+    done = Signal(dict)
+
+
+class DestinationForm(QWidget):
+    """Shared by the settings dialog and the setup wizard."""
+
+    def __init__(self, store: SettingsStore, profile: Profile, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        form = QFormLayout(self)
+        self.kind = QComboBox()
+        self.kind.addItem("Sandbox platform (practice, nothing public)", "sandbox")
+        for name in PLATFORM_PRESETS:
+            self.kind.addItem(name, f"preset:{name}")
+        self.kind.addItem("Custom server (RTMP, RTMPS or SRT)", "custom")
+        d = profile.destination
+        wanted = f"preset:{d.preset}" if d.kind == "preset" else d.kind
+        self.kind.setCurrentIndex(max(0, self.kind.findData(wanted)))
+        self.kind.currentIndexChanged.connect(self._on_kind)
+        form.addRow("Destination", self.kind)
+        self.url = QLineEdit(d.url)
+        self.url.setPlaceholderText("rtmp://server/app, rtmps://server:443/app or srt://server:port")
+        form.addRow("Server URL", self.url)
+        self.key = QLineEdit()
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText("paste the stream key from your platform")
+        form.addRow("Stream key", self.key)
+        self.platform_url = QLineEdit(d.platform_url)
+        self.platform_url.setPlaceholderText("wss://… (optional: chat, auctions and viewers)")
+        form.addRow("Platform address", self.platform_url)
+        self.token = QLineEdit()
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("Platform token", self.token)
+        self.secret_note = QLabel()
+        self.secret_note.setWordWrap(True)
+        form.addRow(self.secret_note)
+        if store.secrets.is_persistent:
+            self.secret_note.setText("The stream key and token are stored in your system keyring, never in a file.")
+        else:
+            self.secret_note.setText("⚠ " + store.memory_only_notice)
+            self.secret_note.setStyleSheet("color: #f5a524;")
+        self._profile = profile
+        self._loaded_key = store.stream_key(profile)
+        self._loaded_token = store.platform_token(profile)
+        self.key.setText(self._loaded_key)
+        self.token.setText(self._loaded_token)
+        self._on_kind()
+
+    def _on_kind(self) -> None:
+        data = self.kind.currentData() or "sandbox"
+        is_custom, is_sandbox = data == "custom", data == "sandbox"
+        self.url.setEnabled(is_custom)
+        if data.startswith("preset:"):
+            self.url.setText(PLATFORM_PRESETS[data.split(":", 1)[1]])
+        for w in (self.key, self.platform_url, self.token):
+            w.setEnabled(not is_sandbox)
+
+    def apply(self, profile: Profile) -> str:
+        """Validate and write into ``profile``; store secrets. Returns a notice ('' if none).
+        Raises ValueError with one line on bad input."""
+        data = self.kind.currentData() or "sandbox"
+        d = profile.destination
+        if data.startswith("preset:"):
+            d.kind, d.preset = "preset", data.split(":", 1)[1]
+        else:
+            d.kind = data
+        if d.kind == "custom":
+            url = self.url.text().strip()
+            try:
+                parse_ingest_url(url)
+            except UserError as exc:
+                raise ValueError(str(exc)) from None
+            d.url = url
+        platform_url = self.platform_url.text().strip()
+        if platform_url and not platform_url.startswith(("ws://", "wss://")):
+            raise ValueError("the platform address must start with ws:// or wss://")
+        d.platform_url = platform_url if d.kind != "sandbox" else ""
+        if d.kind == "sandbox":
+            return ""
+        saved = self.store.set_stream_key(profile, self.key.text())
+        self.store.set_platform_token(profile, self.token.text())
+        if self.key.text() and not saved:
+            return self.store.memory_only_notice
+        return ""
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, store: SettingsStore, profile: Profile, *, is_live: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
+        self.store = store
+        self.profile = profile
+        self.notice = ""
+        layout = QVBoxLayout(self)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Profile"))
+        self.profiles = QComboBox()
+        names = store.profile_names()
+        if profile.name not in names:
+            names.append(profile.name)
+        self.profiles.addItems(sorted(names))
+        self.profiles.setCurrentText(profile.name)
+        self.profiles.activated.connect(self._on_profile_chosen)
+        top.addWidget(self.profiles, 1)
+        save_as = QPushButton("Save as new…")
+        save_as.clicked.connect(self._save_as)
+        top.addWidget(save_as)
+        layout.addLayout(top)
+
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self.destination = DestinationForm(store, profile)
+        self.tabs.addTab(self.destination, "Destination")
+        self.tabs.addTab(self._video_tab(profile), "Video")
+        self.tabs.addTab(self._audio_tab(profile), "Audio")
+        self.tabs.addTab(self._hotkeys_tab(profile), "Hotkeys")
+        if is_live:
+            note = QLabel("You are live: video size, frame rate and microphone changes apply after this show.")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #e5484d;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    # -- tabs ------------------------------------------------------------------------------------
+    def _video_tab(self, profile: Profile) -> QWidget:
+        tab = QWidget()
+        form = QFormLayout(tab)
+        v = profile.video
+        self.size = QComboBox()
+        # Item data as "WxH" text: Qt does not keep Python tuples as item data.
+        for w, h in SIZES:
+            self.size.addItem(f"{w} × {h}", f"{w}x{h}")
+        if self.size.findData(f"{v.width}x{v.height}") < 0:
+            self.size.addItem(f"{v.width} × {v.height}", f"{v.width}x{v.height}")
+        self.size.setCurrentIndex(self.size.findData(f"{v.width}x{v.height}"))
+        form.addRow("Output size", self.size)
+        self.fps = QComboBox()
+        for fps in (24, 25, 30, 50, 60):
+            self.fps.addItem(f"{fps} fps", fps)
+        if self.fps.findData(v.fps) < 0:
+            self.fps.addItem(f"{v.fps} fps", v.fps)
+        self.fps.setCurrentIndex(self.fps.findData(v.fps))
+        form.addRow("Frame rate", self.fps)
+        self.encoder = QComboBox()
+        self.encoder.addItem("Automatic (hardware if it works, else x264)", "auto")
+        for kind in H264_CODECS:
+            self.encoder.addItem(kind, kind)
+        self.encoder.setCurrentIndex(max(0, self.encoder.findData(v.encoder)))
+        form.addRow("Encoder", self.encoder)
+        self.encoder_status = QLabel("Checking which encoders work here…")
+        self.encoder_status.setWordWrap(True)
+        form.addRow(self.encoder_status)
+        self.bitrate = QSpinBox()
+        self.bitrate.setRange(200, 50_000)
+        self.bitrate.setSingleStep(250)
+        self.bitrate.setSuffix(" kbps")
+        self.bitrate.setValue(v.bitrate_kbps)
+        form.addRow("Bitrate", self.bitrate)
+        self.countdown = QSpinBox()
+        self.countdown.setRange(0, 10)
+        self.countdown.setSuffix(" s")
+        self.countdown.setValue(profile.countdown_s)
+        form.addRow("Go Live countdown", self.countdown)
+        # Probing encoders opens each one: do it off the GUI thread.
+        self._probe = _Probe(self)
+        self._probe.done.connect(self._show_encoders)
+        threading.Thread(target=self._probe_encoders, name="ui-probe-encoders", daemon=True).start()
+        return tab
+
+    def _probe_encoders(self) -> None:
+        from seller_studio.media.encoders.h264 import available_h264_encoders
+
+        try:
+            result = available_h264_encoders()
+        except Exception as exc:  # the probe is advice only
+            result = {"error": str(exc)}
+        self._probe.done.emit(result)
+
+    def _show_encoders(self, result: dict) -> None:
+        ok = [k for k, v in result.items() if v == "ok"]
+        self.encoder_status.setText("Works on this computer: " + (", ".join(ok) or "none found"))
+        for i in range(self.encoder.count()):
+            kind = self.encoder.itemData(i)
+            if kind in result and result[kind] != "ok":
+                self.encoder.setItemText(i, f"{kind} (not available here)")
+
+    def _audio_tab(self, profile: Profile) -> QWidget:
+        tab = QWidget()
+        form = QFormLayout(tab)
+        self.mic = QComboBox()
+        self.mic.addItem("First microphone found", "auto")
+        try:
+            from seller_studio.media.audio.microphone import list_microphones
+
+            for mic in list_microphones():
+                self.mic.addItem(mic["name"], mic["name"])
+            self.mic_note = ""
+        except UserError as exc:
+            self.mic_note = str(exc)
+        self.mic.addItem("Test tone", "tone")
+        self.mic.addItem("No sound", "none")
+        if self.mic.findData(profile.audio.mic) < 0:
+            self.mic.addItem(f"{profile.audio.mic} (not connected)", profile.audio.mic)
+        self.mic.setCurrentIndex(self.mic.findData(profile.audio.mic))
+        form.addRow("Microphone", self.mic)
+        if self.mic_note:
+            form.addRow(QLabel(self.mic_note))
+        return tab
+
+    def _hotkeys_tab(self, profile: Profile) -> QWidget:
+        tab = QWidget()
+        form = QFormLayout(tab)
+        self.hotkey_edits: dict[str, QKeySequenceEdit] = {}
+        for action in HOTKEY_ACTIONS:
+            edit = QKeySequenceEdit(QKeySequence(profile.hotkeys.get(action, "")))
+            edit.setMaximumSequenceLength(1)
+            edit.setClearButtonEnabled(True)
+            self.hotkey_edits[action] = edit
+            form.addRow(HOTKEY_LABELS[action], edit)
+        reset = QPushButton("Reset to defaults")
+        reset.clicked.connect(lambda: [e.setKeySequence(QKeySequence(HOTKEY_ACTIONS[a]))
+                                       for a, e in self.hotkey_edits.items()])
+        form.addRow(reset)
+        return tab
+
+    # -- profiles --------------------------------------------------------------------------------------
+    def _on_profile_chosen(self) -> None:
+        name = self.profiles.currentText()
+        if name != self.profile.name:
+            self.profile = self.store.load_profile(name)
+            self._switched_profile = True
+            self.accept()
+
+    def _save_as(self) -> None:
+        name, ok = QInputDialog.getText(self, "New profile", "Profile name:")
+        if not ok:
+            return
+        try:
+            name = safe_profile_name(name)
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        self.profile = copy.deepcopy(self.profile)
+        self.profile.name = name
+        self.accept()
+
+    # -- result ---------------------------------------------------------------------------------------
+    def collect(self) -> Profile:
+        """The edited profile; ValueError with one line when something is wrong."""
+        if getattr(self, "_switched_profile", False):
+            return self.profile
+        p = copy.deepcopy(self.profile)
+        p.video.width, p.video.height = (int(n) for n in str(self.size.currentData()).split("x"))
+        p.video.fps = int(self.fps.currentData())
+        p.video.encoder = str(self.encoder.currentData())
+        p.video.bitrate_kbps = int(self.bitrate.value())
+        p.countdown_s = int(self.countdown.value())
+        validate_video(p.video)
+        p.audio.mic = str(self.mic.currentData())
+        keys: dict[str, str] = {}
+        for action, edit in self.hotkey_edits.items():
+            keys[action] = edit.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
+        used = [k for k in keys.values() if k]
+        clash = next((k for k in used if used.count(k) > 1), None)
+        if clash:
+            raise ValueError(f"the hotkey {clash} is used twice; give each action its own key")
+        p.hotkeys = keys
+        self.notice = self.destination.apply(p)
+        return p
+
+    def accept(self) -> None:
+        try:
+            self._result = self.collect()
+            self.store.save_profile(self._result)
+        except (ValueError, OSError) as exc:
+            self.error.setText(str(exc))
+            return
+        super().accept()  # the window shows ``notice`` (memory-only key) in its notice bar
+
+    def result_profile(self) -> Profile:
+        return self._result

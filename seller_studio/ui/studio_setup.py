@@ -1,0 +1,166 @@
+"""Build a Studio from a profile's scene collection, and write the collection back (no Qt).
+
+A source spec is ``{"id", "kind", "spec", "label"}`` where kind is test-pattern, camera, video-file,
+image or text. Layer rectangles are stored in canvas pixels with the canvas size they were made
+for, so a profile whose output size changes keeps its layout in proportion.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from seller_studio.common.errors import UserError
+from seller_studio.media.audio.base import AudioSource
+from seller_studio.media.audio.synthetic import SilenceSource, ToneSource
+from seller_studio.media.compositor import Layer, Rect, Scene
+from seller_studio.media.sources.base import VideoSource
+from seller_studio.media.sources.camera import CameraSource, list_cameras
+from seller_studio.media.sources.image import ImageSource
+from seller_studio.media.sources.overlay import TextSource
+from seller_studio.media.sources.test_pattern import TestPatternSource
+from seller_studio.media.sources.video_file import VideoFileSource
+from seller_studio.media.studio import Studio
+from seller_studio.ui.settings import Profile
+
+log = logging.getLogger(__name__)
+
+SOURCE_KIND_LABELS = {"test-pattern": "Test pattern", "camera": "Camera", "video-file": "Video file",
+                      "image": "Image", "text": "Text"}
+MIC_ID = "mic"
+
+
+@dataclass
+class BuildResult:
+    studio: Studio
+    specs: dict[str, dict[str, Any]]  # source id -> spec, in the order added
+    warnings: list[str] = field(default_factory=list)
+
+
+def make_source(spec: dict[str, Any], width: int, height: int, fps: float) -> VideoSource:
+    """Create (not start) the source a spec describes; UserError with one line when it cannot."""
+    kind, sid, value = spec["kind"], spec["id"], spec.get("spec", "")
+    if kind == "test-pattern":
+        return TestPatternSource(sid, width, height, fps)
+    if kind == "camera":
+        return CameraSource(sid, value, width, height, fps)
+    if kind == "video-file":
+        return VideoFileSource(sid, value)
+    if kind == "image":
+        return ImageSource(sid, value)
+    if kind == "text":
+        return TextSource(sid, value, scale=max(0.6, width / 1280))
+    raise UserError(f"unknown source kind {kind!r}")
+
+
+def default_collection(width: int, height: int, has_camera: bool) -> tuple[list[dict], list[dict]]:
+    """A first scene collection: the camera (or a test pattern) full screen, and a title card."""
+    main = ({"id": "camera-1", "kind": "camera", "spec": "0", "label": "Camera"} if has_camera
+            else {"id": "pattern-1", "kind": "test-pattern", "spec": "", "label": "Test pattern"})
+    title = {"id": "text-1", "kind": "text", "spec": "Welcome to the show!", "label": "Title"}
+    margin = max(8, width // 40)
+    scenes = [
+        {"name": "Camera", "canvas": [width, height], "layers": [{"source_id": main["id"], "rect": None}]},
+        {"name": "Camera + title", "canvas": [width, height], "layers": [
+            {"source_id": main["id"], "rect": None},
+            {"source_id": title["id"], "rect": [margin, margin, width * 2 // 5, height // 9]},
+        ]},
+    ]
+    return [main, title], scenes
+
+
+def build_studio(profile: Profile, *, audio_fallback: str = "silence") -> BuildResult:
+    """Create and start the studio. Sources that fail become a warning (and a slate-free gap),
+    never a crash: a seller with an unplugged camera still gets a window."""
+    v = profile.video
+    studio = Studio(v.width, v.height, v.fps)
+    warnings: list[str] = []
+    if not profile.sources:
+        profile.sources, profile.scenes = default_collection(v.width, v.height, bool(_cameras()))
+    specs: dict[str, dict[str, Any]] = {}
+    for spec in profile.sources:
+        try:
+            source = make_source(spec, v.width, v.height, v.fps)
+            studio.add_source(source)
+        except UserError as exc:
+            warnings.append(f"{spec.get('label') or spec['id']}: {exc}")
+        specs[spec["id"]] = dict(spec)
+    for raw in profile.scenes:
+        studio.add_scene(scene_from_json(raw, v.width, v.height))
+    if not studio.compositor.scenes:
+        studio.add_scene(Scene("Scene 1", []))
+    audio, warning = make_audio(profile.audio.mic, audio_fallback)
+    if warning:
+        warnings.append(warning)
+    if audio is not None:
+        studio.add_audio(audio, profile.audio.gain_db)
+    try:
+        studio.start()
+    except Exception as exc:  # a mic that refuses to open must not stop the window
+        log.warning("audio start failed: %s", exc)
+        studio.mixer.remove(MIC_ID)
+        warnings.append(f"Microphone could not start ({exc}); the show has no sound until you pick another.")
+        studio.start()
+    return BuildResult(studio, specs, warnings)
+
+
+def make_audio(choice: str, fallback: str = "silence") -> tuple[AudioSource | None, str]:
+    """The mic for a profile choice; on "auto" the first microphone, else ``fallback``."""
+    if choice == "none":
+        return None, ""
+    if choice == "tone":
+        return ToneSource(MIC_ID), ""
+    if choice == "silence":
+        return SilenceSource(MIC_ID), ""
+    from seller_studio.media.audio.microphone import MicrophoneSource, list_microphones
+
+    try:
+        if choice == "auto":
+            mics = list_microphones()
+            if not mics:
+                return _fallback(fallback), "No microphone found: the show has no live sound."
+            return MicrophoneSource(MIC_ID, mics[0]["index"]), ""
+        return MicrophoneSource(MIC_ID, choice), ""
+    except UserError as exc:
+        return _fallback(fallback), f"Microphone: {exc}"
+
+
+def _fallback(kind: str) -> AudioSource:
+    return ToneSource(MIC_ID) if kind == "tone" else SilenceSource(MIC_ID)
+
+
+def _cameras() -> list[dict[str, Any]]:
+    try:
+        return list_cameras()
+    except OSError:
+        return []
+
+
+def scene_from_json(raw: dict[str, Any], width: int, height: int) -> Scene:
+    canvas_w, canvas_h = raw.get("canvas") or [width, height]
+    sx, sy = width / max(1, canvas_w), height / max(1, canvas_h)
+    layers = []
+    for z, layer in enumerate(raw.get("layers", [])):
+        r = layer.get("rect")
+        rect = Rect(round(r[0] * sx), round(r[1] * sy), round(r[2] * sx), round(r[3] * sy)) if r else None
+        layers.append(Layer(layer["source_id"], rect, z=z, is_visible=bool(layer.get("visible", True))))
+    return Scene(str(raw.get("name", "Scene")), layers)
+
+
+def collection_to_json(studio: Studio, specs: dict[str, dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+    comp = studio.compositor
+    scenes = []
+    for scene in comp.scenes.values():
+        layers = [{"source_id": layer.source_id, "visible": layer.is_visible,
+                   "rect": [layer.rect.x, layer.rect.y, layer.rect.w, layer.rect.h] if layer.rect else None}
+                  for layer in sorted(scene.layers, key=lambda layer: layer.z)]
+        scenes.append({"name": scene.name, "canvas": [comp.width, comp.height], "layers": layers})
+    return list(specs.values()), scenes
+
+
+def new_source_id(kind: str, existing: set[str] | dict) -> str:
+    n = 1
+    while f"{kind}-{n}" in existing:
+        n += 1
+    return f"{kind}-{n}"
