@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 
 from seller_studio import __version__
 from seller_studio.common.errors import ExitCode, UserError
+from seller_studio.diagnostics.logsetup import setup_logging
 
 # Subcommand modules, in the order `--help` lists them.
 COMMAND_MODULES: list[str] = [
@@ -23,6 +23,9 @@ COMMAND_MODULES: list[str] = [
     "seller_studio.cli.bench_cmd",
     "seller_studio.cli.inventory_cmd",
     "seller_studio.cli.studio_cmd",
+    "seller_studio.cli.doctor_cmd",
+    "seller_studio.cli.bundle_cmd",
+    "seller_studio.cli.replay_cmd",
 ]
 
 
@@ -44,11 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # Per-session JSON log in log_dir(), redaction on every handler, crash reports (diagnostics/).
+    setup_logging(verbose=args.verbose, command=args.command)
     func = getattr(args, "func", None)
     if func is None and args.demo:
         from seller_studio.cli.studio_cmd import run as run_studio_window

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import errno
 import threading
+from pathlib import Path
 
 from seller_studio.common.errors import ExitCode, UserError
+from seller_studio.diagnostics.faults import PLATFORM_FAULTS, parse_simulate
+from seller_studio.diagnostics.redact import register_secret
 from seller_studio.platform.sandbox.embedded import start_sandbox
 from seller_studio.platform.sandbox.server import SandboxConfig
 
@@ -47,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--entry-rate", type=_rate, default=30.0, metavar="PER_MIN", help="giveaway entries per minute")
     parser.add_argument("--token", help="platform token clients must send (default: a new random one)")
     parser.add_argument("--stream-key", help="RTMP stream key (default: a new random one)")
+    parser.add_argument("--simulate", metavar="SPEC",
+                        help="platform faults, e.g. disconnect@30s,delayed-acks@60s:1500ms:20s")
+    parser.add_argument("--journal", metavar="FILE.jsonl", help="record injected faults in this journal")
     parser.set_defaults(func=run)
 
 
@@ -54,6 +60,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     config = SandboxConfig(host=args.host, port=args.port, token=args.token, seed=args.seed,
                            chat_per_min=args.chat_rate, bid_per_min=args.bid_rate, buy_per_min=args.buy_rate,
                            entry_per_min=args.entry_rate)
+    faults = parse_simulate(args.simulate, PLATFORM_FAULTS) if args.simulate else []
     try:
         sandbox = start_sandbox(config, rtmp_port=args.rtmp_port, stream_key=args.stream_key)
     except OSError as exc:
@@ -61,6 +68,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             raise UserError("a port is already in use; pick others with --port / --rtmp-port (0 picks a free one)",
                             ExitCode.UNREACHABLE_HOST) from None
         raise UserError(f"cannot listen on {args.host}: {exc.strerror or exc}", ExitCode.UNREACHABLE_HOST) from None
+    register_secret(sandbox.stream_key, sandbox.token)
     # The seller needs these to connect; printed to their terminal only, never logged.
     print("Sandbox platform running. Use these in the studio:", flush=True)
     print(f"  Ingest URL:    {sandbox.ingest_url}")
@@ -68,8 +76,20 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     print(f"  Platform URL:  {sandbox.ws_url}")
     print(f"  Token:         {sandbox.token}")
     print("Press Ctrl-C to stop.", flush=True)
+    schedule = journal = None
     try:
+        if faults:
+            from seller_studio.diagnostics.faults import FaultSchedule, platform_appliers
+            from seller_studio.diagnostics.journal import Journal, default_journal_path
+
+            journal = Journal(Path(args.journal) if args.journal else default_journal_path(), command="sandbox")
+            schedule = FaultSchedule(faults, platform_appliers(sandbox), journal)
+            schedule.start()
         (stop or threading.Event()).wait()
     finally:
+        if schedule is not None:
+            schedule.stop()
+        if journal is not None:
+            journal.close()
         sandbox.stop()
     return 0

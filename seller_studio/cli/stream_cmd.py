@@ -14,6 +14,8 @@ from pathlib import Path
 
 from seller_studio.common.errors import ExitCode, UnsupportedSizeError, UserError
 from seller_studio.common.secrets import SecretStore, stream_key_name
+from seller_studio.diagnostics import stream_faults
+from seller_studio.diagnostics.redact import register_secret
 from seller_studio.media.audio.registry import audio_from_spec
 from seller_studio.media.compositor import Layer, Scene, picture_in_picture, side_by_side
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
@@ -56,6 +58,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--destination", default="custom", help="keyring entry the stream key is read from")
     p.add_argument("--no-key", action="store_true", help="the URL needs no stream key")
     p.add_argument("--no-dynamic-bitrate", action="store_true", help="keep the bitrate fixed under congestion")
+    p.add_argument("--journal", metavar="FILE.jsonl",
+                   help="flight-recorder journal (default: a new journal in the log directory)")
+    p.add_argument("--simulate", metavar="SPEC",
+                   help="inject faults to re-create a report, e.g. "
+                        "net-drop@30s:20s,camera-lost@60s:10s,slow-uplink@90s:1500kbps,mic-lost@120s")
     p.set_defaults(func=run)
 
 
@@ -70,6 +77,15 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def read_stream_key(args: argparse.Namespace) -> str:
+    return register_secret_value(_read_stream_key(args))
+
+
+def register_secret_value(value: str) -> str:
+    register_secret(value)  # from now on no log line, journal or crash report can carry it
+    return value
+
+
+def _read_stream_key(args: argparse.Namespace) -> str:
     if args.no_key:
         return ""
     if args.key_env:
@@ -93,14 +109,17 @@ def build_studio(args: argparse.Namespace, stream_key: str) -> tuple[Studio, lis
     if not args.url and not args.record:
         raise UserError("nothing to do: give --url to stream, --record to record, or both", ExitCode.USAGE)
     outputs = []
+    faults = stream_faults.parse(args)  # a bad --simulate spec is one line before anything opens
     if args.url:  # validates the URL before any device is opened
-        outputs.append(StreamOutput(args.url, stream_key, dynamic_bitrate=not args.no_dynamic_bitrate))
+        url = stream_faults.relay_url(args.url, faults)
+        outputs.append(StreamOutput(url, stream_key, dynamic_bitrate=not args.no_dynamic_bitrate))
     if args.record:
         outputs.append(RecordingOutput(Path(args.record), remux_to_mp4=args.record_mp4))
 
     studio = Studio(width, height, args.fps)
     try:
-        studio.add_source(source_from_spec("camera", args.camera, width, height, args.fps))
+        studio.add_source(stream_faults.wrap_video(
+            source_from_spec("camera", args.camera, width, height, args.fps), faults))
         studio.add_scene(Scene("single", [Layer("camera")]))
         if args.camera2:
             studio.add_source(source_from_spec("camera2", args.camera2, width, height, args.fps))
@@ -108,7 +127,7 @@ def build_studio(args: argparse.Namespace, stream_key: str) -> tuple[Studio, lis
             studio.add_scene(picture_in_picture("pip", "camera", "camera2", width, height))
             studio.add_scene(side_by_side("side-by-side", "camera", "camera2", width, height))
         studio.set_scene(args.scene or ("pip" if args.camera2 else "single"))
-        audio = audio_from_spec("mic", args.mic)
+        audio = stream_faults.wrap_audio(audio_from_spec("mic", args.mic), faults)
         if audio is not None:
             studio.add_audio(audio)
     except BaseException:
@@ -130,7 +149,7 @@ def schedule_switches(studio: Studio, switches: list[str]) -> list[threading.Tim
         if scene not in studio.compositor.scenes:
             raise UserError(f"--switch: no scene '{scene}' (have {', '.join(studio.compositor.scenes)})",
                             ExitCode.USAGE)
-        timer = threading.Timer(at_s, studio.set_scene, args=(scene,))
+        timer = threading.Timer(at_s, stream_faults.switch_scene, args=(studio, scene))
         timer.daemon = True
         timers.append(timer)
     return timers
@@ -142,11 +161,14 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     session = None
+    recorder = None
     try:
         timers = schedule_switches(studio, args.switch)
+        recorder = stream_faults.FlightRecorder(args, studio, outputs)
         studio.start()
         session = studio.go_live(outputs, video, AudioSettings() if has_audio else None,
                                  Path(args.stats) if args.stats else None, duration_s=args.duration)
+        recorder.on_live(session, video)
         for timer in timers:
             timer.start()
         where = " and ".join(f"{o.kind} {getattr(o, 'display_url', getattr(o, 'path', ''))}" for o in outputs)
@@ -160,6 +182,9 @@ def run(args: argparse.Namespace) -> int:
             timer.cancel()
     finally:
         studio.stop()
+        if recorder is not None:
+            recorder.close()
+        stream_faults.close_relays(outputs)
         signal.signal(signal.SIGTERM, previous)
     return report(session)
 

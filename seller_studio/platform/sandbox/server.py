@@ -163,6 +163,7 @@ class SandboxServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.port = 0
         self.commands_handled = 0
+        self.ack_delay_s = 0.0  # fault injection (--simulate delayed-acks): answers go out this late
 
     # --- lifecycle ---
 
@@ -278,14 +279,21 @@ class SandboxServer:
             return
         cached = self._answers.get(env.id)
         if cached is not None:
-            conn.send(cached)  # idempotent re-send: the same answer, no second effect
+            self._send_answer(conn, cached)  # idempotent re-send: the same answer, no second effect
             return
         answer = self._run_command(env)
         if answer.data.get("code") != ErrorCode.RATE_LIMITED:
             self._answers[env.id] = answer
             if len(self._answers) > IDEMPOTENCY_CACHE_SIZE:
                 self._answers.popitem(last=False)
-        conn.send(answer)
+        self._send_answer(conn, answer)
+
+    def _send_answer(self, conn: _Conn, answer: Envelope) -> None:
+        if self.ack_delay_s > 0 and self._loop is not None:
+            # The command took effect now; only its answer is late, as on an overloaded platform.
+            self._loop.call_later(self.ack_delay_s, conn.send, answer)
+        else:
+            conn.send(answer)
 
     def _on_hello(self, conn: _Conn, env: Envelope) -> None:
         try:

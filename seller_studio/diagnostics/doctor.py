@@ -1,0 +1,266 @@
+"""`seller-studio doctor`: is this machine ready to go live? Each check is pass / warn / fail with the fix.
+
+Checks never raise: a missing library or device is a failed check with a fix, not a crash. The
+ingest probe does not publish anything: it does the RTMP handshake and then sends harmless protocol
+control messages (Window Acknowledgement Size) for a moment to measure the uplink.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import ssl
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from seller_studio.common import paths
+from seller_studio.common.errors import UserError
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+MIN_FREE_GB_FAIL = 2.0
+MIN_FREE_GB_WARN = 10.0
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # pass | warn | fail
+    detail: str
+    fix: str = ""
+    data: dict[str, Any] | None = None
+
+    def line(self) -> str:
+        text = f"[{self.status.upper():4}] {self.name}: {self.detail}"
+        return f"{text}\n       fix: {self.fix}" if self.fix and self.status != PASS else text
+
+
+def _guard(name: str, fn: Callable[[], Check]) -> Check:
+    try:
+        return fn()
+    except Exception as exc:  # a check that breaks is reported, never a traceback
+        return Check(name, FAIL, f"the check itself failed: {type(exc).__name__}: {exc}",
+                     "Send a support bundle (seller-studio support-bundle) so we can look.")
+
+
+def check_cameras() -> Check:
+    from seller_studio.media.sources.camera import list_cameras
+
+    cameras = list_cameras()
+    if not cameras:
+        return Check("cameras", FAIL, "no camera found",
+                     "Plug in a USB camera (or check the laptop's camera switch), then run doctor again; "
+                     "the test pattern works without one.")
+    names = ", ".join(f"{c['index']}: {c['name']}" for c in cameras)
+    return Check("cameras", PASS, f"{len(cameras)} found ({names})", data={"cameras": cameras})
+
+
+def check_portaudio() -> Check:
+    from seller_studio.media.audio.microphone import load_sounddevice
+
+    try:
+        sd = load_sounddevice()
+    except UserError as err:
+        return Check("audio library", FAIL, str(err).split(";")[0],
+                     "Install PortAudio (Debian/Ubuntu: sudo apt-get install libportaudio2; macOS and "
+                     "Windows: reinstall Seller Studio).")
+    return Check("audio library", PASS, str(sd.get_portaudio_version()[1]))
+
+
+def check_microphones() -> Check:
+    from seller_studio.media.audio.microphone import list_microphones
+
+    try:
+        mics = list_microphones()
+    except UserError:
+        return Check("microphones", FAIL, "cannot list microphones without the PortAudio library",
+                     "Fix the audio library first (see above).")
+    if not mics:
+        return Check("microphones", FAIL, "no microphone found",
+                     "Plug in a microphone or headset and allow the app to use it in the system's privacy "
+                     "settings; you can stream with --mic silence meanwhile.")
+    names = ", ".join(f"{m['index']}: {m['name']}" for m in mics)
+    return Check("microphones", PASS, f"{len(mics)} found ({names})", data={"microphones": mics})
+
+
+def check_encoders() -> Check:
+    from seller_studio.media.encoders.h264 import available_h264_encoders
+
+    found = available_h264_encoders()
+    working = [k for k, v in found.items() if v == "ok"]
+    if not working:
+        return Check("video encoders", FAIL, "no H.264 encoder opens here",
+                     "Reinstall Seller Studio (its FFmpeg includes x264) or update the graphics driver.",
+                     data={"encoders": found})
+    hardware = [k for k in working if k != "x264"]
+    detail = f"working: {', '.join(working)}"
+    if not hardware:
+        return Check("video encoders", WARN, detail + " (no hardware encoder)",
+                     "x264 uses the CPU; on a slow computer choose 720p and preset veryfast, or update "
+                     "the graphics driver to get a hardware encoder.", data={"encoders": found})
+    return Check("video encoders", PASS, detail, data={"encoders": found})
+
+
+def check_keyring() -> Check:
+    import keyring
+
+    from seller_studio.common.secrets import keyring_available
+
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if not keyring_available():
+        return Check("keyring", FAIL, f"no usable keyring backend ({name})",
+                     "Install and unlock a keyring (GNOME Keyring or KWallet on Linux); until then stream keys "
+                     "are kept only while the app runs and must be entered again after a restart.")
+    return Check("keyring", PASS, name)
+
+
+def check_disk(path: Path | None = None) -> Check:
+    target = path or paths.data_dir()
+    probe = target
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free_gb = shutil.disk_usage(probe).free / 1e9
+    detail = f"{free_gb:.1f} GB free at {probe}"
+    fix = "Free some disk space or choose another recording folder in Settings; an hour of 1080p is about 3 GB."
+    if free_gb < MIN_FREE_GB_FAIL:
+        return Check("disk", FAIL, detail, fix, data={"free_gb": round(free_gb, 2)})
+    if free_gb < MIN_FREE_GB_WARN:
+        return Check("disk", WARN, detail, fix, data={"free_gb": round(free_gb, 2)})
+    return Check("disk", PASS, detail, data={"free_gb": round(free_gb, 2)})
+
+
+# -- ingest ------------------------------------------------------------------------------------------
+def configured_ingest() -> tuple[str | None, int | None]:
+    """(ingest URL, bitrate) of the active profile in the settings files, without importing the UI."""
+    root = paths.config_dir()
+    try:
+        state = json.loads((root / "studio.json").read_text(encoding="utf-8"))
+        name = state.get("active_profile") or "Default"
+        profile = json.loads((root / "profiles" / f"{name}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, AttributeError):
+        return None, None
+    dest = profile.get("destination") or {}
+    # Presets live with the settings UI; doctor probes custom URLs (or --url) only.
+    url = dest.get("url") if dest.get("kind") == "custom" else None
+    bitrate = (profile.get("video") or {}).get("bitrate_kbps")
+    return url or None, bitrate if isinstance(bitrate, int) else None
+
+
+def rtmp_upload_probe(host: str, port: int, seconds: float = 2.0, timeout_s: float = 5.0) -> float:
+    """Upload rate to an RTMP server in kbit/s: handshake, then protocol control messages for ``seconds``.
+
+    Only the rate after the first quarter counts, so the socket buffers filling up at the start do
+    not inflate it. Nothing is published: no stream key is sent.
+    """
+    sock = socket.create_connection((host, port), timeout=timeout_s)
+    with sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32 * 1024)
+        sock.sendall(b"\x03" + bytes(1536))
+        got = b""
+        while len(got) < 1 + 1536 * 2:
+            chunk = sock.recv(8192)
+            if not chunk:
+                raise ConnectionError("the server closed the connection during the RTMP handshake")
+            got += chunk
+        sock.sendall(got[1:1537])  # C2 echoes S1
+        # Window Acknowledgement Size (type 5) on chunk stream 2, message stream 0: 16 bytes each.
+        message = bytes([0x02]) + (0).to_bytes(3, "big") + (4).to_bytes(3, "big") + bytes([5]) + \
+            struct.pack("<I", 0) + struct.pack(">I", 2_500_000)
+        block = message * 4096
+        sock.settimeout(1.0)
+        start = time.monotonic()
+        marks: list[tuple[float, int]] = []
+        sent = 0
+        while time.monotonic() - start < seconds:
+            try:
+                sent += sock.send(block)
+            except TimeoutError:
+                pass
+            marks.append((time.monotonic() - start, sent))
+    if not marks:
+        return 0.0
+    settled = [m for m in marks if m[0] >= seconds / 4] or marks
+    t0, b0 = settled[0]
+    t1, b1 = marks[-1]
+    if t1 - t0 < 0.05:
+        return b1 * 8 / 1000 / max(t1, 1e-3)
+    return (b1 - b0) * 8 / 1000 / (t1 - t0)
+
+
+def check_ingest(url: str | None, bitrate_kbps: int | None = None, probe_s: float = 2.0) -> Check:
+    from seller_studio.diagnostics.redact import redact
+    from seller_studio.media.outputs.stream import parse_ingest_url
+
+    if not url:
+        return Check("ingest", WARN, "no ingest configured",
+                     "Set the stream destination in Settings (or run doctor --url rtmp://...).")
+    safe = redact(url)
+    try:
+        scheme, host, port = parse_ingest_url(url)
+    except UserError as err:
+        return Check("ingest", FAIL, str(err), "Copy the server URL again from the platform's stream settings.")
+    assert port is not None
+    started = time.monotonic()
+    try:
+        with socket.create_connection((host, port), timeout=5):
+            connect_ms = 1000 * (time.monotonic() - started)
+    except OSError as exc:
+        return Check("ingest", FAIL, f"cannot reach {host}:{port} ({exc.strerror or exc})",
+                     "Check the internet connection and the server URL; a firewall may block the port.")
+    if scheme == "srt":
+        return Check("ingest", PASS, f"{safe}: port answers ({connect_ms:.0f} ms); SRT upload is not probed")
+    if scheme == "rtmps":
+        try:
+            context = ssl.create_default_context()
+            with socket.create_connection((host, port), timeout=5) as raw, \
+                    context.wrap_socket(raw, server_hostname=host):
+                pass
+        except (OSError, ssl.SSLError) as exc:
+            return Check("ingest", FAIL, f"TLS to {host}:{port} failed ({exc})",
+                         "Check the computer's date and time, or use the platform's rtmp:// URL.")
+        return Check("ingest", PASS, f"{safe}: reachable over TLS ({connect_ms:.0f} ms); upload not probed")
+    try:
+        kbps = rtmp_upload_probe(host, port, probe_s)
+    except (OSError, ConnectionError) as exc:
+        return Check("ingest", FAIL, f"{host}:{port} is not an RTMP server that answers ({exc})",
+                     "Check the server URL in Settings.")
+    data = {"connect_ms": round(connect_ms, 1), "upload_kbps": round(kbps), "bitrate_kbps": bitrate_kbps}
+    detail = f"{safe}: reachable ({connect_ms:.0f} ms), upload about {kbps:.0f} kbit/s"
+    need = (bitrate_kbps or 2500) + 160  # video + audio
+    if kbps < need:
+        suggestion = max(300, int(kbps * 0.7 / 100) * 100)
+        return Check("ingest", FAIL, detail + f", below the {need} kbit/s the stream needs",
+                     f"Lower the video bitrate to {suggestion} kbps in Settings > Video, or use a cable "
+                     "instead of Wi-Fi.", data=data)
+    if kbps < need * 1.5:
+        return Check("ingest", WARN, detail + f", little headroom over {need} kbit/s",
+                     f"Consider {max(300, int(kbps * 0.6 / 100) * 100)} kbps in Settings > Video.", data=data)
+    return Check("ingest", PASS, detail, data=data)
+
+
+def run_doctor(url: str | None = None, bitrate_kbps: int | None = None, probe_s: float = 2.0,
+               with_ingest: bool = True) -> list[Check]:
+    if url is None and with_ingest:
+        url, configured_bitrate = configured_ingest()
+        bitrate_kbps = bitrate_kbps or configured_bitrate
+    checks = [
+        _guard("cameras", check_cameras),
+        _guard("audio library", check_portaudio),
+        _guard("microphones", check_microphones),
+        _guard("video encoders", check_encoders),
+        _guard("keyring", check_keyring),
+        _guard("disk", check_disk),
+    ]
+    if with_ingest:
+        checks.append(_guard("ingest", lambda: check_ingest(url, bitrate_kbps, probe_s)))
+    return checks
+
+
+def report_json(checks: list[Check]) -> dict[str, Any]:
+    worst = FAIL if any(c.status == FAIL for c in checks) else WARN if any(c.status == WARN for c in checks) else PASS
+    return {"status": worst, "checks": [asdict(c) for c in checks]}

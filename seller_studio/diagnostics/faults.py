@@ -1,0 +1,350 @@
+"""Fault injection to re-create a seller's report: the ``--simulate`` spec, its schedule, and the
+pieces that apply each fault to real components.
+
+Spec: comma-separated ``KIND@TIME[:ARG[:ARG]]``; times are ``30s``, ``1.5s``, ``500ms``, ``2m`` or
+``1m30s`` (a bare number is seconds), rates ``1500kbps`` or ``2mbps`` (a bare number is kbps).
+
+==============  ===========================  ==================================================
+kind            form                         effect
+==============  ===========================  ==================================================
+net-drop        net-drop@T:DURATION          the uplink is cut (relay refuses and drops), then back
+slow-uplink     slow-uplink@T:RATE[:DUR]     the uplink is capped at RATE (until the end w/o DUR)
+camera-lost     camera-lost@T[:DURATION]     the camera stops delivering frames (-> "lost" slate)
+mic-lost        mic-lost@T[:DURATION]        the microphone stops delivering (-> silence + warning)
+disconnect      disconnect@T                 the platform drops every client connection (sandbox)
+delayed-acks    delayed-acks@T:DELAY[:DUR]   the platform answers commands DELAY late (sandbox)
+==============  ===========================  ==================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from seller_studio.common.errors import ExitCode, UserError
+from seller_studio.media.audio.base import AudioSource
+from seller_studio.media.frames import VideoFrame
+from seller_studio.media.sources.base import SourceState, VideoSource, make_slate
+
+log = logging.getLogger(__name__)
+
+STREAM_FAULTS = ("net-drop", "slow-uplink", "camera-lost", "mic-lost")
+PLATFORM_FAULTS = ("disconnect", "delayed-acks")
+ALL_FAULTS = STREAM_FAULTS + PLATFORM_FAULTS
+USAGE = ("KIND@TIME[:ARG], e.g. net-drop@30s:20s,camera-lost@60s:10s,slow-uplink@90s:1500kbps,mic-lost@120s")
+
+
+class FaultSpecError(UserError):
+    exit_code = ExitCode.BAD_SIMULATE_SPEC
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    at_s: float
+    duration_s: float | None = None  # None: until the end of the session (or instantaneous)
+    rate_kbps: float | None = None  # slow-uplink
+    delay_ms: float | None = None  # delayed-acks
+
+    @property
+    def ends_at_s(self) -> float | None:
+        return None if self.duration_s is None else self.at_s + self.duration_s
+
+    def describe(self) -> dict[str, Any]:
+        return {k: v for k, v in {"kind": self.kind, "at_s": self.at_s, "duration_s": self.duration_s,
+                                  "rate_kbps": self.rate_kbps, "delay_ms": self.delay_ms}.items() if v is not None}
+
+
+_TIME_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|min|m|h)?")
+_UNIT_S = {"ms": 0.001, "s": 1.0, None: 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def parse_time_s(text: str) -> float:
+    """``30s``, ``500ms``, ``1m30s``, ``2.5`` -> seconds; ValueError otherwise."""
+    text = text.strip().lower()
+    if not text:
+        raise ValueError("empty time")
+    total, pos = 0.0, 0
+    while pos < len(text):
+        m = _TIME_PART.match(text, pos)
+        if not m or (m.group(2) is None and m.end() != len(text)):
+            raise ValueError(f"time '{text}' is not like 30s, 1.5s, 500ms or 1m30s")
+        total += float(m.group(1)) * _UNIT_S[m.group(2)]
+        pos = m.end()
+    return total
+
+
+def parse_rate_kbps(text: str) -> float:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(kbps|kbit/s|k|mbps|mbit/s|m)?", text.strip().lower())
+    if not m:
+        raise ValueError(f"rate '{text}' is not like 1500kbps or 2mbps")
+    value = float(m.group(1)) * (1000.0 if m.group(2) in ("mbps", "mbit/s", "m") else 1.0)
+    if not 10 <= value <= 1_000_000:
+        raise ValueError(f"rate {value:g} kbps is out of range (10 kbps to 1000 mbps)")
+    return value
+
+
+def parse_simulate(spec: str, allowed: tuple[str, ...] = ALL_FAULTS) -> list[Fault]:
+    """Parse a ``--simulate`` spec, or raise FaultSpecError with one line naming the bad part."""
+    faults = []
+    parts = [p.strip() for p in spec.split(",")]
+    if not any(parts):
+        raise FaultSpecError(f"--simulate: empty spec; use {USAGE}")
+    for part in parts:
+        if not part:
+            continue
+        try:
+            faults.append(_parse_one(part, allowed))
+        except ValueError as exc:
+            raise FaultSpecError(f"--simulate: bad fault '{part}': {exc}") from None
+    return sorted(faults, key=lambda f: f.at_s)
+
+
+def _parse_one(part: str, allowed: tuple[str, ...]) -> Fault:
+    kind, at, rest = part.partition("@")
+    kind = kind.strip().lower()
+    if not at:
+        raise ValueError(f"missing '@TIME' (form: {USAGE})")
+    if kind not in allowed:
+        raise ValueError(f"unknown kind '{kind}' here (this command takes: {', '.join(allowed)})")
+    at_text, *args = rest.split(":")
+    at_s = parse_time_s(at_text)
+
+    def duration(index: int, required: bool) -> float | None:
+        if len(args) <= index:
+            if required:
+                raise ValueError(f"{kind} needs a duration: {kind}@TIME:DURATION")
+            return None
+        value = parse_time_s(args[index])
+        if value <= 0:
+            raise ValueError("the duration must be more than 0")
+        return value
+
+    def at_most(n: int) -> None:
+        if len(args) > n:
+            raise ValueError(f"too many ':' parts for {kind}")
+
+    if kind == "net-drop":
+        at_most(1)
+        return Fault(kind, at_s, duration(0, True))
+    if kind in ("camera-lost", "mic-lost"):
+        at_most(1)
+        return Fault(kind, at_s, duration(0, False))
+    if kind == "slow-uplink":
+        at_most(2)
+        if not args:
+            raise ValueError("slow-uplink needs a rate: slow-uplink@TIME:1500kbps")
+        return Fault(kind, at_s, duration(1, False), rate_kbps=parse_rate_kbps(args[0]))
+    if kind == "disconnect":
+        at_most(0)
+        return Fault(kind, at_s)
+    if kind == "delayed-acks":
+        at_most(2)
+        if not args:
+            raise ValueError("delayed-acks needs a delay: delayed-acks@TIME:1500ms[:DURATION]")
+        delay_s = parse_time_s(args[0])
+        if not 0 < delay_s <= 60:
+            raise ValueError("the ack delay must be between 0 and 60 s")
+        return Fault(kind, at_s, duration(1, False), delay_ms=delay_s * 1000)
+    raise ValueError(f"unknown kind '{kind}'")  # pragma: no cover - allowed covers it
+
+
+# -- schedule ------------------------------------------------------------------------------------
+Applier = Callable[[Fault], None]
+
+
+class FaultSchedule:
+    """Runs each fault's start and end at its time on one named thread; stop() cancels the rest.
+
+    ``appliers`` maps a kind to (start, end); the journal records every transition, so a replay
+    shows the fault next to its effect.
+    """
+
+    def __init__(self, faults: list[Fault], appliers: dict[str, tuple[Applier, Applier | None]],
+                 journal: Any | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        missing = {f.kind for f in faults} - set(appliers)
+        if missing:
+            raise FaultSpecError(f"--simulate: {', '.join(sorted(missing))} cannot be simulated here")
+        self.faults = faults
+        self.appliers = appliers
+        self.journal = journal
+        self._clock = clock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.active: set[Fault] = set()
+        self.log: list[tuple[float, str, str]] = []  # (t_s, kind, phase) as applied
+
+    def start(self) -> None:
+        self._t0 = self._clock()
+        self._thread = threading.Thread(target=self._run, name="fault-schedule", daemon=True)
+        self._thread.start()
+
+    def _transitions(self) -> list[tuple[float, int, Fault, str]]:
+        steps = []
+        for fault in self.faults:
+            steps.append((fault.at_s, 1, fault, "start"))
+            if fault.ends_at_s is not None and self.appliers[fault.kind][1] is not None:
+                steps.append((fault.ends_at_s, 0, fault, "end"))  # ends sort before starts at one time
+        return sorted(steps, key=lambda s: (s[0], s[1]))
+
+    def _run(self) -> None:
+        for at_s, _, fault, phase in self._transitions():
+            wait_s = at_s - (self._clock() - self._t0)
+            if wait_s > 0 and self._stop.wait(wait_s):
+                return
+            self._apply(fault, phase)
+
+    def _apply(self, fault: Fault, phase: str) -> None:
+        start, end = self.appliers[fault.kind]
+        t_s = round(self._clock() - self._t0, 3)
+        log.warning("simulated fault %s %s at %.1f s", fault.kind, phase, t_s)
+        if self.journal is not None:
+            self.journal.fault(fault.kind, phase, **fault.describe())
+        try:
+            if phase == "start":
+                self.active.add(fault)
+                start(fault)
+            else:
+                self.active.discard(fault)
+                assert end is not None
+                end(fault)
+        except Exception:
+            log.exception("applying simulated %s (%s) failed", fault.kind, phase)
+        self.log.append((t_s, fault.kind, phase))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(2.0)
+
+
+# -- media faults --------------------------------------------------------------------------------
+class WithholdingVideoSource(VideoSource):
+    """Wraps a video source; while withholding, it delivers no new frames, as an unplugged camera.
+
+    It then behaves as the capture watchdog does for real cameras: the last frame repeats for
+    ``lost_after_s``, then the source is LOST and the layer shows the "lost" slate; the next real
+    frame brings it back to LIVE.
+    """
+
+    lost_after_s = 1.0
+
+    def __init__(self, inner: VideoSource) -> None:
+        super().__init__(inner.id)
+        self.inner = inner
+        self.kind = inner.kind  # type: ignore[misc]
+        self.is_withholding = False
+        self._withheld_since_s: float | None = None
+        self._last: VideoFrame | None = None
+        self._slate: VideoFrame | None = None
+        inner.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
+
+    @property
+    def state(self) -> SourceState:
+        return self._state if self._state == SourceState.LOST else self.inner.state
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+    def withhold(self, is_withholding: bool) -> None:
+        self.is_withholding = is_withholding
+        self._withheld_since_s = None
+
+    def frame_at(self, frame_index: int, now_s: float) -> VideoFrame | None:
+        if not self.is_withholding:
+            frame = self.inner.frame_at(frame_index, now_s)
+            if self._state == SourceState.LOST and frame is not None:
+                self._set_state(SourceState.LIVE)
+            self._last = frame
+            return frame
+        if self._withheld_since_s is None:
+            self._withheld_since_s = now_s
+        if now_s - self._withheld_since_s <= self.lost_after_s and self._state != SourceState.LOST:
+            return self._last
+        self._set_state(SourceState.LOST, f"{self.kind} stopped delivering frames (simulated)")
+        width, height = self._last.size if self._last is not None else (1280, 720)
+        if self._slate is None or self._slate.size != (width, height):
+            self._slate = VideoFrame(make_slate(width, height, f"{self.kind} lost - reconnecting"), time.monotonic())
+        return self._slate
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.inner.describe(), "state": self.state.value}
+
+
+class WithholdingAudioSource(AudioSource):
+    """Wraps an audio source; while withholding, the device "stops delivering": silence and a warning,
+    exactly what MicrophoneSource does when a device vanishes. The inner source is still drained so
+    it does not replay stale audio when it comes back."""
+
+    def __init__(self, inner: AudioSource) -> None:
+        super().__init__(inner.id)
+        self.inner = inner
+        self.kind = inner.kind  # type: ignore[misc]
+        self.is_withholding = False
+        self.is_lost = False
+        inner.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+    def align_to_timeline(self, t_s: float) -> None:
+        self.inner.align_to_timeline(t_s)
+
+    def withhold(self, is_withholding: bool) -> None:
+        self.is_withholding = is_withholding
+
+    def read(self, n: int) -> np.ndarray:
+        samples = self.inner.read(n)
+        lost = self.is_withholding
+        if lost != self.is_lost:
+            self.is_lost = lost
+            if lost:
+                log.warning("microphone %s stopped delivering; sending silence (simulated)", self.id)
+            self.events.emit("mic_state", source_id=self.id, is_lost=lost, simulated=True)
+        return np.zeros_like(samples) if lost else samples
+
+    def describe(self) -> dict[str, Any]:
+        return self.inner.describe()
+
+
+def media_appliers(video: WithholdingVideoSource | None, audio: WithholdingAudioSource | None,
+                   relay: Any | None) -> dict[str, tuple[Applier, Applier | None]]:
+    """Start/end functions for the stream faults; ``relay`` is a NetemProxyProcess between studio and ingest."""
+    appliers: dict[str, tuple[Applier, Applier | None]] = {}
+    if video is not None:
+        appliers["camera-lost"] = (lambda f: video.withhold(True), lambda f: video.withhold(False))
+    if audio is not None:
+        appliers["mic-lost"] = (lambda f: audio.withhold(True), lambda f: audio.withhold(False))
+    if relay is not None:
+        appliers["net-drop"] = (lambda f: relay.cut(), lambda f: relay.restore())
+        appliers["slow-uplink"] = (lambda f: relay.set_rate_kbps(f.rate_kbps), lambda f: relay.set_rate_kbps(None))
+    return appliers
+
+
+def platform_appliers(sandbox: Any) -> dict[str, tuple[Applier, Applier | None]]:
+    """Start/end functions for the platform faults on an EmbeddedSandbox (run on its loop)."""
+    import asyncio
+
+    def disconnect(fault: Fault) -> None:
+        asyncio.run_coroutine_threadsafe(sandbox.server.drop_connections(), sandbox.loop).result(5)
+
+    def set_delay(seconds: float) -> None:
+        sandbox.call(setattr, sandbox.server, "ack_delay_s", seconds)
+
+    return {
+        "disconnect": (disconnect, None),
+        "delayed-acks": (lambda f: set_delay((f.delay_ms or 0) / 1000), lambda f: set_delay(0.0)),
+    }
