@@ -176,11 +176,15 @@ def rtmp_upload_probe(host: str, port: int, seconds: float = 2.0, timeout_s: flo
         start = time.monotonic()
         marks: list[tuple[float, int]] = []
         sent = 0
+        pending = memoryview(block)
         while time.monotonic() - start < seconds:
             try:
-                sent += sock.send(block)
+                n = sock.send(pending)
             except TimeoutError:
-                pass
+                continue
+            sent += n
+            # A partial send must be finished before the next block, or messages would be cut in two.
+            pending = pending[n:] if n < len(pending) else memoryview(block)
             marks.append((time.monotonic() - start, sent))
     if not marks:
         return 0.0
