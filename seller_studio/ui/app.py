@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 
 from seller_studio.common.errors import UserError
@@ -68,4 +69,10 @@ def run_studio(*, demo: bool = False, argv: list[str] | None = None) -> int:
     finally:
         if sandbox is not None:
             sandbox.stop()
-    return 0
+        window.shutdown()
+    # Everything is saved and stopped: skip interpreter teardown, where PySide6 and qasync objects
+    # freed in the wrong order can crash ("bool_dealloc") and turn a clean quit into a crash report.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

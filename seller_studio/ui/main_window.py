@@ -121,6 +121,7 @@ class HealthLight(QWidget):
         self.dot = QLabel("●")
         self.text = QLabel("Not live")
         self.text.setWordWrap(True)
+        self.text.setMinimumWidth(120)
         layout.addWidget(self.dot)
         layout.addWidget(self.text, 1)
         self.level = "idle"
@@ -198,6 +199,9 @@ class MainWindow(QMainWindow):
         self.countdown_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.countdown_label.hide()
 
+        # The health light gets a full-width row: its reason and fix are whole sentences.
+        self.health = HealthLight()
+        outer.addWidget(self.health)
         controls = QHBoxLayout()
         self.scene_bar = SceneBar()
         self.scene_bar.scene_chosen.connect(self.switch_scene)
@@ -207,10 +211,6 @@ class MainWindow(QMainWindow):
         self.add_scene_button.clicked.connect(self._add_scene_dialog)
         controls.addWidget(self.add_scene_button)
         controls.addStretch(1)
-        self.health = HealthLight()
-        self.health.setMinimumWidth(260)
-        self.health.setMaximumWidth(520)
-        controls.addWidget(self.health, 2)
         self.elapsed = QLabel("00:00:00")
         self.elapsed.setObjectName("elapsed")
         self.elapsed.setToolTip("Time on air")
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         self.show_dock = self._dock("Show", "showDock", placeholder, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.sources_dock, self.mixer_dock, Qt.Orientation.Vertical)
         self.resize(1480, 860)
-        self.resizeDocks([self.sources_dock, self.show_dock], [300, 340], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.sources_dock, self.show_dock], [260, 380], Qt.Orientation.Horizontal)
 
         bar = self.statusBar()
         self.status_labels: dict[str, QLabel] = {}
@@ -984,6 +984,7 @@ class MainWindow(QMainWindow):
             self.studio.stop()
             self.studio = None
         self.preview.set_studio(None)
+        self.preview.stop()
         self.mixer.set_studio(None)
 
 

@@ -1,8 +1,9 @@
 """The program preview: the newest compositor frame, scaled smoothly to the widget, polled by a timer.
 
-``Studio.preview()`` never blocks, so polling it at twice the canvas rate costs nothing when no new
-frame is there. The frame is shrunk with OpenCV's area filter (it releases the GIL and is far
-cheaper than a smooth QPainter scale of a 1080p image) and painted 1:1.
+A "preview-scaler" thread takes the newest frame from ``Studio.preview()`` (never blocks), shrinks
+it to the widget's size with OpenCV's area filter (smooth, and it releases the GIL) and converts it
+to Qt's native 32-bit layout, so the GUI thread only wraps the pixels in a QImage and blits them 1:1.
+At 1080p that keeps about 5-10 ms of work per frame off the GUI thread.
 
 Layers of the current scene can be moved by dragging and resized by the corner handle; the change
 goes to the compositor at once (it shows on the next frame, on air too).
@@ -10,6 +11,7 @@ goes to the compositor at once (it shows on the next frame, on air too).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 
@@ -43,39 +45,73 @@ class PreviewWidget(QWidget):
         self.selected = -1
         self._drag: tuple[str, QPoint, Rect] | None = None  # ("move"|"resize", start, rect at start)
         self.is_editable = True
+        # Scaled frames from the scaler thread: (frame index, BGRA pixels at widget size).
+        self._scaled_lock = threading.Lock()
+        self._scaled: tuple[int, np.ndarray] | None = None
+        self._target_size = (0, 0)  # written by the GUI thread, read by the scaler
+        self._poll_interval_s = poll_interval_ms / 1000
+        self._stop = threading.Event()
+        self._scaler = threading.Thread(target=self._scale_loop, name="preview-scaler", daemon=True)
+        self._scaler.start()
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self.poll)
         self._timer.start(poll_interval_ms)
+        self.destroyed.connect(self._stop.set)
 
     def set_studio(self, studio: Studio | None) -> None:
         self.studio = studio
         self._last_index = -1
         self.selected = -1
         self._image = None
+        with self._scaled_lock:
+            self._scaled = None
         self.update()
 
+    def stop(self) -> None:
+        self._stop.set()
+
     # -- frames ---------------------------------------------------------------------------------
+    def _scale_loop(self) -> None:
+        """Worker: newest program frame -> widget-sized BGRA, only when a new frame is there."""
+        last_index = -1
+        while not self._stop.wait(self._poll_interval_s):
+            studio = self.studio
+            latest = studio.preview() if studio is not None else None
+            size = self._target_size
+            if latest is None or size[0] < 2 or size[1] < 2:
+                continue
+            index, rgb = latest
+            if index == last_index:
+                continue
+            last_index = index
+            if (rgb.shape[1], rgb.shape[0]) != size:
+                interpolation = cv2.INTER_AREA if rgb.shape[1] > size[0] else cv2.INTER_LINEAR
+                rgb = cv2.resize(rgb, size, interpolation=interpolation)
+            bgra = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGRA)  # QImage.Format_RGB32's byte order
+            with self._scaled_lock:
+                self._scaled = (index, bgra)
+
     def poll(self) -> None:
+        """GUI timer: tell the scaler the size wanted, and show what it made since the last tick."""
         if self.studio is None or not self.isVisible():
             return
-        latest = self.studio.preview()
-        if latest is None or latest[0] == self._last_index:
+        comp = self.studio.compositor
+        target = self._target_rect(comp.width, comp.height)
+        self._target_size = (target.width(), target.height())
+        with self._scaled_lock:
+            scaled = self._scaled
+        if scaled is None or scaled[0] == self._last_index:
             return
-        index, rgb = latest
+        index, bgra = scaled
+        if (bgra.shape[1], bgra.shape[0]) != self._target_size:
+            return  # made for the old size (a resize is in progress)
         self._last_index = index
-        target = self._target_rect(rgb.shape[1], rgb.shape[0])
-        if target.width() < 2 or target.height() < 2:
-            return
-        if (target.width(), target.height()) != (rgb.shape[1], rgb.shape[0]):
-            rgb = cv2.resize(rgb, (target.width(), target.height()), interpolation=cv2.INTER_AREA)
-        else:
-            rgb = np.ascontiguousarray(rgb)
-        self._buffer = rgb
-        h, w = rgb.shape[:2]
-        self._image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888)
+        self._buffer = bgra  # keeps the QImage's pixels alive
+        h, w = bgra.shape[:2]
+        self._image = QImage(bgra.data, w, h, bgra.strides[0], QImage.Format.Format_RGB32)
         self._paint_times_s.append(time.monotonic())
-        self.update()
+        self.update(target)
 
     @property
     def preview_fps(self) -> float:

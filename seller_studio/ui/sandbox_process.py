@@ -53,13 +53,23 @@ class SandboxProcess:
         self.stop()
 
 
+def _die_with_parent() -> None:
+    """Linux: the sandbox ends when the studio dies, even if it crashes (no orphan ports). The signal
+    follows the thread that started the child: start the sandbox from the main thread."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0,
                           extra_args: list[str] | None = None, settle_s: float = 2.0) -> SandboxProcess:
     """Start ``seller-studio sandbox`` on free ports and read the URLs, key and token it prints."""
     cmd = [sys.executable, "-m", "seller_studio", "sandbox", "--port", "0", "--rtmp-port", "0",
            "--chat-rate", str(chat_per_min), *(extra_args or [])]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, bufsize=1)
+                            text=True, bufsize=1, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     lines: queue.Queue[str | None] = queue.Queue()
 
     def read() -> None:

@@ -1,0 +1,109 @@
+"""Screenshots of the studio window in demo mode, live, in a real X window (run under Xvfb).
+
+    scripts/screenshots.sh            # xvfb-run + this script; PNGs land in resources/screenshots/
+
+Uses a throwaway SELLER_STUDIO_HOME, the sandbox platform in its own process, the test pattern and
+the tone (the build machine has no camera or microphone), and the same qasync loop as the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "resources" / "screenshots"
+
+
+def main() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ["SELLER_STUDIO_HOME"] = tempfile.mkdtemp(prefix="studio-shots-")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from seller_studio.ui.app import demo_profile
+    from seller_studio.ui.main_window import MainWindow
+    from seller_studio.ui.sandbox_process import start_sandbox_process
+    from seller_studio.ui.settings import SettingsStore
+    from seller_studio.ui.settings_dialog import SettingsDialog
+    from seller_studio.ui.theme import apply_dark_theme
+    from seller_studio.ui.wizard import SetupWizard
+
+    app = QApplication(sys.argv[:1])
+    apply_dark_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    OUT.mkdir(parents=True, exist_ok=True)
+    sandbox = start_sandbox_process(chat_per_min=40)
+    store = SettingsStore()
+    profile = demo_profile(store)
+    profile.audio.mic = "tone"
+    window = MainWindow(store, profile, sandbox=sandbox, audio_fallback="tone")
+    window.confirm = lambda title, text: True
+    window.resize(1600, 900)
+    window.move(0, 0)
+    window.show()
+
+    def grab(name: str, widget=None) -> None:
+        screen = app.primaryScreen()
+        target = widget or window
+        pixmap = screen.grabWindow(0, target.x(), target.y(), target.frameGeometry().width(),
+                                   target.frameGeometry().height())
+        path = OUT / name
+        pixmap.save(str(path))
+        print(f"saved {path.relative_to(REPO)} ({pixmap.width()}x{pixmap.height()})", flush=True)
+
+    async def script() -> None:
+        await window.connect_platform()
+        while window.studio is None:
+            await asyncio.sleep(0.1)
+        window.switch_scene("Camera + title")
+        await asyncio.sleep(1.0)
+        grab("studio-ready.png")
+        window.toggle_live()
+        await asyncio.sleep(1.5)
+        grab("studio-countdown.png")
+        while window.live_state != "live":
+            await asyncio.sleep(0.1)
+        for _ in range(14):  # health judges the last 10 s: let the start-up second fall out of it
+            await asyncio.sleep(1.0)
+            st = window.last_stats
+            print(f"  t={st.get('t_s')} fps={st.get('fps')} dropped={st.get('dropped')} "
+                  f"cpu={st.get('cpu_percent')} health={st.get('health', {}).get('level')} "
+                  f"preview_fps={window.preview.preview_fps:.1f}", flush=True)
+        grab("studio-live.png")
+        dialog = SettingsDialog(store, profile, is_live=True, parent=window)
+        dialog.tabs.setCurrentIndex(0)
+        dialog.show()
+        dialog.move(200, 100)
+        await asyncio.sleep(1.0)
+        grab("settings.png", dialog)
+        dialog.reject()
+        wizard = SetupWizard(store, profile, has_sandbox=True, parent=window)
+        wizard.show()
+        wizard.move(300, 100)
+        await asyncio.sleep(1.5)
+        grab("setup-wizard.png", wizard)
+        wizard.reject()
+        window.confirm = lambda title, text: True
+        window.end_show()
+        while window.live_state != "idle":
+            await asyncio.sleep(0.1)
+        window.close()
+
+    try:
+        with loop:
+            loop.run_until_complete(script())
+    finally:
+        window.shutdown()
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    os._exit(code)  # skip interpreter teardown (PySide6/qasync finalizer crash after the work is done)
