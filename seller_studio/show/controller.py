@@ -86,17 +86,22 @@ class ShowController:
 
     # --- platform link -------------------------------------------------------------------------------
 
-    def attach_client(self, client: Any) -> None:
-        """Start listening to a connected PlatformClient (call on its loop)."""
+    def attach_client(self, client: Any, *, subscribe: bool = True) -> None:
+        """Start listening to a connected PlatformClient (call on its loop). ``subscribe=False``: the
+        caller forwards events to ``on_platform_event`` itself."""
         self.detach_client()
         self.client = client
-        self._loop = asyncio.get_running_loop()
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:  # called from a Qt callback outside the loop's own callbacks
+            self._loop = asyncio.get_event_loop()
         self.platform_show_id = getattr(client, "show_id", None) or ""
         # The client measured server_time - time.time() at the welcome: map it onto our monotonic clock
         # until the pings below (which have a known round trip) take over.
         offset_wall_s = float(getattr(client, "server_time_offset_s", 0.0))
         self.clock.set_from_welcome(time.time() + offset_wall_s, received_at=self.clock.local_clock())
-        self._unsubscribe.append(client.subscribe(self.on_platform_event))
+        if subscribe:
+            self._unsubscribe.append(client.subscribe(self.on_platform_event))
         status = getattr(client, "status", None)
         if status is not None:
             self._unsubscribe.append(status.subscribe(
@@ -288,10 +293,15 @@ class ShowController:
         """Import a bulk-listing CSV; new sellable items join the end of tonight's queue."""
         result = import_csv(self.store, path)
         if add_to_queue:
-            for item in self.store.list_items(status=("available", "unsold")):
-                if item.id is not None and item.id not in self.run.item_ids:
-                    self.run.add(item.id)
+            self.queue_new_items()
         return result
+
+    def queue_new_items(self) -> None:
+        """Sellable items not yet in tonight's queue join its end (after an import)."""
+        queued = set(self.run.item_ids)
+        for item in self.store.list_items(status=("available", "unsold")):
+            if item.id is not None and item.id not in queued:
+                self.run.add(item.id)
 
     def export_sales(self, path: Path | str) -> int:
         return export_sales(self.store, path, show_id=self.show_id)

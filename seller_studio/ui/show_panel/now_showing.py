@@ -1,0 +1,265 @@
+"""Now showing: the item card, Next/Previous, auction presets with the live bid and clock, buy it now,
+giveaway. The clock label reads the controller's corrected countdown every 100 ms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seller_studio.show.selling import SellingError
+
+ARM_TIMEOUT_MS = 3000  # after the auction hotkey, the preset key must come within 3 s
+_DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
+
+
+class NowShowingWidget(QWidget):
+    error = Signal(str)
+
+    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.is_armed = False
+        self.last_error = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        card = QFrame()
+        card.setObjectName("nowShowingCard")
+        card.setStyleSheet("QFrame#nowShowingCard { background: #24262b; border-radius: 6px; }")
+        grid = QGridLayout(card)
+        self.title = QLabel("Nothing showing — press Next")
+        self.title.setStyleSheet("font-size: 13pt; font-weight: 700;")
+        self.title.setWordWrap(True)
+        grid.addWidget(self.title, 0, 0, 1, 2)
+        self.caption = QLabel("")
+        grid.addWidget(self.caption, 1, 0)
+        self.price = QLabel("")
+        self.price.setStyleSheet("font-size: 18pt; font-weight: 800; color: #ffcc33;")
+        grid.addWidget(self.price, 2, 0)
+        self.countdown = QLabel("")
+        self.countdown.setObjectName("auctionClock")
+        self.countdown.setStyleSheet("font-size: 22pt; font-weight: 800; font-family: monospace;")
+        self.countdown.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(self.countdown, 1, 1, 2, 1)
+        self.bidder = QLabel("")
+        grid.addWidget(self.bidder, 3, 0, 1, 2)
+        self.rule = QLabel("")  # the rule that just applied, in words: extension, sudden death, no bids
+        self.rule.setObjectName("ruleLabel")
+        self.rule.setWordWrap(True)
+        self.rule.setStyleSheet("color: #f5a524;")
+        grid.addWidget(self.rule, 4, 0, 1, 2)
+        layout.addWidget(card)
+
+        nav = QHBoxLayout()
+        self.previous_button = QPushButton("◀ Previous")
+        self.previous_button.clicked.connect(self.previous_item)
+        self.next_button = QPushButton("Next ▶")
+        self.next_button.clicked.connect(self.next_item)
+        nav.addWidget(self.previous_button)
+        nav.addWidget(self.next_button)
+        layout.addLayout(nav)
+
+        self.presets_row = QHBoxLayout()
+        self.preset_buttons: list[QPushButton] = []
+        for i, preset in enumerate(controller.presets):
+            button = QPushButton(f"{i + 1} · {preset.name}")
+            button.setToolTip(f"{preset.duration_s:g} s, counter-bid {preset.counter_bid_s:g} s"
+                              + (", sudden death" if preset.is_sudden_death else "")
+                              + f"\nHotkey: auction key, then {i + 1}")
+            button.clicked.connect(lambda _=False, i=i: self.start_auction(i))
+            self.presets_row.addWidget(button)
+            self.preset_buttons.append(button)
+        layout.addLayout(self.presets_row)
+        self.run_back_button = QPushButton("Run it back")
+        self.run_back_button.setToolTip("No bids: put the same item up again with the same preset")
+        self.run_back_button.clicked.connect(self.run_it_back)
+        layout.addWidget(self.run_back_button)
+
+        bin_row = QHBoxLayout()
+        bin_row.addWidget(QLabel("Buy it now qty"))
+        self.bin_quantity = QSpinBox()
+        self.bin_quantity.setRange(1, 9999)
+        bin_row.addWidget(self.bin_quantity)
+        self.bin_button = QPushButton("Open Buy It Now")
+        self.bin_button.clicked.connect(self.open_buy_now)
+        bin_row.addWidget(self.bin_button)
+        layout.addLayout(bin_row)
+
+        give_row = QHBoxLayout()
+        give_row.addWidget(QLabel("Giveaway window (s)"))
+        self.giveaway_s = QSpinBox()
+        self.giveaway_s.setRange(1, 300)  # the platform allows 1 s to 5 min
+        self.giveaway_s.setValue(60)
+        give_row.addWidget(self.giveaway_s)
+        self.giveaway_button = QPushButton("Start giveaway")
+        self.giveaway_button.clicked.connect(self.start_giveaway)
+        give_row.addWidget(self.giveaway_button)
+        self.draw_button = QPushButton("Draw now")
+        self.draw_button.clicked.connect(self.draw_now)
+        give_row.addWidget(self.draw_button)
+        layout.addLayout(give_row)
+
+        self.status = QLabel("")
+        self.status.setObjectName("showStatus")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+
+        self._disarm_timer = QTimer(self)
+        self._disarm_timer.setSingleShot(True)
+        self._disarm_timer.timeout.connect(self.disarm)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start(100)
+        self.refresh()
+
+    # --- actions (each one a button and, for some, a hotkey) ------------------------------------------
+
+    def _act(self, action: Any, *args: Any) -> Any:
+        try:
+            result = action(*args)
+        except SellingError as err:
+            self.show_error(str(err))
+            return None
+        self.status.setText("")
+        self.refresh()
+        return result
+
+    def next_item(self) -> Any:
+        return self._act(self.controller.next_item)
+
+    def previous_item(self) -> Any:
+        return self._act(self.controller.previous_item)
+
+    def start_auction(self, preset_index: int) -> Any:
+        self.disarm()
+        self.rule.setText("")
+        return self._act(self.controller.start_auction, preset_index)
+
+    def run_it_back(self) -> Any:
+        self.rule.setText("")
+        return self._act(self.controller.run_it_back)
+
+    def open_buy_now(self) -> Any:
+        return self._act(self.controller.open_buy_now, self.bin_quantity.value())
+
+    def start_giveaway(self) -> Any:
+        return self._act(self.controller.start_giveaway, float(self.giveaway_s.value()))
+
+    def draw_now(self) -> Any:
+        return self._act(self.controller.draw_giveaway_now)
+
+    # --- two-keystroke auction: the auction hotkey arms, a digit (or Enter) picks the preset -----------
+
+    def arm_auction(self) -> None:
+        if self.controller.session.item is None:
+            self.show_error("show an item first (Next)")
+            return
+        self.is_armed = True
+        self.status.setText("Auction: press " + " / ".join(
+            f"{i + 1} {p.name}" for i, p in enumerate(self.controller.presets)) + " — Enter for the first, Esc cancels")
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self._disarm_timer.start(ARM_TIMEOUT_MS)
+
+    def disarm(self) -> None:
+        if not self.is_armed:
+            return
+        self.is_armed = False
+        self._disarm_timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        if self.status.text().startswith("Auction: press"):
+            self.status.setText("")
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if not self.is_armed or event.type() not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        key = event.key()  # type: ignore[attr-defined]
+        index = _DIGITS.get(key)
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            index = 1
+        if index is None and key != Qt.Key.Key_Escape:
+            return False
+        # Take the key from the window's shortcuts (digits switch scenes otherwise).
+        event.accept()
+        if event.type() == QEvent.Type.KeyPress:
+            if key == Qt.Key.Key_Escape:
+                self.disarm()
+            elif index is not None and index <= len(self.controller.presets):
+                self.start_auction(index - 1)
+        return True
+
+    # --- state -> labels -------------------------------------------------------------------------------
+
+    def on_event(self, name: str, payload: dict[str, Any]) -> None:
+        if name == "bid" and payload.get("is_extended"):
+            self.rule.setText("Late bid: the clock went back up (counter-bid).")
+        elif name == "auction_started" and payload.get("is_sudden_death"):
+            self.rule.setText("Sudden death: no extensions; it sells when the clock hits 0.")
+        elif name == "auction_unsold":
+            self.rule.setText("No bids: not sold. Run it back, or go Next.")
+        elif name == "auction_sold":
+            self.rule.setText(f"Sold to {payload.get('winner')}.")
+        elif name == "sold_out":
+            self.rule.setText("Sold out.")
+        elif name == "giveaway_won":
+            self.rule.setText(f"Giveaway won by {payload.get('winner')}.")
+        elif name == "giveaway_no_entries":
+            self.rule.setText("Nobody entered the giveaway.")
+        elif name == "error":
+            self.show_error(str(payload.get("message", "")))
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = self.controller.session
+        card = self.controller.product_card()
+        item = s.item
+        if card is None or item is None:
+            self.title.setText("Nothing showing — press Next")
+            for label in (self.caption, self.price, self.countdown, self.bidder):
+                label.setText("")
+        else:
+            self.title.setText(card.title)
+            self.caption.setText(card.price_caption)
+            self.price.setText(card.price_text)
+            self.countdown.setText(card.countdown_text or "")
+            if card.sold_to:
+                self.bidder.setText(f"Winner: {card.sold_to}")
+            elif card.bidder:
+                self.bidder.setText(f"Leading: {card.bidder}")
+            elif card.quantity_left is not None:
+                self.bidder.setText(f"{card.quantity_left} left")
+            else:
+                self.bidder.setText("")
+        is_running = s.is_auction_running
+        is_auction_item = item is not None and item.type == "auction" and item.quantity > 0
+        for button in self.preset_buttons:
+            button.setEnabled(is_auction_item and not is_running and not s.can_run_it_back)
+        self.run_back_button.setEnabled(s.can_run_it_back)
+        self.next_button.setEnabled(not is_running)
+        self.previous_button.setEnabled(not is_running)
+        self.bin_button.setEnabled(item is not None and item.type == "buy_it_now" and item.quantity > 0)
+        if item is not None and item.type == "buy_it_now":
+            self.bin_quantity.setMaximum(max(1, item.quantity))
+        giveaway_open = s.giveaway is not None and not s.giveaway.is_closed
+        self.giveaway_button.setEnabled(item is not None and not giveaway_open)
+        self.draw_button.setEnabled(giveaway_open)
+
+    def show_error(self, text: str) -> None:
+        self.last_error = text
+        self.status.setText(text)
+        self.error.emit(text)

@@ -1,0 +1,65 @@
+"""Tonight's sales list and its CSV export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seller_studio.show.sales_export import format_time
+from seller_studio.show.selling import format_money
+
+COLUMNS = ("Item", "SKU", "Buyer", "Price", "Time", "Type")
+
+
+class SalesWidget(QWidget):
+    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.total = QLabel("")
+        row.addWidget(self.total, 1)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.clicked.connect(self._choose_export)
+        row.addWidget(self.export_button)
+        layout.addLayout(row)
+        self.refresh()
+
+    def refresh(self) -> None:
+        sales = self.controller.sales()
+        self.table.setRowCount(len(sales))
+        for r, sale in enumerate(sales):
+            values = (sale.title, sale.sku or "", sale.buyer, format_money(sale.price_cents),
+                      format_time(sale.sold_at), sale.type.replace("_", " "))
+            for c, value in enumerate(values):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        total_cents = sum(s.price_cents for s in sales)
+        self.total.setText(f"{len(sales)} sale(s) · {format_money(total_cents)}")
+
+    def export_to(self, path: Path | str) -> int:
+        count = self.controller.export_sales(path)
+        self.total.setText(f"Exported {count} sale(s) to {Path(path).name}")
+        return count
+
+    def _choose_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export sales", str(Path.home() / "sales.csv"), "CSV (*.csv)")
+        if path:
+            self.export_to(path)
