@@ -177,6 +177,9 @@ class MainWindow(QMainWindow):
             self.notice(notice)
         store.notices.clear()
         self._load_studio(profile)
+        from seller_studio.ui.show_panel.mount import install_show_panel  # issue 6: fills the Show dock
+
+        self.show_panel = install_show_panel(self)
 
     # ------------------------------------------------------------------------------------- layout
     def _build_ui(self) -> None:
