@@ -74,14 +74,8 @@ class LiveSession:
         and raises the first one's UserError; with None it returns at once (the window's way:
         failures then arrive as output_state events)."""
         self.encoders = open_encoders(self.video_settings, self.audio_settings)
-        templates = self.encoders.templates()
         for output in self.outputs:
-            output.request_keyframe = self._keyframe_requested.set
-            if isinstance(output, StreamOutput):
-                output.set_bitrate_kbps = self.encoders.video.set_bitrate_kbps
-                output.start(templates, self.video_settings.bitrate_kbps)
-            else:
-                output.start(templates)
+            self._start_output(output)
         for output in self.outputs if wait_outputs_s is not None else []:
             if not output.wait_started(wait_outputs_s):
                 self._abort()
@@ -199,8 +193,8 @@ class LiveSession:
                     self._joining.discard(output)
                 output.send(packet)
 
-    def add_output(self, output: Output) -> None:
-        """Start one more output while live (e.g. a recording); it begins at the next keyframe."""
+    def _start_output(self, output: Output) -> None:
+        """Wire an output to the encoders (keyframe requests, dynamic bitrate) and start it."""
         assert self.encoders is not None, "session not started"
         templates = self.encoders.templates()
         output.request_keyframe = self._keyframe_requested.set
@@ -209,6 +203,10 @@ class LiveSession:
             output.start(templates, self.video_settings.bitrate_kbps)
         else:
             output.start(templates)
+
+    def add_output(self, output: Output) -> None:
+        """Start one more output while live (e.g. a recording); it begins at the next keyframe."""
+        self._start_output(output)
         with self._outputs_lock:
             self._joining.add(output)
             self.outputs = [*self.outputs, output]

@@ -88,7 +88,8 @@ def test_stats_lines_every_second(live_run):
     assert len(lines) >= DURATION_S - 1
     last = lines[-1]
     assert last["outputs"][0]["kind"] == "stream" and last["outputs"][0]["state"] == "live"
-    assert 25 <= last["fps"] <= 35
+    fps = sorted(line["fps"] for line in lines[1:])
+    assert 28 <= fps[len(fps) // 2] <= 32  # the median second; single seconds jitter on a busy machine
     assert last["dropped"] == {"render_lag": 0, "encode_lag": 0, "network": 0}
     assert last["health"]["level"] == "good"
     assert "golive-secret-key" not in stats.read_text()

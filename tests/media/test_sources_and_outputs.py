@@ -142,7 +142,8 @@ def test_streaming_alone_and_a_scene_switch_reaches_the_ingest(nginx, tmp_path):
     media = decode_media(flv, with_audio=False)
     reds = [r > 200 and g < 60 and b < 60 for r, g, b in media.mean_rgb]
     first_red = reds.index(True)
-    assert 1.3 <= media.frame_times_s[first_red] - media.frame_times_s[0] <= 1.7
+    # Timers start when the CLI is live; allow for start-up jitter on a busy machine.
+    assert 1.2 <= media.frame_times_s[first_red] - media.frame_times_s[0] <= 2.0
     assert all(reds[first_red:])  # stays on the new scene
     assert not any(reds[:first_red])
 
