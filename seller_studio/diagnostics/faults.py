@@ -321,8 +321,9 @@ class WithholdingAudioSource(AudioSource):
 
 
 def media_appliers(video: WithholdingVideoSource | None, audio: WithholdingAudioSource | None,
-                   relay: Any | None) -> dict[str, tuple[Applier, Applier | None]]:
-    """Start/end functions for the stream faults; ``relay`` is a NetemProxyProcess between studio and ingest."""
+                   relay: Any | None, stream: Any | None = None) -> dict[str, tuple[Applier, Applier | None]]:
+    """Start/end functions for the stream faults; ``relay`` is a NetemProxyProcess between studio and
+    ingest (net-drop), ``stream`` the StreamOutput whose sending a slow uplink paces."""
     appliers: dict[str, tuple[Applier, Applier | None]] = {}
     if video is not None:
         appliers["camera-lost"] = (lambda f: video.withhold(True), lambda f: video.withhold(False))
@@ -330,7 +331,9 @@ def media_appliers(video: WithholdingVideoSource | None, audio: WithholdingAudio
         appliers["mic-lost"] = (lambda f: audio.withhold(True), lambda f: audio.withhold(False))
     if relay is not None:
         appliers["net-drop"] = (lambda f: relay.cut(), lambda f: relay.restore())
-        appliers["slow-uplink"] = (lambda f: relay.set_rate_kbps(f.rate_kbps), lambda f: relay.set_rate_kbps(None))
+    if stream is not None:
+        appliers["slow-uplink"] = (lambda f: setattr(stream, "simulated_uplink_kbps", f.rate_kbps),
+                                   lambda f: setattr(stream, "simulated_uplink_kbps", None))
     return appliers
 
 

@@ -2,7 +2,8 @@
 command module only gains a few calls).
 
 Network faults need something between the studio and the ingest: the stream is pointed at a
-loopback relay (``NetemProxyProcess``) that forwards to the real ingest and can be cut or capped.
+loopback relay (``NetemProxyProcess``) that forwards to the real ingest and can be cut; a slow uplink
+paces the stream output itself (``StreamOutput.simulated_uplink_kbps``).
 Camera and microphone faults wrap the sources so they stop delivering for the fault's window.
 """
 
@@ -41,11 +42,11 @@ def parse(args: argparse.Namespace) -> list[Fault]:
 
 def relay_url(url: str, faults: list[Fault]) -> str:
     """With a network fault, start a relay to the ingest and return the URL that goes through it."""
-    if not any(f.kind in ("net-drop", "slow-uplink") for f in faults):
+    if not any(f.kind == "net-drop" for f in faults):
         return url
     parts = urlsplit(url)
     if parts.scheme.lower() != "rtmp" or not parts.hostname:
-        raise FaultSpecError("--simulate: net-drop and slow-uplink need an rtmp:// ingest URL")
+        raise FaultSpecError("--simulate: net-drop needs an rtmp:// ingest URL")
     relay = NetemProxyProcess(parts.hostname, parts.port or 1935)
     _relays.append(relay)
     log.info("simulated network: streaming through the relay on 127.0.0.1:%d", relay.port)
@@ -94,7 +95,8 @@ class FlightRecorder:
         audio = studio.mixer.channels["mic"].source if "mic" in studio.mixer.channels else None
         appliers = media_appliers(video if isinstance(video, WithholdingVideoSource) else None,
                                   audio if isinstance(audio, WithholdingAudioSource) else None,
-                                  _relays[-1] if _relays else None)
+                                  _relays[-1] if _relays else None,
+                                  next((o for o in outputs if o.kind == "stream"), None))
         self.schedule = FaultSchedule(self.faults, appliers, self.journal) if self.faults else None
         mic_spec = str(getattr(args, "mic", ""))
         devices = log_devices(microphones=mic_spec not in ("tone", "silence", "none") and not Path(mic_spec).is_file())

@@ -70,9 +70,6 @@ def test_net_drop_reconnects_and_the_recording_continues(tmp_path, nginx):
 
 
 @pytest.mark.rtmp
-@pytest.mark.xfail(reason="behind the loopback relay the studio's kernel send buffer (tcp_wmem, up to 4 MB) "
-                          "absorbs a slow uplink for ~20 s; needs a small SO_SNDBUF on FFmpeg's socket",
-                   strict=False)
 def test_slow_uplink_lowers_the_bitrate(tmp_path, nginx):
     proc, journal = stream(tmp_path, "--url", nginx.url, "--no-key", "--size", "640x360", "--bitrate", "2000",
                            "--duration", "7", "--simulate", "slow-uplink@1s:250kbps")

@@ -123,6 +123,11 @@ class StreamOutput(Output):
         self._drained_since_s: float | None = None
         self.connected_at_s: float | None = None
         self.first_packet_after_connect_was_keyframe: list[bool] = []
+        # Fault injection (support's --simulate slow-uplink): pace sending as a slow uplink would.
+        # It caps the studio's own sending, so the backlog builds in the send buffer as it does
+        # behind a real slow link; a loopback relay cannot show that (the kernel buffers megabytes).
+        self.simulated_uplink_kbps: float | None = None
+        self._paced_until_s = 0.0
 
     @property
     def display_url(self) -> str:
@@ -301,6 +306,11 @@ class StreamOutput(Output):
                 log.warning("%s: send failed: %s", self.name, redact(str(exc), self._key))
                 return
             now = time.monotonic()
+            if self.simulated_uplink_kbps:
+                self._paced_until_s = max(self._paced_until_s, now) + len(packet.data) * 8 / (
+                    self.simulated_uplink_kbps * 1000)
+                if self._stop.wait(max(0.0, self._paced_until_s - now)):
+                    return
             self.bytes_sent += len(packet.data)
             self.packets_sent += 1
             self._sent_window.append((now, len(packet.data)))
