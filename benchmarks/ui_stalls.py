@@ -45,11 +45,13 @@ def main() -> int:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication, QListWidget
 
+    from seller_studio.ui.app import tune_interpreter
     from seller_studio.ui.main_window import MainWindow
     from seller_studio.ui.sandbox_process import start_sandbox_process
     from seller_studio.ui.settings import Profile, SettingsStore
     from seller_studio.ui.theme import apply_dark_theme
 
+    tune_interpreter()  # as the app runs
     app = QApplication(sys.argv[:1])
     apply_dark_theme(app)
     loop = qasync.QEventLoop(app)

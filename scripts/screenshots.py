@@ -24,7 +24,7 @@ def main() -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from seller_studio.ui.app import demo_profile
+    from seller_studio.ui.app import demo_profile, tune_interpreter
     from seller_studio.ui.main_window import MainWindow
     from seller_studio.ui.sandbox_process import start_sandbox_process
     from seller_studio.ui.settings import SettingsStore
@@ -32,6 +32,7 @@ def main() -> int:
     from seller_studio.ui.theme import apply_dark_theme
     from seller_studio.ui.wizard import SetupWizard
 
+    tune_interpreter()  # as the app runs
     app = QApplication(sys.argv[:1])
     apply_dark_theme(app)
     loop = qasync.QEventLoop(app)

@@ -25,6 +25,16 @@ def demo_profile(store):  # -> Profile (typed loosely: imported lazily with Qt)
     return profile
 
 
+# How long a thread may hold the GIL before another waiting thread gets it (Python's default: 5 ms).
+# The compositor, encoder, outputs and preview scaler hold it in short bursts; at 1 ms the GUI
+# thread gets it back sooner, which cut the worst event-loop stalls at 1080p (benchmarks/ui_stalls.py).
+GIL_SWITCH_INTERVAL_S = 0.001
+
+
+def tune_interpreter() -> None:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+
+
 def run_studio(*, demo: bool = False, argv: list[str] | None = None) -> int:
     try:
         import qasync
@@ -36,6 +46,7 @@ def run_studio(*, demo: bool = False, argv: list[str] | None = None) -> int:
     from seller_studio.ui.settings import SettingsStore
     from seller_studio.ui.theme import apply_dark_theme
 
+    tune_interpreter()
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Seller Studio")
     app.setOrganizationName("SellerStudio")

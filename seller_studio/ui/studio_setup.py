@@ -119,7 +119,8 @@ def make_audio(choice: str, fallback: str = "silence") -> tuple[AudioSource | No
         if choice == "auto":
             mics = list_microphones()
             if not mics:
-                return _fallback(fallback), "No microphone found: the show has no live sound."
+                what = "a test tone plays instead" if fallback == "tone" else "the show has no live sound"
+                return _fallback(fallback), f"No microphone found: {what}."
             return MicrophoneSource(MIC_ID, mics[0]["index"]), ""
         return MicrophoneSource(MIC_ID, choice), ""
     except UserError as exc:

@@ -191,3 +191,54 @@ def test_lost_microphone_warns_and_the_show_goes_on(qtbot, make_window, small_pr
     assert "Microphone lost" in window.statusBar().currentMessage()
     window.bridge.mic_state.emit({"source_id": "mic", "is_lost": False})
     qtbot.waitUntil(lambda: window.mixer.strips["mic"].warning.text() == "", timeout=1000)
+
+
+def test_ingest_loss_shows_reconnect_banner_and_reconnect_now_brings_it_back(qtbot, make_window, small_profile):
+    from seller_studio.ui.sandbox_process import start_sandbox_process
+    from tests.helpers import free_port
+
+    port, key = free_port(), "reconnect-test-key"
+    args = ["--rtmp-port", str(port), "--stream-key", key]
+    first = start_sandbox_process(chat_per_min=0, extra_args=args)
+    second = None
+    try:
+        window = make_window(small_profile, first)
+        window.go_live_button.click()
+        wait_state(qtbot, window, "live")
+        qtbot.wait(1000)
+        first.stop()  # the ingest goes away mid-show
+        qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=15_000)
+        assert "reconnecting" in window.banner.label.text().lower()
+        assert window.banner.action.text() == "Reconnect now"
+        qtbot.waitUntil(lambda: window.health.level == "bad", timeout=5000)
+        assert window.live_state == "live"  # the show is not over: the output keeps trying
+        second = start_sandbox_process(chat_per_min=0, extra_args=args)
+        clicked_at = time.monotonic()
+        window.banner.action.click()
+        stream = window.studio.session.stream_outputs()[0]
+        qtbot.waitUntil(lambda: stream.state.value == "live", timeout=10_000)
+        assert time.monotonic() - clicked_at < 8
+        qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=3000)
+        window.toggle_live()
+        wait_state(qtbot, window, "idle")
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
+
+
+def test_new_video_size_in_settings_rebuilds_the_canvas_when_not_live(qtbot, make_window, small_profile):
+    import copy
+
+    window = make_window(small_profile)
+    old = window.studio
+    profile = copy.deepcopy(window.profile)
+    profile.video.width, profile.video.height = 640, 360
+    window.apply_profile(profile)
+    qtbot.waitUntil(lambda: window.studio is not None and window.studio is not old, timeout=10_000)
+    comp = window.studio.compositor
+    assert (comp.width, comp.height) == (640, 360)
+    titled = comp.scenes["Titled"].layers[1].rect
+    assert (titled.x, titled.y, titled.w, titled.h) == (20, 20, 240, 60)  # the layout scaled with the canvas
+    qtbot.waitUntil(lambda: window.studio.preview() is not None, timeout=3000)
+    assert window.studio.preview()[1].shape == (360, 640, 3)
