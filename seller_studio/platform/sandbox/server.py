@@ -138,7 +138,9 @@ class SandboxServer:
     def __init__(self, config: SandboxConfig | None = None):
         self.config = config or SandboxConfig()
         self.token = self.config.token or secrets.token_urlsafe(18)
-        self.show_id = self.config.show_id or f"show-{self.config.seed}"
+        # Unique per sandbox run: auction ids restart at a1 each run, and the studio keys sales by
+        # show id + auction id, so two demo runs on one day must not look like the same show.
+        self.show_id = self.config.show_id or f"show-{self.config.seed}-{time.time_ns() // 1_000_000}"
         self.clock = self.config.clock
         self.engine = AuctionEngine(self.clock)
         self.sim = ViewerSim(seed=self.config.seed, chat_per_min=self.config.chat_per_min,
