@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from seller_studio.common.errors import ExitCode, UserError
-from seller_studio.media.encoders.base import VideoSettings, to_packets
+from seller_studio.media.encoders.base import VideoSettings, template_container, to_packets
 from seller_studio.media.frames import EncodedPacket
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def open_h264(container: av.container.OutputContainer, settings: VideoSettings) 
             continue
         # Probe in a throwaway container so a failed hardware attempt leaves no stream behind.
         try:
-            probe = H264Encoder(_scratch(), kind, settings)
+            probe = H264Encoder(template_container(), kind, settings)
             probe.open()
             probe.probe()
         except (av.FFmpegError, ValueError, OSError) as exc:
@@ -140,12 +140,6 @@ def open_h264(container: av.container.OutputContainer, settings: VideoSettings) 
     raise UserError("no H.264 encoder works here: " + "; ".join(reasons), ExitCode.ENCODER_FAILED)
 
 
-def _scratch() -> av.container.OutputContainer:
-    from seller_studio.media.encoders.base import template_container
-
-    return template_container()
-
-
 def available_h264_encoders() -> dict[str, str]:
     """Each H.264 encoder kind and whether it really encodes here ("ok" or the reason it fails)."""
     result = {}
@@ -154,7 +148,7 @@ def available_h264_encoders() -> dict[str, str]:
             result[kind] = "not in this FFmpeg build"
             continue
         try:
-            enc = H264Encoder(_scratch(), kind, VideoSettings(width=320, height=240, encoder=kind))
+            enc = H264Encoder(template_container(), kind, VideoSettings(width=320, height=240, encoder=kind))
             enc.open()
             enc.probe()
             result[kind] = "ok"
