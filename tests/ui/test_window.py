@@ -237,3 +237,54 @@ def test_preview_scaling_is_fast_enough_for_1080p(qtbot):
         cv2.resize(frame, (960, 540), interpolation=cv2.INTER_AREA)
     assert (time.perf_counter() - started) / 30 < 0.015
     assert H == 180
+
+
+def _tiny_video(path, seconds: float = 1.0) -> None:
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS_VIDEO)
+        stream.width, stream.height, stream.pix_fmt = 160, 90, "yuv420p"
+        for i in range(int(seconds * FPS_VIDEO)):
+            image = np.full((90, 160, 3), (200, 40 + i, 40), dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+
+
+FPS_VIDEO = 15
+
+
+def test_add_menu_offers_every_kind_and_adds_video_file_and_image(qtbot, make_window, small_profile, tmp_path):
+    import cv2
+
+    window = make_window(small_profile)
+    labels = [a.text() for a in window.sources_panel.add_button.menu().actions()]
+    assert labels == ["Camera…", "Video file…", "Image…", "Test pattern…", "Text…"]
+    video = tmp_path / "intro clip.mp4"
+    _tiny_video(video)
+    image = tmp_path / "logo.png"
+    cv2.imwrite(str(image), np.full((40, 80, 4), 255, dtype=np.uint8))
+    window.add_source({"kind": "video-file", "spec": str(video), "label": video.name})
+    window.add_source({"kind": "image", "spec": str(image), "label": image.name})
+    window.add_source({"kind": "test-pattern", "label": "Pattern 2"})
+    qtbot.waitUntil(lambda: window.sources_panel.list.count() == 4, timeout=5000)
+    layers = window.studio.compositor.scenes["Pattern"].layers
+    kinds = {layer.source_id: layer.rect for layer in layers}
+    assert set(kinds) == {"pattern-1", "video-file-1", "image-1", "test-pattern-1"}
+    assert kinds["image-1"] == Rect((W - 80) // 2, (H - 40) // 2, 80, 40)  # its own size, centred
+    qtbot.waitUntil(lambda: window.studio.sources["video-file-1"].state.value == "live", timeout=3000)
+    window.add_source({"kind": "video-file", "spec": str(tmp_path / "missing.mp4"), "label": "missing"})
+    qtbot.waitUntil(lambda: "Could not add" in window.notice_bar.label.text(), timeout=3000)
+    assert "missing.mp4" in window.notice_bar.label.text()
+
+
+def test_camera_menu_without_cameras_says_what_to_do(qtbot, make_window, small_profile, monkeypatch):
+    import seller_studio.media.sources.camera as camera
+
+    monkeypatch.setattr(camera, "list_cameras", lambda: [])
+    window = make_window(small_profile)
+    window.add_source_dialog("camera")
+    assert "No camera found" in window.notice_bar.label.text()
