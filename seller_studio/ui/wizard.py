@@ -88,6 +88,7 @@ class DevicesPage(QWizardPage):
         self.picture.setFixedSize(384, 216)
         self.picture.setStyleSheet("background: #0e0f11;")
         layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(QLabel("Microphone level (speak: the bar should reach the yellow part)"))
         self.meter = LevelMeter()
         layout.addWidget(self.meter)
         self.status = QLabel("")
