@@ -706,6 +706,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Recording saved: {recording.final_path or recording.path}", 15000)
         if self._stream is None:
             self._idle_status()
+            self.health.set_health("idle", "Not live", "")
 
     # ------------------------------------------------------------------------------------- core events
     def _on_output_state(self, p: dict[str, Any]) -> None:
@@ -768,7 +769,10 @@ class MainWindow(QMainWindow):
         self.last_stats = s
         health = s.get("health") or {}
         if self._stream is not None or self._recording is not None:
-            self.health.set_health(health.get("level", "good"), health.get("reason", ""), health.get("fix", ""))
+            level, reason = health.get("level", "good"), health.get("reason", "")
+            if self._stream is None and level == "good":
+                reason = "Recording (not live)"  # "Stream healthy" would suggest viewers see it
+            self.health.set_health(level, reason, health.get("fix", ""))
         self.status_labels["fps"].setText(f"{s.get('fps', 0):.0f}/{s.get('target_fps', 0)} fps")
         d = s.get("dropped", {})
         self.status_labels["dropped"].setText(

@@ -242,3 +242,37 @@ def test_new_video_size_in_settings_rebuilds_the_canvas_when_not_live(qtbot, mak
     assert (titled.x, titled.y, titled.w, titled.h) == (20, 20, 240, 60)  # the layout scaled with the canvas
     qtbot.waitUntil(lambda: window.studio.preview() is not None, timeout=3000)
     assert window.studio.preview()[1].shape == (360, 640, 3)
+
+
+@pytest.mark.audio
+def test_real_microphone_that_disappears_warns_and_the_recording_goes_on(qtbot, make_window, small_profile,
+                                                                       pulse, tmp_path):
+    import sounddevice
+
+    # PortAudio lists devices once, when initialised: an earlier test may have done that before
+    # this PulseAudio server existed. (The app has the same limit: a mic plugged in later needs a restart.)
+    sounddevice._terminate()
+    sounddevice._initialize()
+    small_profile.audio.mic = "pulse"  # PortAudio's device on a PulseAudio null sink: a real input
+    small_profile.record_dir = str(tmp_path)
+    window = make_window(small_profile)
+    strip = window.mixer.strips["mic"]
+    assert strip.name.text() == "Microphone"
+    window.set_recording(True)
+    qtbot.waitUntil(lambda: window._recording is not None and window._recording.state.value == "live",
+                    timeout=10_000)
+    qtbot.wait(1500)
+    assert strip.warning.text() == ""
+    pulse.stop()  # the device goes away mid-show
+    qtbot.waitUntil(lambda: "lost" in strip.warning.text(), timeout=5000)
+    assert "Microphone lost" in window.statusBar().currentMessage()
+    session = window.studio.session
+    frames = session.frames_encoded
+    qtbot.wait(1500)
+    assert session.frames_encoded > frames + FPS  # the recording goes on
+    recording = window._recording
+    window.set_recording(False)
+    qtbot.waitUntil(lambda: "Recording saved" in window.statusBar().currentMessage(), timeout=15_000)
+    media = decode_media(recording.path, with_audio=True)
+    video_s = media.frame_times_s[-1] - media.frame_times_s[0]
+    assert video_s > 2.5 and len(media.audio) / media.sample_rate > video_s - 0.5  # silence, not a gap

@@ -288,3 +288,16 @@ def test_camera_menu_without_cameras_says_what_to_do(qtbot, make_window, small_p
     window = make_window(small_profile)
     window.add_source_dialog("camera")
     assert "No camera found" in window.notice_bar.label.text()
+
+
+def test_recording_alone_does_not_claim_a_healthy_stream(qtbot, make_window, small_profile, tmp_path):
+    small_profile.record_dir = str(tmp_path)
+    window = make_window(small_profile)
+    window.set_recording(True)
+    qtbot.waitUntil(lambda: window.health.level != "idle", timeout=5000)
+    assert window.health.text.text() == "Recording (not live)"
+    assert window.go_live_button.text() == "Go Live"
+    window.set_recording(False)
+    qtbot.waitUntil(lambda: "Recording saved" in window.statusBar().currentMessage(), timeout=10_000)
+    assert list(tmp_path.glob("show-*.mkv"))
+    assert window.health.text.text() == "Not live"
