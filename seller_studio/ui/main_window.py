@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
         self.sources_panel.add_requested.connect(self.add_source_dialog)
         self.sources_panel.remove_requested.connect(self.remove_layer)
         self.sources_panel.visibility_changed.connect(self._on_visibility)
+        self.sources_panel.raise_requested.connect(self.move_layer)
         self.sources_dock = self._dock("Sources", "sourcesDock", self.sources_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
         self.mixer = MixerPanel()
@@ -466,6 +467,29 @@ class MainWindow(QMainWindow):
                 on_added(source.id)
 
         run_in_worker(self.bridge, "add-source", create, done, lambda exc: self.notice(f"Could not add: {exc}"))
+
+    def move_layer(self, index: int, step: int) -> None:
+        """Swap the layer's stacking order with its neighbour above (+1) or below (-1)."""
+        if self.studio is None:
+            return
+        comp = self.studio.compositor
+        scene = comp.scenes.get(comp.active_scene)
+        if scene is None or not 0 <= index < len(scene.layers):
+            return
+        order = sorted(range(len(scene.layers)), key=lambda i: scene.layers[i].z)
+        pos = order.index(index)
+        if not 0 <= pos + step < len(order):
+            return
+        other = order[pos + step]
+        # Renumber z as 0..n-1 first: equal z values (side by side) would make a swap do nothing.
+        for z, i in enumerate(order):
+            comp.update_layer(scene.name, i, z=z)
+        z_self, z_other = scene.layers[index].z, scene.layers[other].z
+        comp.update_layer(scene.name, index, z=z_other)
+        comp.update_layer(scene.name, other, z=z_self)
+        self._refresh_sources()
+        self.sources_panel.select_layer(index)
+        self._save_collection()
 
     def remove_layer(self, index: int) -> None:
         studio = self.studio

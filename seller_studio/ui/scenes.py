@@ -62,6 +62,7 @@ class SourcesPanel(QWidget):
     add_requested = Signal(str)  # source kind
     remove_requested = Signal(int)
     visibility_changed = Signal(int, bool)
+    raise_requested = Signal(int, int)  # layer index, +1 (towards the top) or -1
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,8 +81,18 @@ class SourcesPanel(QWidget):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Remove the selected source from this scene")
         self.remove_button.clicked.connect(self._on_remove)
+        self.up_button = QPushButton("▲")
+        self.up_button.setToolTip("Bring the selected source forward (in front of the one above it)")
+        self.up_button.clicked.connect(lambda: self._on_move(+1))
+        self.down_button = QPushButton("▼")
+        self.down_button.setToolTip("Send the selected source backward")
+        self.down_button.clicked.connect(lambda: self._on_move(-1))
+        for button in (self.up_button, self.down_button):
+            button.setFixedWidth(36)
         row.addWidget(self.add_button)
         row.addWidget(self.remove_button)
+        row.addWidget(self.up_button)
+        row.addWidget(self.down_button)
         row.addStretch(1)
         layout.addLayout(row)
         self._indices: list[int] = []  # list row -> layer index
@@ -137,6 +148,11 @@ class SourcesPanel(QWidget):
         row = self.list.row(item)
         if 0 <= row < len(self._indices):
             self.visibility_changed.emit(self._indices[row], item.checkState() == Qt.CheckState.Checked)
+
+    def _on_move(self, step: int) -> None:
+        index = self.selected_layer()
+        if index >= 0:
+            self.raise_requested.emit(index, step)
 
     def _on_remove(self) -> None:
         index = self.selected_layer()

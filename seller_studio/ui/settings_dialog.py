@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QKeySequence
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.common import paths
 from seller_studio.common.errors import UserError
 from seller_studio.media.encoders.h264 import H264_CODECS
 from seller_studio.media.outputs.stream import parse_ingest_url
@@ -213,11 +216,24 @@ class SettingsDialog(QDialog):
         self.countdown.setSuffix(" s")
         self.countdown.setValue(profile.countdown_s)
         form.addRow("Go Live countdown", self.countdown)
+        folder_row = QHBoxLayout()
+        self.record_dir = QLineEdit(profile.record_dir)
+        self.record_dir.setPlaceholderText(str(paths.data_dir() / "recordings"))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_record_dir)
+        folder_row.addWidget(self.record_dir, 1)
+        folder_row.addWidget(browse)
+        form.addRow("Recordings folder", folder_row)
         # Probing encoders opens each one: do it off the GUI thread.
         self._probe = _Probe(self)
         self._probe.done.connect(self._show_encoders)
         threading.Thread(target=self._probe_encoders, name="ui-probe-encoders", daemon=True).start()
         return tab
+
+    def _browse_record_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Recordings folder", self.record_dir.text())
+        if folder:
+            self.record_dir.setText(folder)
 
     def _probe_encoders(self) -> None:
         from seller_studio.media.encoders.h264 import available_h264_encoders
@@ -307,6 +323,13 @@ class SettingsDialog(QDialog):
         p.video.encoder = str(self.encoder.currentData())
         p.video.bitrate_kbps = int(self.bitrate.value())
         p.countdown_s = int(self.countdown.value())
+        folder = self.record_dir.text().strip()
+        if folder:
+            try:
+                Path(folder).expanduser().mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ValueError(f"cannot use {folder} for recordings: {exc.strerror}") from None
+        p.record_dir = str(Path(folder).expanduser()) if folder else ""
         validate_video(p.video)
         p.audio.mic = str(self.mic.currentData())
         keys: dict[str, str] = {}

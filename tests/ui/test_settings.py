@@ -39,7 +39,7 @@ def test_profile_round_trip_keeps_secrets_in_the_keyring_only(file_keyring, tmp_
     assert "stream_2dkey" in (tmp_path / "keyring.cfg").read_text()  # the keyring file has it
 
 
-def test_dialog_round_trip(qtbot, file_keyring):
+def test_dialog_round_trip(qtbot, file_keyring, tmp_path):
     store = SettingsStore()
     dialog = SettingsDialog(store, Profile(name="Main"))
     qtbot.addWidget(dialog)
@@ -50,18 +50,21 @@ def test_dialog_round_trip(qtbot, file_keyring):
     dialog.size.setCurrentIndex(dialog.size.findData("960x540"))
     dialog.bitrate.setValue(1800)
     dialog.hotkey_edits["start_auction"].setKeySequence(QKeySequence("F5"))
+    dialog.record_dir.setText(str(tmp_path / "shows"))
     dialog.accept()
     assert dialog.result() == 1, dialog.error.text()
+    assert (tmp_path / "shows").is_dir()
     loaded = SettingsStore().load_profile("Main")
     assert loaded.destination.kind == "custom" and loaded.destination.url == "srt://ingest.example.com:9000"
     assert (loaded.video.width, loaded.video.height, loaded.video.bitrate_kbps) == (960, 540, 1800)
     assert loaded.hotkeys["start_auction"] == "F5"
+    assert loaded.record_dir == str(tmp_path / "shows")
     assert SettingsStore().stream_key(loaded) == "abc-key-789"
     saved = (paths.config_dir() / "profiles" / "Main.json").read_text()
     assert "abc-key-789" not in saved
 
 
-def test_dialog_rejects_bad_url_and_duplicate_hotkey_with_one_line(qtbot, file_keyring):
+def test_dialog_rejects_bad_url_and_duplicate_hotkey_with_one_line(qtbot, file_keyring, tmp_path):
     dialog = SettingsDialog(SettingsStore(), Profile(name="Main"))
     qtbot.addWidget(dialog)
     form = dialog.destination
@@ -75,6 +78,11 @@ def test_dialog_rejects_bad_url_and_duplicate_hotkey_with_one_line(qtbot, file_k
     dialog.accept()
     assert dialog.result() == 0
     assert "used twice" in dialog.error.text()
+    dialog.hotkey_edits["next_item"].setKeySequence(QKeySequence("N"))
+    (tmp_path / "file").write_text("")
+    dialog.record_dir.setText(str(tmp_path / "file" / "sub"))
+    dialog.accept()
+    assert dialog.result() == 0 and dialog.error.text().startswith("cannot use")
 
 
 def test_corrupt_profile_is_backed_up_and_replaced_by_defaults(file_keyring):

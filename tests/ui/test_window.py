@@ -301,3 +301,18 @@ def test_recording_alone_does_not_claim_a_healthy_stream(qtbot, make_window, sma
     qtbot.waitUntil(lambda: "Recording saved" in window.statusBar().currentMessage(), timeout=10_000)
     assert list(tmp_path.glob("show-*.mkv"))
     assert window.health.text.text() == "Not live"
+
+
+def test_sources_can_be_brought_forward_and_sent_back(qtbot, make_window, small_profile):
+    window = make_window(small_profile)
+    window.switch_scene("Titled")
+    panel = window.sources_panel
+    layers = window.studio.compositor.scenes["Titled"].layers
+    panel.select_layer(0)  # the pattern, at the bottom
+    panel.up_button.click()
+    assert layers[0].z > layers[1].z
+    assert panel.list.item(0).text().startswith("Pattern") and panel.selected_layer() == 0
+    panel.down_button.click()
+    assert layers[0].z < layers[1].z
+    saved = SettingsStore().load_profile("Test")
+    assert [la["source_id"] for la in saved.scenes[1]["layers"]] == ["pattern-1", "text-1"]
