@@ -32,6 +32,9 @@ def pulse(tmp_path_factory, monkeypatch):
     for key in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH"):
         monkeypatch.setenv(key, sink.env[key])
     yield sink
+    from seller_studio.media.audio.microphone import close_all
+
+    close_all()  # a stream left open on a vanished server makes PortAudio spin and spew forever
     sink.stop()
 
 

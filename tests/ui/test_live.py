@@ -247,12 +247,8 @@ def test_new_video_size_in_settings_rebuilds_the_canvas_when_not_live(qtbot, mak
 @pytest.mark.audio
 def test_real_microphone_that_disappears_warns_and_the_recording_goes_on(qtbot, make_window, small_profile,
                                                                        pulse, tmp_path):
-    import sounddevice
-
-    # PortAudio lists devices once, when initialised: an earlier test may have done that before
-    # this PulseAudio server existed. (The app has the same limit: a mic plugged in later needs a restart.)
-    sounddevice._terminate()
-    sounddevice._initialize()
+    # Listing microphones rescans PortAudio's devices (media/audio/microphone.refresh_devices), so
+    # this PulseAudio server is seen although PortAudio was initialised before it existed.
     small_profile.audio.mic = "pulse"  # PortAudio's device on a PulseAudio null sink: a real input
     small_profile.record_dir = str(tmp_path)
     window = make_window(small_profile)

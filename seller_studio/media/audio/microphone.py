@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from typing import Any
 
 import numpy as np
@@ -31,8 +32,29 @@ def load_sounddevice():
     return sounddevice
 
 
-def list_microphones() -> list[dict[str, Any]]:
+_open_streams = 0  # PortAudio may only be re-initialised while no stream is open
+_live_sources: weakref.WeakSet[MicrophoneSource] = weakref.WeakSet()
+
+
+def close_all() -> None:
+    """Close every open microphone stream (app exit, or before a test takes its sound server away:
+    PortAudio polls a vanished ALSA/PulseAudio device in a busy loop while its stream stays open)."""
+    for source in list(_live_sources):
+        source.stop()
+
+
+def refresh_devices() -> None:
+    """Let PortAudio see devices plugged in (or sound servers started) since it was initialised."""
     sd = load_sounddevice()
+    if _open_streams == 0:
+        sd._terminate()  # sounddevice's documented way to rescan: terminate and initialise again
+        sd._initialize()
+
+
+def list_microphones(refresh: bool = True) -> list[dict[str, Any]]:
+    sd = load_sounddevice()
+    if refresh:
+        refresh_devices()
     mics = []
     for index, dev in enumerate(sd.query_devices()):
         if dev["max_input_channels"] > 0:
@@ -59,6 +81,7 @@ def resolve_microphone(spec: str | int) -> int:
 
 class MicrophoneSource(AudioSource):
     kind = "microphone"
+    reopen_interval_s = 2.0
 
     def __init__(self, source_id: str, device: str | int) -> None:
         super().__init__(source_id)
@@ -69,8 +92,12 @@ class MicrophoneSource(AudioSource):
         self.device_rate = SAMPLE_RATE
         self._last_callback_s = 0.0
         self._has_delivered = False
+        self._last_reopen_s = 0.0
 
     def start(self) -> None:
+        self._open_stream()
+
+    def _open_stream(self) -> None:
         sd = load_sounddevice()
         info = sd.query_devices(self.device)
         channels = min(CHANNELS, int(info["max_input_channels"]))
@@ -80,10 +107,14 @@ class MicrophoneSource(AudioSource):
         except Exception:
             rate = int(info["default_samplerate"])  # resampled to 48 kHz in the callback
         self.device_rate, self._channels = rate, channels
-        self._stream = sd.InputStream(device=self.device, channels=channels, samplerate=rate, dtype="float32",
-                                      blocksize=0, latency="low", callback=self._callback)
-        self._stream.start()
         self._last_callback_s = time.monotonic()
+        stream = sd.InputStream(device=self.device, channels=channels, samplerate=rate, dtype="float32",
+                                blocksize=0, latency="low", callback=self._callback)
+        stream.start()
+        global _open_streams
+        _open_streams += 1
+        self._stream = stream
+        _live_sources.add(self)
         log.info("microphone %s (%s): %d ch @ %d Hz", self.device, info["name"], channels, rate)
 
     def _callback(self, indata: np.ndarray, frames: int, time_info, status) -> None:
@@ -95,25 +126,43 @@ class MicrophoneSource(AudioSource):
         self._ring.write(block.astype(np.float32, copy=False))
 
     def read(self, n: int) -> np.ndarray:
+        now = time.monotonic()
         stream = self._stream
-        silent_s = time.monotonic() - self._last_callback_s
+        silent_s = now - self._last_callback_s
         # Some devices (PulseAudio monitors) take a moment before their first block: 2 s of grace.
-        lost = stream is None or not stream.active or silent_s > (1.0 if self._has_delivered else 2.0)
+        grace_s = 1.0 if self._has_delivered else 2.0
+        lost = stream is None or not stream.active or silent_s > grace_s
         if lost != self.is_lost:
             self.is_lost = lost
             if lost:
                 log.warning("microphone %s stopped delivering; sending silence", self.device)
+            else:
+                log.info("microphone %s is back", self.device)
             self.events.emit("mic_state", source_id=self.id, is_lost=lost)
+        if lost and stream is not None:
+            # Release the dead device: PortAudio would otherwise keep polling it in a busy loop.
+            self._close_stream()
+        if lost and self._stream is None and now - self._last_reopen_s >= self.reopen_interval_s:
+            self._last_reopen_s = now
+            try:
+                self._open_stream()  # the device may be back (replugged, sound server restarted)
+            except Exception as exc:
+                log.debug("microphone %s not back yet: %s", self.device, exc)
         return self._ring.read(n)
 
-    def stop(self) -> None:
-        if self._stream is not None:
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            global _open_streams
+            _open_streams -= 1
             try:
-                self._stream.stop()
-                self._stream.close()
+                stream.abort()
+                stream.close()
             except Exception as exc:  # a device that vanished may fail to close; nothing to save
                 log.debug("closing microphone: %s", exc)
-            self._stream = None
+
+    def stop(self) -> None:
+        self._close_stream()
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "device": self.device, "device_rate": self.device_rate}
