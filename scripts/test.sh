@@ -5,5 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check seller_studio tests
+# No single file may pass 2 GB: a runaway (say, a C library spewing to a captured stderr) then stops
+# with an error instead of filling the disk.
+ulimit -f 2097152
 # Qt tests need a display: run the suite inside a private Xvfb.
 exec xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python -m pytest "$@"
