@@ -250,6 +250,10 @@ class PulseNullSink:
             time.sleep(0.1)
         raise RuntimeError("PulseAudio did not start")
 
+    def unplug(self) -> None:
+        """The device goes away as a USB microphone does when pulled: its source disappears."""
+        subprocess.run(["pactl", "unload-module", "module-null-sink"], env=self.env, check=True, capture_output=True)
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()

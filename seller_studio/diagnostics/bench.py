@@ -32,7 +32,7 @@ from seller_studio.media.frames import VideoFrame
 from seller_studio.media.outputs.recording import RecordingOutput
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.sources.test_pattern import TestPatternSource
-from seller_studio.media.studio import Studio
+from seller_studio.media.studio import Studio, pattern_studio
 
 Progress = Callable[[str], None]
 
@@ -125,17 +125,12 @@ def cpu_ratio(width: int, height: int, fps: int, seconds: float, rounds: int, wo
 
 def latency(seconds: float, progress: Progress, width: int = 1280, height: int = 720, fps: int = 30) -> dict[str, Any]:
     """Capture -> ingest -> player latency of the test pattern's frame codes, through local nginx-rtmp."""
-    from seller_studio.media.audio.synthetic import ToneSource
     from seller_studio.media.encoders.base import AudioSettings
     from seller_studio.media.outputs.stream import StreamOutput
 
     ingest = LocalIngest()
     try:
-        studio = Studio(width, height, fps)
-        studio.add_source(TestPatternSource("tp", width, height, fps))
-        studio.add_scene(Scene("s", [Layer("tp")]))
-        studio.add_audio(ToneSource("tone"))
-        studio.start()
+        studio = pattern_studio(width, height, fps)
         key = "bench"
         session = studio.go_live([StreamOutput(ingest.url, key)], VideoSettings(width, height, fps, 2500),
                                  AudioSettings())

@@ -17,11 +17,13 @@ import numpy as np
 from seller_studio.common.events import EventEmitter
 from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.mixer import AudioMixer
-from seller_studio.media.compositor import Compositor, Scene
+from seller_studio.media.audio.synthetic import ToneSource
+from seller_studio.media.compositor import Compositor, Layer, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import Output
 from seller_studio.media.session import LiveSession
 from seller_studio.media.sources.base import VideoSource
+from seller_studio.media.sources.test_pattern import TestPatternSource
 
 log = logging.getLogger(__name__)
 
@@ -129,3 +131,14 @@ class Studio:
         for ch in self.mixer.channels.values():
             ch.source.stop()
         self._is_running = False
+
+
+def pattern_studio(width: int, height: int, fps: int, with_tone: bool = True) -> Studio:
+    """A started studio showing the test pattern (and the tone): benches, soaks, demos, tests."""
+    studio = Studio(width, height, fps)
+    studio.add_source(TestPatternSource("tp", width, height, fps))
+    studio.add_scene(Scene("test pattern", [Layer("tp")]))
+    if with_tone:
+        studio.add_audio(ToneSource("tone"))
+    studio.start()
+    return studio

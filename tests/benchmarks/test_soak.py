@@ -11,12 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from seller_studio.media.audio.synthetic import ToneSource
-from seller_studio.media.compositor import Layer, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.stream import StreamOutput
-from seller_studio.media.sources.test_pattern import TestPatternSource
-from seller_studio.media.studio import Studio
+from seller_studio.media.studio import pattern_studio
 
 pytestmark = [pytest.mark.slow, pytest.mark.rtmp]
 
@@ -24,11 +21,7 @@ SOAK_S = float(os.environ.get("SOAK_SECONDS", 600))
 
 
 def test_soak_1080p30(nginx):
-    studio = Studio(1920, 1080, 30)
-    studio.add_source(TestPatternSource("tp", 1920, 1080, 30))
-    studio.add_scene(Scene("s", [Layer("tp")]))
-    studio.add_audio(ToneSource("tone"))
-    studio.start()
+    studio = pattern_studio(1920, 1080, 30)
     session = studio.go_live([StreamOutput(nginx.url, "soak-key")], VideoSettings(1920, 1080, 30, 4500, preset="veryfast"),
                              AudioSettings())
     rss: list[tuple[float, float]] = []

@@ -16,14 +16,11 @@ from pathlib import Path
 import pytest
 
 from seller_studio.common.backoff import ReconnectPolicy
-from seller_studio.media.audio.synthetic import ToneSource
-from seller_studio.media.compositor import Layer, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputState
 from seller_studio.media.outputs.recording import RecordingOutput
 from seller_studio.media.outputs.stream import StreamOutput
-from seller_studio.media.sources.test_pattern import TestPatternSource
-from seller_studio.media.studio import Studio
+from seller_studio.media.studio import Studio, pattern_studio
 from tests.helpers import Nginx, decode_media, stream_duration_s
 
 pytestmark = pytest.mark.rtmp
@@ -32,12 +29,7 @@ FPS = 30
 
 
 def make_studio(width=320, height=180) -> Studio:
-    studio = Studio(width, height, FPS)
-    studio.add_source(TestPatternSource("tp", width, height, FPS))
-    studio.add_scene(Scene("s", [Layer("tp")]))
-    studio.add_audio(ToneSource("tone"))
-    studio.start()
-    return studio
+    return pattern_studio(width, height, FPS)
 
 
 class Timeline:

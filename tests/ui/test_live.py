@@ -259,7 +259,7 @@ def test_real_microphone_that_disappears_warns_and_the_recording_goes_on(qtbot, 
                     timeout=10_000)
     qtbot.wait(1500)
     assert strip.warning.text() == ""
-    pulse.stop()  # the device goes away mid-show
+    pulse.unplug()  # the device goes away mid-show
     qtbot.waitUntil(lambda: "lost" in strip.warning.text(), timeout=5000)
     assert "Microphone lost" in window.statusBar().currentMessage()
     session = window.studio.session

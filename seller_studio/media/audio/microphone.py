@@ -7,6 +7,7 @@ mid-show turns into silence with a warning; the stream and the recording go on.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import weakref
 from typing import Any
@@ -150,16 +151,28 @@ class MicrophoneSource(AudioSource):
                 log.debug("microphone %s not back yet: %s", self.device, exc)
         return self._ring.read(n)
 
-    def _close_stream(self) -> None:
+    def _close_stream(self, wait_s: float = 1.0) -> None:
+        """Close the stream on a helper thread: PortAudio can hang releasing a vanished device, and
+        the caller is the encoder thread, which must never stall on a microphone."""
         stream, self._stream = self._stream, None
-        if stream is not None:
-            global _open_streams
-            _open_streams -= 1
+        if stream is None:
+            return
+        global _open_streams
+        _open_streams -= 1
+        closed = threading.Event()
+
+        def close() -> None:
             try:
                 stream.abort()
                 stream.close()
             except Exception as exc:  # a device that vanished may fail to close; nothing to save
                 log.debug("closing microphone: %s", exc)
+            finally:
+                closed.set()
+
+        threading.Thread(target=close, name=f"mic-close-{self.id}", daemon=True).start()
+        if not closed.wait(wait_s):
+            log.warning("microphone %s: the audio system did not release the device", self.device)
 
     def stop(self) -> None:
         self._close_stream()

@@ -17,12 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from seller_studio.media.audio.synthetic import ToneSource  # noqa: E402
-from seller_studio.media.compositor import Layer, Scene  # noqa: E402
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings  # noqa: E402
 from seller_studio.media.outputs.stream import StreamOutput  # noqa: E402
-from seller_studio.media.sources.test_pattern import TestPatternSource  # noqa: E402
-from seller_studio.media.studio import Studio  # noqa: E402
+from seller_studio.media.studio import pattern_studio  # noqa: E402
 from tests.helpers import Nginx  # noqa: E402
 
 
@@ -36,11 +33,7 @@ def main() -> None:
     cap_kbps, bitrate_kbps = int(sys.argv[1]), int(sys.argv[2])
     work = Path(tempfile.mkdtemp())
     server = Nginx(work).start()
-    studio = Studio(640, 360, 30)
-    studio.add_source(TestPatternSource("tp", 640, 360, 30))
-    studio.add_scene(Scene("s", [Layer("tp")]))
-    studio.add_audio(ToneSource("tone"))
-    studio.start()
+    studio = pattern_studio(640, 360, 30)
     stream = StreamOutput(server.url, "throttle-key")
     stream.raise_interval_s = 1.0  # recover in test time; the default is the reference 4 s
     changes: list[int] = []
