@@ -94,8 +94,10 @@ class MicrophoneSource(AudioSource):
         self._last_callback_s = 0.0
         self._has_delivered = False
         self._last_reopen_s = 0.0
+        self._is_stopped = True
 
     def start(self) -> None:
+        self._is_stopped = False
         self._open_stream()
 
     def _open_stream(self) -> None:
@@ -143,7 +145,8 @@ class MicrophoneSource(AudioSource):
         if lost and stream is not None:
             # Release the dead device: PortAudio would otherwise keep polling it in a busy loop.
             self._close_stream()
-        if lost and self._stream is None and now - self._last_reopen_s >= self.reopen_interval_s:
+        if (lost and self._stream is None and not self._is_stopped
+                and now - self._last_reopen_s >= self.reopen_interval_s):
             self._last_reopen_s = now
             try:
                 self._open_stream()  # the device may be back (replugged, sound server restarted)
@@ -175,6 +178,7 @@ class MicrophoneSource(AudioSource):
             log.warning("microphone %s: the audio system did not release the device", self.device)
 
     def stop(self) -> None:
+        self._is_stopped = True  # a stopped source never reopens its device, even if still read
         self._close_stream()
 
     def describe(self) -> dict[str, Any]:
