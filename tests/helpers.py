@@ -251,8 +251,10 @@ class PulseNullSink:
         raise RuntimeError("PulseAudio did not start")
 
     def unplug(self) -> None:
-        """The device goes away as a USB microphone does when pulled: its source disappears."""
-        subprocess.run(["pactl", "unload-module", "module-null-sink"], env=self.env, check=True, capture_output=True)
+        """The microphone stops delivering, as a pulled or hung USB mic does: the sink is suspended,
+        so its monitor (our input) goes quiet. (Killing the server or unloading the sink instead can
+        leave PortAudio's ALSA thread spinning on the dead device, spewing to stderr forever.)"""
+        subprocess.run(["pactl", "suspend-sink", "virt", "1"], env=self.env, check=True, capture_output=True)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -95,6 +95,7 @@ class MicrophoneSource(AudioSource):
         self._has_delivered = False
         self._last_reopen_s = 0.0
         self._is_stopped = True
+        self._delivered_since_open = False
 
     def start(self) -> None:
         self._is_stopped = False
@@ -111,6 +112,7 @@ class MicrophoneSource(AudioSource):
             rate = int(info["default_samplerate"])  # resampled to 48 kHz in the callback
         self.device_rate, self._channels = rate, channels
         self._last_callback_s = time.monotonic()
+        self._delivered_since_open = False
         stream = sd.InputStream(device=self.device, channels=channels, samplerate=rate, dtype="float32",
                                 blocksize=0, latency="low", callback=self._callback)
         stream.start()
@@ -123,6 +125,7 @@ class MicrophoneSource(AudioSource):
     def _callback(self, indata: np.ndarray, frames: int, time_info, status) -> None:
         self._last_callback_s = time.monotonic()
         self._has_delivered = True
+        self._delivered_since_open = True
         block = indata if indata.shape[1] == CHANNELS else np.repeat(indata[:, :1], CHANNELS, axis=1)
         if self.device_rate != SAMPLE_RATE:
             block = _resample_linear(block, self.device_rate, SAMPLE_RATE)
@@ -134,7 +137,9 @@ class MicrophoneSource(AudioSource):
         silent_s = now - self._last_callback_s
         # Some devices (PulseAudio monitors) take a moment before their first block: 2 s of grace.
         grace_s = 1.0 if self._has_delivered else 2.0
-        lost = stream is None or not stream.active or silent_s > grace_s
+        # After a reopen the device counts as back only once it has delivered: no flapping warning.
+        lost = (stream is None or not stream.active or silent_s > grace_s
+                or (self.is_lost and not self._delivered_since_open))
         if lost != self.is_lost:
             self.is_lost = lost
             if lost:
