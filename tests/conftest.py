@@ -18,6 +18,20 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def file_keyring(tmp_path: Path):
+    """A real keyring backend that keeps its secrets in a file under the test's temp dir."""
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    previous = keyring.get_keyring()
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
 def nginx(tmp_path: Path):
     if shutil.which("nginx") is None or not Path(Nginx.MODULE).exists():
         pytest.fail("nginx with libnginx-mod-rtmp is required: run scripts/setup.sh")

@@ -7,25 +7,11 @@ import logging
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
-import keyring
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 
 from seller_studio.diagnostics import logsetup
 from seller_studio.diagnostics.redact import REDACTOR
-
-
-@pytest.fixture
-def file_keyring(tmp_path: Path) -> Iterator[PlaintextKeyring]:
-    """A real keyring backend keeping its secrets in a file under the test's temp dir."""
-    previous = keyring.get_keyring()
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring.cfg")
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -6,14 +6,12 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import keyring
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from keyrings.alt.file import PlaintextKeyring  # noqa: E402
 
 from seller_studio.ui.main_window import MainWindow  # noqa: E402
 from seller_studio.ui.sandbox_process import SandboxProcess, start_sandbox_process  # noqa: E402
@@ -21,17 +19,6 @@ from seller_studio.ui.settings import Profile, SettingsStore  # noqa: E402
 from seller_studio.ui.theme import apply_dark_theme  # noqa: E402
 
 W, H, FPS = 320, 180, 30
-
-
-@pytest.fixture
-def file_keyring(tmp_path: Path) -> Iterator[PlaintextKeyring]:
-    """A real keyring backend that keeps its secrets in a file under the test's temp dir."""
-    previous = keyring.get_keyring()
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring.cfg")
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
