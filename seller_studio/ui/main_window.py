@@ -83,6 +83,49 @@ def run_in_worker(bridge: CoreBridge, name: str, fn: Callable[[], Any], on_done:
     return thread
 
 
+class _HelpActions:
+    """The Help menu: doctor, support bundle and replay (seller_studio.diagnostics), off the GUI thread."""
+
+    def check_setup(self) -> None:
+        from seller_studio.diagnostics.doctor import run_doctor
+
+        self.statusBar().showMessage("Checking your setup…")
+        run_in_worker(self.bridge, "doctor", run_doctor, self._show_checks,
+                      lambda exc: self.notice(f"Could not check the setup: {exc}"))
+
+    def _show_checks(self, checks: list) -> None:
+        self.statusBar().showMessage("Setup checked", 5000)
+        self.last_doctor_report = "\n".join(check.line() for check in checks)
+        QMessageBox.information(self, "Check my setup", self.last_doctor_report)
+
+    def save_support_bundle(self, path: str | None = None) -> None:
+        from seller_studio.diagnostics.bundle import build_bundle
+
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save support bundle", "seller-studio-support.zip",
+                                                  "Zip files (*.zip)")
+        if not path:
+            return
+        self.statusBar().showMessage("Saving the support bundle…")
+        run_in_worker(self.bridge, "support-bundle", lambda: build_bundle(Path(path)),
+                      lambda result: self.statusBar().showMessage(f"Support bundle saved: {path}", 10000),
+                      lambda exc: self.notice(f"Could not save the support bundle: {exc}"))
+
+    def open_replay(self) -> None:
+        from seller_studio.diagnostics.replay import Replay
+        from seller_studio.ui.replay.window import ReplayWindow
+
+        path, _ = QFileDialog.getOpenFileName(self, "Open a support bundle", "", "Support bundles (*.zip)")
+        if not path:
+            return
+        try:
+            self._replay_window = ReplayWindow(Replay.from_bundle(Path(path)), title=Path(path).name)
+        except Exception as exc:  # a bad bundle is one line for the user, not a crash
+            self.notice(f"Could not open {Path(path).name}: {exc}")
+            return
+        self._replay_window.show()
+
+
 class NoticeBar(QFrame):
     """A one-line message across the top of the window with a close button (never a modal)."""
 
@@ -134,7 +177,7 @@ class HealthLight(QWidget):
         self.setToolTip(f"{reason}\n{fix}".strip())
 
 
-class MainWindow(QMainWindow):
+class MainWindow(_HelpActions, QMainWindow):
     """The studio. ``sandbox`` is the embedded sandbox platform (demo mode), if any."""
 
     platform_event = Signal(object)  # protocol events from the platform, for the show panel (issue 6)
@@ -280,6 +323,12 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         for dock in (self.sources_dock, self.mixer_dock, self.show_dock):
             view.addAction(dock.toggleViewAction())
+        help_menu = self.menuBar().addMenu("&Help")
+        for label, slot in (("Check my setup…", self.check_setup), ("Save support bundle…", self.save_support_bundle),
+                            ("Open replay…", self.open_replay)):
+            action = QAction(label, self)
+            action.triggered.connect(slot)
+            help_menu.addAction(action)
 
         self._elapsed_timer = QTimer(self)
         self._elapsed_timer.timeout.connect(self._tick)
