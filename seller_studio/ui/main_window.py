@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
 
 from seller_studio.common import paths
 from seller_studio.common.errors import UserError
+from seller_studio.diagnostics.journal import Journal, default_journal_path
+from seller_studio.diagnostics.logsetup import current_session
 from seller_studio.media.compositor import Layer, Rect, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.recording import RecordingOutput
@@ -195,6 +197,12 @@ class MainWindow(_HelpActions, QMainWindow):
         self.sandbox = sandbox
         self.audio_fallback = audio_fallback
         self.bridge = CoreBridge(self)
+        # The flight recorder: seller actions, media events and stats, platform traffic (support replays it).
+        session_log = current_session()
+        self.journal = Journal(default_journal_path(session_log.session_id if session_log else None), command="studio")
+        for signal, action in ((self.next_item_requested, "next_item"), (self.previous_item_requested, "previous_item"),
+                               (self.start_auction_requested, "start_auction")):
+            signal.connect(lambda action=action: self.journal.action(action))
         self.studio: Studio | None = None
         self.specs: dict[str, dict[str, Any]] = {}
         self.session: LiveSession | None = None
@@ -385,6 +393,7 @@ class MainWindow(_HelpActions, QMainWindow):
         self.studio = result.studio
         self.specs = result.specs
         self.bridge.attach(self.studio.events)
+        self.journal.attach_studio(self.studio)
         self.preview.set_studio(self.studio)
         self.mixer.set_studio(self.studio)
         for source in self.studio.sources.values():
@@ -419,6 +428,7 @@ class MainWindow(_HelpActions, QMainWindow):
         if self.studio is None or name not in self.studio.compositor.scenes:
             return
         self.studio.set_scene(name)
+        self.journal.action("scene_switch", scene=name)
         self.scene_bar.set_active(name)
         self.preview.select(-1)
         self.sources_panel.refresh(self.studio, self.source_label)
@@ -662,6 +672,9 @@ class MainWindow(_HelpActions, QMainWindow):
         video = self._video_settings()
         has_audio = bool(studio.mixer.channels)
 
+        self.journal.action("go_live" if studio.session is None else "add_output",
+                            outputs=[getattr(o, "display_url", None) or o.kind for o in outputs])
+
         def start() -> LiveSession:
             if studio.session is not None:
                 for output in outputs:
@@ -700,6 +713,7 @@ class MainWindow(_HelpActions, QMainWindow):
         if studio is None:
             return
         self._set_live_state("ending")
+        self.journal.action("end_show")
         self._spawn(self._platform_end_show())
 
         def stop() -> None:
@@ -993,6 +1007,7 @@ class MainWindow(_HelpActions, QMainWindow):
             self.notice(f"Platform: {exc}")
             return
         self.platform_client = client
+        self.journal.attach_platform(client)
         label.setText("Platform: connected")
         client.subscribe(self._on_platform_event)
 
@@ -1058,6 +1073,7 @@ class MainWindow(_HelpActions, QMainWindow):
         """Stop everything (blocking: only when the window goes away)."""
         self.bridge.detach_all()
         self._countdown_timer.stop()
+        self.journal.close()
         if self.platform_client is not None:
             self._spawn(self.platform_client.close())
         if self.studio is not None:

@@ -35,3 +35,17 @@ def test_save_support_bundle_writes_a_zip(qtbot, make_window, small_profile, tmp
     qtbot.waitUntil(lambda: "Support bundle saved" in window.statusBar().currentMessage(), timeout=60_000)
     with zipfile.ZipFile(out) as bundle:
         assert bundle.namelist()
+
+
+def test_window_writes_the_flight_recorder_journal(qtbot, make_window, small_profile):
+    import json
+
+    window = make_window(small_profile)
+    qtbot.waitUntil(lambda: window.studio is not None, timeout=10_000)
+    scene = list(window.studio.compositor.scenes)[-1]
+    window.switch_scene(scene)
+    window.next_item_requested.emit()
+    entries = [json.loads(line) for line in window.journal.path.read_text().splitlines()]
+    actions = [(e["name"], e["data"]) for e in entries if e["kind"] == "action"]
+    assert ("scene_switch", {"scene": scene}) in actions
+    assert ("next_item", {}) in actions
