@@ -15,9 +15,10 @@ from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.stream import StreamOutput
 from seller_studio.media.studio import pattern_studio
 
-pytestmark = [pytest.mark.slow, pytest.mark.rtmp]
-
 SOAK_S = float(os.environ.get("SOAK_SECONDS", 600))
+
+# The suite's 300 s per-test timeout would cut the soak short: allow its length plus start/stop.
+pytestmark = [pytest.mark.slow, pytest.mark.rtmp, pytest.mark.timeout(SOAK_S + 120)]
 
 
 def test_soak_1080p30(nginx):
