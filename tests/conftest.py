@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from seller_studio.diagnostics.rtmp_server import nginx_rtmp_available
 from tests.helpers import Nginx, PulseNullSink
 
 
@@ -33,7 +33,7 @@ def file_keyring(tmp_path: Path):
 
 @pytest.fixture
 def nginx(tmp_path: Path):
-    if shutil.which("nginx") is None or not Path(Nginx.MODULE).exists():
+    if not nginx_rtmp_available():
         pytest.fail("nginx with libnginx-mod-rtmp is required: run scripts/setup.sh")
     server = Nginx(tmp_path / "nginx").start()
     yield server

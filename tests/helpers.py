@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,28 +13,12 @@ from pathlib import Path
 import av
 import numpy as np
 
+from seller_studio.diagnostics.rtmp_server import RtmpServer, free_port, wait_for_port  # noqa: F401 (re-exported)
 from seller_studio.media import framecode
 from seller_studio.media.audio.synthetic import beep_onsets_s
 
 REPO = Path(__file__).resolve().parent.parent
 SELLER_STUDIO = [sys.executable, "-m", "seller_studio"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on port {port}")
 
 
 def ffprobe(path: Path) -> dict:
@@ -125,105 +108,12 @@ def av_offsets_s(media: DecodedMedia, beep_s: float = 0.1) -> list[float]:
     return offsets
 
 
-class Nginx:
-    """nginx with Debian's RTMP module on a free loopback port, recording every publish to FLV."""
-
-    MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
-    STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
+class Nginx(RtmpServer):
+    """The tests' ingest: the app's local RTMP server, recording every publish to FLV."""
 
     def __init__(self, workdir: Path, on_publish_url: str | None = None, port: int | None = None,
                  with_tls: bool = False) -> None:
-        self.workdir = workdir
-        self.port = port or free_port()
-        self.tls_port = free_port() if with_tls else None
-        self.record_dir = workdir / "record"
-        self.record_dir.mkdir(parents=True, exist_ok=True)
-        (workdir / "logs").mkdir(exist_ok=True)
-        notify = f"on_publish {on_publish_url};" if on_publish_url else ""
-        tls = ""
-        if with_tls:
-            # RTMPS as real ingests offer it: TLS terminated in front of the RTMP server.
-            cert, key = workdir / "cert.pem", workdir / "key.pem"
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                            "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-            tls = f"""load_module {self.STREAM_MODULE};
-stream {{ server {{ listen 127.0.0.1:{self.tls_port} ssl; ssl_certificate {cert}; ssl_certificate_key {key};
-                   proxy_pass 127.0.0.1:{self.port}; }} }}
-"""
-        self.conf = workdir / "nginx.conf"
-        self.conf.write_text(f"""
-load_module {self.MODULE};
-{tls}
-daemon off;
-master_process off;
-pid {workdir}/nginx.pid;
-error_log {workdir}/logs/error.log info;
-events {{ worker_connections 64; }}
-rtmp {{
-    server {{
-        listen 127.0.0.1:{self.port};
-        chunk_size 4096;
-        application live {{
-            live on;
-            record all;
-            record_path {self.record_dir};
-            record_unique on;
-            {notify}
-        }}
-    }}
-}}
-""")
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"rtmp://127.0.0.1:{self.port}/live"
-
-    @property
-    def tls_url(self) -> str:
-        return f"rtmps://127.0.0.1:{self.tls_port}/live"
-
-    def start(self) -> Nginx:
-        self.proc = subprocess.Popen(["nginx", "-p", str(self.workdir), "-c", str(self.conf), "-e",
-                                      str(self.workdir / "logs" / "error.log")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(self.port)
-        if self.tls_port:
-            wait_for_port(self.tls_port)
-        return self
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def recordings(self) -> list[Path]:
-        return sorted(self.record_dir.glob("*.flv"), key=lambda p: p.stat().st_mtime)
-
-    def wait_recording_closed(self, timeout_s: float = 5.0) -> Path:
-        """The newest recording, once nginx has finished writing it."""
-        deadline = time.monotonic() + timeout_s
-        last_size = -1
-        while time.monotonic() < deadline:
-            files = self.recordings()
-            if files:
-                size = files[-1].stat().st_size
-                if size == last_size and size > 0:
-                    return files[-1]
-                last_size = size
-            time.sleep(0.3)
-        files = self.recordings()
-        if not files:
-            raise AssertionError("nginx recorded nothing")
-        return files[-1]
+        super().__init__(workdir, port=port, record=True, on_publish_url=on_publish_url, with_tls=with_tls)
 
 
 class PulseNullSink:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from seller_studio.diagnostics.rtmp_server import RtmpServer
 from seller_studio.media.compositor import Layer, Scene
 from seller_studio.media.encoders.base import VideoSettings
 from seller_studio.media.frames import VideoFrame
@@ -128,7 +129,8 @@ def latency(seconds: float, progress: Progress, width: int = 1280, height: int =
     from seller_studio.media.encoders.base import AudioSettings
     from seller_studio.media.outputs.stream import StreamOutput
 
-    ingest = LocalIngest()
+    ingest_dir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    ingest = RtmpServer(ingest_dir).start()
     try:
         studio = pattern_studio(width, height, fps)
         key = "bench"
@@ -142,6 +144,7 @@ def latency(seconds: float, progress: Progress, width: int = 1280, height: int =
         studio.stop()
     finally:
         ingest.stop()
+        shutil.rmtree(ingest_dir, ignore_errors=True)
     samples = json.loads(receiver.stdout or "{}").get("latencies_ms", [])
     if not samples:
         return {"error": f"no frame codes received ({receiver.stderr.strip()[-200:]})"}
@@ -149,41 +152,6 @@ def latency(seconds: float, progress: Progress, width: int = 1280, height: int =
     return {"frames": len(samples), "p50_ms": round(float(q[0]), 1), "p95_ms": round(float(q[1]), 1),
             "p99_ms": round(float(q[2]), 1), "missing_frames": json.loads(receiver.stdout).get("missing", None),
             "dropped": stats.get("dropped")}
-
-
-class LocalIngest:
-    """nginx-rtmp on a free loopback port (installed by scripts/setup.sh)."""
-
-    def __init__(self) -> None:
-        import socket
-
-        if shutil.which("nginx") is None or not Path("/usr/lib/nginx/modules/ngx_rtmp_module.so").exists():
-            raise RuntimeError("the latency bench needs nginx with libnginx-mod-rtmp (scripts/setup.sh installs it)")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.dir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-        conf = self.dir / "nginx.conf"
-        conf.write_text(f"""load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
-daemon off; master_process off; pid {self.dir}/nginx.pid; error_log {self.dir}/error.log;
-events {{ worker_connections 64; }}
-rtmp {{ server {{ listen 127.0.0.1:{self.port}; application live {{ live on; }} }} }}
-""")
-        self.proc = subprocess.Popen(["nginx", "-p", str(self.dir), "-c", str(conf), "-e", str(self.dir / "error.log")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        self.url = f"rtmp://127.0.0.1:{self.port}/live"
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(5)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def sustainable(cpu_ms_720: float, cpu_ms_1080: float) -> list[dict[str, Any]]:
