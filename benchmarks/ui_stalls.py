@@ -41,21 +41,15 @@ def main() -> int:
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["SELLER_STUDIO_HOME"] = tempfile.mkdtemp(prefix="ui-stalls-")
-    import qasync
     from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication, QListWidget
+    from PySide6.QtWidgets import QListWidget
 
-    from seller_studio.ui.app import tune_interpreter
+    from seller_studio.ui.app import make_app
     from seller_studio.ui.main_window import MainWindow
     from seller_studio.ui.sandbox_process import start_sandbox_process
     from seller_studio.ui.settings import Profile, SettingsStore
-    from seller_studio.ui.theme import apply_dark_theme
 
-    tune_interpreter()  # as the app runs
-    app = QApplication(sys.argv[:1])
-    apply_dark_theme(app)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
+    app, loop = make_app()  # as the app runs
     sandbox = start_sandbox_process(chat_per_min=args.chat_per_s * 60)
     profile = Profile(name="Bench")
     profile.destination.kind = "sandbox"

@@ -21,22 +21,14 @@ OUT = REPO / "resources" / "screenshots"
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ["SELLER_STUDIO_HOME"] = tempfile.mkdtemp(prefix="studio-shots-")
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    from seller_studio.ui.app import demo_profile, tune_interpreter
+    from seller_studio.ui.app import demo_profile, make_app
     from seller_studio.ui.main_window import MainWindow
     from seller_studio.ui.sandbox_process import start_sandbox_process
     from seller_studio.ui.settings import SettingsStore
     from seller_studio.ui.settings_dialog import SettingsDialog
-    from seller_studio.ui.theme import apply_dark_theme
     from seller_studio.ui.wizard import SetupWizard
 
-    tune_interpreter()  # as the app runs
-    app = QApplication(sys.argv[:1])
-    apply_dark_theme(app)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
+    app, loop = make_app()  # as the app runs
     OUT.mkdir(parents=True, exist_ok=True)
     sandbox = start_sandbox_process(chat_per_min=40)
     store = SettingsStore()

@@ -35,15 +35,17 @@ def tune_interpreter() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
-def run_studio(*, demo: bool = False, argv: list[str] | None = None) -> int:
+def make_app(argv: list[str] | None = None):  # -> (QApplication, qasync.QEventLoop)
+    """The Qt application as the studio runs it: tuned interpreter, dark theme, qasync event loop.
+
+    Shared by the window, the screenshot script and the UI stall benchmark, so what they measure
+    and show is what a seller gets.
+    """
     try:
         import qasync
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
         raise UserError(f"the studio window needs PySide6 and qasync ({exc}); reinstall Seller Studio") from None
-
-    from seller_studio.ui.main_window import MainWindow
-    from seller_studio.ui.settings import SettingsStore
     from seller_studio.ui.theme import apply_dark_theme
 
     tune_interpreter()
@@ -53,6 +55,13 @@ def run_studio(*, demo: bool = False, argv: list[str] | None = None) -> int:
     apply_dark_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    return app, loop
+
+
+def run_studio(*, demo: bool = False, argv: list[str] | None = None) -> int:
+    app, loop = make_app(argv)
+    from seller_studio.ui.main_window import MainWindow
+    from seller_studio.ui.settings import SettingsStore
 
     store = SettingsStore()
     sandbox = None
