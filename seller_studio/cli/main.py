@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from seller_studio import __version__
+from seller_studio.cli.studio_cmd import add_simulate_argument
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.logsetup import setup_logging
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
     parser.add_argument("--demo", action="store_true",
                         help="open the studio window against the built-in sandbox platform")
+    add_simulate_argument(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     # Per-session JSON log in log_dir(), redaction on every handler, crash reports (diagnostics/).
     setup_logging(verbose=args.verbose, command=args.command)
     func = getattr(args, "func", None)
-    if func is None and args.demo:
+    if func is None and (args.demo or args.simulate):
         from seller_studio.cli.studio_cmd import run as run_studio_window
 
         func = run_studio_window

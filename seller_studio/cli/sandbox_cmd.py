@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
+import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.faults import PLATFORM_FAULTS, parse_simulate
 from seller_studio.diagnostics.redact import register_secret
 from seller_studio.platform.sandbox.embedded import start_sandbox
 from seller_studio.platform.sandbox.server import SandboxConfig
+
+log = logging.getLogger(__name__)
 
 
 def _rate(text: str) -> float:
@@ -53,6 +58,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--simulate", metavar="SPEC",
                         help="platform faults, e.g. disconnect@30s,delayed-acks@60s:1500ms:20s")
     parser.add_argument("--journal", metavar="FILE.jsonl", help="record injected faults in this journal")
+    # The studio window's --simulate drives platform faults over stdin (times count from its Go Live).
+    parser.add_argument("--fault-control", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
 
@@ -85,6 +92,9 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             journal = Journal(Path(args.journal) if args.journal else default_journal_path(), command="sandbox")
             schedule = FaultSchedule(faults, platform_appliers(sandbox), journal)
             schedule.start()
+        if args.fault_control:
+            threading.Thread(target=serve_fault_control, args=(sys.stdin, sandbox), name="fault-control",
+                             daemon=True).start()
         (stop or threading.Event()).wait()
     finally:
         if schedule is not None:
@@ -93,3 +103,22 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             journal.close()
         sandbox.stop()
     return 0
+
+
+def serve_fault_control(lines: Any, sandbox: Any) -> None:
+    """Platform faults commanded by the window (``disconnect``, ``ack-delay-ms N``), one per line.
+    A line that is not understood is logged and ignored: the platform keeps running."""
+    from seller_studio.diagnostics.faults import Fault, platform_appliers
+
+    appliers = platform_appliers(sandbox)
+    for line in lines:
+        command, _, value = line.strip().partition(" ")
+        try:
+            if command == "disconnect":
+                appliers["disconnect"][0](Fault("disconnect", 0.0))
+            elif command == "ack-delay-ms":
+                appliers["delayed-acks"][0](Fault("delayed-acks", 0.0, delay_ms=float(value)))
+            elif command:
+                log.warning("fault control: unknown command %r", command)
+        except Exception:
+            log.exception("fault control: %r failed", command)

@@ -219,10 +219,16 @@ class FaultSchedule:
             log.exception("applying simulated %s (%s) failed", fault.kind, phase)
         self.log.append((t_s, fault.kind, phase))
 
-    def stop(self) -> None:
+    def stop(self, restore: bool = False) -> None:
+        """Cancel what has not happened yet; ``restore`` also ends the faults still in force (the
+        show ended mid-fault: the camera must not stay "lost" in the idle window)."""
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(2.0)
+        if restore:
+            for fault in sorted(self.active, key=lambda f: f.at_s):
+                if self.appliers[fault.kind][1] is not None:
+                    self._apply(fault, "end")
 
 
 # -- media faults --------------------------------------------------------------------------------
@@ -320,13 +326,20 @@ class WithholdingAudioSource(AudioSource):
         return self.inner.describe()
 
 
-def media_appliers(video: WithholdingVideoSource | None, audio: WithholdingAudioSource | None,
-                   relay: Any | None, stream: Any | None = None) -> dict[str, tuple[Applier, Applier | None]]:
-    """Start/end functions for the stream faults; ``relay`` is a NetemProxyProcess between studio and
-    ingest (net-drop), ``stream`` the StreamOutput whose sending a slow uplink paces."""
+def media_appliers(video: WithholdingVideoSource | list[WithholdingVideoSource] | None,
+                   audio: WithholdingAudioSource | None, relay: Any | None,
+                   stream: Any | None = None) -> dict[str, tuple[Applier, Applier | None]]:
+    """Start/end functions for the stream faults; ``video`` is the camera (or all of them, which a
+    camera-lost withholds together), ``relay`` a NetemProxyProcess between studio and ingest
+    (net-drop), ``stream`` the StreamOutput whose sending a slow uplink paces."""
     appliers: dict[str, tuple[Applier, Applier | None]] = {}
-    if video is not None:
-        appliers["camera-lost"] = (lambda f: video.withhold(True), lambda f: video.withhold(False))
+    videos = video if isinstance(video, list) else [video] if video is not None else []
+    if videos:
+        def withhold_video(is_withholding: bool) -> None:
+            for source in videos:
+                source.withhold(is_withholding)
+
+        appliers["camera-lost"] = (lambda f: withhold_video(True), lambda f: withhold_video(False))
     if audio is not None:
         appliers["mic-lost"] = (lambda f: audio.withhold(True), lambda f: audio.withhold(False))
     if relay is not None:

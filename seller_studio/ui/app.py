@@ -58,7 +58,11 @@ def make_app(argv: list[str] | None = None):  # -> (QApplication, qasync.QEventL
     return app, loop
 
 
-def run_studio(*, demo: bool = False, argv: list[str] | None = None) -> int:
+def run_studio(*, demo: bool = False, simulate: str | None = None, argv: list[str] | None = None) -> int:
+    from seller_studio.diagnostics.faults import PLATFORM_FAULTS
+    from seller_studio.diagnostics.studio_faults import parse_for_window
+
+    faults = parse_for_window(simulate, has_sandbox=demo)  # a bad spec is one line before any window
     app, loop = make_app(argv)
     from seller_studio.ui.main_window import MainWindow
     from seller_studio.ui.settings import SettingsStore
@@ -68,12 +72,13 @@ def run_studio(*, demo: bool = False, argv: list[str] | None = None) -> int:
     if demo:
         from seller_studio.ui.sandbox_process import start_sandbox_process
 
-        sandbox = start_sandbox_process()
+        sandbox = start_sandbox_process(fault_control=any(f.kind in PLATFORM_FAULTS for f in faults))
         profile = demo_profile(store)
         store.save_profile(profile, make_active=False)
     else:
         profile = store.load_profile()
-    window = MainWindow(store, profile, sandbox=sandbox, audio_fallback="tone" if demo else "silence")
+    window = MainWindow(store, profile, sandbox=sandbox, audio_fallback="tone" if demo else "silence",
+                        simulate=faults)
     window.show()
     if not demo and not store.load_state().get("first_run_done"):
         # First run: the wizard opens over the window once the event loop runs.

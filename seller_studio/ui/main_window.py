@@ -36,8 +36,11 @@ from PySide6.QtWidgets import (
 
 from seller_studio.common import paths
 from seller_studio.common.errors import UserError
+from seller_studio.diagnostics.faults import PLATFORM_FAULTS, Fault
 from seller_studio.diagnostics.journal import Journal, default_journal_path
 from seller_studio.diagnostics.logsetup import current_session
+from seller_studio.diagnostics.studio_faults import StudioFaults
+from seller_studio.diagnostics.studio_faults import describe as describe_faults
 from seller_studio.media.compositor import Layer, Rect, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.recording import RecordingOutput
@@ -190,12 +193,16 @@ class MainWindow(_HelpActions, QMainWindow):
     studio_ready = Signal()
 
     def __init__(self, store: SettingsStore, profile: Profile, *, sandbox: Any = None,
-                 audio_fallback: str = "silence") -> None:
+                 audio_fallback: str = "silence", simulate: list[Fault] | None = None) -> None:
         super().__init__()
         self.store = store
         self.profile = profile
         self.sandbox = sandbox
         self.audio_fallback = audio_fallback
+        # Support's --simulate: faults re-created from Go Live on in this real window (diagnostics/).
+        self.simulate = list(simulate or [])
+        has_platform_faults = any(f.kind in PLATFORM_FAULTS for f in self.simulate)
+        self.faults = StudioFaults(self.simulate, sandbox if has_platform_faults else None) if self.simulate else None
         self.bridge = CoreBridge(self)
         # The flight recorder: seller actions, media events and stats, platform traffic (support replays it).
         session_log = current_session()
@@ -218,7 +225,8 @@ class MainWindow(_HelpActions, QMainWindow):
         self._cpu = CpuMeter()
         self.last_stats: dict[str, Any] = {}
         self._lost_sources: set[str] = set()
-        self.setWindowTitle("Seller Studio" + (" — demo" if sandbox is not None else ""))
+        self.setWindowTitle("Seller Studio" + (" — demo" if sandbox is not None else "")
+                            + (" — simulating faults" if self.simulate else ""))
         self.setDockNestingEnabled(True)
         self._build_ui()
         self._connect_bridge()
@@ -227,6 +235,8 @@ class MainWindow(_HelpActions, QMainWindow):
         for notice in store.notices:
             self.notice(notice)
         store.notices.clear()
+        if self.simulate:
+            self.notice(f"Support mode, from Go Live: {describe_faults(self.simulate)}.")
         self._load_studio(profile)
         from seller_studio.ui.show_panel.mount import install_show_panel  # issue 6: fills the Show dock
 
@@ -381,7 +391,7 @@ class MainWindow(_HelpActions, QMainWindow):
         profile_copy = copy.deepcopy(profile)
 
         def build() -> BuildResult:
-            return build_studio(profile_copy, audio_fallback=self.audio_fallback)
+            return build_studio(profile_copy, audio_fallback=self.audio_fallback, faults=self.simulate)
 
         def done(result: BuildResult) -> None:
             self.profile.sources, self.profile.scenes = profile_copy.sources, profile_copy.scenes
@@ -674,13 +684,21 @@ class MainWindow(_HelpActions, QMainWindow):
 
         self.journal.action("go_live" if studio.session is None else "add_output",
                             outputs=[getattr(o, "display_url", None) or o.kind for o in outputs])
+        faults, journal = self.faults, self.journal
+        stream = self._stream if self._stream in outputs else None
 
         def start() -> LiveSession:
+            if faults is not None and stream is not None:
+                faults.route(stream)  # net-drop: through a relay that can be cut
             if studio.session is not None:
                 for output in outputs:
                     studio.add_output(output)
-                return studio.session
-            return studio.go_live(outputs, video, AudioSettings() if has_audio else None, wait_outputs_s=None)
+                session = studio.session
+            else:
+                session = studio.go_live(outputs, video, AudioSettings() if has_audio else None, wait_outputs_s=None)
+            if faults is not None and stream is not None:
+                faults.start(studio, stream, journal)  # the simulated night starts with the show
+            return session
 
         def done(session: LiveSession) -> None:
             self.session = session
@@ -716,8 +734,14 @@ class MainWindow(_HelpActions, QMainWindow):
         self.journal.action("end_show")
         self._spawn(self._platform_end_show())
 
+        faults = self.faults
+
         def stop() -> None:
+            if faults is not None:
+                faults.stop_schedule()  # ends faults still in force: the idle window is healthy again
             studio.end_show()
+            if faults is not None:
+                faults.close_relay()
 
         def done(_: Any) -> None:
             self.session = None
@@ -1073,6 +1097,8 @@ class MainWindow(_HelpActions, QMainWindow):
         """Stop everything (blocking: only when the window goes away)."""
         self.bridge.detach_all()
         self._countdown_timer.stop()
+        if self.faults is not None:
+            self.faults.close()
         self.journal.close()
         if self.platform_client is not None:
             self._spawn(self.platform_client.close())

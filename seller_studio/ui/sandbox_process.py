@@ -35,6 +35,15 @@ class SandboxProcess:
     def publish_url(self) -> str:
         return f"{self.ingest_url}/{self.stream_key}"
 
+    def send_fault(self, command: str) -> None:
+        """Support's --simulate: tell the child to drop connections or delay its answers
+        (``disconnect``, ``ack-delay-ms N``). Only for a child started with ``fault_control``."""
+        proc = self.process
+        if proc is None or proc.stdin is None or proc.poll() is not None:
+            raise RuntimeError("the sandbox platform is not running with fault control")
+        proc.stdin.write(command + "\n")
+        proc.stdin.flush()
+
     def stop(self, timeout_s: float = 5.0) -> None:
         proc = self.process
         if proc is None or proc.poll() is not None:
@@ -64,11 +73,14 @@ def _die_with_parent() -> None:
 
 
 def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0,
-                          extra_args: list[str] | None = None, settle_s: float = 2.0) -> SandboxProcess:
-    """Start ``seller-studio sandbox`` on free ports and read the URLs, key and token it prints."""
+                          extra_args: list[str] | None = None, settle_s: float = 2.0,
+                          fault_control: bool = False) -> SandboxProcess:
+    """Start ``seller-studio sandbox`` on free ports and read the URLs, key and token it prints.
+    ``fault_control``: the child takes platform faults on its stdin (see ``send_fault``)."""
     cmd = [sys.executable, "-m", "seller_studio", "sandbox", "--port", "0", "--rtmp-port", "0",
-           "--chat-rate", str(chat_per_min), *(extra_args or [])]
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+           "--chat-rate", str(chat_per_min), *(["--fault-control"] if fault_control else []), *(extra_args or [])]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if fault_control else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True, bufsize=1, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     lines: queue.Queue[str | None] = queue.Queue()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seller_studio.common.errors import UserError
+from seller_studio.diagnostics import studio_faults
 from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.synthetic import SilenceSource, ToneSource
 from seller_studio.media.compositor import Layer, Rect, Scene
@@ -70,19 +71,22 @@ def default_collection(width: int, height: int, has_camera: bool) -> tuple[list[
     return [main, title], scenes
 
 
-def build_studio(profile: Profile, *, audio_fallback: str = "silence") -> BuildResult:
+def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: list | None = None) -> BuildResult:
     """Create and start the studio. Sources that fail become a warning (and a slate-free gap),
-    never a crash: a seller with an unplugged camera still gets a window."""
+    never a crash: a seller with an unplugged camera still gets a window. ``faults`` (support's
+    ``--simulate``) wraps the camera and mic so the fault schedule can withhold them."""
     v = profile.video
     studio = Studio(v.width, v.height, v.fps)
     warnings: list[str] = []
+    faults = faults or []
     if not profile.sources:
         profile.sources, profile.scenes = default_collection(v.width, v.height, bool(_cameras()))
+    camera_ids = studio_faults.camera_like_ids(profile.sources) if faults else set()
     specs: dict[str, dict[str, Any]] = {}
     for spec in profile.sources:
         try:
             source = make_source(spec, v.width, v.height, v.fps)
-            studio.add_source(source)
+            studio.add_source(studio_faults.wrap_video(source, faults, camera_ids))
         except UserError as exc:
             warnings.append(f"{spec.get('label') or spec['id']}: {exc}")
         specs[spec["id"]] = dict(spec)
@@ -94,7 +98,7 @@ def build_studio(profile: Profile, *, audio_fallback: str = "silence") -> BuildR
     if warning:
         warnings.append(warning)
     if audio is not None:
-        studio.add_audio(audio, profile.audio.gain_db)
+        studio.add_audio(studio_faults.wrap_audio(audio, faults), profile.audio.gain_db)
     try:
         studio.start()
     except Exception as exc:  # a mic that refuses to open must not stop the window

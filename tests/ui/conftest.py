@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
 
 import keyring
 import pytest
+import qasync
 
 pytest.importorskip("pytestqt")
 
@@ -117,3 +119,23 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def run_async(qapp: Any, make: Callable[[], Coroutine[Any, Any, Any]], timeout_s: float = 90) -> Any:
+    """Run a coroutine on a qasync loop (Qt events and asyncio tasks interleave, as in the app)."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(asyncio.wait_for(make(), timeout_s))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+async def until(predicate: Callable[[], Any], timeout_s: float = 10.0, what: str = "") -> None:
+    """Await a condition on the qasync loop (Qt events keep flowing meanwhile)."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what or predicate}")
+        await asyncio.sleep(0.05)

@@ -11,13 +11,11 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -41,6 +39,7 @@ from tests.show.sandbox_show import (
     set_sim,
     wait_until,
 )
+from tests.ui.conftest import run_async
 
 pytestmark = pytest.mark.qt
 
@@ -57,17 +56,6 @@ CSV_ROWS = [
     ["Cards", "Packs", "", "no title", "1", "Auction", "5", "", "New", "BAD-1"],
     ["Cards", "Packs", "Zero Qty", "", "0", "Auction", "5", "", "New", "BAD-2"],
 ]
-
-
-def run_async(qapp: Any, make: Callable[[], Coroutine[Any, Any, Any]], timeout_s: float = 90) -> Any:
-    """Run a coroutine on a qasync loop (Qt events and asyncio tasks interleave, as in the app)."""
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
-        return loop.run_until_complete(asyncio.wait_for(make(), timeout_s))
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
 
 
 def ocr(image_rgb: np.ndarray) -> str:

@@ -129,6 +129,10 @@ class StreamOutput(Output):
         self.simulated_uplink_kbps: float | None = None
         self._paced_until_s = 0.0
 
+    def route_via(self, host: str, port: int, url: str) -> None:
+        """Before start: connect through a relay at host:port (support's simulated network faults)."""
+        self.host, self.port, self.url = host, port, url
+
     @property
     def display_url(self) -> str:
         """The URL without the key, safe for logs and the UI."""

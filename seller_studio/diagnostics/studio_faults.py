@@ -1,0 +1,142 @@
+"""``--simulate`` for the studio window: support re-creates a seller's bad night in the real window.
+
+Times count from Go Live (as for ``seller-studio stream``). What each fault touches:
+
+- camera-lost: every camera source (or, with no camera in the profile, every test pattern — the
+  demo's stand-in) stops delivering, so the layer shows the "lost" slate;
+- mic-lost: the microphone channel goes silent with the mic-lost warning;
+- net-drop: the stream goes through a loopback relay that is cut for the duration;
+- slow-uplink: the stream output paces its own sending to the given rate;
+- disconnect / delayed-acks: the sandbox platform (``--demo`` only) drops its connections or answers late.
+
+One schedule runs all of them and writes every transition into the window's journal, so a replay
+shows each fault next to what the studio did. No Qt here: the window calls this from its workers.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from seller_studio.diagnostics.faults import (
+    ALL_FAULTS,
+    PLATFORM_FAULTS,
+    Applier,
+    Fault,
+    FaultSchedule,
+    FaultSpecError,
+    WithholdingAudioSource,
+    WithholdingVideoSource,
+    media_appliers,
+    parse_simulate,
+)
+
+log = logging.getLogger(__name__)
+
+
+def parse_for_window(spec: str | None, has_sandbox: bool) -> list[Fault]:
+    """The window's faults, or FaultSpecError with one line (before the window opens)."""
+    if not spec:
+        return []
+    faults = parse_simulate(spec, ALL_FAULTS)
+    platform = sorted({f.kind for f in faults if f.kind in PLATFORM_FAULTS})
+    if platform and not has_sandbox:
+        raise FaultSpecError(f"--simulate: {' and '.join(platform)} need the sandbox platform: add --demo")
+    return faults
+
+
+def describe(faults: list[Fault]) -> str:
+    """``camera-lost at 30 s for 10 s, net-drop at 60 s for 20 s`` — for the window's notice."""
+    parts = []
+    for f in faults:
+        text = f"{f.kind} at {f.at_s:g} s"
+        if f.rate_kbps:
+            text += f" to {f.rate_kbps:g} kbps"
+        if f.delay_ms:
+            text += f" ({f.delay_ms:g} ms late)"
+        if f.duration_s:
+            text += f" for {f.duration_s:g} s"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def camera_like_ids(specs: list[dict[str, Any]]) -> set[str]:
+    """Sources that camera-lost withholds: the cameras, or the test patterns when there is none."""
+    cameras = {s["id"] for s in specs if s.get("kind") == "camera"}
+    return cameras or {s["id"] for s in specs if s.get("kind") == "test-pattern"}
+
+
+def wrap_video(source: Any, faults: list[Fault], camera_ids: set[str]) -> Any:
+    if source.id in camera_ids and any(f.kind == "camera-lost" for f in faults):
+        return WithholdingVideoSource(source)
+    return source
+
+
+def wrap_audio(source: Any, faults: list[Fault]) -> Any:
+    if source is not None and any(f.kind == "mic-lost" for f in faults):
+        return WithholdingAudioSource(source)
+    return source
+
+
+class StudioFaults:
+    """The faults of one window: route the stream (before it starts), then run the schedule."""
+
+    def __init__(self, faults: list[Fault], platform_control: Any | None = None) -> None:
+        self.faults = faults
+        self.platform_control = platform_control  # SandboxProcess with fault control, for platform faults
+        self.relay: Any = None
+        self.schedule: FaultSchedule | None = None
+
+    @property
+    def needs_relay(self) -> bool:
+        return any(f.kind == "net-drop" for f in self.faults)
+
+    def route(self, stream: Any) -> None:
+        """Worker thread: with a net-drop, send the stream through a relay that can be cut."""
+        if not self.needs_relay:
+            return
+        from seller_studio.diagnostics.netem_proxy import NetemProxyProcess
+
+        if stream.scheme != "rtmp":
+            raise FaultSpecError("--simulate: net-drop needs an rtmp:// destination")
+        self.close_relay()
+        self.relay = NetemProxyProcess(stream.host, stream.port)
+        parts = urlsplit(stream.url)
+        stream.route_via("127.0.0.1", self.relay.port,
+                         urlunsplit((parts.scheme, f"127.0.0.1:{self.relay.port}", parts.path, parts.query, "")))
+        log.info("simulated network: streaming through the relay on 127.0.0.1:%d", self.relay.port)
+
+    def start(self, studio: Any, stream: Any, journal: Any) -> None:
+        """At Go Live: build each fault's start/end on the current sources and start the clock."""
+        self.stop_schedule()
+        videos = [s for s in studio.sources.values() if isinstance(s, WithholdingVideoSource)]
+        channel = studio.mixer.channels.get("mic")
+        audio = channel.source if channel is not None and isinstance(channel.source, WithholdingAudioSource) else None
+        appliers = media_appliers(videos, audio, self.relay, stream)
+        if self.platform_control is not None:
+            appliers.update(self.platform_appliers())
+        self.schedule = FaultSchedule(self.faults, appliers, journal)
+        self.schedule.start()
+
+    def platform_appliers(self) -> dict[str, tuple[Applier, Applier | None]]:
+        control = self.platform_control
+        return {
+            "disconnect": (lambda f: control.send_fault("disconnect"), None),
+            "delayed-acks": (lambda f: control.send_fault(f"ack-delay-ms {f.delay_ms or 0:g}"),
+                             lambda f: control.send_fault("ack-delay-ms 0")),
+        }
+
+    def stop_schedule(self) -> None:
+        if self.schedule is not None:
+            self.schedule.stop(restore=True)
+            self.schedule = None
+
+    def close_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.close()
+            self.relay = None
+
+    def close(self) -> None:
+        self.stop_schedule()
+        self.close_relay()
