@@ -38,7 +38,8 @@ def test_reconnecting_says_the_recording_continues():
 def test_encoder_overload_and_busy_computer_are_told_apart():
     enc = HealthMonitor(30, 2500)
     enc.judge(stats(0))
-    assert enc.judge(stats(270, encode=30))["reason"].startswith("Encoder overloaded")
+    overloaded = enc.judge(stats(270, encode=30))
+    assert overloaded["reason"].startswith("Encoder overloaded") and "Close other busy programs" in overloaded["fix"]
     ren = HealthMonitor(30, 2500)
     ren.judge(stats(0))
     assert ren.judge(stats(285, render=15))["reason"].startswith("Computer too busy")
