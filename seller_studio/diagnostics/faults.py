@@ -326,6 +326,13 @@ class WithholdingAudioSource(AudioSource):
         return self.inner.describe()
 
 
+def wrap_audio(source: Any, faults: list[Fault]) -> Any:
+    """The mic, made withholdable when a mic-lost is scheduled (None stays None)."""
+    if source is not None and any(f.kind == "mic-lost" for f in faults):
+        return WithholdingAudioSource(source)
+    return source
+
+
 def media_appliers(video: WithholdingVideoSource | list[WithholdingVideoSource] | None,
                    audio: WithholdingAudioSource | None, relay: Any | None,
                    stream: Any | None = None) -> dict[str, tuple[Applier, Applier | None]]:
@@ -348,6 +355,20 @@ def media_appliers(video: WithholdingVideoSource | list[WithholdingVideoSource] 
         appliers["slow-uplink"] = (lambda f: setattr(stream, "simulated_uplink_kbps", f.rate_kbps),
                                    lambda f: setattr(stream, "simulated_uplink_kbps", None))
     return appliers
+
+
+def start_relay(url: str) -> tuple[Any, str]:
+    """net-drop: a NetemProxyProcess relaying to the ingest of ``url``, and the URL that goes through it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from seller_studio.diagnostics.netem_proxy import NetemProxyProcess
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "rtmp" or not parts.hostname:
+        raise FaultSpecError("--simulate: net-drop needs an rtmp:// ingest URL")
+    relay = NetemProxyProcess(parts.hostname, parts.port or 1935)
+    log.info("simulated network: streaming through the relay on 127.0.0.1:%d", relay.port)
+    return relay, urlunsplit((parts.scheme, f"127.0.0.1:{relay.port}", parts.path, parts.query, parts.fragment))
 
 
 def platform_appliers(sandbox: Any) -> dict[str, tuple[Applier, Applier | None]]:

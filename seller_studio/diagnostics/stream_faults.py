@@ -14,17 +14,17 @@ import atexit
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from seller_studio.diagnostics.faults import (
     STREAM_FAULTS,
     Fault,
     FaultSchedule,
-    FaultSpecError,
     WithholdingAudioSource,
     WithholdingVideoSource,
     media_appliers,
     parse_simulate,
+    start_relay,
+    wrap_audio,  # noqa: F401 (re-exported: callers wrap their mic through this module)
 )
 from seller_studio.diagnostics.journal import Journal, default_journal_path
 from seller_studio.diagnostics.logsetup import current_session, log_devices, log_settings
@@ -44,23 +44,13 @@ def relay_url(url: str, faults: list[Fault]) -> str:
     """With a network fault, start a relay to the ingest and return the URL that goes through it."""
     if not any(f.kind == "net-drop" for f in faults):
         return url
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "rtmp" or not parts.hostname:
-        raise FaultSpecError("--simulate: net-drop needs an rtmp:// ingest URL")
-    relay = NetemProxyProcess(parts.hostname, parts.port or 1935)
+    relay, relayed = start_relay(url)
     _relays.append(relay)
-    log.info("simulated network: streaming through the relay on 127.0.0.1:%d", relay.port)
-    return urlunsplit((parts.scheme, f"127.0.0.1:{relay.port}", parts.path, parts.query, parts.fragment))
+    return relayed
 
 
 def wrap_video(source: Any, faults: list[Fault]) -> Any:
     return WithholdingVideoSource(source) if any(f.kind == "camera-lost" for f in faults) else source
-
-
-def wrap_audio(source: Any, faults: list[Fault]) -> Any:
-    if source is not None and any(f.kind == "mic-lost" for f in faults):
-        return WithholdingAudioSource(source)
-    return source
 
 
 def close_relays(outputs: list | None = None) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from seller_studio.diagnostics.faults import (
     ALL_FAULTS,
@@ -30,6 +29,8 @@ from seller_studio.diagnostics.faults import (
     WithholdingVideoSource,
     media_appliers,
     parse_simulate,
+    start_relay,
+    wrap_audio,  # noqa: F401 (re-exported: callers wrap their mic through this module)
 )
 
 log = logging.getLogger(__name__)
@@ -73,12 +74,6 @@ def wrap_video(source: Any, faults: list[Fault], camera_ids: set[str]) -> Any:
     return source
 
 
-def wrap_audio(source: Any, faults: list[Fault]) -> Any:
-    if source is not None and any(f.kind == "mic-lost" for f in faults):
-        return WithholdingAudioSource(source)
-    return source
-
-
 class StudioFaults:
     """The faults of one window: route the stream (before it starts), then run the schedule."""
 
@@ -96,16 +91,9 @@ class StudioFaults:
         """Worker thread: with a net-drop, send the stream through a relay that can be cut."""
         if not self.needs_relay:
             return
-        from seller_studio.diagnostics.netem_proxy import NetemProxyProcess
-
-        if stream.scheme != "rtmp":
-            raise FaultSpecError("--simulate: net-drop needs an rtmp:// destination")
         self.close_relay()
-        self.relay = NetemProxyProcess(stream.host, stream.port)
-        parts = urlsplit(stream.url)
-        stream.route_via("127.0.0.1", self.relay.port,
-                         urlunsplit((parts.scheme, f"127.0.0.1:{self.relay.port}", parts.path, parts.query, "")))
-        log.info("simulated network: streaming through the relay on 127.0.0.1:%d", self.relay.port)
+        self.relay, relayed = start_relay(stream.url)
+        stream.route_via("127.0.0.1", self.relay.port, relayed)
 
     def start(self, studio: Any, stream: Any, journal: Any) -> None:
         """At Go Live: build each fault's start/end on the current sources and start the clock."""
