@@ -113,6 +113,39 @@ class Compositor:
         with self._lock:
             self._pending_scene = name
 
+    def rename_scene(self, old: str, new: str) -> None:
+        """Rename a scene in place (its position in the scene bar stays); any thread."""
+        new = new.strip()
+        if not new:
+            raise ValueError("a scene needs a name")
+        with self._lock:
+            if old not in self.scenes:
+                raise KeyError(f"no scene named {old!r}")
+            if new != old and new in self.scenes:
+                raise ValueError(f"a scene named '{new}' already exists")
+            self.scenes = {(new if name == old else name): scene for name, scene in self.scenes.items()}
+            self.scenes[new].name = new
+            if self._active == old:
+                self._active = new
+            if self._pending_scene == old:
+                self._pending_scene = new
+
+    def remove_scene(self, name: str) -> str:
+        """Remove a scene; returns the scene on the program afterwards. Removing the scene on air
+        switches to its right-hand neighbour (else the left) on the next frame. The last scene
+        cannot go: there would be nothing to show."""
+        with self._lock:
+            names = list(self.scenes)
+            if name not in self.scenes:
+                raise KeyError(f"no scene named {name!r}")
+            if len(names) == 1:
+                raise ValueError("the last scene cannot be removed")
+            index = names.index(name)
+            del self.scenes[name]
+            if (self._pending_scene or self._active) == name:
+                self._pending_scene = names[index + 1] if index + 1 < len(names) else names[index - 1]
+            return self._pending_scene or self._active
+
     def add_overlay(self, layer: Layer) -> None:
         with self._lock:
             self.overlays.append(layer)

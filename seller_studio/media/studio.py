@@ -69,6 +69,19 @@ class Studio:
     def set_scene(self, name: str) -> None:
         self.compositor.set_scene(name)
 
+    def rename_scene(self, old: str, new: str) -> None:
+        self.compositor.rename_scene(old, new)
+
+    def remove_scene(self, name: str) -> str:
+        return self.compositor.remove_scene(name)
+
+    def unused_source_ids(self) -> list[str]:
+        """Sources no scene or overlay shows any more (they still hold a camera or file open)."""
+        comp = self.compositor
+        used = {layer.source_id for scene in comp.scenes.values() for layer in scene.layers}
+        used |= {layer.source_id for layer in comp.overlays}  # the product card is in no scene
+        return [sid for sid in self.compositor.sources if sid not in used]
+
     # -- running ----------------------------------------------------------------------------------
     def start(self) -> None:
         """Start the canvas clock (preview) and the audio devices."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from seller_studio.media.compositor import (
     Compositor,
@@ -94,6 +95,38 @@ def test_scene_switch_takes_effect_on_the_next_frame():
     assert comp.active_scene == "B"
     assert comp.render(1, 0)[0, 0, 0] == 2
     assert switched == [1]
+
+
+def test_renaming_the_scene_on_air_keeps_it_on_air_and_in_its_place():
+    comp = Compositor(32, 32, 30, {"a": opaque("a", (1, 1, 1)), "b": opaque("b", (2, 2, 2))},
+                      [Scene("A", [Layer("a")]), Scene("B", [Layer("b")]), Scene("C", [])])
+    comp.set_scene("B")
+    comp.render(0, 0)
+    comp.rename_scene("B", "  Overhead cam ")
+    assert list(comp.scenes) == ["A", "Overhead cam", "C"] and comp.scenes["Overhead cam"].name == "Overhead cam"
+    assert comp.active_scene == "Overhead cam" and comp.render(1, 0)[0, 0, 0] == 2
+    with pytest.raises(ValueError, match="already exists"):
+        comp.rename_scene("Overhead cam", "A")
+    with pytest.raises(ValueError, match="needs a name"):
+        comp.rename_scene("Overhead cam", "  ")
+    assert list(comp.scenes) == ["A", "Overhead cam", "C"]
+
+
+def test_removing_the_scene_on_air_switches_to_its_neighbour_and_the_last_scene_stays():
+    comp = Compositor(32, 32, 30, {"a": opaque("a", (1, 1, 1)), "b": opaque("b", (2, 2, 2))},
+                      [Scene("A", [Layer("a")]), Scene("B", [Layer("b")])])
+    switched = []
+    comp.events.subscribe(lambda name, p: switched.append(p["scene"]) if name == "scene_switched" else None)
+    comp.render(0, 0)
+    assert comp.remove_scene("B") == "A"  # not on air: nothing switches
+    comp.add_scene(Scene("B", [Layer("b")]))
+    comp.set_scene("B")
+    comp.render(1, 0)
+    assert comp.remove_scene("B") == "A"  # on air, no right-hand neighbour: the left one
+    assert comp.render(2, 0)[0, 0, 0] == 1 and switched == ["B", "A"]
+    with pytest.raises(ValueError, match="last scene"):
+        comp.remove_scene("A")
+    assert list(comp.scenes) == ["A"]
 
 
 def test_full_canvas_source_passes_through_without_a_copy():
