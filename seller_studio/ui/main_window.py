@@ -217,6 +217,7 @@ class MainWindow(_HelpActions, QMainWindow):
         self.live_started_at_s: float | None = None
         self.countdown_step_ms = 1000
         self.confirm: Callable[[str, str], bool] = self._confirm_dialog  # tests replace it
+        self.ask_text: Callable[[str, str, str], str | None] = self._ask_text_dialog  # and this
         self.platform_client: Any = None
         self._recording: RecordingOutput | None = None
         self._stream: StreamOutput | None = None
@@ -269,6 +270,8 @@ class MainWindow(_HelpActions, QMainWindow):
         controls = QHBoxLayout()
         self.scene_bar = SceneBar()
         self.scene_bar.scene_chosen.connect(self.switch_scene)
+        self.scene_bar.rename_requested.connect(self.rename_scene)
+        self.scene_bar.remove_requested.connect(self.remove_scene)
         controls.addWidget(self.scene_bar)
         self.add_scene_button = QPushButton("+")
         self.add_scene_button.setToolTip("Add a scene")
@@ -452,9 +455,8 @@ class MainWindow(_HelpActions, QMainWindow):
     def _add_scene_dialog(self) -> None:
         if self.studio is None:
             return
-        name, ok = QInputDialog.getText(self, "Add scene", "Scene name:")
-        name = name.strip()
-        if not ok or not name:
+        name = (self.ask_text("Add scene", "Scene name:", "") or "").strip()
+        if not name:
             return
         if name in self.studio.compositor.scenes:
             self.notice(f"A scene named '{name}' already exists.")
@@ -462,6 +464,45 @@ class MainWindow(_HelpActions, QMainWindow):
         self.studio.add_scene(Scene(name, []))
         self._refresh_scenes()
         self.switch_scene(name)
+        self._save_collection()
+
+    def rename_scene(self, name: str) -> None:
+        if self.studio is None or name not in self.studio.compositor.scenes:
+            return
+        new = (self.ask_text("Rename scene", "Scene name:", name) or "").strip()
+        if not new or new == name:
+            return
+        try:
+            self.studio.rename_scene(name, new)
+        except ValueError as exc:
+            self.notice(f"Could not rename the scene: {exc}.")
+            return
+        self.journal.action("scene_rename", scene=name, new_name=new)
+        self._refresh_scenes()  # hotkeys follow the position, so 1-9 still switch the same scenes
+        self._save_collection()
+
+    def remove_scene(self, name: str) -> None:
+        studio = self.studio
+        if studio is None or name not in studio.compositor.scenes:
+            return
+        if len(studio.compositor.scenes) == 1:
+            self.notice(f"A show needs at least one scene: add another before removing '{name}'.")
+            return
+        text = f"Remove the scene '{name}'? Its layout goes; sources other scenes use stay."
+        if studio.compositor.active_scene == name and self.live_state != "idle":
+            text += "\nIt is on air now: viewers will see the next scene."
+        if not self.confirm("Remove scene?", text):
+            return
+        on_air = studio.remove_scene(name)
+        self.journal.action("scene_remove", scene=name, on_air=on_air)
+        for source_id in studio.unused_source_ids():
+            self.specs.pop(source_id, None)
+            # Stopping joins the capture thread: off the GUI thread.
+            threading.Thread(target=studio.remove_source, args=(source_id,), daemon=True).start()
+        self._refresh_scenes()
+        self.scene_bar.set_active(on_air)
+        self.preview.select(-1)
+        self._refresh_sources()
         self._save_collection()
 
     def _on_preview_selected(self, index: int) -> None:
@@ -958,6 +999,10 @@ class MainWindow(_HelpActions, QMainWindow):
             strip.gain.setToolTip("Gain: -30 to +12 dB")
 
     # ------------------------------------------------------------------------------------- dialogs
+    def _ask_text_dialog(self, title: str, label: str, text: str) -> str | None:
+        value, ok = QInputDialog.getText(self, title, label, text=text)
+        return value if ok else None
+
     def _confirm_dialog(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)

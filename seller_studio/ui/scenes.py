@@ -23,6 +23,8 @@ from seller_studio.ui.studio_setup import SOURCE_KIND_LABELS
 
 class SceneBar(QWidget):
     scene_chosen = Signal(str)
+    rename_requested = Signal(str)
+    remove_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,11 +45,21 @@ class SceneBar(QWidget):
             button.setCheckable(True)
             button.setChecked(name == active)
             key = shortcuts[i] if shortcuts and i < len(shortcuts) else ""
-            button.setToolTip(f"Switch to scene '{name}'" + (f"  ({key})" if key else ""))
+            button.setToolTip(f"Switch to scene '{name}'" + (f"  ({key})" if key else "")
+                              + "\nRight-click to rename or remove")
             button.clicked.connect(lambda _=False, n=name: self.scene_chosen.emit(n))
+            button.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            button.customContextMenuRequested.connect(
+                lambda pos, n=name, b=button: self.menu_for(n).exec(b.mapToGlobal(pos)))
             self._group.addButton(button)
             self._layout.addWidget(button)
             self.buttons[name] = button
+
+    def menu_for(self, name: str) -> QMenu:
+        menu = QMenu(self)
+        menu.addAction("Rename…", lambda: self.rename_requested.emit(name))
+        menu.addAction("Remove…", lambda: self.remove_requested.emit(name))
+        return menu
 
     def set_active(self, name: str) -> None:
         button = self.buttons.get(name)

@@ -38,6 +38,41 @@ def test_scene_bar_click_and_number_keys_switch_scenes(qtbot, make_window, small
     assert "(1)" in window.scene_bar.buttons["Pattern"].toolTip()
 
 
+def test_scenes_are_renamed_and_removed_from_the_scene_bar_menu(qtbot, make_window, small_profile):
+    window = make_window(small_profile)
+    comp = window.studio.compositor
+    window.switch_scene("Titled")
+    qtbot.waitUntil(lambda: comp._active == "Titled", timeout=2000)
+    menu = window.scene_bar.menu_for("Titled")
+    assert [a.text() for a in menu.actions()] == ["Rename…", "Remove…"]
+    window.ask_text = lambda title, label, text: "Pattern"  # taken: refused in one line, nothing changes
+    menu.actions()[0].trigger()
+    assert list(comp.scenes) == ["Pattern", "Titled"] and "already exists" in window.notice_bar.label.text()
+    window.ask_text = lambda title, label, text: f"{text} overhead"
+    window.scene_bar.menu_for("Titled").actions()[0].trigger()
+    assert list(window.scene_bar.buttons) == ["Pattern", "Titled overhead"]
+    assert window.scene_bar.buttons["Titled overhead"].isChecked() and comp.active_scene == "Titled overhead"
+    assert "(2)" in window.scene_bar.buttons["Titled overhead"].toolTip()  # hotkey 2 still switches to it
+    saved = SettingsStore().load_profile("Test")
+    assert [sc["name"] for sc in saved.scenes] == ["Pattern", "Titled overhead"]
+    # remove the scene on air: asked first, then the neighbour goes on the program; "text-1"
+    # (only in that scene) is stopped and dropped, "pattern-1" (also in "Pattern") stays
+    asked = []
+    window.confirm = lambda title, text: asked.append(text) or False
+    window.scene_bar.menu_for("Titled overhead").actions()[1].trigger()
+    assert asked and list(comp.scenes) == ["Pattern", "Titled overhead"]
+    window.confirm = lambda title, text: True
+    window.scene_bar.menu_for("Titled overhead").actions()[1].trigger()
+    assert list(window.scene_bar.buttons) == ["Pattern"] and window.scene_bar.buttons["Pattern"].isChecked()
+    qtbot.waitUntil(lambda: comp._active == "Pattern", timeout=2000)
+    qtbot.waitUntil(lambda: "text-1" not in window.studio.sources, timeout=3000)
+    assert "pattern-1" in window.studio.sources
+    saved = SettingsStore().load_profile("Test")
+    assert [sc["name"] for sc in saved.scenes] == ["Pattern"] and [s["id"] for s in saved.sources] == ["pattern-1"]
+    window.remove_scene("Pattern")  # the last one stays, with a line saying why
+    assert list(comp.scenes) == ["Pattern"] and "at least one scene" in window.notice_bar.label.text()
+
+
 def test_sources_list_add_hide_remove(qtbot, make_window, small_profile):
     window = make_window(small_profile)
     window.switch_scene("Titled")
