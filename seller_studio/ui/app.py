@@ -46,8 +46,10 @@ def make_app(argv: list[str] | None = None):  # -> (QApplication, qasync.QEventL
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
         raise UserError(f"the studio window needs PySide6 and qasync ({exc}); reinstall Seller Studio") from None
+    from seller_studio.ui.binding_guard import guard_qt_binding
     from seller_studio.ui.theme import apply_dark_theme
 
+    guard_qt_binding()  # a binding that leaks None would abort the app ~40 s in
     tune_interpreter()
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Seller Studio")
