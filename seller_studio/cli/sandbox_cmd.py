@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -95,7 +96,13 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         if args.fault_control:
             threading.Thread(target=serve_fault_control, args=(sys.stdin, sandbox), name="fault-control",
                              daemon=True).start()
-        (stop or threading.Event()).wait()
+        if stop is None:
+            stop = threading.Event()
+            if threading.current_thread() is threading.main_thread():
+                # SIGTERM (the studio quitting, a service manager) ends it like Ctrl-C: cleanly.
+                signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+        while not stop.wait(0.5):
+            pass
     finally:
         if schedule is not None:
             schedule.stop()

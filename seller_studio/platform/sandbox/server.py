@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 HOST_USER = "seller"
 IDEMPOTENCY_CACHE_SIZE = 10_000
 OUTBOUND_QUEUE_LIMIT = 50_000  # a client this far behind is dropped; it can resume
+STOP_GRACE_S = 1.5  # stopping gives clients this long to close, then cuts them
 
 
 @dataclass
@@ -80,6 +81,7 @@ class _Conn:
     queue: asyncio.Queue[str | _Close] = field(default_factory=lambda: asyncio.Queue(OUTBOUND_QUEUE_LIMIT))
     is_authed: bool = False
     is_closing: bool = False
+    writer: asyncio.Task | None = None
     tokens: float = 0.0
     refilled_at: float = field(default_factory=time.monotonic)
 
@@ -179,6 +181,9 @@ class SandboxServer:
         self._server = await serve(
             self._handle, self.config.host, self.config.port, max_size=p.HARD_MAX_FRAME_BYTES,
             compression=None, ssl=self.config.ssl_context, ping_interval=20, ping_timeout=20,
+            # Stopping waits this long per client for its closing handshake: a studio that is itself
+            # quitting never answers, and 10 s (the default) held up its exit.
+            close_timeout=1,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._tasks.append(asyncio.create_task(self._timer_loop(), name="sandbox-timer"))
@@ -197,7 +202,20 @@ class SandboxServer:
         self._tasks.clear()
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._server.wait_closed()), STOP_GRACE_S)
+            except TimeoutError:
+                # A client that stopped reading (a studio that is itself quitting) can hold a send or
+                # the closing handshake forever: stopping must not wait on it.
+                log.info("sandbox stop: cutting %d client(s) that did not close", len(self._conns))
+                for conn in list(self._conns):
+                    conn.ws.transport.abort()
+                    if conn.writer is not None:
+                        conn.writer.cancel()
+                try:
+                    await asyncio.wait_for(self._server.wait_closed(), STOP_GRACE_S)
+                except TimeoutError:
+                    log.warning("sandbox stop: client handlers still running; leaving them")
             self._server = None
 
     async def drop_connections(self) -> None:
@@ -232,14 +250,14 @@ class SandboxServer:
     async def _handle(self, ws: ServerConnection) -> None:
         conn = _Conn(ws, self.config.rate_per_s, self.config.rate_burst)
         self._conns.add(conn)
-        writer = asyncio.create_task(self._writer(conn))
+        writer = conn.writer = asyncio.create_task(self._writer(conn))
         try:
             async for raw in ws:
                 self._on_frame(conn, raw)
                 if conn.is_closing:
                     break
             if conn.is_closing:
-                await writer  # let the final error and close frame go out
+                await asyncio.wait([writer])  # let the final error and close frame go out (or stop cut it)
         except ConnectionClosed:
             pass
         finally:
