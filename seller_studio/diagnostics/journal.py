@@ -105,6 +105,10 @@ class Journal:
         self._unsubscribers.append(client.subscribe(on_event))
         self._unsubscribers.append(client.status.subscribe(
             lambda name, payload: self.write("platform_state", str(payload.get("state", name)), **payload)))
+        # The state it is already in (usually "connected": the window attaches after the first connect).
+        state = getattr(client, "state", None)
+        if state is not None:
+            self.write("platform_state", str(getattr(state, "value", state)), on_attach=True)
         # PlatformClient has no hook for outgoing commands: wrap this instance's command() instead.
         original = client.command
         journal = self
