@@ -225,7 +225,11 @@ def finish_session() -> None:
 
 
 def _prune_old_sessions(directory: Path) -> None:
+    """Keep the newest KEEP_SESSIONS sessions: each one's log (and rotations), journal and crash files
+    go together, so a seller's disk does not fill with a journal per show for years."""
     logs = sorted(directory.glob("session-*.log"), key=lambda p: p.stat().st_mtime)
     for old in logs[:-KEEP_SESSIONS]:
-        for path in directory.glob(old.name + "*"):
-            path.unlink(missing_ok=True)
+        session_id = old.name[len("session-"):-len(".log")]
+        for pattern in (f"session-{session_id}.log*", f"journal-{session_id}.jsonl", f"crash-{session_id}.*"):
+            for path in directory.glob(pattern):
+                path.unlink(missing_ok=True)
