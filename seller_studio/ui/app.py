@@ -60,6 +60,26 @@ def make_app(argv: list[str] | None = None):  # -> (QApplication, qasync.QEventL
     return app, loop
 
 
+def quit_on_signals(window) -> None:
+    """Ctrl-C (SIGINT) and SIGTERM close the window cleanly instead of raising KeyboardInterrupt in
+    whatever Qt slot happens to run. Python runs its signal handlers only between bytecodes, so a
+    light timer makes sure that happens even when nothing else in Python is busy."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def handler(signum, _frame) -> None:
+        if getattr(window, "_quit_without_asking", False):
+            os._exit(128 + signum)  # a second Ctrl-C while quitting: the seller wants out now
+        QTimer.singleShot(0, lambda: window.quit_on_signal(signal.Signals(signum).name))
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
+    window._signal_wakeup = QTimer(window)
+    window._signal_wakeup.timeout.connect(lambda: None)
+    window._signal_wakeup.start(250)
+
+
 def run_studio(*, demo: bool = False, simulate: str | None = None, argv: list[str] | None = None) -> int:
     from seller_studio.diagnostics.faults import PLATFORM_FAULTS
     from seller_studio.diagnostics.studio_faults import parse_for_window
@@ -82,6 +102,8 @@ def run_studio(*, demo: bool = False, simulate: str | None = None, argv: list[st
     window = MainWindow(store, profile, sandbox=sandbox, audio_fallback="tone" if demo else "silence",
                         simulate=faults)
     window.show()
+    log.info("studio window shown%s", " (demo)" if demo else "")
+    quit_on_signals(window)
     if not demo and not store.load_state().get("first_run_done"):
         # First run: the wizard opens over the window once the event loop runs.
         from PySide6.QtCore import QTimer
@@ -99,6 +121,9 @@ def run_studio(*, demo: bool = False, simulate: str | None = None, argv: list[st
         window.shutdown()
     # Everything is saved and stopped: skip interpreter teardown, where PySide6 and qasync objects
     # freed in the wrong order can crash ("bool_dealloc") and turn a clean quit into a crash report.
+    from seller_studio.diagnostics.logsetup import finish_session
+
+    finish_session()  # atexit does not run after os._exit: drop the empty crash file here
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -1129,8 +1129,17 @@ class MainWindow(_HelpActions, QMainWindow):
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("window layout not restored (%s); using the default layout", exc)
 
+    def quit_on_signal(self, name: str) -> None:
+        """Ctrl-C in the terminal, or the session ending (SIGTERM): quit as the Quit menu does, without
+        asking — nobody is looking at a dialog — ending the show and saving the layout."""
+        log.info("%s received: ending the show and quitting", name)
+        self.journal.action("quit", signal=name, live_state=self.live_state)
+        self._quit_without_asking = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if self.live_state != "idle" and not self.confirm("Quit?", "You are live. End the show and quit?"):
+        asking = not getattr(self, "_quit_without_asking", False)
+        if asking and self.live_state != "idle" and not self.confirm("Quit?", "You are live. End the show and quit?"):
             event.ignore()
             return
         self.save_layout()

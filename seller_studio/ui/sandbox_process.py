@@ -81,7 +81,10 @@ def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0
            "--chat-rate", str(chat_per_min), *(["--fault-control"] if fault_control else []), *(extra_args or [])]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if fault_control else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, bufsize=1, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                            text=True, bufsize=1, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                            # Its own session: Ctrl-C in the studio's terminal is the studio's to handle
+                            # (it stops the sandbox as it quits), not a second, earlier death here.
+                            start_new_session=sys.platform != "win32")
     lines: queue.Queue[str | None] = queue.Queue()
 
     def read() -> None:
