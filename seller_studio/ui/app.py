@@ -69,7 +69,7 @@ def quit_on_signals(window) -> None:
     from PySide6.QtCore import QTimer
 
     def handler(signum, _frame) -> None:
-        if getattr(window, "_quit_without_asking", False):
+        if window.is_quitting:
             os._exit(128 + signum)  # a second Ctrl-C while quitting: the seller wants out now
         QTimer.singleShot(0, lambda: window.quit_on_signal(signal.Signals(signum).name))
 

@@ -218,6 +218,7 @@ class MainWindow(_HelpActions, QMainWindow):
         self.countdown_step_ms = 1000
         self.confirm: Callable[[str, str], bool] = self._confirm_dialog  # tests replace it
         self.ask_text: Callable[[str, str, str], str | None] = self._ask_text_dialog  # and this
+        self.is_quitting = False  # Ctrl-C / SIGTERM: quit without asking (quit_on_signal)
         self.platform_client: Any = None
         self._recording: RecordingOutput | None = None
         self._stream: StreamOutput | None = None
@@ -1134,12 +1135,12 @@ class MainWindow(_HelpActions, QMainWindow):
         asking — nobody is looking at a dialog — ending the show and saving the layout."""
         log.info("%s received: ending the show and quitting", name)
         self.journal.action("quit", signal=name, live_state=self.live_state)
-        self._quit_without_asking = True
+        self.is_quitting = True
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        asking = not getattr(self, "_quit_without_asking", False)
-        if asking and self.live_state != "idle" and not self.confirm("Quit?", "You are live. End the show and quit?"):
+        live = self.live_state != "idle"
+        if live and not self.is_quitting and not self.confirm("Quit?", "You are live. End the show and quit?"):
             event.ignore()
             return
         self.save_layout()
