@@ -13,7 +13,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from seller_studio.diagnostics.rtmp_server import RtmpServer, free_port, wait_for_port  # noqa: F401 (re-exported)
+from seller_studio.common.net import free_port  # noqa: F401 (tests take it from here)
+from seller_studio.diagnostics.rtmp_server import RtmpServer
 from seller_studio.media import framecode
 from seller_studio.media.audio.synthetic import beep_onsets_s
 

@@ -13,14 +13,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from seller_studio.common.net import free_port
+
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout_s: float = 10.0) -> None:

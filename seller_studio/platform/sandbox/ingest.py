@@ -30,6 +30,8 @@ from typing import Any
 
 import av
 
+from seller_studio.common.net import free_port
+
 log = logging.getLogger(__name__)
 
 EventSink = Callable[[str, dict[str, Any]], None]
@@ -39,12 +41,6 @@ HEALTH_WINDOW_S = 3.0
 AMF0_COMMAND = 20
 AMF3_COMMAND = 17
 SET_CHUNK_SIZE = 1
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 class RtmpIngest:
