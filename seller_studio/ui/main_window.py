@@ -496,10 +496,7 @@ class MainWindow(_HelpActions, QMainWindow):
             return
         on_air = studio.remove_scene(name)
         self.journal.action("scene_remove", scene=name, on_air=on_air)
-        for source_id in studio.unused_source_ids():
-            self.specs.pop(source_id, None)
-            # Stopping joins the capture thread: off the GUI thread.
-            threading.Thread(target=studio.remove_source, args=(source_id,), daemon=True).start()
+        self._close_unused_sources(studio)
         self._refresh_scenes()
         self.scene_bar.set_active(on_air)
         self.preview.select(-1)
@@ -607,15 +604,20 @@ class MainWindow(_HelpActions, QMainWindow):
         if studio is None:
             return
         comp = studio.compositor
-        layer = comp.remove_layer(comp.active_scene, index)
-        still_used = any(lay.source_id == layer.source_id for s in comp.scenes.values() for lay in s.layers)
-        if not still_used:
-            self.specs.pop(layer.source_id, None)
-            # Stopping joins the capture thread: off the GUI thread.
-            threading.Thread(target=studio.remove_source, args=(layer.source_id,), daemon=True).start()
+        comp.remove_layer(comp.active_scene, index)
+        self._close_unused_sources(studio)
         self.preview.select(-1)
         self._refresh_sources()
         self._save_collection()
+
+    def _close_unused_sources(self, studio: Studio) -> None:
+        """Sources of the collection no scene shows any more leave it and release their camera or file.
+        Only the collection's: a source still being added (its layer not placed yet) is not in it."""
+        for source_id in studio.unused_source_ids():
+            if self.specs.pop(source_id, None) is None:
+                continue
+            # Stopping joins the capture thread: off the GUI thread.
+            threading.Thread(target=studio.remove_source, args=(source_id,), daemon=True).start()
 
     def _save_collection(self) -> None:
         if self.studio is None:
