@@ -54,7 +54,8 @@ class LiveSession:
         self.frames_dropped_encode_lag = 0
         self.audio_samples_encoded = 0
         self._encode_s_total = 0.0
-        self._encode_s_window: list[float] = []
+        self._encode_s_window: list[float] = []  # encoder appends, stats swaps: both under _encode_s_lock
+        self._encode_s_lock = threading.Lock()
         self.started_at_s = 0.0
         self.last_stats: dict[str, Any] = {}
         self.stats_history: list[dict[str, Any]] = []
@@ -161,7 +162,8 @@ class LiveSession:
                 packets += self._encode_audio_until((index + 1) / fps)
             elapsed = time.perf_counter() - started
             self._encode_s_total += elapsed
-            self._encode_s_window.append(elapsed)
+            with self._encode_s_lock:
+                self._encode_s_window.append(elapsed)
             self.frames_encoded += 1
             last_index = index
             self._dispatch(packets)
@@ -183,15 +185,15 @@ class LiveSession:
         return self.encoders.audio.encode(self.mixer.mix(n))
 
     def _dispatch(self, packets: list) -> None:
-        with self._outputs_lock:
-            outputs = list(self.outputs)
         for packet in packets:
+            with self._outputs_lock:
+                outputs = list(self.outputs)
+                if self._joining and packet.kind == "video" and packet.is_keyframe:
+                    self._joining.clear()  # joiners start at this keyframe
+                joining = set(self._joining)
             for output in outputs:
-                if output in self._joining:
-                    if not (packet.kind == "video" and packet.is_keyframe):
-                        continue
-                    self._joining.discard(output)
-                output.send(packet)
+                if output not in joining:
+                    output.send(packet)
 
     def _start_output(self, output: Output) -> None:
         """Wire an output to the encoders (keyframe requests, dynamic bitrate) and start it."""
@@ -245,8 +247,10 @@ class LiveSession:
 
     def _collect(self, cpu: CpuMeter, last: dict[str, Any]) -> dict[str, Any]:
         now = time.monotonic()
-        window = self._encode_s_window
-        self._encode_s_window = []
+        with self._encode_s_lock:
+            window, self._encode_s_window = self._encode_s_window, []
+        outputs = list(self.outputs)  # one snapshot: add/remove_output replace the list
+        output_stats = [o.stats() for o in outputs]
         render_lag = self.compositor.frames_skipped_render_lag - self._render_lag_at_start
         encode_lag = self.frames_dropped_encode_lag
         interval = now - last["time"]
@@ -260,12 +264,12 @@ class LiveSession:
             "dropped": {
                 "render_lag": render_lag,
                 "encode_lag": encode_lag,
-                "network": sum(o.stats().get("dropped_network", 0) for o in self.outputs),
+                "network": sum(o.get("dropped_network", 0) for o in output_stats),
             },
             "cpu_percent": round(cpu.percent(), 1),
             "rss_mb": round(rss_mb(), 1),
             "scene": self.compositor.active_scene,
-            "outputs": [o.stats() for o in self.outputs],
+            "outputs": output_stats,
         }
         if self.mixer is not None:
             stats["audio"] = self.mixer.levels()

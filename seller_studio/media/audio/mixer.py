@@ -51,7 +51,9 @@ class AudioMixer:
 
     def align_to_timeline(self, t_s: float) -> None:
         """The next sample read belongs to canvas time ``t_s`` (synthetic sources follow it)."""
-        for ch in list(self.channels.values()):
+        with self._lock:
+            channels = list(self.channels.values())
+        for ch in channels:
             ch.source.align_to_timeline(t_s)
 
     def mix(self, n: int) -> np.ndarray:
@@ -69,8 +71,10 @@ class AudioMixer:
         return out
 
     def levels(self) -> dict[str, dict[str, float]]:
+        with self._lock:  # add/remove run on other threads than the stats reader
+            channels = list(self.channels.items())
         result = {sid: {"peak_db": ch.peak_db, "rms_db": ch.rms_db, "gain_db": ch.gain_db,
-                        "is_muted": ch.is_muted} for sid, ch in list(self.channels.items())}
+                        "is_muted": ch.is_muted} for sid, ch in channels}
         result["master"] = {"peak_db": self.master_peak_db, "rms_db": self.master_rms_db}
         return result
 

@@ -7,6 +7,7 @@ fail only then). When one fails, the studio falls back to libx264 and logs which
 from __future__ import annotations
 
 import logging
+import threading
 from fractions import Fraction
 
 import av
@@ -69,6 +70,7 @@ class H264Encoder:
         self.ctx = ctx
         self.bitrate_kbps = settings.bitrate_kbps
         self._pending_bitrate_kbps: int | None = None
+        self._pending_lock = threading.Lock()
 
     def _apply_bitrate(self, kbps: int) -> None:
         # Only the target can change after open; libx264 reconfigures when it sees it change.
@@ -88,12 +90,15 @@ class H264Encoder:
 
     def set_bitrate_kbps(self, kbps: int) -> None:
         """Change the bitrate on the fly (dynamic bitrate); applied before the next frame."""
-        self._pending_bitrate_kbps = int(kbps)
+        with self._pending_lock:
+            self._pending_bitrate_kbps = int(kbps)
 
     def encode(self, image_rgb: np.ndarray, frame_index: int, force_keyframe: bool = False) -> list[EncodedPacket]:
-        if self._pending_bitrate_kbps is not None:
-            self._apply_bitrate(self._pending_bitrate_kbps)
-            self.bitrate_kbps, self._pending_bitrate_kbps = self._pending_bitrate_kbps, None
+        with self._pending_lock:  # set_bitrate_kbps may run on another thread
+            pending, self._pending_bitrate_kbps = self._pending_bitrate_kbps, None
+        if pending is not None:
+            self._apply_bitrate(pending)
+            self.bitrate_kbps = pending
         # OpenCV's RGB->I420 is BT.601 limited range like swscale's default, and several times faster.
         yuv = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2YUV_I420)
         frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")

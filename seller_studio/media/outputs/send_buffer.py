@@ -81,6 +81,17 @@ class SendBuffer:
                 self._cond.wait(timeout_s)
             return self._queue.popleft() if self._queue else None
 
+    def drop_while_disconnected(self, packet: EncodedPacket) -> None:
+        """Nothing can be sent while (re)connecting; the new connection starts at a keyframe."""
+        with self._cond:
+            self.dropped["disconnect"] += packet.kind == "video"
+            self.is_waiting_for_keyframe = True
+
+    def dropped_counts(self) -> dict[str, int]:
+        """A snapshot of the drop counters (any thread)."""
+        with self._cond:
+            return {"congestion": self.dropped["congestion"], "disconnect": self.dropped["disconnect"]}
+
     def wake(self) -> None:
         with self._cond:
             self._cond.notify_all()

@@ -93,6 +93,7 @@ class StreamOutput(Output):
     drained_ms = 50.0  # buffer below this: bitrate may be raised again
     raise_interval_s = 4.0
     port_probe_interval_s = 0.5
+    rate_history_s = 5.0  # how much send history is kept for send_rate_kbps
 
     def __init__(self, url: str, stream_key: str = "", name: str = "stream",
                  policy: ReconnectPolicy | None = None, dynamic_bitrate: bool | None = None,
@@ -118,7 +119,10 @@ class StreamOutput(Output):
         self.next_retry_at: float | None = None
         self.bytes_sent = 0
         self.packets_sent = 0
+        # (time, bytes) of each packet sent: appended by the output thread, read by the encoder
+        # thread (dynamic bitrate) and the stats thread; every access holds _sent_lock.
         self._sent_window: deque[tuple[float, int]] = deque()
+        self._sent_lock = threading.Lock()
         self._last_bitrate_change_s = 0.0
         self._drained_since_s: float | None = None
         self.connected_at_s: float | None = None
@@ -152,8 +156,7 @@ class StreamOutput(Output):
             return
         if self.state != OutputState.LIVE:
             # Nothing can be sent while (re)connecting; the new connection starts at a keyframe.
-            self.buffer.dropped["disconnect"] += packet.kind == "video"
-            self.buffer.is_waiting_for_keyframe = True
+            self.buffer.drop_while_disconnected(packet)
             return
         self.buffer.push(packet)
         if self.is_dynamic_bitrate:
@@ -315,9 +318,7 @@ class StreamOutput(Output):
                     self.simulated_uplink_kbps * 1000)
                 if self._stop.wait(max(0.0, self._paced_until_s - now)):
                     return
-            self.bytes_sent += len(packet.data)
-            self.packets_sent += 1
-            self._sent_window.append((now, len(packet.data)))
+            self._record_sent(now, len(packet.data))
 
     def _close(self, muxer: Muxer) -> None:
         try:
@@ -336,11 +337,21 @@ class StreamOutput(Output):
         self._set_state(OutputState.FAILED, error=self.error, reason=self.stop_reason.value)
 
     # -- dynamic bitrate ------------------------------------------------------------------------
+    def _record_sent(self, now: float, size: int) -> None:
+        """Output thread: one packet went out."""
+        with self._sent_lock:
+            self.bytes_sent += size
+            self.packets_sent += 1
+            self._sent_window.append((now, size))
+            while now - self._sent_window[0][0] > self.rate_history_s:
+                self._sent_window.popleft()
+
     def send_rate_kbps(self, window_s: float = 1.0) -> float:
+        """What went out over the last ``window_s`` (any thread)."""
         now = time.monotonic()
-        while self._sent_window and now - self._sent_window[0][0] > window_s:
-            self._sent_window.popleft()
-        return sum(n for _, n in self._sent_window) * 8 / 1000 / window_s
+        with self._sent_lock:
+            sent = sum(n for t, n in self._sent_window if now - t <= window_s)
+        return sent * 8 / 1000 / window_s
 
     def _adjust_bitrate(self) -> None:
         if not self.original_bitrate_kbps:
@@ -372,16 +383,18 @@ class StreamOutput(Output):
         self.events.emit("bitrate_changed", output=self.name, bitrate_kbps=kbps, reason=why)
 
     def stats(self) -> dict[str, Any]:
+        retry_at = self.next_retry_at  # one read: the output thread may clear it meanwhile
+        dropped = self.buffer.dropped_counts()
         return {
             **super().stats(),
             "url": self.display_url,
             "send_buffer_ms": round(self.buffer.buffered_ms(), 1),
             "bitrate_sent_kbps": round(self.send_rate_kbps(), 1),
             "encoder_bitrate_kbps": self.current_bitrate_kbps,
-            "dropped_network": self.buffer.dropped["congestion"],
-            "dropped_disconnect": self.buffer.dropped["disconnect"],
+            "dropped_network": dropped["congestion"],
+            "dropped_disconnect": dropped["disconnect"],
             "reconnects": self.reconnect_count,
             "attempt": self.attempt,
-            "retry_in_s": round(max(0.0, self.next_retry_at - time.monotonic()), 1) if self.next_retry_at else None,
+            "retry_in_s": round(max(0.0, retry_at - time.monotonic()), 1) if retry_at else None,
             "bytes_sent": self.bytes_sent,
         }
