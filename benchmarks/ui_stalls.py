@@ -44,10 +44,10 @@ def main() -> int:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QListWidget
 
+    from seller_studio.studio.sandbox_process import start_sandbox_process
+    from seller_studio.studio.settings import Profile, SettingsStore
     from seller_studio.ui.app import make_app
     from seller_studio.ui.main_window import MainWindow
-    from seller_studio.ui.sandbox_process import start_sandbox_process
-    from seller_studio.ui.settings import Profile, SettingsStore
 
     app, loop = make_app()  # as the app runs
     sandbox = start_sandbox_process(chat_per_min=args.chat_per_s * 60)

@@ -21,10 +21,10 @@ OUT = REPO / "resources" / "screenshots"
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ["SELLER_STUDIO_HOME"] = tempfile.mkdtemp(prefix="studio-shots-")
+    from seller_studio.studio.sandbox_process import start_sandbox_process
+    from seller_studio.studio.settings import SettingsStore
     from seller_studio.ui.app import demo_profile, make_app
     from seller_studio.ui.main_window import MainWindow
-    from seller_studio.ui.sandbox_process import start_sandbox_process
-    from seller_studio.ui.settings import SettingsStore
     from seller_studio.ui.settings_dialog import SettingsDialog
     from seller_studio.ui.wizard import SetupWizard
 

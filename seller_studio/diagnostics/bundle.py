@@ -55,7 +55,7 @@ def known_secrets() -> set[str]:
         data = _read_json(settings_file)
         found.update(v for v in secret_values_in(data) if v)
         if isinstance(data, dict) and isinstance(data.get("destination"), dict):
-            # The same keyring names as ui/settings.Profile.secret_id: "<profile>:<preset or kind>".
+            # The same keyring names as studio/settings.Profile.secret_id: "<profile>:<preset or kind>".
             dest = data["destination"]
             where = dest.get("preset") if dest.get("kind") == "preset" else dest.get("kind")
             secret_ids.add(f"{data.get('name', settings_file.stem)}:{where}")

@@ -86,13 +86,13 @@ def run_studio(*, demo: bool = False, simulate: str | None = None, argv: list[st
 
     faults = parse_for_window(simulate, has_sandbox=demo)  # a bad spec is one line before any window
     app, loop = make_app(argv)
+    from seller_studio.studio.settings import SettingsStore
     from seller_studio.ui.main_window import MainWindow
-    from seller_studio.ui.settings import SettingsStore
 
     store = SettingsStore()
     sandbox = None
     if demo:
-        from seller_studio.ui.sandbox_process import start_sandbox_process
+        from seller_studio.studio.sandbox_process import start_sandbox_process
 
         sandbox = start_sandbox_process(fault_control=any(f.kind in PLATFORM_FAULTS for f in faults))
         profile = demo_profile(store)

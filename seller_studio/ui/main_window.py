@@ -49,13 +49,7 @@ from seller_studio.media.session import LiveSession
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.stats import CpuMeter
 from seller_studio.media.studio import Studio
-from seller_studio.ui import theme
-from seller_studio.ui.bridge import CoreBridge
-from seller_studio.ui.mixer import MixerPanel
-from seller_studio.ui.preview import PreviewWidget
-from seller_studio.ui.scenes import SceneBar, SourcesPanel
-from seller_studio.ui.settings import HOTKEY_LABELS, Profile, SettingsStore
-from seller_studio.ui.studio_setup import (
+from seller_studio.studio.assembly import (
     SOURCE_KIND_LABELS,
     BuildResult,
     build_studio,
@@ -63,6 +57,12 @@ from seller_studio.ui.studio_setup import (
     make_source,
     new_source_id,
 )
+from seller_studio.studio.settings import HOTKEY_LABELS, Profile, SettingsStore
+from seller_studio.ui import theme
+from seller_studio.ui.bridge import CoreBridge
+from seller_studio.ui.mixer import MixerPanel
+from seller_studio.ui.preview import PreviewWidget
+from seller_studio.ui.scenes import SceneBar, SourcesPanel
 
 log = logging.getLogger(__name__)
 

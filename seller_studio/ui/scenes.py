@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from seller_studio.media.studio import Studio
-from seller_studio.ui.studio_setup import SOURCE_KIND_LABELS
+from seller_studio.studio.assembly import SOURCE_KIND_LABELS
 
 
 class SceneBar(QWidget):

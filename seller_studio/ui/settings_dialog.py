@@ -31,7 +31,7 @@ from seller_studio.common import paths
 from seller_studio.common.errors import UserError
 from seller_studio.media.encoders.h264 import H264_CODECS
 from seller_studio.media.outputs.stream import parse_ingest_url
-from seller_studio.ui.settings import (
+from seller_studio.studio.settings import (
     HOTKEY_ACTIONS,
     HOTKEY_LABELS,
     PLATFORM_PRESETS,

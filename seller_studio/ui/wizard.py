@@ -28,11 +28,11 @@ from seller_studio.media.audio.mixer import _levels
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.sources.camera import CameraSource, list_cameras
 from seller_studio.media.sources.test_pattern import TestPatternSource
+from seller_studio.studio.assembly import default_collection, make_audio
+from seller_studio.studio.settings import Profile, SettingsStore
 from seller_studio.ui.bridge import CoreBridge
 from seller_studio.ui.mixer import LevelMeter
-from seller_studio.ui.settings import Profile, SettingsStore
 from seller_studio.ui.settings_dialog import DestinationForm
-from seller_studio.ui.studio_setup import default_collection, make_audio
 
 
 def run_bench_lazily() -> dict[str, Any]:

@@ -15,9 +15,9 @@ import qasync
 pytest.importorskip("pytestqt")
 
 
+from seller_studio.studio.sandbox_process import SandboxProcess, start_sandbox_process  # noqa: E402
+from seller_studio.studio.settings import Profile, SettingsStore  # noqa: E402
 from seller_studio.ui.main_window import MainWindow  # noqa: E402
-from seller_studio.ui.sandbox_process import SandboxProcess, start_sandbox_process  # noqa: E402
-from seller_studio.ui.settings import Profile, SettingsStore  # noqa: E402
 from seller_studio.ui.theme import apply_dark_theme  # noqa: E402
 
 W, H, FPS = 320, 180, 30

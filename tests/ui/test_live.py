@@ -194,7 +194,7 @@ def test_lost_microphone_warns_and_the_show_goes_on(qtbot, make_window, small_pr
 
 
 def test_ingest_loss_shows_reconnect_banner_and_reconnect_now_brings_it_back(qtbot, make_window, small_profile):
-    from seller_studio.ui.sandbox_process import start_sandbox_process
+    from seller_studio.studio.sandbox_process import start_sandbox_process
     from tests.helpers import free_port
 
     port, key = free_port(), "reconnect-test-key"

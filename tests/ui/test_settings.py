@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtGui import QKeySequence
 
 from seller_studio.common import paths
-from seller_studio.ui.settings import Profile, SettingsStore
+from seller_studio.studio.settings import Profile, SettingsStore
 from seller_studio.ui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.qt

@@ -13,9 +13,9 @@ from seller_studio.common.errors import ExitCode
 from seller_studio.diagnostics.faults import FaultSpecError
 from seller_studio.diagnostics.journal import read_journal
 from seller_studio.diagnostics.studio_faults import parse_for_window
+from seller_studio.studio.sandbox_process import start_sandbox_process
+from seller_studio.studio.settings import SettingsStore
 from seller_studio.ui.main_window import MainWindow
-from seller_studio.ui.sandbox_process import start_sandbox_process
-from seller_studio.ui.settings import SettingsStore
 from tests.helpers import SELLER_STUDIO
 from tests.ui.conftest import run_async, until, wait_state
 

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from seller_studio.media.compositor import Rect
+from seller_studio.studio.settings import SettingsStore
 from seller_studio.ui.main_window import MainWindow
-from seller_studio.ui.settings import SettingsStore
 from tests.ui.conftest import H, W
 
 pytestmark = pytest.mark.qt
@@ -210,7 +210,7 @@ def test_countdown_runs_3_2_1_and_can_be_cancelled(qtbot, make_window, small_pro
 def test_wizard_applies_devices_destination_and_explains_missing_bench(qtbot, file_keyring, monkeypatch):
     import sys
 
-    from seller_studio.ui.settings import Profile
+    from seller_studio.studio.settings import Profile
     from seller_studio.ui.wizard import SetupWizard
 
     monkeypatch.setitem(sys.modules, "seller_studio.diagnostics.bench", None)  # a build without the bench
@@ -239,8 +239,8 @@ def test_wizard_applies_devices_destination_and_explains_missing_bench(qtbot, fi
 
 
 def test_wizard_applies_the_bench_recommendation(qtbot, file_keyring, monkeypatch):
+    from seller_studio.studio.settings import Profile
     from seller_studio.ui import wizard as wizard_mod
-    from seller_studio.ui.settings import Profile
 
     monkeypatch.setattr(wizard_mod, "run_bench_lazily", lambda: {
         "recommended": {"width": 960, "height": 540, "fps": 30, "bitrate_kbps": 2200}})

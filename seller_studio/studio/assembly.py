@@ -23,7 +23,7 @@ from seller_studio.media.sources.overlay import TextSource
 from seller_studio.media.sources.test_pattern import TestPatternSource
 from seller_studio.media.sources.video_file import VideoFileSource
 from seller_studio.media.studio import Studio
-from seller_studio.ui.settings import Profile
+from seller_studio.studio.settings import Profile
 
 log = logging.getLogger(__name__)
 
