@@ -57,10 +57,10 @@ def test_bid_under_10s_left_resets_clock_to_counter_bid(engine: AuctionEngine, c
     assert a.ends_at == start_end and bid.ends_at == start_end
     clock.advance(12)  # 3 s left: reset to 8 s from now
     [bid] = engine.bid(a.auction_id, "u2", 200)
-    assert a.ends_at == pytest.approx(clock.now + 8) and bid.ends_at == a.ends_at
+    assert a.ends_at == pytest.approx(clock.now + 8, abs=1e-6) and bid.ends_at == a.ends_at
     clock.advance(7.5)  # 0.5 s left
     engine.bid(a.auction_id, "u1", 300)
-    assert a.ends_at == pytest.approx(clock.now + 8)
+    assert a.ends_at == pytest.approx(clock.now + 8, abs=1e-6)
     clock.advance(8)
     [ended] = engine.tick()
     assert (ended.leader, ended.price_cents, ended.is_sold) == ("u1", 300, True)
@@ -70,14 +70,14 @@ def test_counter_bid_never_shortens_the_clock(engine: AuctionEngine, clock: Fake
     a = engine.start("card", 100, duration_s=30, counter_bid_s=3)
     clock.advance(21)  # 9 s left, counter-bid time 3 s: keep 9
     engine.bid(a.auction_id, "u1", 100)
-    assert a.ends_at == pytest.approx(clock.now + 9)
+    assert a.ends_at == pytest.approx(clock.now + 9, abs=1e-6)
 
 
 def test_sudden_death_ends_on_the_clock(engine: AuctionEngine, clock: FakeClock) -> None:
     a = engine.start("card", 100, duration_s=20, counter_bid_s=10, sudden_death=True)
     clock.advance(19.5)
     engine.bid(a.auction_id, "u1", 500)
-    assert a.ends_at == pytest.approx(clock.now + 0.5)  # no extension
+    assert a.ends_at == pytest.approx(clock.now + 0.5, abs=1e-6)  # no extension
     clock.advance(0.5)
     with pytest.raises(AuctionError) as err:
         engine.bid(a.auction_id, "u2", 600)

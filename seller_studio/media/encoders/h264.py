@@ -1,7 +1,8 @@
 """H.264 video encoding: libx264, or a hardware encoder that really works here.
 
-Hardware encoders are probed by encoding a frame (nvenc and qsv *open* without the hardware and
-fail only then). When one fails, the studio falls back to libx264 and logs which encoder it uses.
+Hardware encoders are probed by encoding a frame: without the hardware, nvenc and qsv may fail at
+open (as on the build machines) or open and fail only at the first frame (reported elsewhere). When
+one fails either way, the studio falls back to libx264 and logs which encoder it uses.
 """
 
 from __future__ import annotations
