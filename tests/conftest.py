@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -52,5 +54,29 @@ def pulse(tmp_path_factory, monkeypatch):
     sink.stop()
 
 
+# What the suite needs besides the Python packages (scripts/setup.sh installs all of it). A missing
+# piece stops the run at once with one line, instead of tests skipping silently or failing obscurely.
+REQUIRED_PROGRAMS = ("ffmpeg", "ffprobe", "openssl", "nginx", "pulseaudio", "pactl", "tesseract")
+REQUIRED_MODULES = ("pytestqt", "hypothesis", "keyrings.alt", "pytest_timeout")
+
+
+def missing_test_dependencies() -> list[str]:
+    missing = [name for name in REQUIRED_PROGRAMS if shutil.which(name) is None]
+    missing += [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None]
+    if shutil.which("nginx") is not None and not nginx_rtmp_available():
+        missing.append("libnginx-mod-rtmp")
+    return missing
+
+
 def pytest_configure(config):
+    missing = missing_test_dependencies()
+    if missing:
+        raise pytest.UsageError(f"missing test dependencies: {', '.join(missing)} - run scripts/setup.sh")
+    # In-process widget tests share one QApplication, so one platform plugin for the whole run:
+    # offscreen unless the caller chose one. tests/ui/test_xcb.py runs the window on xcb under Xvfb.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def pytest_report_header(config):
+    return [f"Qt platform plugin for in-process widget tests: {os.environ.get('QT_QPA_PLATFORM')}"
+            f" (DISPLAY={os.environ.get('DISPLAY', 'unset')})"]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("pytestqt")
-
-from seller_studio.diagnostics.replay import Replay  # noqa: E402
-from seller_studio.ui.replay.window import ReplayWindow  # noqa: E402
+from seller_studio.diagnostics.replay import Replay
+from seller_studio.ui.replay.window import ReplayWindow
 
 pytestmark = pytest.mark.qt
 

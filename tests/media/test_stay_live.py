@@ -168,13 +168,16 @@ def test_reconnect_now_skips_the_wait(tmp_path):
     server = Nginx(tmp_path / "nginx").start()
     studio = make_studio()
     stream = StreamOutput(server.url, "stay-live-key", policy=ReconnectPolicy(first_delay_s=60))
+    stream.port_probe_interval_s = 60  # the port watch stays out of the way: only the button may end this wait
     session = studio.go_live([stream], VideoSettings(320, 180, FPS, 500), AudioSettings())
     server.kill()
+    deadline = time.monotonic() + 10
     while stream.state != OutputState.RECONNECTING:
+        assert time.monotonic() < deadline, "the output never noticed the ingest was gone"
         time.sleep(0.02)
     server = Nginx(tmp_path / "nginx", port=server.port).start()
-    stream.port_probe_interval_s = 60  # only the button may end this wait
-    time.sleep(0.6)
+    time.sleep(1.0)
+    assert stream.state == OutputState.RECONNECTING  # nothing but the button ends a 60 s wait
     started = time.monotonic()
     session.reconnect_now()
     while stream.state != OutputState.LIVE and time.monotonic() - started < 5:

@@ -7,7 +7,6 @@ view back through the studio client, like the app does.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 
 import pytest
@@ -18,8 +17,7 @@ from seller_studio.platform.sandbox.embedded import start_sandbox
 from seller_studio.platform.sandbox.server import SandboxConfig
 from tests.platform.conftest import run
 
-pytestmark = [pytest.mark.timeout(40),
-              pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg CLI (scripts/setup.sh)")]
+pytestmark = pytest.mark.timeout(40)  # the ffmpeg CLI is required by tests/conftest.py
 
 
 def push(url: str, seconds: float = 4) -> subprocess.CompletedProcess[str]:

@@ -12,13 +12,10 @@ import keyring
 import pytest
 import qasync
 
-pytest.importorskip("pytestqt")
-
-
-from seller_studio.studio.sandbox_process import SandboxProcess, start_sandbox_process  # noqa: E402
-from seller_studio.studio.settings import Profile, SettingsStore  # noqa: E402
-from seller_studio.ui.main_window import MainWindow  # noqa: E402
-from seller_studio.ui.theme import apply_dark_theme  # noqa: E402
+from seller_studio.studio.sandbox_process import SandboxProcess, start_sandbox_process
+from seller_studio.studio.settings import Profile, SettingsStore
+from seller_studio.ui.main_window import MainWindow
+from seller_studio.ui.theme import apply_dark_theme
 
 W, H, FPS = 320, 180, 30
 
