@@ -41,6 +41,7 @@ from seller_studio.common.errors import (
 from seller_studio.common.events import EventEmitter
 from seller_studio.common.secrets import SecretStore, platform_token_name
 from seller_studio.platform import protocol as p
+from seller_studio.platform import rules
 from seller_studio.platform.protocol import Envelope, ErrorCode, ProtocolError
 
 log = logging.getLogger(__name__)
@@ -217,50 +218,64 @@ class PlatformClient:
         """The platform's clock now (for showing ends_at countdowns)."""
         return time.time() + self.server_time_offset_s
 
-    # Convenience wrappers for the show panel.
+    async def send(self, cmd: p.Message) -> dict[str, Any]:
+        """Send a typed command; return the ack's data. It is checked here first with the platform's own
+        rules, so a value the platform would refuse fails at once (CommandError "bad_message")."""
+        data = cmd.to_data()
+        try:
+            type(cmd).from_data(data)
+            text_error = p.find_bad_text(data, "data")
+        except ProtocolError as err:
+            raise CommandError(err.code, err.message, cmd.TYPE) from None
+        if text_error is not None:
+            raise CommandError(ErrorCode.BAD_MESSAGE, f"`{text_error}` is not valid Unicode text", cmd.TYPE)
+        return await self.command(cmd.TYPE, data)
+
+    # Convenience wrappers for the show panel: typed commands, checked before they are sent.
 
     async def start_show(self, title: str | None = None) -> dict[str, Any]:
-        return await self.command(p.ShowStart.TYPE, p.ShowStart(title=title).to_data())
+        return await self.send(p.ShowStart(title=title))
 
     async def end_show(self) -> dict[str, Any]:
-        return await self.command(p.ShowEnd.TYPE)
+        return await self.send(p.ShowEnd())
 
     async def show_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        return await self.command(p.ItemShow.TYPE, {"item": item})
+        return await self.send(p.ItemShow(item=item))
 
     async def send_chat(self, text: str, reply_to: str | None = None) -> str:
-        result = await self.command(p.ChatSend.TYPE, p.ChatSend(text=text, reply_to=reply_to).to_data())
+        result = await self.send(p.ChatSend(text=text, reply_to=reply_to))
         return str(result.get("msg_id", ""))
 
     async def pin_chat(self, msg_id: str) -> None:
-        await self.command(p.ChatPin.TYPE, {"msg_id": msg_id})
+        await self.send(p.ChatPin(msg_id=msg_id))
 
     async def delete_chat(self, msg_id: str) -> None:
-        await self.command(p.ChatDelete.TYPE, {"msg_id": msg_id})
+        await self.send(p.ChatDelete(msg_id=msg_id))
 
     async def timeout_user(self, user: str, seconds: int) -> None:
-        await self.command(p.UserTimeout.TYPE, {"user": user, "seconds": seconds})
+        await self.send(p.UserTimeout(user=user, seconds=seconds))
 
     async def ban_user(self, user: str) -> None:
-        await self.command(p.UserBan.TYPE, {"user": user})
+        await self.send(p.UserBan(user=user))
 
-    async def start_auction(self, item_id: str, starting_bid: float, duration_s: float, counter_bid_s: float = 10.0,
+    async def start_auction(self, item_id: str, starting_bid: float, duration_s: float,
+                            counter_bid_s: float = rules.COUNTER_BID_DEFAULT_S,
                             sudden_death: bool = False) -> dict[str, Any]:
         """Returns {auction_id, ends_at}."""
-        cmd = p.AuctionStart(item_id=item_id, starting_bid=starting_bid, duration_s=duration_s,
-                             counter_bid_s=counter_bid_s, sudden_death=sudden_death)
-        return await self.command(cmd.TYPE, cmd.to_data())
+        return await self.send(p.AuctionStart(item_id=item_id, starting_bid=starting_bid, duration_s=duration_s,
+                                              counter_bid_s=counter_bid_s, sudden_death=sudden_death))
 
     async def buy_now(self, item_id: str, price: float, quantity: int = 1) -> dict[str, Any]:
-        return await self.command(p.ListingBuyNow.TYPE, {"item_id": item_id, "price": price, "quantity": quantity})
+        return await self.send(p.ListingBuyNow(item_id=item_id, price=price, quantity=quantity))
 
-    async def start_giveaway(self, item_id: str, duration_s: float = 60.0) -> dict[str, Any]:
+    async def start_giveaway(self, item_id: str, duration_s: float = rules.GIVEAWAY_DEFAULT_S) -> dict[str, Any]:
         """Returns {giveaway_id, ends_at}."""
-        return await self.command(p.GiveawayStart.TYPE, {"item_id": item_id, "duration_s": duration_s})
+        return await self.send(p.GiveawayStart(item_id=item_id, duration_s=duration_s))
 
     async def draw_giveaway(self, giveaway_id: str) -> str | None:
-        result = await self.command(p.GiveawayDraw.TYPE, {"giveaway_id": giveaway_id})
-        return result.get("user")
+        result = await self.send(p.GiveawayDraw(giveaway_id=giveaway_id))
+        user = result.get("user")
+        return user if isinstance(user, str) else None
 
     # --- internals ---
 

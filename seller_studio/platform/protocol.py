@@ -17,6 +17,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from seller_studio.platform import rules
+
 PROTOCOL_VERSION = "v1"
 
 # Limits (documented in docs/protocol.md).
@@ -24,8 +26,8 @@ MAX_MESSAGE_BYTES = 64 * 1024  # bigger text frames are answered with `too_large
 HARD_MAX_FRAME_BYTES = 1024 * 1024  # past this the websocket layer closes the connection (1009)
 RATE_LIMIT_PER_S = 50.0  # sustained messages per second per connection
 RATE_LIMIT_BURST = 100  # messages a connection may send at once
-MAX_ID_CHARS = 64
-MAX_CHAT_CHARS = 500
+MAX_ID_CHARS = rules.MAX_ID_CHARS
+MAX_CHAT_CHARS = rules.MAX_CHAT_CHARS
 
 # WebSocket close codes the server uses.
 CLOSE_UNAUTHORIZED = 4001
@@ -99,6 +101,11 @@ def decode(raw: str | bytes, max_bytes: int = MAX_MESSAGE_BYTES) -> Envelope:
         raise ProtocolError(ErrorCode.BAD_JSON, f"not valid JSON: {str(exc)[:80]}") from None
     if not isinstance(obj, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "a message must be a JSON object")
+    bad_text = find_bad_text(obj)
+    if bad_text is not None:
+        # A lone surrogate ("\ud800") parses as JSON but cannot be sent on as UTF-8: refusing it
+        # here keeps it out of the history and off every other client's connection.
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"`{bad_text}` is not valid Unicode text")
     mtype = obj.get("type")
     if not isinstance(mtype, str) or not mtype or len(mtype) > 64:
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "`type` must be a non-empty string")
@@ -120,6 +127,35 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def is_utf8_text(text: str) -> bool:
+    """False for a string UTF-8 cannot encode (a lone surrogate from a JSON escape like "\\ud800")."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def find_bad_text(obj: Any, where: str = "") -> str | None:
+    """The path (``data.item.title``) of the first string or key in ``obj`` that is not valid
+    Unicode text, or None. Iterative: the JSON parser already bounded the nesting."""
+    stack: list[tuple[Any, str]] = [(obj, where)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if not is_utf8_text(value):
+                return path or "value"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str) or not is_utf8_text(key):
+                    return f"{path}.<key>" if path else "<key>"
+                stack.append((item, f"{path}.{key[:40]}" if path else key[:40]))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                stack.append((item, f"{path}[{i}]"))
+    return None
+
+
 def error_envelope(code: str, message: str, mid: str | None = None) -> Envelope:
     return Envelope(type="error", id=mid, data={"code": code, "message": message})
 
@@ -128,9 +164,14 @@ def error_envelope(code: str, message: str, mid: str | None = None) -> Envelope:
 
 
 class Message:
-    """Base of every typed message. ``TYPE`` is the wire type; fields are the `data` keys."""
+    """Base of every typed message. ``TYPE`` is the wire type; fields are the `data` keys.
+
+    ``MONEY_FIELDS`` maps each money field to its minimum in cents; the maximum is
+    ``rules.MONEY_MAX_CENTS`` for all of them.
+    """
 
     TYPE: ClassVar[str] = ""
+    MONEY_FIELDS: ClassVar[dict[str, int]] = {}
 
     def to_data(self) -> dict[str, Any]:
         out = {}
@@ -158,9 +199,17 @@ def _type_hints(cls: type) -> dict[str, Any]:
 def _build(cls: type, data: dict[str, Any]) -> Any:
     hints = _type_hints(cls)
     kwargs: dict[str, Any] = {}
+    money: dict[str, int] = getattr(cls, "MONEY_FIELDS", {})
     for f in dataclasses.fields(cls):
         if f.name == "seq":
             continue
+        if f.name in money and data.get(f.name) is not None:
+            # Money before the type check: a 400-digit integer must get the money message, and never
+            # reach float(), which would overflow.
+            why = rules.money_error(data[f.name], minimum_cents=money[f.name])
+            if why is not None:
+                raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{cls.TYPE}: `{f.name}` {why} (dollars, at most "  # type: ignore[attr-defined]
+                                    f"{rules.format_dollars(rules.MONEY_MAX_CENTS)}, 2 decimals)")
         has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
         if f.name not in data:
             if has_default:
@@ -187,8 +236,14 @@ def _check(mtype: str, name: str, hint: Any, value: Any) -> Any:
     base = origin or hint
     ok: bool
     if base is float:
-        # JSON has one number type: accept ints for float fields, never bools or NaN.
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        # JSON has one number type: accept ints for float fields, never bools or NaN. An integer too
+        # big for a float (400 digits) is out of range, not a crash.
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok:
+            try:
+                ok = math.isfinite(float(value))
+            except OverflowError:
+                raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{mtype}: `{name}` is out of range") from None
         value = float(value) if ok else value
     elif base is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
@@ -204,8 +259,14 @@ def _require(cond: bool, mtype: str, message: str) -> None:
         raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{mtype}: {message}")
 
 
-def _money_ok(value: float) -> bool:
-    return 0 < value <= 1_000_000 and abs(round(value * 100) - value * 100) < 1e-6
+def _require_len(value: str | None, mtype: str, name: str, max_chars: int, *, min_chars: int = 1) -> None:
+    if value is not None:
+        _require(min_chars <= len(value) <= max_chars, mtype, f"`{name}` must be {min_chars}-{max_chars} characters")
+
+
+def _ids_ok(msg: Message, names: tuple[str, ...], max_chars: int) -> None:
+    for name in names:
+        _require_len(getattr(msg, name), msg.TYPE, name, max_chars)
 
 
 # Commands (client -> server). Each gets exactly one `ack` or `error` with the same id.
@@ -232,6 +293,9 @@ class ShowStart(Message):
     TYPE: ClassVar[str] = "show.start"
     title: str | None = None
 
+    def validate(self) -> None:
+        _require_len(self.title, self.TYPE, "title", rules.MAX_TITLE_CHARS, min_chars=0)
+
 
 @dataclass
 class ShowEnd(Message):
@@ -244,7 +308,9 @@ class ItemShow(Message):
     item: dict[str, Any]
 
     def validate(self) -> None:
-        _require(isinstance(self.item.get("item_id"), str), self.TYPE, "`item.item_id` must be a string")
+        item_id = self.item.get("item_id")
+        _require(isinstance(item_id, str) and 1 <= len(item_id) <= rules.MAX_ID_CHARS, self.TYPE,
+                 f"`item.item_id` must be a string of 1-{rules.MAX_ID_CHARS} characters")
 
 
 @dataclass
@@ -256,6 +322,7 @@ class ChatSend(Message):
     def validate(self) -> None:
         _require(0 < len(self.text.strip()) and len(self.text) <= MAX_CHAT_CHARS, self.TYPE,
                  f"`text` must be 1-{MAX_CHAT_CHARS} characters")
+        _require_len(self.reply_to, self.TYPE, "reply_to", rules.MAX_ID_CHARS)
 
 
 @dataclass
@@ -263,11 +330,17 @@ class ChatPin(Message):
     TYPE: ClassVar[str] = "chat.pin"
     msg_id: str
 
+    def validate(self) -> None:
+        _ids_ok(self, ("msg_id",), rules.MAX_ID_CHARS)
+
 
 @dataclass
 class ChatDelete(Message):
     TYPE: ClassVar[str] = "chat.delete"
     msg_id: str
+
+    def validate(self) -> None:
+        _ids_ok(self, ("msg_id",), rules.MAX_ID_CHARS)
 
 
 @dataclass
@@ -277,7 +350,9 @@ class UserTimeout(Message):
     seconds: int
 
     def validate(self) -> None:
-        _require(1 <= self.seconds <= 86_400, self.TYPE, "`seconds` must be 1-86400")
+        _ids_ok(self, ("user",), rules.MAX_NAME_CHARS)
+        _require(rules.TIMEOUT_MIN_S <= self.seconds <= rules.TIMEOUT_MAX_S, self.TYPE,
+                 f"`seconds` must be {rules.TIMEOUT_MIN_S}-{rules.TIMEOUT_MAX_S}")
 
 
 @dataclass
@@ -285,21 +360,26 @@ class UserBan(Message):
     TYPE: ClassVar[str] = "user.ban"
     user: str
 
+    def validate(self) -> None:
+        _ids_ok(self, ("user",), rules.MAX_NAME_CHARS)
+
 
 @dataclass
 class AuctionStart(Message):
     TYPE: ClassVar[str] = "auction.start"
+    MONEY_FIELDS: ClassVar[dict[str, int]] = {"starting_bid": rules.MIN_STARTING_BID_CENTS}
     item_id: str
     starting_bid: float
     duration_s: float
-    counter_bid_s: float = 10.0
+    counter_bid_s: float = rules.COUNTER_BID_DEFAULT_S
     sudden_death: bool = False
 
     def validate(self) -> None:
-        _require(_money_ok(self.starting_bid) and self.starting_bid >= 1, self.TYPE,
-                 "`starting_bid` must be at least 1.00 with at most 2 decimals")
-        _require(1 <= self.duration_s <= 3600, self.TYPE, "`duration_s` must be 1-3600")
-        _require(1 <= self.counter_bid_s <= 60, self.TYPE, "`counter_bid_s` must be 1-60")
+        _ids_ok(self, ("item_id",), rules.MAX_ID_CHARS)
+        _require(rules.AUCTION_DURATION_MIN_S <= self.duration_s <= rules.AUCTION_DURATION_MAX_S, self.TYPE,
+                 f"`duration_s` must be {rules.AUCTION_DURATION_MIN_S:g}-{rules.AUCTION_DURATION_MAX_S:g}")
+        _require(rules.COUNTER_BID_MIN_S <= self.counter_bid_s <= rules.COUNTER_BID_MAX_S, self.TYPE,
+                 f"`counter_bid_s` must be {rules.COUNTER_BID_MIN_S:g}-{rules.COUNTER_BID_MAX_S:g}")
 
 
 @dataclass
@@ -307,33 +387,38 @@ class AuctionCancel(Message):
     TYPE: ClassVar[str] = "auction.cancel"
     auction_id: str
 
+    def validate(self) -> None:
+        _ids_ok(self, ("auction_id",), rules.MAX_ID_CHARS)
+
 
 @dataclass
 class AuctionPlaceBid(Message):
     """A bid from a buyer's app. The studio never sends it; the sandbox uses it for tests."""
 
     TYPE: ClassVar[str] = "auction.place_bid"
+    MONEY_FIELDS: ClassVar[dict[str, int]] = {"amount": 1, "max_amount": 1}
     auction_id: str
     user: str
     amount: float
     max_amount: float | None = None
 
     def validate(self) -> None:
-        _require(_money_ok(self.amount), self.TYPE, "`amount` must be positive with at most 2 decimals")
-        if self.max_amount is not None:
-            _require(_money_ok(self.max_amount), self.TYPE, "`max_amount` must be positive with at most 2 decimals")
+        _ids_ok(self, ("auction_id",), rules.MAX_ID_CHARS)
+        _ids_ok(self, ("user",), rules.MAX_NAME_CHARS)
 
 
 @dataclass
 class ListingBuyNow(Message):
     TYPE: ClassVar[str] = "listing.buy_now"
+    MONEY_FIELDS: ClassVar[dict[str, int]] = {"price": 1}
     item_id: str
     price: float
     quantity: int = 1
 
     def validate(self) -> None:
-        _require(_money_ok(self.price), self.TYPE, "`price` must be positive with at most 2 decimals")
-        _require(1 <= self.quantity <= 100_000, self.TYPE, "`quantity` must be 1-100000")
+        _ids_ok(self, ("item_id",), rules.MAX_ID_CHARS)
+        _require(1 <= self.quantity <= rules.BUY_NOW_MAX_QUANTITY, self.TYPE,
+                 f"`quantity` must be 1-{rules.BUY_NOW_MAX_QUANTITY}")
 
 
 @dataclass
@@ -344,6 +429,10 @@ class ListingPurchase(Message):
     item_id: str
     buyer: str
 
+    def validate(self) -> None:
+        _ids_ok(self, ("item_id",), rules.MAX_ID_CHARS)
+        _ids_ok(self, ("buyer",), rules.MAX_NAME_CHARS)
+
 
 @dataclass
 class GiveawayEnter(Message):
@@ -353,15 +442,21 @@ class GiveawayEnter(Message):
     giveaway_id: str
     user: str
 
+    def validate(self) -> None:
+        _ids_ok(self, ("giveaway_id",), rules.MAX_ID_CHARS)
+        _ids_ok(self, ("user",), rules.MAX_NAME_CHARS)
+
 
 @dataclass
 class GiveawayStart(Message):
     TYPE: ClassVar[str] = "giveaway.start"
     item_id: str
-    duration_s: float = 60.0
+    duration_s: float = rules.GIVEAWAY_DEFAULT_S
 
     def validate(self) -> None:
-        _require(1 <= self.duration_s <= 300, self.TYPE, "`duration_s` must be 1-300 (entry window up to 5 min)")
+        _ids_ok(self, ("item_id",), rules.MAX_ID_CHARS)
+        _require(rules.GIVEAWAY_MIN_S <= self.duration_s <= rules.GIVEAWAY_MAX_S, self.TYPE,
+                 f"`duration_s` must be {rules.GIVEAWAY_MIN_S:g}-{rules.GIVEAWAY_MAX_S:g} (entry window up to 5 min)")
 
 
 @dataclass
@@ -370,6 +465,9 @@ class GiveawayDraw(Message):
 
     TYPE: ClassVar[str] = "giveaway.draw"
     giveaway_id: str
+
+    def validate(self) -> None:
+        _ids_ok(self, ("giveaway_id",), rules.MAX_ID_CHARS)
 
 
 COMMANDS: dict[str, type[Message]] = {
@@ -456,17 +554,19 @@ class UserBanned(Event):
 @dataclass
 class AuctionStarted(Event):
     TYPE: ClassVar[str] = "auction.started"
+    MONEY_FIELDS: ClassVar[dict[str, int]] = {"starting_bid": 0}
     auction_id: str
     item_id: str
     ends_at: float
     starting_bid: float = 0.0
-    counter_bid_s: float = 10.0
+    counter_bid_s: float = rules.COUNTER_BID_DEFAULT_S
     sudden_death: bool = False
 
 
 @dataclass
 class AuctionBid(Event):
     TYPE: ClassVar[str] = "auction.bid"
+    MONEY_FIELDS: ClassVar[dict[str, int]] = {"amount": 0, "next_min_bid": 0}
     auction_id: str
     user: str
     amount: float
@@ -478,6 +578,7 @@ class AuctionBid(Event):
 @dataclass
 class AuctionEnded(Event):
     TYPE: ClassVar[str] = "auction.ended"
+    MONEY_FIELDS: ClassVar[dict[str, int]] = {"price": 0}
     auction_id: str
     item_id: str = ""
     winner: str | None = None
@@ -491,6 +592,7 @@ class AuctionEnded(Event):
 @dataclass
 class ListingOpened(Event):
     TYPE: ClassVar[str] = "listing.opened"
+    MONEY_FIELDS: ClassVar[dict[str, int]] = {"price": 0}
     item_id: str
     price: float
     quantity: int
@@ -499,6 +601,7 @@ class ListingOpened(Event):
 @dataclass
 class Sale(Event):
     TYPE: ClassVar[str] = "sale"
+    MONEY_FIELDS: ClassVar[dict[str, int]] = {"price": 0}
     item_id: str
     buyer: str
     price: float

@@ -27,12 +27,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from seller_studio.common.errors import ExitCode, UserError
+from seller_studio.platform.rules import MONEY_MAX_CENTS
 from seller_studio.show.csv_safety import unneutralise_cell
 from seller_studio.show.inventory import InventoryStore, Item
 
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_PRICE_CENTS = 100_000_000  # $1,000,000: anything above is a typo, not a listing
+MAX_PRICE_CENTS = MONEY_MAX_CENTS  # the platform refuses more; anything above is a typo, not a listing
 MAX_QUANTITY = 1_000_000
 
 REQUIRED = ("title", "quantity", "type", "price")

@@ -19,19 +19,21 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any
 
 from seller_studio.common.events import EventEmitter
+from seller_studio.platform import rules
+from seller_studio.platform.rules import increment_cents as min_increment_cents  # noqa: F401 (re-export)
+from seller_studio.platform.rules import next_min_bid_cents as next_min_bid_cents
+from seller_studio.platform.rules import to_cents as to_cents
 from seller_studio.show.inventory import InventoryStore, Item, Sale
 
 log = logging.getLogger(__name__)
 
-GIVEAWAY_MAX_WINDOW_S = 300.0  # platform rule: entry window up to 5 minutes
-COUNTER_BID_THRESHOLD_S = 10.0  # platform rule: a bid with < 10 s left resets the clock
 RESULT_GRACE_S = 15.0  # how long after an auction's end its result may take to arrive
-MIN_STARTING_BID_CENTS = 100  # platform rule: auctions start at $1 or more
+# The platform's rules (money, increments, limits) live in platform/rules.py; the names imported
+# above stay importable from here for the show's callers.
 
 
 class SellingError(Exception):
@@ -50,18 +52,18 @@ def to_epoch_s(value: float | int | str | datetime) -> float:
     return number / 1000.0 if number > 1e11 else number  # 1e11 s is year 5138; must be ms
 
 
-def to_cents(amount: float | int | str) -> int:
-    """A platform money amount (dollars, e.g. 12.5) as integer cents, without float drift."""
-    return int((Decimal(str(amount)) * 100).to_integral_value(ROUND_HALF_UP))
-
-
 def platform_item_id(item_id: int) -> str:
     """The id the platform knows an item by (protocol ids are strings)."""
     return str(item_id)
 
 
 def local_item_id(value: int | str) -> int:
-    return int(value)
+    """The inventory id inside a platform item id; SellingError for one this studio never sent
+    (platform data is untrusted: "abc", "", a 400-digit number)."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise SellingError(f"the platform named an item this studio does not know ({text[:40]!r})")
+    return int(text)
 
 
 def item_show_payload(item: Item) -> dict[str, Any]:
@@ -72,7 +74,7 @@ def item_show_payload(item: Item) -> dict[str, Any]:
         "title": item.title,
         "description": item.description,
         "type": item.type,
-        "price": item.price_cents / 100,
+        "price": rules.to_dollars(item.price_cents),
         "quantity": item.quantity,
         "condition": item.condition,
         "shipping_profile": item.shipping_profile,
@@ -172,37 +174,20 @@ class AuctionCountdown:
 
 # --- auctions ------------------------------------------------------------------------------------------
 
-# (from price, increment), both cents: $1 from $1, $2 from $30, ... $50 from $2,000.
-_INCREMENTS = ((200_000, 5_000), (100_000, 2_000), (30_000, 1_000), (10_000, 500), (5_000, 300),
-               (3_000, 200), (0, 100))
-
-
-def min_increment_cents(current_bid_cents: int) -> int:
-    for floor_cents, step_cents in _INCREMENTS:
-        if current_bid_cents >= floor_cents:
-            return step_cents
-    return 100
-
-
-def next_min_bid_cents(current_bid_cents: int | None, starting_bid_cents: int) -> int:
-    if current_bid_cents is None:
-        return starting_bid_cents
-    return current_bid_cents + min_increment_cents(current_bid_cents)
-
-
 @dataclass(frozen=True)
 class AuctionPreset:
     name: str
     duration_s: float = 30.0
-    counter_bid_s: float = 10.0
+    counter_bid_s: float = rules.COUNTER_BID_DEFAULT_S
     is_sudden_death: bool = False
     starting_bid_cents: int | None = None  # None: the item's price
 
     def __post_init__(self) -> None:
-        if not (3 <= self.duration_s <= 3600):
-            raise ValueError("auction duration must be between 3 s and 1 hour")
-        if not (1 <= self.counter_bid_s <= COUNTER_BID_THRESHOLD_S * 6):
-            raise ValueError("counter-bid time must be between 1 and 60 s")
+        if not (rules.AUCTION_DURATION_MIN_S <= self.duration_s <= rules.AUCTION_DURATION_MAX_S):
+            raise ValueError(f"auction duration must be between {rules.AUCTION_DURATION_MIN_S:g} s and 1 hour")
+        if not (rules.COUNTER_BID_MIN_S <= self.counter_bid_s <= rules.COUNTER_BID_MAX_S):
+            raise ValueError(f"counter-bid time must be between {rules.COUNTER_BID_MIN_S:g} and "
+                             f"{rules.COUNTER_BID_MAX_S:g} s")
 
 
 DEFAULT_PRESETS = (
@@ -225,7 +210,7 @@ class Auction:
     starting_bid_cents: int
     countdown: AuctionCountdown
     is_sudden_death: bool = False
-    counter_bid_s: float = 10.0
+    counter_bid_s: float = rules.COUNTER_BID_DEFAULT_S
     phase: AuctionPhase = AuctionPhase.RUNNING
     current_bid_cents: int | None = None
     current_bidder: str | None = None
@@ -270,7 +255,7 @@ class ProductCard:
 
 
 def format_money(price_cents: int) -> str:
-    return f"${price_cents // 100:,}.{price_cents % 100:02d}"
+    return rules.format_dollars(price_cents)
 
 
 class SellingSession:
@@ -344,12 +329,15 @@ class SellingSession:
             if item.quantity < 1 or item.status in ("sold", "sold_out"):
                 raise SellingError(f"{item.title!r} is sold out")
             starting = preset.starting_bid_cents if preset.starting_bid_cents is not None else item.price_cents
-            if starting < MIN_STARTING_BID_CENTS:
-                raise SellingError("the starting bid must be at least $1.00")
+            if starting < rules.MIN_STARTING_BID_CENTS:
+                raise SellingError(f"the starting bid must be at least "
+                                   f"{rules.format_dollars(rules.MIN_STARTING_BID_CENTS)}")
+            if starting > rules.MONEY_MAX_CENTS:
+                raise SellingError(f"the starting bid can be at most {rules.format_dollars(rules.MONEY_MAX_CENTS)}")
             # Keys and units of the protocol's auction.start, so the client sends it as is.
             return {
                 "item_id": platform_item_id(item.id or 0),
-                "starting_bid": starting / 100,
+                "starting_bid": rules.to_dollars(starting),
                 "duration_s": preset.duration_s,
                 "counter_bid_s": preset.counter_bid_s,
                 "sudden_death": preset.is_sudden_death,
@@ -363,7 +351,7 @@ class SellingSession:
         ends_at: float | str,
         starting_bid_cents: int,
         is_sudden_death: bool = False,
-        counter_bid_s: float = 10.0,
+        counter_bid_s: float = rules.COUNTER_BID_DEFAULT_S,
     ) -> Auction:
         with self._lock:
             if self.auction is not None and self.auction.auction_id == auction_id:
@@ -540,10 +528,15 @@ class SellingSession:
                 raise SellingError(f"{item.title!r} is sold out")
             if item.price_cents < 1:
                 raise SellingError(f"{item.title!r} has no price")
-            wanted = item.quantity if quantity is None else quantity
+            if item.price_cents > rules.MONEY_MAX_CENTS:
+                raise SellingError(f"the price can be at most {rules.format_dollars(rules.MONEY_MAX_CENTS)}")
+            wanted = min(item.quantity, rules.BUY_NOW_MAX_QUANTITY) if quantity is None else quantity
             if not (1 <= wanted <= item.quantity):
                 raise SellingError(f"only {item.quantity} in stock")
-            return {"item_id": platform_item_id(item.id or 0), "price": item.price_cents / 100, "quantity": wanted}
+            if wanted > rules.BUY_NOW_MAX_QUANTITY:
+                raise SellingError(f"a buy-now listing holds at most {rules.BUY_NOW_MAX_QUANTITY:,}")
+            return {"item_id": platform_item_id(item.id or 0), "price": rules.to_dollars(item.price_cents),
+                    "quantity": wanted}
 
     @property
     def quantity_left(self) -> int | None:
@@ -559,8 +552,8 @@ class SellingSession:
         with self._lock:
             if self.item is None:
                 raise SellingError("show an item first")
-            if not (0 < duration_s <= GIVEAWAY_MAX_WINDOW_S):
-                raise SellingError("a giveaway's entry window is up to 5 minutes")
+            if not (rules.GIVEAWAY_MIN_S <= duration_s <= rules.GIVEAWAY_MAX_S):
+                raise SellingError(f"a giveaway's entry window is {rules.GIVEAWAY_MIN_S:g} s to 5 minutes")
             if self.giveaway is not None and not self.giveaway.is_closed:
                 raise SellingError("a giveaway is already open")
             return {"item_id": platform_item_id(self.item.id or 0), "duration_s": duration_s}
@@ -572,7 +565,7 @@ class SellingSession:
                 return self.giveaway
             ends_at_s = to_epoch_s(ends_at)
             window_s = ends_at_s - self.clock.server_now()
-            if window_s > GIVEAWAY_MAX_WINDOW_S + 1.0:
+            if window_s > rules.GIVEAWAY_MAX_S + 1.0:
                 log.warning("giveaway %s window %.0f s is over the 5 min rule", giveaway_id, window_s)
             giveaway = Giveaway(giveaway_id, item_id, AuctionCountdown(self.clock, ends_at_s))
             self.giveaway = giveaway

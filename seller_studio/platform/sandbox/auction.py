@@ -6,7 +6,8 @@ reach the starting bid); unless sudden death, a bid with under 10 s left pushes 
 counter_bid_s from now; sudden death ends on the clock; a running auction cannot be cancelled; no
 bids -> not sold. Buyers may give a max bid and the engine bids for them by increments.
 
-Money is kept in integer cents so increments never drift; the wire uses decimal dollars.
+Money is kept in integer cents so increments never drift; the wire uses decimal dollars. The money,
+increment and time rules themselves live in ``platform/rules.py``, shared with the studio.
 """
 
 from __future__ import annotations
@@ -16,34 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from seller_studio.platform.protocol import ErrorCode
-
-COUNTER_BID_WINDOW_S = 10.0
-
-# (price from, minimum increment), both in cents, highest band first.
-INCREMENT_BANDS_CENTS: tuple[tuple[int, int], ...] = (
-    (200_000, 5_000),
-    (100_000, 2_000),
-    (30_000, 1_000),
-    (10_000, 500),
-    (5_000, 300),
-    (3_000, 200),
-    (0, 100),
+from seller_studio.platform.rules import (
+    COUNTER_BID_DEFAULT_S,
+    COUNTER_BID_WINDOW_S,
+    MIN_STARTING_BID_CENTS,
+    increment_cents,
+    next_min_bid_cents,
+    to_cents,
+    to_dollars,
 )
 
-
-def increment_cents(price_cents: int) -> int:
-    for floor_cents, inc in INCREMENT_BANDS_CENTS:
-        if price_cents >= floor_cents:
-            return inc
-    return 100
-
-
-def to_cents(dollars: float) -> int:
-    return int(round(dollars * 100))
-
-
-def to_dollars(cents: int) -> float:
-    return cents / 100
+__all__ = ["Auction", "AuctionEngine", "AuctionError", "Bid", "increment_cents", "to_cents", "to_dollars"]
 
 
 class AuctionError(Exception):
@@ -79,9 +63,7 @@ class Auction:
 
     @property
     def next_min_cents(self) -> int:
-        if self.leader is None:
-            return self.starting_bid_cents
-        return self.price_cents + increment_cents(self.price_cents)
+        return next_min_bid_cents(self.price_cents if self.leader is not None else None, self.starting_bid_cents)
 
     @property
     def is_sold(self) -> bool:
@@ -98,14 +80,16 @@ class AuctionEngine:
         self._ids = itertools.count(1)
         self._ended: list[Auction] = []  # ended by an implicit check, not yet reported by tick()
 
-    def start(self, item_id: str, starting_bid_cents: int, duration_s: float, counter_bid_s: float = 10.0,
+    def start(self, item_id: str, starting_bid_cents: int, duration_s: float,
+              counter_bid_s: float = COUNTER_BID_DEFAULT_S,
               sudden_death: bool = False) -> Auction:
         self._expire()  # an auction whose clock already ran out must not block the next one
         if self.running is not None:
             raise AuctionError(ErrorCode.AUCTION_RUNNING,
                                f"auction {self.running.auction_id} is still running; wait for it to end")
-        if starting_bid_cents < 100:
-            raise AuctionError(ErrorCode.BAD_MESSAGE, "the starting bid must be at least 1.00")
+        if starting_bid_cents < MIN_STARTING_BID_CENTS:
+            raise AuctionError(ErrorCode.BAD_MESSAGE,
+                               f"the starting bid must be at least {to_dollars(MIN_STARTING_BID_CENTS):.2f}")
         now = self.clock()
         auction = Auction(
             auction_id=f"a{next(self._ids)}", item_id=item_id, starting_bid_cents=starting_bid_cents,

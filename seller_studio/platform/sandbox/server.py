@@ -9,6 +9,7 @@ synchronous step, which is what makes resume gap-free and duplicate-free.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import itertools
 import json
@@ -27,7 +28,8 @@ from websockets.exceptions import ConnectionClosed
 
 from seller_studio.platform import protocol as p
 from seller_studio.platform.protocol import Envelope, ErrorCode, ProtocolError
-from seller_studio.platform.sandbox.auction import Auction, AuctionEngine, AuctionError, to_cents, to_dollars
+from seller_studio.platform.rules import to_cents, to_dollars
+from seller_studio.platform.sandbox.auction import Auction, AuctionEngine, AuctionError
 from seller_studio.platform.sandbox.viewers import (
     BidAction,
     BuyAction,
@@ -108,6 +110,10 @@ class _Conn:
         except asyncio.QueueFull:
             log.warning("dropping a client that is %d events behind", OUTBOUND_QUEUE_LIMIT)
             self.close(p.CLOSE_SLOW_CONSUMER, "too far behind; reconnect and resume")
+        except Exception:
+            # Whatever goes wrong with one client's queue stays with that client.
+            log.exception("could not queue a frame for a client; closing it")
+            self.close(1011, "server error on this connection")
 
     def close(self, code: int, reason: str) -> None:
         if self.is_closing:
@@ -226,15 +232,21 @@ class SandboxServer:
     # --- events ---
 
     def publish(self, mtype: str, data: dict[str, Any]) -> int:
-        """Append an event to the history and queue it to every subscribed connection. Loop thread only."""
+        """Append an event to the history and queue it to every subscribed connection. Loop thread only.
+
+        Raises ProtocolError (bad_message) and publishes nothing if the event cannot be sent as
+        UTF-8 JSON: what enters the history must replay to every client, forever."""
+        text = p.encode(Envelope(type=mtype, seq=self.seq + 1, data=data))
+        if not p.is_utf8_text(text):
+            field_name = p.find_bad_text(data, "data") or "data"
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, f"`{field_name}` is not valid Unicode text")
         self.seq += 1
-        text = p.encode(Envelope(type=mtype, seq=self.seq, data=data))
         self.history.append((self.seq, text))
         if len(self.history) > self.config.history_limit:
             del self.history[: len(self.history) - self.config.history_limit]
         for conn in list(self._conns):
             if conn.is_authed:
-                conn.send_text(text)
+                conn.send_text(text)  # never raises: one client's trouble is not the others'
         return self.seq
 
     def publish_threadsafe(self, mtype: str, data: dict[str, Any]) -> None:
@@ -253,7 +265,13 @@ class SandboxServer:
         writer = conn.writer = asyncio.create_task(self._writer(conn))
         try:
             async for raw in ws:
-                self._on_frame(conn, raw)
+                try:
+                    self._on_frame(conn, raw)
+                except Exception:
+                    # A sandbox bug on one frame must not end the connection (or anyone else's).
+                    log.exception("sandbox bug while reading a frame")
+                    conn.send(p.error_envelope(ErrorCode.INTERNAL, "the platform failed on this message",
+                                               _peek_id(raw)))
                 if conn.is_closing:
                     break
             if conn.is_closing:
@@ -274,6 +292,12 @@ class SandboxServer:
                 await conn.ws.send(item)
         except ConnectionClosed:
             pass
+        except Exception:
+            # A frame this connection cannot send ends this connection only; the client resumes.
+            log.exception("sending to a client failed; closing that connection")
+            conn.is_closing = True
+            with contextlib.suppress(Exception):
+                await conn.ws.close(1011, "server error on this connection")
 
     def _on_frame(self, conn: _Conn, raw: str | bytes) -> None:
         if not conn.allow():
@@ -294,6 +318,11 @@ class SandboxServer:
             conn.send(p.error_envelope(ErrorCode.NOT_AUTHENTICATED, "send hello with your token first", env.id))
             return
         if env.id is None:
+            if env.type in p.COMMANDS:
+                # A command without an id could never be matched to its answer: say so instead of ignoring it.
+                conn.send(p.error_envelope(ErrorCode.BAD_MESSAGE,
+                                           f"{env.type}: `id` is required (a string of 1-{p.MAX_ID_CHARS} characters)"))
+                return
             # Not a command (the server expects no events from clients): ignored for forward compatibility.
             log.info("ignored a %r message without id", env.type[:40])
             return
@@ -471,7 +500,8 @@ class SandboxServer:
     def _cmd_listing_buy_now(self, cmd: p.ListingBuyNow) -> dict[str, Any]:
         self._require_selling()
         self.listings[cmd.item_id] = _Listing(cmd.item_id, to_cents(cmd.price), cmd.quantity)
-        self.publish_event(p.ListingOpened(item_id=cmd.item_id, price=cmd.price, quantity=cmd.quantity))
+        self.publish_event(p.ListingOpened(item_id=cmd.item_id, price=to_dollars(to_cents(cmd.price)),
+                                           quantity=cmd.quantity))
         return {"item_id": cmd.item_id}
 
     def _cmd_listing_purchase(self, cmd: p.ListingPurchase) -> dict[str, Any]:
@@ -485,8 +515,8 @@ class SandboxServer:
         self.publish_event(p.Sale(item_id=listing.item_id, buyer=cmd.buyer, price=to_dollars(listing.price_cents),
                                   quantity_left=listing.quantity_left))
         if listing.quantity_left == 0:
+            # Kept at 0 so a late buyer hears `sold_out`, not `not_found`; listing.buy_now reopens it.
             self.publish_event(p.ListingSoldOut(item_id=listing.item_id))
-            del self.listings[listing.item_id]
         return {"quantity_left": listing.quantity_left}
 
     def _cmd_giveaway_start(self, cmd: p.GiveawayStart) -> dict[str, Any]:
@@ -586,7 +616,7 @@ class SandboxServer:
         view = SimView(
             auction_id=running.auction_id if running else None,
             auction_next_min_cents=running.next_min_cents if running else 0,
-            buy_now_item_ids=tuple(sorted(self.listings)),
+            buy_now_item_ids=tuple(sorted(i for i, listing in self.listings.items() if listing.quantity_left > 0)),
             giveaway_id=self.giveaway.giveaway_id if self.giveaway else None,
         )
         for action in self.sim.step(dt_s, view):
@@ -621,4 +651,6 @@ def _peek_id(raw: str | bytes) -> str | None:
     except (ValueError, RecursionError):
         return None
     mid = obj.get("id") if isinstance(obj, dict) else None
-    return mid if isinstance(mid, str) and 0 < len(mid) <= p.MAX_ID_CHARS else None
+    if isinstance(mid, str) and 0 < len(mid) <= p.MAX_ID_CHARS and p.is_utf8_text(mid):
+        return mid
+    return None

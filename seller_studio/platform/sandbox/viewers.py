@@ -11,7 +11,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from seller_studio.platform.sandbox.auction import increment_cents
+from seller_studio.platform.rules import increment_cents
 
 USERS = (
     "cardqueen", "vintage_vic", "sneakerhead22", "momo_deals", "pokefan_88", "retro_rita", "jdm_jay",

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.platform import rules
 from seller_studio.show.selling import SellingError
 
 ARM_TIMEOUT_MS = 3000  # after the auction hotkey, the preset key must come within 3 s
@@ -100,8 +101,8 @@ class NowShowingWidget(QWidget):
         give_row = QHBoxLayout()
         give_row.addWidget(QLabel("Giveaway window (s)"))
         self.giveaway_s = QSpinBox()
-        self.giveaway_s.setRange(1, 300)  # the platform allows 1 s to 5 min
-        self.giveaway_s.setValue(60)
+        self.giveaway_s.setRange(int(rules.GIVEAWAY_MIN_S), int(rules.GIVEAWAY_MAX_S))  # 1 s to 5 min
+        self.giveaway_s.setValue(int(rules.GIVEAWAY_DEFAULT_S))
         give_row.addWidget(self.giveaway_s)
         self.giveaway_button = QPushButton("Start giveaway")
         self.giveaway_button.clicked.connect(self.start_giveaway)
