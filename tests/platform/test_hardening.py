@@ -1,0 +1,181 @@
+"""Issue 15's platform-link defects, one test each, on real sockets against the real sandbox."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from seller_studio.platform import protocol as p
+from seller_studio.platform.protocol import ErrorCode, ProtocolError
+from seller_studio.platform.sandbox.embedded import EmbeddedSandbox
+from tests.platform.conftest import sandbox_call
+from tests.platform.test_protocol_conformance import Raw
+
+pytestmark = pytest.mark.timeout(30)
+
+
+@pytest.fixture
+def two(quiet_sandbox: EmbeddedSandbox):
+    """A seller connection and a bystander connection on the same show."""
+    a, b = Raw(quiet_sandbox.ws_url), Raw(quiet_sandbox.ws_url)
+    a.command("show.start")
+    yield a, b
+    a.close()
+    b.close()
+
+
+def _no_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records if r.exc_info]
+
+
+def _replays_from_zero(sandbox: EmbeddedSandbox) -> list[dict]:
+    c = Raw(sandbox.ws_url, resume_from=0)
+    try:
+        events = c.events(0.3)
+        assert c.alive()
+        return events
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize(("mtype", "data", "field"), [
+    ("chat.send", {"text": "hi \ud800"}, "data.text"),  # seller side
+    ("listing.purchase", {"item_id": "mug", "buyer": "\udfff"}, "data.buyer"),  # buyer side
+    ("giveaway.enter", {"giveaway_id": "g1", "user": "a\ud83d"}, "data.user"),
+    ("item.show", {"item": {"item_id": "7", "title": "Card \udc00"}}, "data.item.title"),
+    ("show.start", {"title": "\ud800"}, "data.title"),
+])
+def test_lone_surrogate_is_refused_naming_the_field_and_hurts_nobody(
+        two: tuple[Raw, Raw], quiet_sandbox: EmbeddedSandbox, caplog: pytest.LogCaptureFixture,
+        mtype: str, data: dict, field: str) -> None:
+    a, b = two
+    a.command("listing.buy_now", {"item_id": "mug", "price": 5, "quantity": 3})
+    a.send({"type": mtype, "id": "bad-1", "data": data})  # json.dumps writes the lone surrogate as "\ud800"
+    answer = a.answer("bad-1")
+    assert answer["type"] == "error" and answer["data"]["code"] == ErrorCode.BAD_MESSAGE
+    assert f"`{field}`" in answer["data"]["message"]
+    # Both connections still work and see what comes next; nothing bad reached the history.
+    a.command("chat.send", {"text": "after"})
+    assert a.alive() and b.alive()
+    assert any(e["type"] == "chat.message" and e["data"]["text"] == "after" for e in b.events())
+    replay = _replays_from_zero(quiet_sandbox)
+    assert [e["seq"] for e in replay] == list(range(1, len(replay) + 1))
+    assert all(p.is_utf8_text(json.dumps(e, ensure_ascii=False)) for e in replay)
+    _no_tracebacks(caplog)
+
+
+def test_surrogate_in_a_key_or_the_id_is_refused(two: tuple[Raw, Raw]) -> None:
+    a, _ = two
+    a.ws.send('{"type":"item.show","id":"k1","data":{"item":{"item_id":"1","\\ud800":1}}}')
+    answer = a.answer("k1")
+    assert answer["data"]["code"] == ErrorCode.BAD_MESSAGE and "<key>" in answer["data"]["message"]
+    a.ws.send('{"type":"ping","id":"\\ud800"}')
+    msg = a.recv()
+    assert msg["type"] == "error" and msg["data"]["code"] == ErrorCode.BAD_MESSAGE and "id" not in msg
+    assert a.alive()
+
+
+def test_the_history_never_takes_an_event_it_cannot_replay(quiet_sandbox: EmbeddedSandbox) -> None:
+    server = quiet_sandbox.server
+    before = server.seq
+    with pytest.raises(ProtocolError) as err:
+        sandbox_call(quiet_sandbox, server.publish, "chat.message", {"msg_id": "m", "user": "\ud800", "text": "x"})
+    assert err.value.code == ErrorCode.BAD_MESSAGE and "data.user" in err.value.message
+    assert server.seq == before and all(p.is_utf8_text(text) for _, text in server.history)
+
+
+def test_a_send_failure_on_one_client_never_closes_another(
+        two: tuple[Raw, Raw], quiet_sandbox: EmbeddedSandbox) -> None:
+    a, b = two
+    server = quiet_sandbox.server
+    # Make one connection's next frame unsendable (as a lone surrogate once was for everyone).
+    victim = next(c for c in server._conns if c.is_authed)
+    sandbox_call(quiet_sandbox, victim.send_text, "\ud800")
+    sandbox_call(quiet_sandbox, server.publish, "viewers", {"count": 3})
+    survivors = [c for c in (a, b) if _alive(c)]
+    assert len(survivors) == 1  # exactly the victim closed
+    assert any(e["type"] == "viewers" for e in survivors[0].events(0.3) + survivors[0].seen)
+
+
+def _alive(c: Raw) -> bool:
+    try:
+        return c.alive()
+    except Exception:
+        return False
+
+
+def test_purchase_of_a_sold_out_listing_answers_sold_out(two: tuple[Raw, Raw]) -> None:
+    a, _ = two
+    a.command("listing.buy_now", {"item_id": "mug", "price": 12.5, "quantity": 1})
+    assert a.command("listing.purchase", {"item_id": "mug", "buyer": "amy"})["data"] == {"quantity_left": 0}
+    late = a.command("listing.purchase", {"item_id": "mug", "buyer": "bo"})
+    assert late["data"]["code"] == ErrorCode.SOLD_OUT
+    assert a.command("listing.purchase", {"item_id": "never-listed", "buyer": "bo"})["data"]["code"] == \
+        ErrorCode.NOT_FOUND
+    # Reopening the listing sells again.
+    a.command("listing.buy_now", {"item_id": "mug", "price": 12.5, "quantity": 1})
+    assert a.command("listing.purchase", {"item_id": "mug", "buyer": "bo"})["type"] == "ack"
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("price", 1_000_000.01), ("price", 10 ** 400), ("price", 2_000_000),
+])
+def test_money_above_the_maximum_is_refused_with_the_maximum_in_the_message(
+        two: tuple[Raw, Raw], caplog: pytest.LogCaptureFixture, field: str, value: object) -> None:
+    a, _ = two
+    answer = a.command("listing.buy_now", {"item_id": "mug", field: value})
+    assert answer["type"] == "error" and answer["data"]["code"] == ErrorCode.BAD_MESSAGE
+    assert "at most $1,000,000.00" in answer["data"]["message"] and "decimals" not in answer["data"]["message"][:40]
+    assert a.command("listing.buy_now", {"item_id": "mug", "price": 1_000_000})["type"] == "ack"
+    _no_tracebacks(caplog)
+
+
+@pytest.mark.parametrize(("mtype", "data"), [
+    ("auction.start", {"item_id": "1", "starting_bid": 10 ** 400, "duration_s": 30}),
+    ("auction.start", {"item_id": "1", "starting_bid": 5, "duration_s": 10 ** 400}),
+    ("auction.place_bid", {"auction_id": "a1", "user": "u", "amount": -(10 ** 400)}),
+    ("user.timeout", {"user": "u", "seconds": 10 ** 400}),
+    ("giveaway.start", {"item_id": "1", "duration_s": 10 ** 400}),
+    ("listing.buy_now", {"item_id": "1", "price": 5, "quantity": 10 ** 400}),
+])
+def test_a_400_digit_integer_is_bad_message_never_internal(
+        two: tuple[Raw, Raw], caplog: pytest.LogCaptureFixture, mtype: str, data: dict) -> None:
+    a, _ = two
+    caplog.set_level(logging.INFO)
+    answer = a.command(mtype, data)
+    assert answer["type"] == "error" and answer["data"]["code"] == ErrorCode.BAD_MESSAGE, answer
+    _no_tracebacks(caplog)
+    assert a.alive()
+
+
+@pytest.mark.parametrize("frame", [
+    {"type": "chat.send", "data": {"text": "no id"}},
+    {"type": "chat.send", "id": None, "data": {"text": "null id"}},
+    {"type": "ping"},
+    {"type": "auction.start", "id": None, "data": {}},
+])
+def test_a_command_without_id_is_answered_bad_message(two: tuple[Raw, Raw], frame: dict) -> None:
+    a, b = two
+    a.send(frame)
+    answers = [m for m in _drain(a) if "seq" not in m]
+    assert len(answers) == 1, answers
+    assert answers[0]["type"] == "error" and answers[0]["data"]["code"] == ErrorCode.BAD_MESSAGE
+    assert "`id`" in answers[0]["data"]["message"]
+    assert not [e for e in b.events(0.2) if e["type"] == "chat.message"]  # no effect
+
+
+def _drain(c: Raw, timeout_s: float = 0.3) -> list[dict]:
+    out = []
+    while True:
+        try:
+            out.append(c.recv(timeout_s))
+        except TimeoutError:
+            return out
+
+
+def test_unknown_types_without_id_are_still_ignored(two: tuple[Raw, Raw]) -> None:
+    a, _ = two
+    a.send({"type": "x.future_event", "data": {}})
+    assert _drain(a, 0.2) == []
