@@ -27,14 +27,27 @@ def collect() -> dict:
             "outputs": output_protocols()}
 
 
+def mode_lines(cam: dict) -> list[str]:
+    """A camera's modes grouped by size, largest first: ``1920x1080: MJPG 30 fps, YUYV 5 fps``."""
+    if not cam.get("modes"):
+        return [f"modes: {cam['modes_note']}"] if cam.get("modes_note") else []
+    by_size: dict[tuple[int, int], list[str]] = {}
+    for m in cam["modes"]:
+        rate = f"{m['fps']:g} fps" if m["fps"] else "fps unknown"
+        by_size.setdefault((m["width"], m["height"]), []).append(f"{m['pixel_format']} {rate}")
+    return [f"{w}x{h}: {', '.join(formats)}" for (w, h), formats in sorted(by_size.items(), key=lambda kv: -kv[0][0] * kv[0][1])]
+
+
 def run(args: argparse.Namespace) -> int:
     found = collect()
     if args.json:
         print(json.dumps(found, indent=2))
         return 0
     print("Cameras:")
-    for cam in found["cameras"] or [{"index": "-", "name": "none found", "path": ""}]:
+    for cam in found["cameras"] or [{"index": "-", "name": "none found", "path": "", "modes": []}]:
         print(f"  {cam['index']}: {cam['name']} {cam['path']}".rstrip())
+        for line in mode_lines(cam):
+            print(f"      {line}")
     print("Microphones:")
     if isinstance(found["microphones"], str):
         print(f"  unavailable: {found['microphones']}")

@@ -10,6 +10,8 @@ kind            form                         effect
 net-drop        net-drop@T:DURATION          the uplink is cut (relay refuses and drops), then back
 slow-uplink     slow-uplink@T:RATE[:DUR]     the uplink is capped at RATE (until the end w/o DUR)
 camera-lost     camera-lost@T[:DURATION]     the camera stops delivering frames (-> "lost" slate)
+camera-freeze   camera-freeze@T[:DURATION]   every read of the camera device blocks (a hung driver): the
+                                             watchdog finds it frozen after 1 s and reopens it
 mic-lost        mic-lost@T[:DURATION]        the microphone stops delivering (-> silence + warning)
 disconnect      disconnect@T                 the platform drops every client connection (sandbox)
 delayed-acks    delayed-acks@T:DELAY[:DUR]   the platform answers commands DELAY late (sandbox)
@@ -35,7 +37,7 @@ from seller_studio.media.sources.base import SourceState, VideoSource, make_slat
 
 log = logging.getLogger(__name__)
 
-STREAM_FAULTS = ("net-drop", "slow-uplink", "camera-lost", "mic-lost")
+STREAM_FAULTS = ("net-drop", "slow-uplink", "camera-lost", "mic-lost", "camera-freeze")
 PLATFORM_FAULTS = ("disconnect", "delayed-acks")
 ALL_FAULTS = STREAM_FAULTS + PLATFORM_FAULTS
 USAGE = ("KIND@TIME[:ARG], e.g. net-drop@30s:20s,camera-lost@60s:10s,slow-uplink@90s:1500kbps,mic-lost@120s")
@@ -134,7 +136,7 @@ def _parse_one(part: str, allowed: tuple[str, ...]) -> Fault:
     if kind == "net-drop":
         at_most(1)
         return Fault(kind, at_s, duration(0, True))
-    if kind in ("camera-lost", "mic-lost"):
+    if kind in ("camera-lost", "mic-lost", "camera-freeze"):
         at_most(1)
         return Fault(kind, at_s, duration(0, False))
     if kind == "slow-uplink":
@@ -355,6 +357,27 @@ def media_appliers(video: WithholdingVideoSource | list[WithholdingVideoSource] 
         appliers["slow-uplink"] = (lambda f: setattr(stream, "simulated_uplink_kbps", f.rate_kbps),
                                    lambda f: setattr(stream, "simulated_uplink_kbps", None))
     return appliers
+
+
+def camera_freeze_appliers(sources: list[Any]) -> dict[str, tuple[Applier, Applier | None]]:
+    """camera-freeze: the camera devices among ``sources`` (through a withholding wrapper too) hang
+    their reads for the fault's duration; their own watchdog does the rest, as with a real hang."""
+    cameras = []
+    for source in sources:
+        inner = getattr(source, "inner", source)
+        if isinstance(getattr(inner, "device_frozen", None), threading.Event):
+            cameras.append(inner)
+    if not cameras:
+        return {}
+
+    def freeze(is_frozen: bool) -> None:
+        for camera in cameras:
+            if is_frozen:
+                camera.device_frozen.set()
+            else:
+                camera.device_frozen.clear()
+
+    return {"camera-freeze": (lambda f: freeze(True), lambda f: freeze(False))}
 
 
 def start_relay(url: str) -> tuple[Any, str]:

@@ -30,7 +30,7 @@ from seller_studio.diagnostics.redact import REDACTOR
 
 log = logging.getLogger(__name__)
 
-MEDIA_EVENTS = {"output_state", "source_state", "mic_state", "bitrate_changed", "scene_switched",
+MEDIA_EVENTS = {"output_state", "source_state", "mic_state", "bitrate_changed", "scene_switched", "camera_notice",
                 "session_started", "session_stopped"}
 
 

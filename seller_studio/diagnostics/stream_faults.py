@@ -21,6 +21,7 @@ from seller_studio.diagnostics.faults import (
     FaultSchedule,
     WithholdingAudioSource,
     WithholdingVideoSource,
+    camera_freeze_appliers,
     media_appliers,
     parse_simulate,
     start_relay,
@@ -87,6 +88,7 @@ class FlightRecorder:
                                   audio if isinstance(audio, WithholdingAudioSource) else None,
                                   _relays[-1] if _relays else None,
                                   next((o for o in outputs if o.kind == "stream"), None))
+        appliers.update(camera_freeze_appliers(list(studio.sources.values())))
         self.schedule = FaultSchedule(self.faults, appliers, self.journal) if self.faults else None
         mic_spec = str(getattr(args, "mic", ""))
         devices = log_devices(microphones=mic_spec not in ("tone", "silence", "none") and not Path(mic_spec).is_file())

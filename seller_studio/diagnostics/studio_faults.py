@@ -4,6 +4,8 @@ Times count from Go Live (as for ``seller-studio stream``). What each fault touc
 
 - camera-lost: every camera source (or, with no camera in the profile, every test pattern — the
   demo's stand-in) stops delivering, so the layer shows the "lost" slate;
+- camera-freeze: every camera device's reads hang (a driver hang): the camera's watchdog notices
+  after 1 s and reopens it; the program keeps the last picture, then shows the slate after 2 s;
 - mic-lost: the microphone channel goes silent with the mic-lost warning;
 - net-drop: the stream goes through a loopback relay that is cut for the duration;
 - slow-uplink: the stream output paces its own sending to the given rate;
@@ -27,6 +29,7 @@ from seller_studio.diagnostics.faults import (
     FaultSpecError,
     WithholdingAudioSource,
     WithholdingVideoSource,
+    camera_freeze_appliers,
     media_appliers,
     parse_simulate,
     start_relay,
@@ -102,6 +105,7 @@ class StudioFaults:
         channel = studio.mixer.channels.get("mic")
         audio = channel.source if channel is not None and isinstance(channel.source, WithholdingAudioSource) else None
         appliers = media_appliers(videos, audio, self.relay, stream)
+        appliers.update(camera_freeze_appliers(list(studio.sources.values())))
         if self.platform_control is not None:
             appliers.update(self.platform_appliers())
         self.schedule = FaultSchedule(self.faults, appliers, journal)

@@ -45,7 +45,9 @@ def make_source(spec: dict[str, Any], width: int, height: int, fps: float) -> Vi
     if kind == "test-pattern":
         return TestPatternSource(sid, width, height, fps)
     if kind == "camera":
-        return CameraSource(sid, value, width, height, fps)
+        # "mode" (optional, "1280x720@30"): the seller's choice in Settings; else the canvas decides.
+        cam_w, cam_h, cam_fps = parse_camera_mode(spec.get("mode")) or (width, height, fps)
+        return CameraSource(sid, value, cam_w, cam_h, cam_fps)
     if kind == "video-file":
         return VideoFileSource(sid, value)
     if kind == "image":
@@ -53,6 +55,16 @@ def make_source(spec: dict[str, Any], width: int, height: int, fps: float) -> Vi
     if kind == "text":
         return TextSource(sid, value, scale=max(0.6, width / 1280))
     raise UserError(f"unknown source kind {kind!r}")
+
+
+def parse_camera_mode(text: str | None) -> tuple[int, int, float] | None:
+    """``"1280x720@30"`` -> (1280, 720, 30.0); None for "auto", empty or malformed."""
+    try:
+        size, _, rate = str(text or "").partition("@")
+        w, h = (int(n) for n in size.lower().split("x"))
+        return (w, h, float(rate or 30)) if w > 0 and h > 0 else None
+    except ValueError:
+        return None
 
 
 def default_collection(width: int, height: int, has_camera: bool) -> tuple[list[dict], list[dict]]:
@@ -87,6 +99,8 @@ def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: l
         try:
             source = make_source(spec, v.width, v.height, v.fps)
             studio.add_source(studio_faults.wrap_video(source, faults, camera_ids))
+            if getattr(source, "notice", ""):  # the camera gives less than asked: say so, with the fix
+                warnings.append(f"{spec.get('label') or spec['id']}: {source.notice}")
         except UserError as exc:
             warnings.append(f"{spec.get('label') or spec['id']}: {exc}")
         specs[spec["id"]] = dict(spec)

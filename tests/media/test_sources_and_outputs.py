@@ -83,30 +83,7 @@ def test_camera_source_through_opencv_reports_what_it_delivers(clip):
         cam.stop()
 
 
-def test_camera_that_stops_delivering_shows_a_slate_then_reattaches(clip):
-    import time
-
-    cam = CameraSource("cam", str(clip), W, H, 25)
-    cam.reopen_interval_s = 1.5
-    cam.start()
-    states = []
-    cam.events.subscribe(lambda name, p: states.append(p["state"]))
-    try:
-        t0 = time.monotonic()
-        lost_at = None
-        while time.monotonic() - t0 < 8:
-            frame = cam.frame_at(0, time.monotonic())
-            if cam.state.value == "lost" and lost_at is None:
-                lost_at = time.monotonic()
-                assert frame is not None and frame.image.mean() < 80  # the dark slate
-            if lost_at and cam.state.value == "live":
-                break
-            time.sleep(0.02)
-        # The 2 s clip ends (the "unplug"), the slate shows, then the device is reopened.
-        assert "lost" in states and states[-1] == "live", states
-    finally:
-        cam.stop()
-
+# A camera that freezes or vanishes: tests/media/test_camera_watchdog.py and test_camera_modes.py.
 
 def test_recording_alone_with_remux_to_mp4(tmp_path):
     studio = Studio(W, H, FPS)

@@ -1,132 +1,482 @@
-"""A camera through OpenCV's VideoCapture, on its own named thread.
+"""A camera through OpenCV's VideoCapture: the right mode, its own capture thread, a frozen-camera watchdog.
 
-The device is opened with the requested size and fps and the studio reports what it really
-delivers. When the device stops delivering (unplugged, driver hiccup) the thread releases it and
-tries to reopen it every ``reopen_interval_s``; the compositor shows a "camera lost" slate meanwhile.
+Opening: the studio picks the camera's mode (``camera_modes.choose_mode``) and sets CAP_PROP_FOURCC
+*before* the size and the fps (OpenCV's V4L2 backend otherwise starts in raw YUYV, which gives a USB
+webcam 5-10 fps at HD), then reads back what the driver gave and says in one sentence when it is less
+than asked. All OpenCV calls go through a thin ``CaptureBoundary`` so tests can record the sequence.
+
+Watchdog: a camera that gives no new picture for ``frozen_after_s`` (a read that blocks, or a driver
+that repeats one picture bit for bit) is frozen. The watchdog thread marks it LOST and reopens the
+device on its own thread (never the compositor's), backing off from 1 s to 5 s between attempts; the
+program keeps the last picture until ``slate_after_s`` and then shows the "camera lost" slate. A
+capture thread stuck in a read is abandoned (it exits and releases its device when the read returns).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
+import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
+import numpy as np
 
 from seller_studio.common.errors import DeviceNotFoundError
 from seller_studio.media.frames import VideoFrame
 from seller_studio.media.sources.base import SourceState, ThreadedSource
+from seller_studio.media.sources.camera_modes import (
+    CameraInfo,
+    CameraMode,
+    ModeChoice,
+    choose_mode,
+    fourcc_code,
+    fourcc_text,
+    shortfall_sentence,
+)
 
 log = logging.getLogger(__name__)
 
+READ_TIMEOUT_MS = 1000  # OpenCV >= 4.6 V4L2: a read gives up after this instead of blocking ~10 s
 
-def list_cameras(max_index: int = 8) -> list[dict[str, Any]]:
-    """Cameras this machine has: index, name, and the size OpenCV opens them at."""
-    found = []
+
+class CameraBusyError(DeviceNotFoundError):
+    """The camera exists but gives no picture: most often another program holds it."""
+
+
+class AmbiguousCameraError(DeviceNotFoundError):
+    """A camera name matches more than one camera."""
+
+
+# -- listing ---------------------------------------------------------------------------------------
+def camera_infos(with_modes: bool = True) -> list[CameraInfo]:
+    """Cameras this machine has: index, name, path and (on Linux) modes."""
     if sys.platform.startswith("linux"):
-        for node in sorted(Path("/sys/class/video4linux").glob("video*")):
-            index = int(node.name.removeprefix("video"))
-            name = (node / "name").read_text().strip() if (node / "name").exists() else node.name
-            found.append({"index": index, "name": name, "path": f"/dev/{node.name}"})
+        from seller_studio.media.sources.v4l2 import list_v4l2_cameras
+
+        return list_v4l2_cameras(with_modes=with_modes)
+    return _enumerate_with_package()
+
+
+def _enumerate_with_package() -> list[CameraInfo]:
+    """Windows / macOS names through ``cv2-enumerate-cameras`` (DirectShow / AVFoundation order, so the
+    index opens the same camera with that backend). Their drivers give OpenCV no mode list.
+
+    This path has not run on the build machine (Linux, no camera)."""
+    backend, api = ("dshow", cv2.CAP_DSHOW) if sys.platform == "win32" else ("avfoundation", cv2.CAP_AVFOUNDATION)
+    note = "this system does not list camera modes: the studio asks for MJPEG and reports what the camera gives"
+    try:
+        from cv2_enumerate_cameras import enumerate_cameras
+    except ImportError:
+        found = []
+        for index in range(8):  # no package: probe a few indices
+            cap = cv2.VideoCapture(index, api)
+            if cap.isOpened():
+                found.append(CameraInfo(index, f"Camera {index}", str(index), backend, [], note))
+            cap.release()
         return found
-    for index in range(max_index):  # other platforms have no cheap listing: probe a few indices
-        cap = cv2.VideoCapture(index)
-        if cap.isOpened():
-            found.append({"index": index, "name": f"Camera {index}", "path": str(index)})
-        cap.release()
-    return found
+    return [CameraInfo(int(info.index), str(info.name), str(info.path or info.index), backend, [], note)
+            for info in enumerate_cameras(api)]
 
 
-def resolve_camera(spec: str | int) -> str | int:
+def list_cameras(with_modes: bool = True) -> list[dict[str, Any]]:
+    """Cameras as plain dicts (index, name, path, backend, modes) for the CLI, logs and the UI."""
+    return [info.to_json() for info in camera_infos(with_modes)]
+
+
+def backend_api() -> int:
+    if sys.platform.startswith("linux"):
+        return cv2.CAP_V4L2
+    if sys.platform == "win32":
+        return cv2.CAP_DSHOW
+    if sys.platform == "darwin":
+        return cv2.CAP_AVFOUNDATION
+    return cv2.CAP_ANY
+
+
+def resolve_camera(spec: str | int, infos: list[CameraInfo] | None = None) -> str | int:
     """A device index, a device name (as listed), or a path/URL OpenCV can open."""
     if isinstance(spec, int) or str(spec).isdigit():
         return int(spec)
     spec = str(spec)
-    for cam in list_cameras():
-        if cam["name"].lower() == spec.lower():
-            return cam["index"]
     if Path(spec).exists() or "://" in spec:
         return spec
-    names = ", ".join(c["name"] for c in list_cameras()) or "none found"
+    cameras = camera_infos(with_modes=False) if infos is None else infos
+    named = [c for c in cameras if c.name.lower() == spec.lower()]
+    if len(named) > 1:
+        numbers = " and ".join(str(c.index) for c in named)
+        raise AmbiguousCameraError(f"{len(named)} cameras are called '{spec}' (numbers {numbers}): choose one by "
+                                   f"its number, e.g. --camera {named[0].index}, or pick it in Settings > Video.")
+    if named:
+        return named[0].index
+    names = ", ".join(c.name for c in cameras) or "none found"
     raise DeviceNotFoundError(f"camera '{spec}' not found (cameras here: {names})")
 
 
-class CameraSource(ThreadedSource):
-    kind = "camera"
-    reopen_interval_s = 1.0
+# -- the OpenCV boundary -----------------------------------------------------------------------------
+class CaptureBoundary(Protocol):
+    """The few VideoCapture calls the camera makes; ``OpenCVCapture`` is the real one."""
 
-    def __init__(self, source_id: str, device: str | int, width: int = 1280, height: int = 720,
-                 fps: float = 30.0) -> None:
-        super().__init__(source_id)
-        self.device = resolve_camera(device)
-        self.requested = (width, height, fps)
-        self.delivered: dict[str, Any] = {}
+    def open(self, device: str | int, api: int) -> bool: ...
+    def set(self, prop: int, value: float) -> bool: ...
+    def get(self, prop: int) -> float: ...
+    def read(self) -> tuple[bool, np.ndarray | None]: ...
+    def release(self) -> None: ...
+
+
+class OpenCVCapture:
+    def __init__(self) -> None:
         self._cap: cv2.VideoCapture | None = None
 
-    def _open(self) -> cv2.VideoCapture | None:
-        if isinstance(self.device, int) and sys.platform.startswith("linux"):
-            cap = cv2.VideoCapture(self.device, cv2.CAP_V4L2)
-        else:
-            cap = cv2.VideoCapture(self.device)
-        if not cap.isOpened():
-            cap.release()
-            return None
-        width, height, fps = self.requested
-        if isinstance(self.device, int):  # files and URLs deliver what they contain
-            cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-            cap.set(cv2.CAP_PROP_FPS, fps)
-        self.delivered = {
-            "width": int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
-            "height": int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
-            "fps": float(cap.get(cv2.CAP_PROP_FPS) or 0.0),
-        }
-        return cap
+    def open(self, device: str | int, api: int) -> bool:
+        self._cap = cv2.VideoCapture(device, api)
+        return bool(self._cap.isOpened())
 
-    def start(self) -> None:
-        """Open the device now so a missing camera is a clear error, then capture on a thread."""
-        self._cap = self._open()
+    def set(self, prop: int, value: float) -> bool:
+        return bool(self._cap is not None and self._cap.set(prop, value))
+
+    def get(self, prop: int) -> float:
+        return float(self._cap.get(prop)) if self._cap is not None else 0.0
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
         if self._cap is None:
-            raise DeviceNotFoundError(f"camera {self.device!r} could not be opened")
-        width, height, fps = self.requested
-        log.info("camera %s: asked %dx%d@%g, device delivers %dx%d@%g", self.device, width, height, fps,
-                 self.delivered["width"], self.delivered["height"], self.delivered["fps"])
-        super().start()
+            return False, None
+        return self._cap.read()
 
-    def _run(self) -> None:
-        seq = 0
-        # Files opened as cameras (tests, support reproductions) are paced to their own fps.
-        pace_s = 1.0 / self.delivered["fps"] if not isinstance(self.device, int) and self.delivered.get("fps") else 0.0
-        next_due = time.monotonic()
-        while not self._stop.is_set():
-            cap = self._cap
-            ok, bgr = (cap.read() if cap is not None else (False, None))
-            if not ok or bgr is None:
-                if cap is not None:
-                    cap.release()
-                    self._cap = None
-                    log.warning("camera %s stopped delivering; will try to reopen", self.device)
-                if self._stop.wait(self.reopen_interval_s):
-                    break
-                self._cap = self._open()
-                if self._cap is not None:
-                    log.info("camera %s reopened", self.device)
-                    next_due = time.monotonic()
-                continue
-            seq += 1
-            self.slot.put(VideoFrame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), time.monotonic(), seq))
-            if pace_s:
-                next_due += pace_s
-                delay = next_due - time.monotonic()
-                if delay > 0 and self._stop.wait(delay):
-                    break
+    def release(self) -> None:
         if self._cap is not None:
             self._cap.release()
-            self._cap = None
+
+
+CaptureFactory = Callable[[], CaptureBoundary]
+
+
+class OpenReport:
+    """What was asked of the camera and what it gave, with the one-sentence fix when it gave less."""
+
+    def __init__(self, asked: tuple[int, int, float], fourcc_asked: str, delivered: tuple[int, int, float],
+                 fourcc: str, refused: list[str], sentence: str) -> None:
+        self.asked, self.fourcc_asked, self.delivered = asked, fourcc_asked, delivered
+        self.fourcc, self.refused, self.sentence = fourcc, refused, sentence
+
+    def to_json(self) -> dict[str, Any]:
+        (w, h, fps), (dw, dh, dfps) = self.asked, self.delivered
+        return {"asked": {"width": w, "height": h, "fps": fps, "pixel_format": self.fourcc_asked},
+                "delivered": {"width": dw, "height": dh, "fps": dfps, "pixel_format": self.fourcc},
+                "refused": self.refused, "sentence": self.sentence}
+
+
+def open_capture(cap: CaptureBoundary, device: str | int, api: int, choice: ModeChoice | None,
+                 modes: list[CameraMode] | None = None) -> OpenReport:
+    """Open ``device`` and ask for the chosen mode: FOURCC first, then width, height, fps; then read back.
+
+    A file or URL (``choice`` None) delivers what it contains: nothing is set.
+    """
+    if not cap.open(device, api):
+        cap.release()
+        raise DeviceNotFoundError(f"camera {device!r} could not be opened (unplugged, or no permission)")
+    refused: list[str] = []
+    asked = choice.asked if choice is not None else (0, 0, 0.0)
+    fourcc_asked = ""
+    if choice is not None:
+        cap.set(cv2.CAP_PROP_READ_TIMEOUT_MSEC, READ_TIMEOUT_MS)  # ignored where unsupported
+        mode = choice.mode
+        width, height = mode.size if mode is not None else asked[:2]
+        if choice.fourcc:
+            fourcc_asked = choice.fourcc
+            if not cap.set(cv2.CAP_PROP_FOURCC, fourcc_code(choice.fourcc)):
+                refused.append(f"pixel format {choice.fourcc}")
+        if not cap.set(cv2.CAP_PROP_FRAME_WIDTH, width):
+            refused.append(f"width {width}")
+        if not cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height):
+            refused.append(f"height {height}")
+        if not cap.set(cv2.CAP_PROP_FPS, asked[2]):
+            refused.append(f"{asked[2]:g} fps")
+        asked = (width, height, asked[2])
+    delivered = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+                 round(float(cap.get(cv2.CAP_PROP_FPS) or 0.0), 3))
+    fourcc = fourcc_text(cap.get(cv2.CAP_PROP_FOURCC))
+    sentence = shortfall_sentence(asked, delivered, modes) if choice is not None else ""
+    if choice is not None and not sentence and (delivered[0], delivered[1]) != (asked[0], asked[1]) and delivered[0]:
+        sentence = (f"The camera refused {asked[0]}x{asked[1]} and gives {delivered[0]}x{delivered[1]} — "
+                    f"choose one of its modes in Settings > Video.")
+    if choice is not None and choice.advice and not sentence:
+        sentence = choice.advice
+    return OpenReport(asked, fourcc_asked, delivered, fourcc, refused, sentence)
+
+
+# -- the source -------------------------------------------------------------------------------------
+class CameraSource(ThreadedSource):
+    kind = "camera"
+    frozen_after_s = 1.0  # no new picture this long = frozen (state LOST, reopen)
+    slate_after_s = 2.0  # the last picture stays on the program this long, then the slate
+    reopen_backoff_s = (1.0, 2.0, 4.0, 5.0)
+    first_frame_timeout_s = 3.0
+
+    def __init__(self, source_id: str, device: str | int, width: int = 1280, height: int = 720,
+                 fps: float = 30.0, capture_factory: CaptureFactory = OpenCVCapture,
+                 modes: list[CameraMode] | None = None, name: str = "") -> None:
+        super().__init__(source_id)
+        infos: list[CameraInfo] | None = None
+        if modes is None and not (isinstance(device, str) and (Path(device).exists() or "://" in device)):
+            try:
+                infos = camera_infos(with_modes=True)
+            except OSError:
+                infos = []
+        self.device = resolve_camera(device, infos)
+        self.is_device = isinstance(self.device, int)
+        info = next((c for c in infos or [] if c.index == self.device), None)
+        self.name = name or (info.name if info else str(device))
+        self.modes = list(modes if modes is not None else (info.modes if info else []))
+        # Cameras are landscape: a vertical canvas asks for the landscape size and the layer crops it.
+        cam_w, cam_h = (max(width, height), min(width, height))
+        self.requested = (cam_w, cam_h, float(fps))
+        self.choice: ModeChoice | None = choose_mode(self.modes, cam_w, cam_h, fps) if self.is_device else None
+        self.capture_factory = capture_factory
+        self.api = backend_api() if self.is_device else cv2.CAP_ANY
+        self.report: OpenReport | None = None
+        self.delivered: dict[str, Any] = {}
+        self.measured_fps = 0.0
+        self.notice = ""  # the seller-facing sentence when the camera gives less than asked
+        self.freezes = 0
+        self.reopens = 0
+        self.last_freeze: dict[str, float] = {}
+        self._gen = 0
+        self._gen_lock = threading.Lock()
+        self._last_new_s = time.monotonic()
+        self._last_sig: int | None = None
+        self._repeats = 0
+        self._frozen_since_s: float | None = None
+        # A driver repeating one buffer is frozen; a file may legitimately hold a still picture.
+        self.detect_repeats = self.is_device
+        self._watchdog: threading.Thread | None = None
+        self.device_frozen = threading.Event()  # camera-freeze fault: every read of the device blocks
+
+    # -- opening ------------------------------------------------------------------------------
+    def _open(self) -> tuple[CaptureBoundary, OpenReport]:
+        cap = _FreezableCapture(self.capture_factory(), self.device_frozen)
+        report = open_capture(cap, self.device, self.api, self.choice, self.modes)
+        return cap, report
+
+    def _record_report(self, report: OpenReport) -> None:
+        self.report = report
+        w, h, fps = report.delivered
+        self.delivered = {"width": w, "height": h, "fps": fps, "pixel_format": report.fourcc}
+        if report.sentence and report.sentence != self.notice:
+            self.notice = report.sentence
+            log.warning("camera %s: %s", self.name, report.sentence)
+            self.events.emit("camera_notice", source_id=self.id, message=report.sentence)
+
+    def start(self) -> None:
+        """Open the device and wait for its first picture (a clear error when it gives none), then
+        capture on a thread with the watchdog on another. Call it off the UI thread."""
+        cap, report = self._open()
+        first = _read_with_timeout(cap, self.first_frame_timeout_s)
+        if first is None:
+            cap.release()
+            raise CameraBusyError(
+                f"Camera '{self.name}' opened but gives no picture: another program (a video call, a browser "
+                f"tab, another studio) is probably using it — close that program and choose the camera again.")
+        self._record_report(report)
+        w, h, fps = self.requested
+        log.info("camera %s: asked %dx%d@%g %s (%s), device gives %dx%d@%g %s", self.name, w, h, fps,
+                 report.fourcc_asked or "-", self.choice.reason if self.choice else "a file or URL",
+                 *report.delivered, report.fourcc or "?")
+        self._stop.clear()
+        self._set_state(SourceState.LIVE)
+        self._put(first)
+        self._spawn_capture(cap)
+        self._watchdog = threading.Thread(target=self._watch, name=f"camera-watchdog-{self.id}", daemon=True)
+        self._watchdog.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.device_frozen.clear()
+        for thread in (self._watchdog, self._thread):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=2.0)
+        self._set_state(SourceState.STOPPED)
+
+    # -- capture --------------------------------------------------------------------------------
+    def _spawn_capture(self, cap: CaptureBoundary) -> None:
+        with self._gen_lock:
+            self._gen += 1
+            gen = self._gen
+        self._thread = threading.Thread(target=self._capture, args=(gen, cap), name=f"source-camera-{self.id}-{gen}",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:  # pragma: no cover - capture runs in _capture (generations)
+        raise NotImplementedError
+
+    def _capture(self, gen: int, cap: CaptureBoundary) -> None:
+        # Files opened as cameras (tests, support reproductions) are paced to their own fps.
+        fps = self.report.delivered[2] if self.report else 0.0
+        pace_s = 1.0 / fps if not self.is_device and fps else 0.0
+        next_due = time.monotonic()
+        window_start, window_frames = time.monotonic(), 0
+        try:
+            while not self._stop.is_set() and gen == self._gen:
+                ok, bgr = cap.read()
+                if gen != self._gen or self._stop.is_set():
+                    break  # abandoned while blocked in read: a newer capture owns the camera
+                if not ok or bgr is None:
+                    if not self.is_device and not self._stop.is_set():
+                        log.info("camera %s: end of file, looping", self.name)
+                        cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                        ok, bgr = cap.read()
+                    if not ok or bgr is None:
+                        log.warning("camera %s stopped delivering (read failed)", self.name)
+                        return  # the watchdog reopens it
+                self._put(bgr)
+                window_frames += 1
+                now = time.monotonic()
+                if now - window_start >= 2.0:
+                    self.measured_fps = round(window_frames / (now - window_start), 1)
+                    window_start, window_frames = now, 0
+                    self._check_rate()
+                if pace_s:
+                    next_due += pace_s
+                    delay = next_due - time.monotonic()
+                    if delay > 0 and self._stop.wait(delay):
+                        break
+                    if delay < -1.0:
+                        next_due = time.monotonic()
+        finally:
+            cap.release()
+
+    def _put(self, bgr: np.ndarray) -> None:
+        """Hand a picture to the compositor unless it repeats the previous one bit for bit (a driver
+        that repeats one buffer is frozen; a real sensor's noise always changes some pixels)."""
+        if self.detect_repeats:
+            sig = zlib.crc32(np.ascontiguousarray(bgr[::4, ::4]).data)
+            if sig == self._last_sig:
+                self._repeats += 1
+                return
+            self._last_sig, self._repeats = sig, 0
+        seq = self.slot.frames_in + 1
+        self.slot.put(VideoFrame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), time.monotonic(), seq))
+        self._last_new_s = time.monotonic()
+
+    def _check_rate(self) -> None:
+        if not self.is_device or self.report is None:
+            return
+        w, h, fps = self.requested
+        dw, dh, _ = self.report.delivered
+        if self.measured_fps <= 0:
+            return
+        sentence = shortfall_sentence((w, h, fps), (dw or w, dh or h, self.measured_fps), self.modes)
+        if sentence and sentence != self.notice:
+            self.notice = sentence
+            log.warning("camera %s: %s", self.name, sentence)
+            self.events.emit("camera_notice", source_id=self.id, message=sentence)
+
+    # -- watchdog ---------------------------------------------------------------------------------
+    def _watch(self) -> None:
+        attempt = 0
+        next_reopen_s = 0.0
+        while not self._stop.wait(0.05):
+            now = time.monotonic()
+            stale_s = now - self._last_new_s
+            if stale_s < self.frozen_after_s:
+                if self._frozen_since_s is not None:
+                    recovered_s = now - self._frozen_since_s
+                    self.last_freeze["recovered_after_s"] = round(recovered_s, 3)
+                    log.info("camera %s is back after %.1f s", self.name, recovered_s)
+                    self._frozen_since_s = None
+                    attempt = 0
+                    self._set_state(SourceState.LIVE, "camera is back")
+                continue
+            if self._frozen_since_s is None:
+                self._frozen_since_s = self._last_new_s
+                self.freezes += 1
+                why = ("repeats the same picture" if self._repeats else "gives no new picture")
+                reason = f"Camera '{self.name}' froze ({why} for {self.frozen_after_s:g} s): reopening it"
+                self.last_freeze = {"detected_after_s": round(stale_s, 3)}
+                log.warning("%s", reason)
+                self._set_state(SourceState.LOST, reason)
+                next_reopen_s = now
+            if now >= next_reopen_s:
+                self._reopen()
+                attempt += 1
+                next_reopen_s = now + self.reopen_backoff_s[min(attempt - 1, len(self.reopen_backoff_s) - 1)]
+
+    def _reopen(self) -> None:
+        """Abandon the capture thread (it may be stuck in a read) and open the device again."""
+        with self._gen_lock:
+            self._gen += 1  # the old thread exits and releases its device as soon as its read returns
+        try:
+            cap, report = self._open()
+        except DeviceNotFoundError as exc:
+            log.warning("camera %s: reopen failed: %s", self.name, exc)
+            return
+        self.reopens += 1
+        self._record_report(report)
+        self._last_sig = None
+        self._spawn_capture(cap)
+
+    def frame_at(self, frame_index: int, now_s: float) -> VideoFrame | None:
+        frame = self.slot.get()
+        if self._state == SourceState.LOST and now_s - self._last_new_s >= self.slate_after_s:
+            return self._lost_slate(frame)
+        return frame
+
+    def _lost_slate(self, last: VideoFrame | None) -> VideoFrame:
+        width, height = last.size if last is not None else (1280, 720)
+        if self._slate is None or self._slate.size != (width, height):
+            from seller_studio.media.sources.base import make_slate
+
+            self._slate = VideoFrame(make_slate(width, height, "camera lost - reconnecting"), time.monotonic())
+        return self._slate
 
     def describe(self) -> dict[str, Any]:
         w, h, fps = self.requested
-        return {**super().describe(), "device": self.device, "requested": {"width": w, "height": h, "fps": fps},
-                "delivered": self.delivered, "lost": self.state == SourceState.LOST}
+        return {**super().describe(), "device": self.device, "name": self.name,
+                "requested": {"width": w, "height": h, "fps": fps},
+                "mode": self.choice.mode.label if self.choice and self.choice.mode else None,
+                "mode_reason": self.choice.reason if self.choice else "a file or URL delivers what it contains",
+                "delivered": self.delivered, "measured_fps": self.measured_fps, "notice": self.notice,
+                "lost": self.state == SourceState.LOST, "freezes": self.freezes, "reopens": self.reopens}
+
+
+class _FreezableCapture:
+    """Wraps a capture so the camera-freeze fault can make every read of the device block, as a hung
+    driver does. Reads return normally the moment the fault ends."""
+
+    def __init__(self, inner: CaptureBoundary, frozen: threading.Event) -> None:
+        self.inner, self._frozen = inner, frozen
+
+    def open(self, device: str | int, api: int) -> bool:
+        return self.inner.open(device, api)
+
+    def set(self, prop: int, value: float) -> bool:
+        return self.inner.set(prop, value)
+
+    def get(self, prop: int) -> float:
+        return self.inner.get(prop)
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        while self._frozen.is_set():
+            time.sleep(0.02)
+        return self.inner.read()
+
+    def release(self) -> None:
+        self.inner.release()
+
+
+def _read_with_timeout(cap: CaptureBoundary, timeout_s: float) -> np.ndarray | None:
+    """The first picture, or None when the camera gives none in time (busy or hung); never blocks longer."""
+    result: list[np.ndarray | None] = [None]
+
+    def read() -> None:
+        ok, image = cap.read()
+        result[0] = image if ok else None
+
+    reader = threading.Thread(target=read, name="camera-first-frame", daemon=True)
+    reader.start()
+    reader.join(timeout_s)
+    return None if reader.is_alive() else result[0]

@@ -220,7 +220,7 @@ def shortfall_sentence(asked: tuple[int, int, float], delivered: tuple[int, int,
                 f"in Settings > Video or use a camera that has {w}x{h}.")
     if dfps and dfps + FPS_TOLERANCE < fps * 0.9:
         fits = sorted({m.size for m in modes or [] if _reaches(m, fps) and m.pixel_format in USABLE_FORMATS
-                       and m.width <= w and _same_shape(m.size, (w, h))}, key=lambda s: -s[0] * s[1])
+                       and m.width < dw and _same_shape(m.size, (w, h))}, key=lambda s: -s[0] * s[1])
         if fits:
             fix = "choose " + " or ".join(f"{a}x{b}" for a, b in fits[:2]) + f" for {fps:g} fps"
         else:
