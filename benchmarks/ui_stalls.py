@@ -42,7 +42,6 @@ def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["SELLER_STUDIO_HOME"] = tempfile.mkdtemp(prefix="ui-stalls-")
     from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QListWidget
 
     from seller_studio.studio.sandbox_process import start_sandbox_process
     from seller_studio.studio.settings import Profile, SettingsStore
@@ -63,21 +62,9 @@ def main() -> int:
     window.show()
 
     chat_times: list[float] = []
-    if getattr(window, "show_panel", None) is None:
-        # Without the show panel (issue 6), a plain list stands in as the chat that renders every message.
-        chat = QListWidget()
-        window.show_dock.setWidget(chat)
-
-        def on_event(event) -> None:
-            if getattr(event, "TYPE", "") == "chat.message":
-                chat.addItem(f"{event.user}: {event.text}")
-                if chat.count() > 500:
-                    chat.takeItem(0)
-                chat.scrollToBottom()
-
-        window.platform_event.connect(on_event)
-    window.platform_event.connect(
-        lambda e: chat_times.append(time.monotonic()) if getattr(e, "TYPE", "") == "chat.message" else None)
+    # The show controller hears the platform itself; its chat events time the messages' arrival.
+    window.show_panel.controller.events.subscribe(
+        lambda name, _payload: chat_times.append(time.monotonic()) if name == "chat_appended" else None)
 
     lateness_ms: list[float] = []
     last = [time.perf_counter()]

@@ -6,20 +6,32 @@ Panel actions are plain methods: they check what they can at once (raising ``Sel
 sentence for the seller) and send the network part as a task, so the UI never waits on the
 network; a failure comes back as an ``error`` event. Other threads use ``call_threadsafe``.
 
+It subscribes to the platform client itself (``attach_client``): no window relays its events.
+The run of show is the one place that says which item is showing; the selling session follows it
+(also right after a restart), and an auction or giveaway the platform starts for another item moves
+the run of show there, so the panel and Run of show never disagree.
+
+A show (``ShowRun``) starts with the platform's ``show.started`` and ends with ``show.ended`` (or
+``end_show_run``); it is kept in the database, so "this show" (the Sales tab, the recap) survives a
+restart of the studio.
+
 Events (``events``; payloads are plain data): everything ``SellingSession`` emits, plus
 ``now_showing`` {index, item_id}, ``queue_changed`` {item_ids}, ``chat_appended`` {count},
 ``chat_changed`` {msg_id}, ``user_moderated`` {user, action, until?}, ``viewers`` {count},
 ``listing_opened`` {item_id, price_cents, quantity}, ``platform_state`` {state},
-``error`` {action, message}, ``clock_synced`` {offset_s, rtt_s}.
+``error`` {action, message}, ``clock_synced`` {offset_s, rtt_s}, ``show_started`` {started_at},
+``show_ended`` {ended_at}.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +40,9 @@ from seller_studio.platform import protocol as p
 from seller_studio.show.chat import ChatLog
 from seller_studio.show.csv_import import ImportResult, import_csv
 from seller_studio.show.inventory import InventoryStore, Item, Sale
-from seller_studio.show.run_of_show import RunOfShow
-from seller_studio.show.sales_export import export_sales
+from seller_studio.show.recap import ShowRecap, compute_recap
+from seller_studio.show.run_of_show import SELLABLE, RunOfShow
+from seller_studio.show.sales_export import write_sales
 from seller_studio.show.selling import (
     DEFAULT_PRESETS,
     AuctionPreset,
@@ -39,6 +52,8 @@ from seller_studio.show.selling import (
     SellingError,
     SellingSession,
     item_show_payload,
+    local_item_id,
+    this_show_sales,
     to_cents,
 )
 
@@ -50,10 +65,24 @@ DEFAULT_TIMEOUT_S = 600  # "timeout" button: 10 minutes
 
 # The platform events the controller consumes (everything else is ignored here).
 _HANDLED = (
-    p.AuctionStarted, p.AuctionBid, p.AuctionEnded, p.ListingOpened, p.Sale, p.ListingSoldOut,
+    p.ShowStarted, p.ShowEnded, p.AuctionStarted, p.AuctionBid, p.AuctionEnded, p.ListingOpened, p.Sale, p.ListingSoldOut,
     p.GiveawayStarted, p.GiveawayEntry, p.GiveawayWinner, p.ChatMessage, p.ChatDeleted, p.ChatPinned,
     p.UserTimedOut, p.UserBanned, p.Viewers,
 )
+
+
+@dataclass
+class ShowRun:
+    """One show from go-live to end (server epoch seconds), kept in the database's settings."""
+
+    started_at: float
+    ended_at: float | None = None
+    peak_viewers: int | None = None
+    platform_show_id: str = ""
+
+    @property
+    def is_live(self) -> bool:
+        return self.ended_at is None
 
 
 class ShowController:
@@ -78,6 +107,10 @@ class ShowController:
         self._unsubscribe: list[Callable[[], None]] = []
         self.session.events.subscribe(self._forward)
         self.run.events.subscribe(self._on_run_event)
+        self.show_run: ShowRun | None = self._load_show_run()
+        self.session.show_started_at = self.show_run.started_at if self.show_run else None
+        # One state: after a restart the panel shows what Run of show says is showing.
+        self._sync_session_to_run()
         # Buyers of this show stay highlighted after a restart.
         for sale in store.list_sales(show_id):
             self.chat.add_buyer(sale.buyer)
@@ -86,9 +119,11 @@ class ShowController:
 
     # --- platform link -------------------------------------------------------------------------------
 
-    def attach_client(self, client: Any, *, subscribe: bool = True) -> None:
-        """Start listening to a connected PlatformClient (call on its loop). ``subscribe=False``: the
-        caller forwards events to ``on_platform_event`` itself."""
+    def attach_client(self, client: Any) -> None:
+        """Subscribe to a connected PlatformClient's events (call on its loop). The item showing (e.g.
+        restored after a restart) is shown on the platform too."""
+        if client is self.client:
+            return
         self.detach_client()
         self.client = client
         try:
@@ -100,13 +135,15 @@ class ShowController:
         # until the pings below (which have a known round trip) take over.
         offset_wall_s = float(getattr(client, "server_time_offset_s", 0.0))
         self.clock.set_from_welcome(time.time() + offset_wall_s, received_at=self.clock.local_clock())
-        if subscribe:
-            self._unsubscribe.append(client.subscribe(self.on_platform_event))
+        self._unsubscribe.append(client.subscribe(self.on_platform_event))
         status = getattr(client, "status", None)
         if status is not None:
             self._unsubscribe.append(status.subscribe(
                 lambda _name, payload: self.events.emit("platform_state", state=payload.get("state", ""))))
         self._spawn("clock", self._ping_loop())
+        item = self.session.item
+        if item is not None:
+            self._spawn("item.show", client.show_item(item_show_payload(item)))
 
     def detach_client(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -209,7 +246,13 @@ class ShowController:
 
     def _dispatch(self, event: p.Event) -> None:
         s = self.session
-        if isinstance(event, p.ChatMessage):
+        if isinstance(event, p.AuctionStarted | p.GiveawayStarted):
+            self._follow_platform_item(event.item_id)
+        if isinstance(event, p.ShowStarted):
+            self.begin_show(event.started_at, platform_show_id=event.show_id)
+        elif isinstance(event, p.ShowEnded):
+            self.end_show_run(event.ended_at)
+        elif isinstance(event, p.ChatMessage):
             entry = self.chat.append(event.msg_id, event.user, event.text, event.ts, event.badges, event.reply_to)
             if entry is not None:
                 self.events.emit("chat_appended", count=1)
@@ -227,6 +270,7 @@ class ShowController:
             if event.winner:
                 self._new_buyer(event.winner)
         elif isinstance(event, p.ListingOpened):
+            s.on_listing_opened(event.item_id, price_cents=to_cents(event.price), quantity=event.quantity)
             self.events.emit("listing_opened", item_id=int(event.item_id), price_cents=to_cents(event.price),
                              quantity=event.quantity)
         elif isinstance(event, p.Sale):
@@ -254,7 +298,27 @@ class ShowController:
             self.events.emit("user_moderated", user=event.user, action="ban")
         elif isinstance(event, p.Viewers):
             self.viewer_count = event.count
+            run = self.show_run
+            if run is not None and run.is_live and (run.peak_viewers is None or event.count > run.peak_viewers):
+                run.peak_viewers = event.count
+                self._save_show_run()
             self.events.emit("viewers", count=event.count)
+
+    def _follow_platform_item(self, platform_item_id: str) -> None:
+        """The platform started an auction or giveaway for an item that is not showing here (another
+        device, a replay after a reconnect): Run of show moves to it, so both say the same."""
+        try:
+            item_id = local_item_id(platform_item_id)
+        except ValueError:
+            return
+        if item_id == self.run.now_item_id or self.store.get_item(item_id) is None:
+            return
+        try:
+            if item_id not in self.run.item_ids:
+                self.run.add(item_id)
+            self.run.show(self.run.item_ids.index(item_id))
+        except SellingError as err:  # an auction of ours still runs: keep it, say why
+            log.warning("platform item %s not followed: %s", platform_item_id, err)
 
     def _new_buyer(self, user: str) -> None:
         self.chat.add_buyer(user)
@@ -262,6 +326,16 @@ class ShowController:
 
     def _forward(self, name: str, payload: dict[str, Any]) -> None:
         self.events.emit(name, **payload)
+
+    def _sync_session_to_run(self) -> None:
+        item_id = self.run.now_item_id
+        if item_id == (self.session.item.id if self.session.item else None):
+            return
+        try:
+            self.session.set_item(item_id)
+        except SellingError as err:  # the item was deleted since: nothing is showing
+            log.warning("restoring the showing item: %s", err)
+            self.run.show(None)
 
     def _on_run_event(self, name: str, payload: dict[str, Any]) -> None:
         if name == "queue_changed":
@@ -279,12 +353,38 @@ class ShowController:
     # --- run of show ---------------------------------------------------------------------------------
 
     def next_item(self) -> Item | None:
-        """Next in the queue (skipping sold items) becomes now showing; SellingError while an
-        auction runs."""
-        return self.run.next()
+        """Next in the queue (skipping sold items) becomes now showing. SellingError, with what to do,
+        while an auction runs, with an empty queue and at the end of the queue."""
+        before = self.run.now_item_id
+        self._check_queue()
+        item = self.run.next()
+        if item is None or item.id == before:
+            raise SellingError(self.empty_hint() or "That was the last item to sell in tonight's queue: "
+                               "add or import more, or go back with Previous.")
+        return item
 
     def previous_item(self) -> Item | None:
-        return self.run.previous()
+        before = self.run.now_item_id
+        self._check_queue()
+        item = self.run.previous()
+        if item is None or item.id == before:
+            raise SellingError("This is the first item in tonight's queue.")
+        return item
+
+    def _check_queue(self) -> None:
+        hint = self.empty_hint()
+        if hint is not None and not self.run.item_ids:
+            raise SellingError(hint)
+
+    def empty_hint(self) -> str | None:
+        """What to do when there is nothing to sell, in words; None when the queue has items."""
+        if self.run.item_ids:
+            if all(item.status not in SELLABLE for item in self.run.items()):
+                return "Everything in tonight's queue is sold: import a CSV or add an item (Run of show tab)."
+            return None
+        if self.store.count_items() == 0:
+            return "No items yet: import a CSV or add an item (Run of show tab)."
+        return "Tonight's queue is empty: press \"Queue all available\" (Run of show tab) or import a CSV."
 
     def show_index(self, index: int | None) -> Item | None:
         return self.run.show(index)
@@ -296,6 +396,14 @@ class ShowController:
             self.queue_new_items()
         return result
 
+    def add_item(self, item: Item) -> Item:
+        """An item added by hand joins the inventory and the end of tonight's queue (ValueError with
+        a sentence when it cannot be listed)."""
+        added = self.store.add_item(item)
+        if added.id is not None:
+            self.run.add(added.id)
+        return added
+
     def queue_new_items(self) -> None:
         """Sellable items not yet in tonight's queue join its end (after an import)."""
         queued = set(self.run.item_ids)
@@ -303,11 +411,71 @@ class ShowController:
             if item.id is not None and item.id not in queued:
                 self.run.add(item.id)
 
-    def export_sales(self, path: Path | str) -> int:
-        return export_sales(self.store, path, show_id=self.show_id)
+    def export_sales(self, path: Path | str, *, all_shows: bool = False) -> int:
+        """Write this show's sales (or every show's) to a CSV; returns how many."""
+        return write_sales(path, self.all_sales() if all_shows else self.sales())
 
     def sales(self) -> list[Sale]:
-        return self.store.list_sales(self.show_id)
+        """This show's sales (since the platform's show.started; kept across a restart)."""
+        return this_show_sales(self.store.list_sales(self.show_id), self.show_run.started_at if self.show_run else None)
+
+    def all_sales(self) -> list[Sale]:
+        """Every show's sales, oldest first."""
+        return self.store.list_sales(None)
+
+    # --- the show run (go-live to end) and its recap ----------------------------------------------------
+
+    def _show_run_key(self) -> str:
+        return f"show_run:{self.show_id}"
+
+    def _load_show_run(self) -> ShowRun | None:
+        raw = self.load_setting(self._show_run_key())
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            return ShowRun(float(data["started_at"]), None if data.get("ended_at") is None else float(data["ended_at"]),
+                           data.get("peak_viewers"), str(data.get("platform_show_id") or ""))
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("show run record unreadable (%s); starting without one", exc)
+            return None
+
+    def _save_show_run(self) -> None:
+        if self.show_run is not None:
+            self.store_setting(self._show_run_key(), json.dumps(asdict(self.show_run)))
+
+    def begin_show(self, started_at: float | None = None, *, platform_show_id: str = "") -> ShowRun:
+        """A show starts (the platform's show.started). A replay of the same start keeps the run."""
+        run = self.show_run
+        if run is not None and run.is_live and (not platform_show_id or run.platform_show_id == platform_show_id):
+            return run
+        started = float(started_at) if started_at is not None else self.clock.server_now()
+        self.show_run = ShowRun(started, None, self.viewer_count, platform_show_id)
+        self.session.show_started_at = started
+        self._save_show_run()
+        self.events.emit("show_started", started_at=started)
+        return self.show_run
+
+    def end_show_run(self, ended_at: float | None = None) -> ShowRun | None:
+        """The show ended (show.ended, or End Show without a platform). Idempotent."""
+        run = self.show_run
+        if run is None or not run.is_live:
+            return run
+        run.ended_at = float(ended_at) if ended_at is not None else self.clock.server_now()
+        self._save_show_run()
+        self.events.emit("show_ended", ended_at=run.ended_at)
+        return run
+
+    def recap(self, stats: Mapping[str, Any] | Any | None = None, *, live_s: float | None = None) -> ShowRecap:
+        """The End Show recap: ends the run if the platform has not yet. ``live_s`` (the window's own
+        live time) stands in for the duration when no platform show was started."""
+        run = self.end_show_run()
+        if run is not None and run.ended_at is not None and self.clock.server_now() - run.ended_at < 120:
+            duration_s = run.ended_at - run.started_at
+            peak = run.peak_viewers
+        else:
+            duration_s, peak = live_s or 0.0, self.viewer_count
+        return compute_recap(self.sales(), duration_s=duration_s, peak_viewers=peak, stats=stats)
 
     # --- selling -------------------------------------------------------------------------------------
 

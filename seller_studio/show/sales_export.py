@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from seller_studio.show.csv_safety import write_csv_atomically
@@ -38,4 +39,9 @@ def sale_row(sale: Sale) -> list[str]:
 def export_sales(store: InventoryStore, path: Path | str, show_id: str | None = None) -> int:
     """Write every sale (or one show's) to ``path``. Returns the number of sales written."""
     sales = store.list_sales(show_id)
+    return write_csv_atomically(Path(path), SALES_HEADER, (sale_row(s) for s in sales))
+
+
+def write_sales(path: Path | str, sales: Iterable[Sale]) -> int:
+    """Write the given sales (e.g. this show's) to ``path``. Returns the number written."""
     return write_csv_atomically(Path(path), SALES_HEADER, (sale_row(s) for s in sales))

@@ -242,6 +242,28 @@ class Giveaway:
 
 
 @dataclass(frozen=True)
+class ItemNote:
+    """The line the panel shows under the showing item (the rule that just applied, the last result).
+
+    It names the item it is about: the panel shows it only while that item is showing, so a result
+    for another item (a late giveaway draw, a buy-it-now sale of an earlier item) never appears
+    under the wrong one."""
+
+    item_id: int
+    text: str
+
+
+@dataclass
+class OpenListing:
+    """A buy-it-now listing the platform confirmed open (``listing.opened``), until it sells out."""
+
+    item_id: int
+    price_cents: int
+    quantity_opened: int
+    quantity_left: int
+
+
+@dataclass(frozen=True)
 class ProductCard:
     """What the overlay draws for the showing item (strings ready to render)."""
 
@@ -258,6 +280,26 @@ def format_money(price_cents: int) -> str:
     return rules.format_dollars(price_cents)
 
 
+SHOW_START_SLACK_S = 2.0  # clock estimates on both sides: a sale this close before the start still counts
+
+
+def this_show_sales(sales: Sequence[Sale], started_at: float | None) -> list[Sale]:
+    """The sales made since the show started (all of them when no start is known)."""
+    if started_at is None:
+        return list(sales)
+    return [s for s in sales if s.sold_at >= started_at - SHOW_START_SLACK_S]
+
+
+def _sale_note(sale: Sale, item: Item | None) -> str:
+    if sale.type == "giveaway":
+        return f"Giveaway won by {sale.buyer}."
+    if sale.type == "buy_it_now":
+        left = item.quantity if item is not None else 0
+        return f"Last bought by {sale.buyer}: {format_money(sale.price_cents)}. " + (
+            "Sold out." if left == 0 else f"{left} left.")
+    return f"Sold to {sale.buyer} for {format_money(sale.price_cents)}."
+
+
 class SellingSession:
     """The selling state of one show, fed by platform events, persisted through the store.
 
@@ -268,7 +310,10 @@ class SellingSession:
     ``purchase`` {item_id, buyer, quantity, price_cents, sale_id, quantity_left}; ``sold_out``
     {item_id}; ``giveaway_started`` {giveaway_id, item_id, ends_at}; ``giveaway_entry``
     {giveaway_id, user, entrants}; ``giveaway_won`` {giveaway_id, item_id, winner, sale_id};
-    ``giveaway_no_entries`` {giveaway_id, item_id}.
+    ``giveaway_no_entries`` {giveaway_id, item_id}; ``listing_open`` {item_id, quantity_left}.
+
+    ``note`` is the line under the showing item; it always belongs to that item and this show
+    (results of earlier shows or other items never show there).
     """
 
     def __init__(self, store: InventoryStore, show_id: str, clock: ClockSync | None = None) -> None:
@@ -279,6 +324,9 @@ class SellingSession:
         self.item: Item | None = None
         self.auction: Auction | None = None
         self.giveaway: Giveaway | None = None
+        self.note: ItemNote | None = None
+        self.listings: dict[int, OpenListing] = {}  # open buy-it-now listings by item id
+        self.show_started_at: float | None = None  # server epoch s: sales before it are an earlier show's
         self._lock = threading.RLock()  # platform events and panel actions come from different threads
 
     # --- the showing item ----------------------------------------------------------------------------
@@ -292,7 +340,40 @@ class SellingSession:
                 raise SellingError(f"item {item_id} is not in the inventory")
             self.auction = None
             self.giveaway = None
+            self.note = self._note_from_history(item_id)
         self.events.emit("item_changed", item_id=item_id)
+
+    def _note_from_history(self, item_id: int | None) -> ItemNote | None:
+        """Back on an item: its last result in this show (never an earlier show's), else nothing."""
+        if item_id is None:
+            return None
+        sales = [s for s in this_show_sales(self.store.list_sales(self.show_id), self.show_started_at)
+                 if s.item_id == item_id]
+        if not sales:
+            return None
+        return ItemNote(item_id, _sale_note(sales[-1], self.store.get_item(item_id)))
+
+    def set_note(self, item_id: int | None, text: str) -> None:
+        """The line under ``item_id`` (ignored unless that item is showing: it would be a lie)."""
+        with self._lock:
+            if item_id is None or self.item is None or self.item.id != item_id:
+                return
+            self.note = ItemNote(item_id, text) if text else None
+
+    def note_text(self) -> str:
+        """The line under the showing item, '' when there is nothing to say about it."""
+        with self._lock:
+            note, item = self.note, self.item
+            if note is None or item is None or note.item_id != item.id:
+                return ""
+            return note.text
+
+    def open_listing(self) -> OpenListing | None:
+        """The open buy-it-now listing of the showing item, if there is one."""
+        with self._lock:
+            if self.item is None or self.item.id is None:
+                return None
+            return self.listings.get(self.item.id)
 
     def _refresh_item(self) -> None:
         if self.item is not None and self.item.id is not None:
@@ -368,6 +449,8 @@ class SellingSession:
             self.auction = auction
             if self.item is None or self.item.id != item_id:
                 self.item = self.store.get_item(item_id)
+            self.set_note(item_id, "Sudden death: no extensions; it sells when the clock hits 0."
+                          if is_sudden_death else "")
         self.events.emit(
             "auction_started",
             auction_id=auction_id,
@@ -401,6 +484,8 @@ class SellingSession:
                 new_ends_at = to_epoch_s(ends_at)
                 is_extended = new_ends_at > auction.countdown.ends_at
                 auction.countdown.set_ends_at(new_ends_at)
+            if is_extended:
+                self.set_note(auction.item_id, "Late bid: the clock went back up (counter-bid).")
             payload_ends_at = auction.countdown.ends_at
         self.events.emit(
             "bid",
@@ -447,10 +532,12 @@ class SellingSession:
                                  auction_id, price_cents, auction.current_bid_cents)
                     auction.phase, auction.winner, auction.price_cents = AuctionPhase.SOLD, winner, price_cents
                     auction.sale = sale
+                self.set_note(target_item_id, f"Sold to {winner} for {format_money(price_cents)}.")
             else:
                 self.store.set_status(target_item_id, "unsold")
                 if auction is not None:
                     auction.phase = AuctionPhase.UNSOLD
+                self.set_note(target_item_id, "No bids: not sold. Run it back, or go Next.")
             self._refresh_item()
         if sale is not None:
             self.events.emit("auction_sold", auction_id=auction_id, item_id=target_item_id,
@@ -472,6 +559,7 @@ class SellingSession:
             self.auction = None
             self.store.mark_showing(item_id)
             self._refresh_item()
+            self.set_note(item_id, "")
         self.events.emit("run_it_back", item_id=item_id)
 
     # --- buy it now ----------------------------------------------------------------------------------
@@ -508,13 +596,32 @@ class SellingSession:
             after = self.store.get_item(target.id)
             if self.item is not None and self.item.id == target.id:
                 self.item = after
-        left = after.quantity if after else 0
+            left = after.quantity if after else 0
+            if sale.is_new:
+                listing = self.listings.get(target.id)
+                if listing is not None:
+                    listing.quantity_left = left
+                    if left == 0:
+                        del self.listings[target.id]
+                bought = f"{quantity} × " if quantity > 1 else ""
+                self.set_note(target.id, f"Bought by {buyer}: {bought}{format_money(total_cents)}. "
+                              + ("Sold out." if left == 0 else f"{left} left."))
         if sale.is_new:
             self.events.emit("purchase", item_id=target.id, buyer=buyer, quantity=quantity,
                              price_cents=total_cents, sale_id=sale.id, quantity_left=left)
             if left == 0:
                 self.events.emit("sold_out", item_id=target.id)
         return sale
+
+    def on_listing_opened(self, item_id: int | str, *, price_cents: int, quantity: int) -> OpenListing:
+        """The platform confirmed a buy-it-now listing: the panel shows it open until it sells out."""
+        item_id = local_item_id(item_id)
+        with self._lock:
+            listing = OpenListing(item_id, price_cents, quantity, quantity)
+            self.listings[item_id] = listing
+            self.set_note(item_id, f"Buy It Now open: {quantity} at {format_money(price_cents)}.")
+        self.events.emit("listing_open", item_id=item_id, quantity_left=quantity)
+        return listing
 
     def buy_now_request(self, quantity: int | None = None) -> dict[str, Any]:
         """The protocol's ``listing.buy_now`` for the showing item (default: all in stock)."""
@@ -569,8 +676,7 @@ class SellingSession:
                 log.warning("giveaway %s window %.0f s is over the 5 min rule", giveaway_id, window_s)
             giveaway = Giveaway(giveaway_id, item_id, AuctionCountdown(self.clock, ends_at_s))
             self.giveaway = giveaway
-            if self.item is None or self.item.id != item_id:
-                self.item = self.store.get_item(item_id)
+            self.set_note(item_id, "")
         self.events.emit("giveaway_started", giveaway_id=giveaway_id, item_id=item_id, ends_at=ends_at_s)
         return giveaway
 
@@ -601,6 +707,7 @@ class SellingSession:
                 )
             if g is not None:
                 g.is_closed, g.winner, g.sale = True, winner, sale
+            self.set_note(target_item_id, f"Giveaway won by {winner}." if winner else "Nobody entered the giveaway.")
             self._refresh_item()
         if sale is not None:
             self.events.emit("giveaway_won", giveaway_id=giveaway_id, item_id=target_item_id,

@@ -185,7 +185,7 @@ class HealthLight(QWidget):
 class MainWindow(_HelpActions, QMainWindow):
     """The studio. ``sandbox`` is the embedded sandbox platform (demo mode), if any."""
 
-    platform_event = Signal(object)  # protocol events from the platform, for the show panel (issue 6)
+    platform_connected = Signal(object)  # the PlatformClient, once connected: the show subscribes to it
     next_item_requested = Signal()
     previous_item_requested = Signal()
     start_auction_requested = Signal()
@@ -774,6 +774,7 @@ class MainWindow(_HelpActions, QMainWindow):
         studio = self.studio
         if studio is None:
             return
+        live_s = time.monotonic() - self.live_started_at_s if self.live_started_at_s is not None else None
         self._set_live_state("ending")
         self.journal.action("end_show")
         self._spawn(self._platform_end_show())
@@ -799,6 +800,7 @@ class MainWindow(_HelpActions, QMainWindow):
             if recording is not None:
                 path = recording.final_path or recording.path
                 self.statusBar().showMessage(f"Recording saved: {path}", 15000)
+            self.show_panel.show_recap(self.last_stats, live_s=live_s)  # duration, sales, viewers, drops
 
         run_in_worker(self.bridge, "end-show", stop, done, lambda exc: (self.notice(f"Ending: {exc}"), done(None)))
 
@@ -1081,15 +1083,14 @@ class MainWindow(_HelpActions, QMainWindow):
         self.platform_client = client
         self.journal.attach_platform(client)
         label.setText("Platform: connected")
-        client.subscribe(self._on_platform_event)
+        client.subscribe(self._on_platform_event, types=("viewers",))
+        self.platform_connected.emit(client)
 
     def _on_platform_event(self, event: Any) -> None:
         # PlatformClient calls subscribers on the asyncio loop, which qasync runs in the GUI thread.
-        if getattr(event, "TYPE", "") == "viewers" or getattr(event, "type", "") == "viewers":
-            count = getattr(event, "count", None)
-            if count is not None:
-                self.status_labels["platform"].setText(f"Platform: connected · {count} watching")
-        self.platform_event.emit(event)
+        count = getattr(event, "count", None)
+        if count is not None:
+            self.status_labels["platform"].setText(f"Platform: connected · {count} watching")
 
     async def _platform_start_show(self) -> None:
         client = self.platform_client

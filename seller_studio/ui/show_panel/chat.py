@@ -4,14 +4,21 @@ At 50 messages/s the model does not insert row by row: a 50 ms timer inserts wha
 the last tick in one ``beginInsertRows`` and removes what fell out of the ring in one
 ``beginRemoveRows``. Rows are one line each (uniform sizes), so the view never measures 10,000
 rows. Flags (buyer, question, filtered) are computed in the core on arrival.
+
+Nothing moves under the pointer: while it is over the list (or a menu is open) the list stops
+following new messages and keeps the rows in place even as old ones fall out of the ring, so a
+click lands on the message the seller aimed at. Ban asks first, naming the user and the message.
+A reply target is explicit (R, Enter or Reply on a message) and clears once the reply is sent,
+when the seller deletes the @mention, or with Esc.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QStringListModel, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QStringListModel, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QCursor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -24,6 +31,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QMessageBox,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -197,7 +205,14 @@ class ChatWidget(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.reply_to_msg_id: str | None = None
+        self.reply_to_user: str | None = None
         self.last_error = ""
+        self.is_pointer_over = False
+        self.is_menu_open = False
+        self.unseen_count = 0
+        self._follow_on_resume = True
+        # Asks before a ban (tests replace it): (title, text) -> True to go ahead.
+        self.confirm: Callable[[str, str], bool] = self._confirm_dialog
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.model = ChatModel(controller, self)
@@ -214,6 +229,12 @@ class ChatWidget(QWidget):
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.installEventFilter(self)
         layout.addWidget(self.view, 1)
+        self.new_button = QPushButton("")
+        self.new_button.setObjectName("chatNewMessages")
+        self.new_button.setToolTip("The chat holds still while the pointer is on it; click to jump to the newest")
+        self.new_button.clicked.connect(self.jump_to_newest)
+        self.new_button.hide()
+        layout.addWidget(self.new_button)
 
         mod = QHBoxLayout()
         self.pin_button = QPushButton("Pin")
@@ -236,10 +257,18 @@ class ChatWidget(QWidget):
         self.reply_label = QLabel("")
         self.reply_label.hide()
         entry.addWidget(self.reply_label)
+        self.cancel_reply_button = QPushButton("✕")
+        self.cancel_reply_button.setToolTip("Not a reply: send to everyone (Esc)")
+        self.cancel_reply_button.setFixedWidth(28)
+        self.cancel_reply_button.clicked.connect(self.cancel_reply)
+        self.cancel_reply_button.hide()
+        entry.addWidget(self.cancel_reply_button)
         self.input = QLineEdit()
         self.input.setPlaceholderText("Message the chat (select a message and press R to reply)")
         self.input.setMaxLength(500)
         self.input.returnPressed.connect(self.send_input)
+        self.input.textEdited.connect(self._on_input_edited)
+        self.input.installEventFilter(self)
         entry.addWidget(self.input, 1)
         send = QPushButton("Send")
         send.clicked.connect(self.send_input)
@@ -265,12 +294,53 @@ class ChatWidget(QWidget):
 
     # --- list ----------------------------------------------------------------------------------------
 
+    @property
+    def is_follow_paused(self) -> bool:
+        """The list holds still: the pointer is on it, or one of its menus is open."""
+        return self.is_pointer_over or self.is_menu_open
+
+    def _is_pointer_on_list(self) -> bool:
+        viewport = self.view.viewport()
+        return viewport.isVisible() and viewport.rect().contains(viewport.mapFromGlobal(QCursor.pos()))
+
     def flush(self) -> None:
+        self._set_pointer_over(self._is_pointer_on_list())
         bar = self.view.verticalScrollBar()
         is_at_bottom = bar.value() >= bar.maximum() - 4
+        if not self.is_follow_paused:
+            self.model.flush()
+            if is_at_bottom:
+                self.view.scrollToBottom()
+            return
+        # Paused: keep the row under the top edge exactly where it is while rows come and go.
+        top_index = self.view.indexAt(QPoint(1, 1))
+        anchor = self.model.entry(top_index.row()) if top_index.isValid() else None
+        anchor_top = self.view.visualRect(top_index).top()
+        end_before = self.model._end
         self.model.flush()
-        if is_at_bottom:
-            self.view.scrollToBottom()
+        self.unseen_count += max(0, self.model._end - end_before)
+        if anchor is not None and (row := self.model.row_of(anchor.msg_id)) is not None:
+            self.view.doItemsLayout()
+            bar.setValue(bar.value() + self.view.visualRect(self.model.index(row)).top() - anchor_top)
+        if self.unseen_count:
+            self.new_button.setText(f"▼ {self.unseen_count} new message(s)")
+            self.new_button.show()
+
+    def jump_to_newest(self) -> None:
+        self.unseen_count = 0
+        self.new_button.hide()
+        self.model.flush()
+        self.view.scrollToBottom()
+
+    def _set_pointer_over(self, is_over: bool) -> None:
+        if is_over == self.is_pointer_over:
+            return
+        self.is_pointer_over = is_over
+        bar = self.view.verticalScrollBar()
+        if is_over:
+            self._follow_on_resume = bar.value() >= bar.maximum() - 4
+        elif not self.is_menu_open and self._follow_on_resume:
+            self.jump_to_newest()  # it was following the newest before the pointer came: follow again
 
     def on_changed(self, msg_id: str = "") -> None:
         """Flags changed (delete, pin, buyers, filter words): the delegate reads them on repaint."""
@@ -294,10 +364,15 @@ class ChatWidget(QWidget):
         return True
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if obj is self.view and event.type() == QEvent.Type.KeyPress:
+        kind = event.type()
+        if obj is self.view and kind == QEvent.Type.KeyPress:
             key = event.key()  # type: ignore[attr-defined]
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.reply_to_selected()
+                return True
+        elif obj is getattr(self, "input", None) and kind == QEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Escape and self.reply_to_msg_id:  # type: ignore[attr-defined]
+                self.cancel_reply(clear_text=True)
                 return True
         return super().eventFilter(obj, event)
 
@@ -309,11 +384,27 @@ class ChatWidget(QWidget):
         if entry is None:
             return
         self.reply_to_msg_id = entry.msg_id
+        self.reply_to_user = entry.user
         self.reply_label.setText(f"↩ {entry.user}")
         self.reply_label.show()
+        self.cancel_reply_button.show()
         self.input.setText(f"@{entry.user} ")
         self.input.setFocus()
         self.input.end(False)
+
+    def cancel_reply(self, *, clear_text: bool = False) -> None:
+        """The next message goes to everyone (and the selection no longer points at anyone)."""
+        if clear_text and self.reply_to_user and self.input.text().strip() == f"@{self.reply_to_user}":
+            self.input.clear()
+        self.reply_to_msg_id = None
+        self.reply_to_user = None
+        self.reply_label.hide()
+        self.cancel_reply_button.hide()
+
+    def _on_input_edited(self, text: str) -> None:
+        # The seller deleted the @mention: this is no longer a reply.
+        if self.reply_to_user and not text.lstrip().startswith(f"@{self.reply_to_user}"):
+            self.cancel_reply()
 
     def send_input(self) -> None:
         text = self.input.text()
@@ -326,8 +417,12 @@ class ChatWidget(QWidget):
             self.show_error(str(err))
             return
         self.input.clear()
-        self.reply_to_msg_id = None
-        self.reply_label.hide()
+        self._after_send()
+
+    def _after_send(self) -> None:
+        self.cancel_reply()
+        self.view.clearSelection()
+        self.view.setCurrentIndex(QModelIndex())
 
     def _build_quick_buttons(self) -> None:
         for button in self._quick_buttons:
@@ -348,12 +443,15 @@ class ChatWidget(QWidget):
         self._quick_buttons.append(edit)
 
     def send_quick(self, index: int) -> None:
-        """A canned reply; to the selected message's author when one is selected."""
-        entry = self.selected()
+        """A canned reply: to the reply target when one is set (R), else to everyone."""
         try:
-            self.controller.send_quick_reply(index, reply_to_msg_id=entry.msg_id if entry else None)
+            self.controller.send_quick_reply(index, reply_to_msg_id=self.reply_to_msg_id)
         except SellingError as err:
             self.show_error(str(err))
+            return
+        if self.reply_to_user and self.input.text().strip() == f"@{self.reply_to_user}":
+            self.input.clear()
+        self._after_send()
 
     def _edit_quick(self) -> None:
         QuickRepliesDialog(self.controller.quick_replies, self).exec()
@@ -381,7 +479,24 @@ class ChatWidget(QWidget):
         self._moderate(lambda e: self.controller.timeout_user(e.user))
 
     def ban_selected(self) -> None:
-        self._moderate(lambda e: self.controller.ban_user(e.user))
+        """Ban the author of the selected message, after a question that names them and quotes the
+        message (the one clicked, whatever the chat did meanwhile)."""
+        entry = self.selected()
+        if entry is None:
+            self.show_error("select a message first")
+            return
+        quote = entry.text if len(entry.text) <= 80 else entry.text[:79] + "…"
+        if not self.confirm(f"Ban {entry.user}?",
+                            f"Ban {entry.user} from your shows? They can no longer chat, bid or buy.\n\n"
+                            f"Their message: \u201c{quote}\u201d"):
+            self.status.setText(f"Not banned: {entry.user}")
+            return
+        self._moderate(lambda _: self.controller.ban_user(entry.user))
+
+    def _confirm_dialog(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _context_menu(self, pos: Any) -> None:
         if self.selected() is None:
@@ -391,8 +506,12 @@ class ChatWidget(QWidget):
         menu.addAction("Pin", self.pin_selected)
         menu.addAction("Delete", self.delete_selected)
         menu.addAction("Timeout 10 min", self.timeout_selected)
-        menu.addAction("Ban", self.ban_selected)
-        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.addAction("Ban…", self.ban_selected)
+        self.is_menu_open = True
+        try:
+            menu.exec(self.view.viewport().mapToGlobal(pos))
+        finally:
+            self.is_menu_open = False
 
     def _apply_filter_words(self) -> None:
         words = [w for w in self.filter_edit.text().replace(";", ",").split(",") if w.strip()]

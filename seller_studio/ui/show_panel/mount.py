@@ -1,5 +1,7 @@
 """Put the show panel into the main window's "Show" dock and wire it to the window's hotkeys, its
-platform client and its studio (for the product card). Needs only the window's public signals."""
+studio (for the product card) and, once the window has connected, its platform client: the show
+controller subscribes to the client itself (no events relayed through the window, no polling).
+Needs only the window's public signals."""
 
 from __future__ import annotations
 
@@ -7,9 +9,8 @@ import logging
 import time
 from typing import Any
 
-from PySide6.QtCore import QTimer
-
 from seller_studio.show.controller import ShowController
+from seller_studio.show.demo import needs_samples, open_demo_store, sample_inventory_path
 from seller_studio.show.inventory import InventoryStore, default_db_path
 from seller_studio.ui.product_card import ProductCardOverlay
 from seller_studio.ui.show_panel.panel import ShowPanel
@@ -23,9 +24,16 @@ def default_show_id() -> str:
 
 
 def install_show_panel(window: Any, store: InventoryStore | None = None, show_id: str | None = None) -> ShowPanel:
-    store = store or InventoryStore(default_db_path())
+    is_demo = getattr(window, "sandbox", None) is not None
+    if store is None:
+        store = open_demo_store() if is_demo else InventoryStore(default_db_path())
     controller = ShowController(store, show_id or default_show_id())
     controller.restore_filter_words()
+    if is_demo and needs_samples(store):
+        try:  # the demo starts with a few items, so Next and the auction buttons do something at once
+            controller.import_csv(sample_inventory_path())
+        except Exception as exc:  # noqa: BLE001 - the demo still opens; the panel says what to do
+            log.warning("demo sample items not loaded: %s", exc)
     panel = ShowPanel(controller)
     window.show_dock.setWidget(panel)
     window.next_item_requested.connect(panel.next_item)
@@ -38,21 +46,8 @@ def install_show_panel(window: Any, store: InventoryStore | None = None, show_id
     if getattr(window, "studio", None) is not None:
         overlay.attach(window.studio)
 
-    def attach_client() -> bool:
-        client = getattr(window, "platform_client", None)
-        if client is None or controller.client is client:
-            return controller.client is not None
-        # The window already subscribes and re-emits every event (platform_event): take them there.
-        controller.attach_client(client, subscribe=False)
-        return True
-
-    def on_platform_event(event: Any) -> None:
-        attach_client()
-        if controller.client is not None:
-            controller.on_platform_event(event)
-
-    window.platform_event.connect(on_platform_event)
-    poll = QTimer(panel)  # the window has no "connected" signal; look for its client until it appears
-    poll.timeout.connect(lambda: attach_client() and poll.stop())
-    poll.start(250)
+    # The controller takes the platform client once, then hears its events first-hand.
+    window.platform_connected.connect(controller.attach_client)
+    if getattr(window, "platform_client", None) is not None:
+        controller.attach_client(window.platform_client)
     return panel

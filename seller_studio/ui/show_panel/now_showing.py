@@ -1,5 +1,9 @@
 """Now showing: the item card, Next/Previous, auction presets with the live bid and clock, buy it now,
-giveaway. The clock label reads the controller's corrected countdown every 100 ms."""
+giveaway. The clock label reads the controller's corrected countdown every 100 ms.
+
+Every line here is read from the core's state for the item showing (``SellingSession.note_text``,
+``product_card``, ``open_listing``), never kept from an event: after Next nothing of the previous
+item stays, and a result for another item never shows under this one."""
 
 from __future__ import annotations
 
@@ -207,33 +211,27 @@ class NowShowingWidget(QWidget):
     # --- state -> labels -------------------------------------------------------------------------------
 
     def on_event(self, name: str, payload: dict[str, Any]) -> None:
-        if name == "bid" and payload.get("is_extended"):
-            self.rule.setText("Late bid: the clock went back up (counter-bid).")
-        elif name == "auction_started" and payload.get("is_sudden_death"):
-            self.rule.setText("Sudden death: no extensions; it sells when the clock hits 0.")
-        elif name == "auction_unsold":
-            self.rule.setText("No bids: not sold. Run it back, or go Next.")
-        elif name == "auction_sold":
-            self.rule.setText(f"Sold to {payload.get('winner')}.")
-        elif name == "sold_out":
-            self.rule.setText("Sold out.")
-        elif name == "giveaway_won":
-            self.rule.setText(f"Giveaway won by {payload.get('winner')}.")
-        elif name == "giveaway_no_entries":
-            self.rule.setText("Nobody entered the giveaway.")
-        elif name == "error":
+        if name == "error":
             self.show_error(str(payload.get("message", "")))
         self.refresh()
+
+    @staticmethod
+    def _set(label: QLabel, text: str) -> None:
+        if label.text() != text:
+            label.setText(text)
 
     def refresh(self) -> None:
         s = self.controller.session
         card = self.controller.product_card()
         item = s.item
         if card is None or item is None:
-            self.title.setText("Nothing showing — press Next")
+            hint = self.controller.empty_hint()
+            self._set(self.title, "Nothing to sell yet" if hint else "Nothing showing — press Next")
             for label in (self.caption, self.price, self.countdown, self.bidder):
-                label.setText("")
+                self._set(label, "")
+            self._set(self.rule, hint or "")
         else:
+            self._set(self.rule, s.note_text())
             self.title.setText(card.title)
             self.caption.setText(card.price_caption)
             self.price.setText(card.price_text)
@@ -253,7 +251,15 @@ class NowShowingWidget(QWidget):
         self.run_back_button.setEnabled(s.can_run_it_back)
         self.next_button.setEnabled(not is_running)
         self.previous_button.setEnabled(not is_running)
-        self.bin_button.setEnabled(item is not None and item.type == "buy_it_now" and item.quantity > 0)
+        listing = s.open_listing()
+        self._set(self.bin_button, "Open Buy It Now" if listing is None
+                  else f"Buy It Now open · {listing.quantity_left} left")
+        if self.bin_button.property("open") != (listing is not None):
+            self.bin_button.setProperty("open", listing is not None)
+            self.bin_button.setStyleSheet("" if listing is None else
+                                          "QPushButton { color: #2fbf71; font-weight: 700; }")
+        self.bin_button.setEnabled(item is not None and item.type == "buy_it_now" and item.quantity > 0
+                                   and listing is None)
         if item is not None and item.type == "buy_it_now":
             self.bin_quantity.setMaximum(max(1, item.quantity))
         giveaway_open = s.giveaway is not None and not s.giveaway.is_closed

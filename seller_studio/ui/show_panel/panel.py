@@ -1,7 +1,8 @@
 """The show panel: now showing (with selling controls) on top; chat, tonight's queue and sales in tabs.
 
 Each widget takes the ShowController. Controller events reach the widgets through the CoreBridge
-(queued signals), so they are handled on the GUI thread whatever thread emitted them.
+(queued signals), so they are handled on the GUI thread whatever thread emitted them. Import results
+show in a banner inside the panel (never a box over the live preview); End Show opens the recap.
 """
 
 from __future__ import annotations
@@ -10,17 +11,76 @@ import threading
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from seller_studio.ui.bridge import CoreBridge
 from seller_studio.ui.show_panel.chat import ChatWidget
 from seller_studio.ui.show_panel.now_showing import NowShowingWidget
-from seller_studio.ui.show_panel.queue import ImportReportDialog, QueueWidget, import_report
+from seller_studio.ui.show_panel.queue import QueueWidget, import_report
+from seller_studio.ui.show_panel.recap import RecapDialog
 from seller_studio.ui.show_panel.sales import SalesWidget
 
-_SALES_EVENTS = ("auction_sold", "purchase", "giveaway_won")
+_SALES_EVENTS = ("auction_sold", "purchase", "giveaway_won", "show_started", "show_ended")
 _QUEUE_EVENTS = ("queue_changed", "now_showing", "auction_sold", "auction_unsold", "purchase", "sold_out",
                  "giveaway_won", "run_it_back")
+
+
+class ImportBanner(QFrame):
+    """The result of a CSV import, inside the panel: one line, the rejected rows on request, a close
+    button. It never covers the preview and never waits for a click to let the seller go on."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("importBanner")
+        self.setStyleSheet("QFrame#importBanner { background: #26364f; border-radius: 4px; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        row = QHBoxLayout()
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        row.addWidget(self.summary, 1)
+        self.details_button = QPushButton("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.toggled.connect(lambda on: self.details.setVisible(on))
+        row.addWidget(self.details_button)
+        self.close_button = QPushButton("✕")
+        self.close_button.setToolTip("Dismiss")
+        self.close_button.setFixedWidth(28)
+        self.close_button.clicked.connect(self.hide)
+        row.addWidget(self.close_button)
+        layout.addLayout(row)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setMaximumHeight(140)
+        self.details.hide()
+        layout.addWidget(self.details)
+        self.hide()
+
+    def show_report(self, text: str, *, is_error: bool = False) -> None:
+        lines = text.splitlines()
+        summary = lines[0] if lines else ""
+        has_rejects = is_error or (bool(summary) and " 0 row(s) rejected" not in summary)
+        self.summary.setText(summary)
+        self.summary.setStyleSheet("color: #ff9b9b;" if has_rejects else "")
+        rest = "\n".join(lines[1:]).strip()
+        self.details.setPlainText(rest)
+        self.details_button.setVisible(bool(rest))
+        # Rejected rows need fixing: show them at once; a clean import stays one line.
+        self.details_button.setChecked(bool(rest) and has_rejects)
+        self.details.setVisible(self.details_button.isChecked())
+        self.show()
 
 
 class ShowPanel(QWidget):
@@ -30,6 +90,8 @@ class ShowPanel(QWidget):
         self.bridge = CoreBridge(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        self.import_banner = ImportBanner()
+        layout.addWidget(self.import_banner)
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.now_showing = NowShowingWidget(controller)
         splitter.addWidget(self.now_showing)
@@ -51,6 +113,7 @@ class ShowPanel(QWidget):
         self.bridge.event.connect(self._on_event)
         self.bridge.attach(controller.events)
         self.last_import_report = ""
+        self.recap_dialog: RecapDialog | None = None
 
     def _on_event(self, name: str, payload: dict[str, Any]) -> None:
         if name == "chat_appended":
@@ -105,8 +168,22 @@ class ShowPanel(QWidget):
             text = import_report(result)
         self.last_import_report = text
         self.queue.refresh()
+        self.now_showing.refresh()
         if show_report:
-            ImportReportDialog(text, self).open()
+            self.import_banner.show_report(text, is_error=result is None)
+
+    # --- End Show -------------------------------------------------------------------------------------
+
+    def show_recap(self, stats: Any = None, *, live_s: float | None = None) -> RecapDialog:
+        """End Show: the recap (duration, sales, total, peak viewers, drops) in a window of its own.
+        ``stats``: the media session's last stats tick (for the drops)."""
+        recap = self.controller.recap(stats, live_s=live_s)
+        if self.recap_dialog is not None:
+            self.recap_dialog.close()
+        self.recap_dialog = RecapDialog(recap, self.controller, self.window())
+        self.recap_dialog.show()
+        self.sales.refresh()
+        return self.recap_dialog
 
     def shutdown(self) -> None:
         self.bridge.detach_all()

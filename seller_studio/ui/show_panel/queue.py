@@ -1,4 +1,5 @@
-"""Tonight's queue: drag to reorder, search, filter by category, import a CSV (with a per-row report)."""
+"""Tonight's queue: drag to reorder, search, filter by category, import a CSV (with a per-row report,
+shown in the panel's banner), add an item by hand. An empty queue says what to do."""
 
 from __future__ import annotations
 
@@ -12,21 +13,23 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from seller_studio.show.csv_import import ImportResult
-from seller_studio.show.inventory import TYPE_LABELS
-from seller_studio.show.selling import SellingError, format_money
+from seller_studio.show.inventory import TYPE_LABELS, Item
+from seller_studio.show.selling import SellingError, format_money, to_cents
 
 ALL_CATEGORIES = "All categories"
 STATUS_COLOURS = {"sold": "#6b7079", "sold_out": "#6b7079", "showing": "#3d8bfd", "unsold": "#f5a524"}
@@ -46,18 +49,48 @@ def import_report(result: ImportResult) -> str:
     return "\n".join(lines)
 
 
-class ImportReportDialog(QDialog):
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+class AddItemDialog(QDialog):
+    """One item by hand: title, listing type, price (starting bid for auctions), quantity."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("CSV import")
-        layout = QVBoxLayout(self)
-        self.text = QPlainTextEdit(text)
-        self.text.setReadOnly(True)
-        layout.addWidget(self.text)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-        buttons.accepted.connect(self.accept)
-        layout.addWidget(buttons)
-        self.resize(560, 320)
+        self.setWindowTitle("Add an item")
+        form = QFormLayout(self)
+        self.title_edit = QLineEdit()
+        self.title_edit.setMaxLength(200)
+        form.addRow("Title", self.title_edit)
+        self.type_combo = QComboBox()
+        for key in ("auction", "buy_it_now", "giveaway"):
+            self.type_combo.addItem(TYPE_LABELS.get(key, key), key)
+        form.addRow("Type", self.type_combo)
+        self.price = QDoubleSpinBox()
+        self.price.setRange(0, 100_000)
+        self.price.setDecimals(2)
+        self.price.setPrefix("$")
+        self.price.setValue(1.0)
+        form.addRow("Price / starting bid", self.price)
+        self.quantity = QSpinBox()
+        self.quantity.setRange(1, 9999)
+        form.addRow("Quantity", self.quantity)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #ff9b9b;")
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def item(self) -> Item:
+        kind = str(self.type_combo.currentData())
+        price_cents = 0 if kind == "giveaway" else to_cents(f"{self.price.value():.2f}")
+        return Item(self.title_edit.text().strip(), type=kind, price_cents=price_cents,
+                    quantity=self.quantity.value())
+
+    def _check(self) -> None:
+        if not self.title_edit.text().strip():
+            self.error.setText("Give the item a title.")
+            return
+        self.accept()
 
 
 class QueueWidget(QWidget):
@@ -86,6 +119,11 @@ class QueueWidget(QWidget):
         self.list.model().rowsMoved.connect(self._on_rows_moved)
         self.list.itemDoubleClicked.connect(lambda item: self._show_row(self.list.row(item)))
         layout.addWidget(self.list, 1)
+        self.empty_hint = QLabel("")
+        self.empty_hint.setObjectName("queueEmptyHint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("color: #f5a524;")
+        layout.addWidget(self.empty_hint)
         bottom = QHBoxLayout()
         self.import_button = QPushButton("Import CSV…")
         self.import_button.clicked.connect(self._choose_csv)
@@ -94,6 +132,9 @@ class QueueWidget(QWidget):
         self.rebuild_button.setToolTip("Replace tonight's queue with every item that can still be sold")
         self.rebuild_button.clicked.connect(self._rebuild)
         bottom.addWidget(self.rebuild_button)
+        self.add_button = QPushButton("Add item…")
+        self.add_button.clicked.connect(self._add_dialog)
+        bottom.addWidget(self.add_button)
         bottom.addStretch(1)
         self.count_label = QLabel("")
         bottom.addWidget(self.count_label)
@@ -127,6 +168,9 @@ class QueueWidget(QWidget):
             self.category.setCurrentText(current if current in categories else ALL_CATEGORIES)
             self.category.blockSignals(False)
         self.count_label.setText(f"{len(items)} in tonight's queue")
+        hint = self.controller.empty_hint()
+        self.empty_hint.setText(hint or "")
+        self.empty_hint.setVisible(bool(hint))
         self.apply_filter()
 
     def apply_filter(self) -> None:
@@ -162,6 +206,20 @@ class QueueWidget(QWidget):
                                               "CSV files (*.csv *.txt);;All files (*)")
         if path:
             self.import_requested.emit(path)
+
+    def add_item(self, item: Item) -> Item:
+        """Add ``item`` to the inventory and to the end of tonight's queue."""
+        added = self.controller.add_item(item)
+        self.refresh()
+        return added
+
+    def _add_dialog(self) -> None:
+        dialog = AddItemDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            try:
+                self.add_item(dialog.item())
+            except (ValueError, SellingError) as err:
+                self.count_label.setText(str(err))
 
     def _rebuild(self) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Tonight's sales list and its CSV export."""
+"""The Sales tab: this show's sales by default (the total a seller asks about after a show), every
+show's on request, and the CSV export of what is listed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -37,14 +39,22 @@ class SalesWidget(QWidget):
         row = QHBoxLayout()
         self.total = QLabel("")
         row.addWidget(self.total, 1)
+        self.all_shows = QCheckBox("All shows")
+        self.all_shows.setToolTip("Show the sales of every show, not only this one")
+        self.all_shows.toggled.connect(lambda _: self.refresh())
+        row.addWidget(self.all_shows)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self._choose_export)
         row.addWidget(self.export_button)
         layout.addLayout(row)
         self.refresh()
 
+    @property
+    def is_all_shows(self) -> bool:
+        return self.all_shows.isChecked()
+
     def refresh(self) -> None:
-        sales = self.controller.sales()
+        sales = self.controller.all_sales() if self.is_all_shows else self.controller.sales()
         self.table.setRowCount(len(sales))
         for r, sale in enumerate(sales):
             values = (sale.title, sale.sku or "", sale.buyer, format_money(sale.price_cents),
@@ -52,10 +62,11 @@ class SalesWidget(QWidget):
             for c, value in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         total_cents = sum(s.price_cents for s in sales)
-        self.total.setText(f"{len(sales)} sale(s) · {format_money(total_cents)}")
+        scope = "All shows" if self.is_all_shows else "This show"
+        self.total.setText(f"{scope}: {len(sales)} sale(s) · {format_money(total_cents)}")
 
     def export_to(self, path: Path | str) -> int:
-        count = self.controller.export_sales(path)
+        count = self.controller.export_sales(path, all_shows=self.is_all_shows)
         self.total.setText(f"Exported {count} sale(s) to {Path(path).name}")
         return count
 

@@ -1,0 +1,191 @@
+"""The show's state the panel renders, without Qt: lines that belong to the item showing and to this
+show, one now-showing state across a restart, what to do with nothing to sell, the show run and its
+recap, the demo's sample items. Platform events are fed as the client delivers them (typed events)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from seller_studio.platform import protocol as p
+from seller_studio.show.controller import ShowController
+from seller_studio.show.csv_import import parse_inventory_csv
+from seller_studio.show.demo import needs_samples, sample_inventory_path
+from seller_studio.show.inventory import InventoryStore, Item
+from seller_studio.show.recap import compute_recap, dropped_frames
+from seller_studio.show.selling import SellingError
+from tests.show.sandbox_show import add_tonights_items
+
+
+class Seq:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self) -> int:
+        self.n += 1
+        return self.n
+
+
+def sold(ctl: ShowController, seq: Seq, item_id: int, winner: str, price: float) -> None:
+    aid = f"a{seq()}"
+    ends = time.time() + 30
+    ctl.on_platform_event(p.AuctionStarted(auction_id=aid, item_id=str(item_id), ends_at=ends, starting_bid=1.0,
+                                           seq=seq.n))
+    ctl.on_platform_event(p.AuctionEnded(auction_id=aid, item_id=str(item_id), winner=winner, price=price,
+                                         seq=seq()))
+
+
+def test_every_line_under_the_item_belongs_to_it(store: InventoryStore) -> None:
+    pyrex, card, lamp, pack, sticker = add_tonights_items(store)
+    ctl = ShowController(store, "tonight")
+    ctl.run.build_from_inventory()
+    seq = Seq()
+    ctl.next_item()
+    sold(ctl, seq, pyrex.id or 0, "shopaholic_sue", 7.0)
+    assert ctl.session.note_text() == "Sold to shopaholic_sue for $7.00."
+    # Next: nothing of the previous item stays under the new one.
+    assert ctl.next_item().id == card.id  # type: ignore[union-attr]
+    assert ctl.session.note_text() == ""
+    # Back on the sold item: its own result (this show's), not another's.
+    ctl.previous_item()
+    assert ctl.session.note_text() == "Sold to shopaholic_sue for $7.00."
+    ctl.run.show(ctl.run.item_ids.index(pack.id))
+    # Buy it now: the open listing shows; each sale replaces the line with its own buyer.
+    ctl.on_platform_event(p.ListingOpened(item_id=str(pack.id), price=4.0, quantity=2, seq=seq()))
+    listing = ctl.session.open_listing()
+    assert listing is not None and listing.quantity_left == 2
+    assert "Buy It Now open" in ctl.session.note_text()
+    ctl.on_platform_event(p.Sale(item_id=str(pack.id), buyer="shopaholic_sue", price=4.0, quantity_left=1, seq=seq()))
+    assert ctl.session.note_text().startswith("Bought by shopaholic_sue") and "1 left" in ctl.session.note_text()
+    ctl.on_platform_event(p.Sale(item_id=str(pack.id), buyer="vintage_vic", price=4.0, quantity_left=0, seq=seq()))
+    assert ctl.session.note_text().startswith("Bought by vintage_vic") and "Sold out" in ctl.session.note_text()
+    assert ctl.session.open_listing() is None  # sold out closes it
+    # A giveaway drawn for the sticker sheet while the lamp is showing never shows under the lamp.
+    ctl.run.show(ctl.run.item_ids.index(sticker.id))
+    ctl.on_platform_event(p.GiveawayStarted(giveaway_id="g1", item_id=str(sticker.id), ends_at=time.time() + 60,
+                                            seq=seq()))
+    ctl.run.show(ctl.run.item_ids.index(lamp.id))
+    ctl.on_platform_event(p.GiveawayWinner(giveaway_id="g1", item_id=str(sticker.id), user="retro_rita", seq=seq()))
+    assert ctl.session.item is not None and ctl.session.item.id == lamp.id
+    assert ctl.session.note_text() == ""
+    card_now = ctl.product_card()
+    assert card_now is not None and card_now.sold_to is None
+    assert any(s.buyer == "retro_rita" and s.item_id == sticker.id for s in ctl.sales())  # still recorded
+
+
+def test_an_earlier_shows_result_is_not_this_shows(store: InventoryStore) -> None:
+    pyrex, *_ = add_tonights_items(store)
+    ctl = ShowController(store, "tonight")
+    ctl.run.build_from_inventory()
+    ctl.begin_show(time.time() - 3600, platform_show_id="first")
+    seq = Seq()
+    ctl.next_item()
+    sold(ctl, seq, pyrex.id or 0, "early_bird", 5.0)
+    ctl.end_show_run()
+    store.set_status(pyrex.id or 0, "available")  # relisted
+    # A second show the same evening (a little later): the earlier sale is not this show's.
+    ctl.on_platform_event(p.ShowStarted(show_id="second", started_at=time.time() + 3, seq=seq()))
+    assert ctl.sales() == [] and len(ctl.all_sales()) == 1
+    ctl.run.show(None)
+    ctl.run.show(0)
+    assert ctl.session.note_text() == ""
+
+
+def test_run_of_show_and_panel_share_one_state_across_a_restart(store: InventoryStore) -> None:
+    items = add_tonights_items(store)
+    ctl = ShowController(store, "tonight")
+    ctl.run.build_from_inventory()
+    ctl.next_item()
+    ctl.next_item()
+    assert ctl.run.now_item_id == items[1].id
+    # Restart: the panel's item is the one Run of show shows, and Next moves on from there.
+    again = ShowController(store, "tonight")
+    assert again.run.now_item_id == items[1].id
+    assert again.session.item is not None and again.session.item.id == items[1].id
+    card = again.product_card()
+    assert card is not None and card.title == items[1].title
+    assert again.next_item().id == items[2].id  # type: ignore[union-attr]
+    again.run.show(len(again.run) - 1)
+    with pytest.raises(SellingError, match="last item"):
+        again.next_item()  # says why instead of doing nothing
+    again.run.show(0)
+    with pytest.raises(SellingError, match="first item"):
+        again.previous_item()
+
+
+def test_a_platform_auction_for_another_item_moves_run_of_show(store: InventoryStore) -> None:
+    items = add_tonights_items(store)
+    ctl = ShowController(store, "tonight")
+    ctl.run.build_from_inventory()
+    ctl.next_item()
+    ctl.on_platform_event(p.AuctionStarted(auction_id="x1", item_id=str(items[2].id), ends_at=time.time() + 20,
+                                           starting_bid=3.0, seq=1))
+    assert ctl.run.now_item_id == items[2].id and ctl.session.item.id == items[2].id  # type: ignore[union-attr]
+    assert ctl.session.is_auction_running
+
+
+def test_nothing_to_sell_says_what_to_do(store: InventoryStore) -> None:
+    ctl = ShowController(store, "tonight")
+    hint = ctl.empty_hint()
+    assert hint is not None and "import a CSV" in hint and "add an item" in hint
+    with pytest.raises(SellingError, match="import a CSV"):
+        ctl.next_item()
+    store.add_item(Item("Lonely Lamp", type="auction", price_cents=300))
+    assert "Queue all available" in (ctl.empty_hint() or "")
+    added = ctl.add_item(Item("Brass Bell", type="buy_it_now", price_cents=800, quantity=3))
+    assert ctl.run.item_ids == [added.id] and ctl.empty_hint() is None
+    assert ctl.next_item().title == "Brass Bell"  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="title"):
+        ctl.add_item(Item("  ", type="auction", price_cents=100))
+    store.set_status(added.id or 0, "sold_out")
+    assert "sold" in (ctl.empty_hint() or "")
+
+
+def test_show_run_survives_a_restart_and_makes_the_recap(store: InventoryStore) -> None:
+    pyrex, card, *_ = add_tonights_items(store)
+    ctl = ShowController(store, "tonight")
+    ctl.run.build_from_inventory()
+    start = time.time() - 600
+    ctl.on_platform_event(p.ShowStarted(show_id="s1", started_at=start, seq=1))
+    ctl.on_platform_event(p.Viewers(count=12, seq=2))
+    ctl.on_platform_event(p.Viewers(count=31, seq=3))
+    ctl.on_platform_event(p.Viewers(count=20, seq=4))
+    seq = Seq()
+    seq.n = 10
+    ctl.next_item()
+    sold(ctl, seq, pyrex.id or 0, "sue", 12.5)
+    # Restart mid-show: the same show goes on (a replayed show.started does not start another).
+    again = ShowController(store, "tonight")
+    again.on_platform_event(p.ShowStarted(show_id="s1", started_at=start, seq=1))
+    assert again.show_run is not None and again.show_run.started_at == start and again.show_run.peak_viewers == 31
+    again.next_item()
+    sold(again, seq, card.id or 0, "vic", 20.0)
+    again.on_platform_event(p.ShowEnded(show_id="s1", ended_at=start + 900, seq=seq()))
+    stats = {"dropped": {"render_lag": 2, "encode_lag": 1, "network": 4}}
+    recap = again.recap(stats)
+    assert (recap.duration_s, recap.sales_count, recap.total_cents, recap.peak_viewers, recap.dropped_frames) == (
+        900.0, 2, 3250, 31, 7)
+    assert dict(recap.lines()) == {"Duration": "0:15:00", "Sales": "2", "Total": "$32.50", "Peak viewers": "31",
+                                   "Frames dropped": "7"}
+
+
+def test_recap_without_a_platform_uses_the_live_time(store: InventoryStore) -> None:
+    ctl = ShowController(store, "rehearsal")
+    recap = ctl.recap(None, live_s=125.0)
+    assert recap.duration_text == "0:02:05" and recap.sales_count == 0 and recap.peak_viewers is None
+    assert recap.dropped_frames is None and dropped_frames({}) is None
+    assert compute_recap([], duration_s=-1).duration_s == 0
+
+
+def test_demo_sample_items_parse_and_only_fill_an_empty_inventory(tmp_path: Path) -> None:
+    path = sample_inventory_path()
+    parsed = parse_inventory_csv(path.read_bytes(), path.name, path)
+    assert not parsed.errors and 3 <= len(parsed.rows) <= 8
+    assert {item.type for _, item in parsed.rows} == {"auction", "buy_it_now", "giveaway"}
+    store = InventoryStore(tmp_path / "demo.db")
+    assert needs_samples(store)
+    store.add_item(Item("Mine", type="auction", price_cents=100))
+    assert not needs_samples(store)
+    store.close()
