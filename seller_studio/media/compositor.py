@@ -1,5 +1,9 @@
 """Scenes of layers, composed onto a W x H canvas on a fixed monotonic clock.
 
+A picture is never distorted unless asked: each layer has a scale mode — fill (crop to cover the
+layer's rect; the default for opaque pictures such as cameras), fit (letterbox inside the rect; the
+default for pictures with alpha such as titles and logos) or stretch (only when chosen).
+
 Frame N is due at ``t0 + N / fps`` whether or not any source delivered: a late source repeats its
 last frame. If the compositor itself falls behind (CPU starved) it catches up a short hiccup and
 beyond half a second skips the missed ticks, counting them as render lag, so the output timeline
@@ -13,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 import cv2
 import numpy as np
@@ -42,6 +47,12 @@ class Crop:
     bottom: int = 0
 
 
+class ScaleMode(StrEnum):
+    FILL = "fill"  # scale to cover the rect, cropping the overflow evenly (no bars, no distortion)
+    FIT = "fit"  # scale to fit inside the rect, centred (bars show what is below)
+    STRETCH = "stretch"  # scale each axis to the rect (distorts unless the shapes match)
+
+
 @dataclass
 class Layer:
     source_id: str
@@ -49,6 +60,28 @@ class Layer:
     crop: Crop = field(default_factory=Crop)
     z: int = 0
     is_visible: bool = True
+    scale_mode: ScaleMode | None = None  # None: fill for opaque pictures, fit for pictures with alpha
+
+    def effective_scale_mode(self, image: np.ndarray) -> ScaleMode:
+        if self.scale_mode is not None:
+            return ScaleMode(self.scale_mode)
+        return ScaleMode.FIT if image.ndim == 3 and image.shape[2] == 4 else ScaleMode.FILL
+
+
+def place(width: int, height: int, rect: Rect, mode: ScaleMode) -> tuple[Rect, Rect]:
+    """Where a ``width`` x ``height`` picture goes for ``mode``: (the part of the picture used, the part
+    of the rect it covers), both in pixels."""
+    if mode == ScaleMode.STRETCH or width <= 0 or height <= 0 or rect.w <= 0 or rect.h <= 0:
+        return Rect(0, 0, width, height), rect
+    if mode == ScaleMode.FILL:
+        if width * rect.h > height * rect.w:  # the picture is wider than the rect: cut the sides
+            used_w = max(1, round(height * rect.w / rect.h))
+            return Rect((width - used_w) // 2, 0, used_w, height), rect
+        used_h = max(1, round(width * rect.h / rect.w))
+        return Rect(0, (height - used_h) // 2, width, used_h), rect
+    scale = min(rect.w / width, rect.h / height)
+    out_w, out_h = max(1, round(width * scale)), max(1, round(height * scale))
+    return Rect(0, 0, width, height), Rect(rect.x + (rect.w - out_w) // 2, rect.y + (rect.h - out_h) // 2, out_w, out_h)
 
 
 @dataclass
@@ -61,16 +94,27 @@ class Scene:
 
 
 def picture_in_picture(name: str, main_id: str, inset_id: str, width: int, height: int) -> Scene:
-    """The main source full screen, the inset in the bottom-right quarter-width corner."""
-    inset_w, inset_h = width // 4, height // 4
-    margin = max(8, width // 64)
-    return Scene(name, [
-        Layer(main_id, None, z=0),
-        Layer(inset_id, Rect(width - inset_w - margin, height - inset_h - margin, inset_w, inset_h), z=1),
-    ])
+    """The main source full screen, the inset in a corner: bottom-right at a quarter of the width on a
+    landscape canvas; on a vertical (phone) canvas a 3:4 inset top-left under the app's header, where
+    neither the comments (bottom) nor the action buttons (right) cover it."""
+    if height > width:
+        inset_w = round(width * 0.36)
+        inset_h = round(inset_w * 4 / 3)
+        inset = Rect(round(width * 0.04), round(height * 0.13), inset_w, inset_h)
+    else:
+        inset_w, inset_h = width // 4, height // 4
+        margin = max(8, width // 64)
+        inset = Rect(width - inset_w - margin, height - inset_h - margin, inset_w, inset_h)
+    return Scene(name, [Layer(main_id, None, z=0), Layer(inset_id, inset, z=1)])
 
 
 def side_by_side(name: str, left_id: str, right_id: str, width: int, height: int) -> Scene:
+    """Two sources sharing the canvas: left and right on a landscape canvas, stacked top and bottom on
+    a vertical one (face cam above, product cam below). Each fills its half (cropped, not squashed)."""
+    if height > width:
+        half = height // 2
+        return Scene(name, [Layer(left_id, Rect(0, 0, width, half), z=0),
+                            Layer(right_id, Rect(0, half, width, height - half), z=0)])
     half = width // 2
     return Scene(name, [Layer(left_id, Rect(0, 0, half, height), z=0),
                         Layer(right_id, Rect(half, 0, width - half, height), z=0)])
@@ -89,7 +133,7 @@ class Compositor:
         self._active = next(iter(self.scenes), "")
         self._pending_scene: str | None = None
         self._lock = threading.Lock()
-        self._scale_cache: dict[tuple, tuple[int, np.ndarray]] = {}
+        self._scale_cache: dict[tuple, tuple[int, np.ndarray, Rect]] = {}
         self.events = EventEmitter()
         self.frames_rendered = 0
         self.frames_skipped_render_lag = 0
@@ -198,13 +242,13 @@ class Compositor:
         rect = layer.rect or Rect(0, 0, self.width, self.height)
         if rect.w <= 0 or rect.h <= 0:
             return
-        scaled = self._scaled(layer, frame, rect)
+        scaled, dest = self._scaled(layer, frame, rect)
         # Clip to the canvas: layers may be dragged partly off screen.
-        x0, y0 = max(rect.x, 0), max(rect.y, 0)
-        x1, y1 = min(rect.x + rect.w, self.width), min(rect.y + rect.h, self.height)
+        x0, y0 = max(dest.x, 0), max(dest.y, 0)
+        x1, y1 = min(dest.x + dest.w, self.width), min(dest.y + dest.h, self.height)
         if x0 >= x1 or y0 >= y1:
             return
-        part = scaled[y0 - rect.y : y1 - rect.y, x0 - rect.x : x1 - rect.x]
+        part = scaled[y0 - dest.y : y1 - dest.y, x0 - dest.x : x1 - dest.x]
         target = canvas[y0:y1, x0:x1]
         if part.shape[2] == 4:
             alpha = part[:, :, 3:4].astype(np.uint16)
@@ -213,21 +257,25 @@ class Compositor:
         else:
             target[:] = part
 
-    def _scaled(self, layer: Layer, frame: VideoFrame, rect: Rect) -> np.ndarray:
-        """Crop and scale a source picture into its rect, reusing the result while the frame repeats."""
-        key = (layer.source_id, rect, layer.crop)
-        cached = self._scale_cache.get(key)
-        if cached is not None and cached[0] == id(frame.image):
-            return cached[1]
+    def _scaled(self, layer: Layer, frame: VideoFrame, rect: Rect) -> tuple[np.ndarray, Rect]:
+        """Crop and scale a source picture for its rect and scale mode; returns the picture and where it
+        goes. The result is reused while the frame repeats."""
         image = frame.image
+        mode = layer.effective_scale_mode(image)
+        key = (layer.source_id, rect, layer.crop, mode)
+        cached = self._scale_cache.get(key)
+        if cached is not None and cached[0] == id(image):
+            return cached[1], cached[2]
         c = layer.crop
         h, w = image.shape[:2]
         image = image[min(c.top, h - 1) : max(h - c.bottom, c.top + 1), min(c.left, w - 1) : max(w - c.right, c.left + 1)]
-        if image.shape[1] != rect.w or image.shape[0] != rect.h:
-            shrinking = image.shape[1] > rect.w
-            image = cv2.resize(image, (rect.w, rect.h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-        self._scale_cache[key] = (id(frame.image), image)
-        return image
+        used, dest = place(image.shape[1], image.shape[0], rect, mode)
+        image = image[used.y : used.y + used.h, used.x : used.x + used.w]
+        if image.shape[1] != dest.w or image.shape[0] != dest.h:
+            shrinking = image.shape[1] > dest.w
+            image = cv2.resize(image, (dest.w, dest.h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+        self._scale_cache[key] = (id(frame.image), image, dest)
+        return image, dest
 
     # -- the clock thread -------------------------------------------------------------------
     def start(self, sink: FrameSink, max_frames: int | None = None, start_s: float | None = None) -> None:

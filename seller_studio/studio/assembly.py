@@ -2,7 +2,9 @@
 
 A source spec is ``{"id", "kind", "spec", "label"}`` where kind is test-pattern, camera, video-file,
 image or text. Layer rectangles are stored in canvas pixels with the canvas size they were made
-for, so a profile whose output size changes keeps its layout in proportion.
+for, so a profile whose output size changes keeps its layout in proportion. Each layer also stores
+its scale mode (``"scale"``: fill, fit, stretch, or auto = fill for opaque pictures, fit for ones with
+alpha), so a camera is never squashed into its rect.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from seller_studio.common.errors import UserError
 from seller_studio.diagnostics import studio_faults
 from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.synthetic import SilenceSource, ToneSource
-from seller_studio.media.compositor import Layer, Rect, Scene
+from seller_studio.media.compositor import Layer, Rect, ScaleMode, Scene
+from seller_studio.media.layouts import scene_templates
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.sources.camera import CameraSource, list_cameras
 from seller_studio.media.sources.image import ImageSource
@@ -67,20 +70,19 @@ def parse_camera_mode(text: str | None) -> tuple[int, int, float] | None:
         return None
 
 
-def default_collection(width: int, height: int, has_camera: bool) -> tuple[list[dict], list[dict]]:
-    """A first scene collection: the camera (or a test pattern) full screen, and a title card."""
+def default_collection(width: int, height: int, has_camera: bool,
+                       second_camera: str | None = None) -> tuple[list[dict], list[dict]]:
+    """A first scene collection for the canvas's shape: the camera (or a test pattern) full screen, with
+    a title card, and with a second camera picture-in-picture and side by side (stacked when vertical)."""
     main = ({"id": "camera-1", "kind": "camera", "spec": "0", "label": "Camera"} if has_camera
             else {"id": "pattern-1", "kind": "test-pattern", "spec": "", "label": "Test pattern"})
     title = {"id": "text-1", "kind": "text", "spec": "Welcome to the show!", "label": "Title"}
-    margin = max(8, width // 40)
-    scenes = [
-        {"name": "Camera", "canvas": [width, height], "layers": [{"source_id": main["id"], "rect": None}]},
-        {"name": "Camera + title", "canvas": [width, height], "layers": [
-            {"source_id": main["id"], "rect": None},
-            {"source_id": title["id"], "rect": [margin, margin, width * 2 // 5, height // 9]},
-        ]},
-    ]
-    return [main, title], scenes
+    sources = [main, title]
+    second_id = None
+    if second_camera is not None:
+        second_id = "camera-2"
+        sources.insert(1, {"id": second_id, "kind": "camera", "spec": second_camera, "label": "Product camera"})
+    return sources, scene_templates(width, height, main["id"], second_id, title["id"])
 
 
 def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: list | None = None) -> BuildResult:
@@ -163,7 +165,10 @@ def scene_from_json(raw: dict[str, Any], width: int, height: int) -> Scene:
     for z, layer in enumerate(raw.get("layers", [])):
         r = layer.get("rect")
         rect = Rect(round(r[0] * sx), round(r[1] * sy), round(r[2] * sx), round(r[3] * sy)) if r else None
-        layers.append(Layer(layer["source_id"], rect, z=z, is_visible=bool(layer.get("visible", True))))
+        scale = layer.get("scale")
+        mode = ScaleMode(scale) if scale in {m.value for m in ScaleMode} else None  # None/"auto": by content
+        layers.append(Layer(layer["source_id"], rect, z=z, is_visible=bool(layer.get("visible", True)),
+                            scale_mode=mode))
     return Scene(str(raw.get("name", "Scene")), layers)
 
 
@@ -172,7 +177,8 @@ def collection_to_json(studio: Studio, specs: dict[str, dict[str, Any]]) -> tupl
     scenes = []
     for scene in comp.scenes.values():
         layers = [{"source_id": layer.source_id, "visible": layer.is_visible,
-                   "rect": [layer.rect.x, layer.rect.y, layer.rect.w, layer.rect.h] if layer.rect else None}
+                   "rect": [layer.rect.x, layer.rect.y, layer.rect.w, layer.rect.h] if layer.rect else None,
+                   "scale": layer.scale_mode.value if layer.scale_mode else "auto"}
                   for layer in sorted(scene.layers, key=lambda layer: layer.z)]
         scenes.append({"name": scene.name, "canvas": [comp.width, comp.height], "layers": layers})
     return list(specs.values()), scenes

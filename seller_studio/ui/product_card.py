@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath
 
 from seller_studio.media.compositor import Layer, Rect
+from seller_studio.media.layouts import CARD_LAYOUT_LANDSCAPE, card_layout
 from seller_studio.media.sources.overlay import ImageOverlaySource
 from seller_studio.show.selling import ProductCard
 
@@ -42,9 +43,12 @@ class CardStyle:
     font_family: str = "DejaVu Sans"
 
     def rect(self, canvas_w: int, canvas_h: int) -> Rect:
-        w = max(64, round(canvas_w * self.width_frac))
-        h = max(32, round(canvas_h * self.height_frac))
-        return Rect(round(canvas_w * self.x_frac), round(canvas_h * self.y_frac), w, h)
+        x_frac, y_frac, width_frac, height_frac = self.x_frac, self.y_frac, self.width_frac, self.height_frac
+        if (x_frac, y_frac, width_frac, height_frac) == CARD_LAYOUT_LANDSCAPE:  # not moved by the seller:
+            x_frac, y_frac, width_frac, height_frac = card_layout(canvas_w, canvas_h)  # laid out for the shape
+        w = max(64, round(canvas_w * width_frac))
+        h = max(32, round(canvas_h * height_frac))
+        return Rect(round(canvas_w * x_frac), round(canvas_h * y_frac), w, h)
 
 
 def qimage_to_rgba(image: QImage) -> np.ndarray:
