@@ -63,6 +63,11 @@ class HealthMonitor:
                 return verdict("warning",
                                f"Bitrate lowered to {o['encoder_bitrate_kbps']} kbps to keep up with your upload",
                                "Nothing to do: it comes back up when the connection recovers.")
+        for source in last.get("sources_lost", []):
+            what = "Camera" if source.get("kind") == "camera" else "A source"
+            return verdict("warning", source.get("reason") or f"{what} {source['id']} lost: reconnecting",
+                           "Viewers see the last picture, then a 'camera lost' slate; it reconnects by itself. "
+                           "If it does not, unplug the camera and plug it in again.")
         if last.get("cpu_percent", 0) > 180:
             return verdict("warning", f"CPU at {last['cpu_percent']:.0f}%",
                            "Close other programs or lower the output size to avoid dropped frames.")

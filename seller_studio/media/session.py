@@ -270,6 +270,10 @@ class LiveSession:
             "rss_mb": round(rss_mb(), 1),
             "scene": self.compositor.active_scene,
             "outputs": output_stats,
+            # Sources not delivering (a frozen or unplugged camera), for the health verdict.
+            "sources_lost": [{"id": sid, "kind": getattr(src, "kind", ""), "reason": getattr(src, "lost_reason", "")}
+                             for sid, src in list(self.compositor.sources.items())
+                             if getattr(getattr(src, "state", None), "value", "") == "lost"],
         }
         if self.mixer is not None:
             stats["audio"] = self.mixer.levels()

@@ -175,3 +175,25 @@ def test_one_camera_failing_never_stalls_the_others(moving_clip):
     finally:
         cams[0].device_frozen.clear()
         studio.stop()
+
+
+def test_the_health_row_says_a_camera_froze(moving_clip):
+    from seller_studio.media.health import HealthMonitor
+
+    studio, cam = camera_studio(moving_clip)
+    try:
+        cam.device_frozen.set()
+        deadline = time.monotonic() + 3
+        while cam.state.value != "lost" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        lost = [{"id": sid, "kind": src.kind, "reason": src.lost_reason} for sid, src in studio.sources.items()
+                if src.state.value == "lost"]
+        stats = {"dropped": {"network": 0, "encode_lag": 0, "render_lag": 0}, "frames_encoded": 30,
+                 "outputs": [], "cpu_percent": 20, "sources_lost": lost}
+        verdict = HealthMonitor(30, 2500).judge(stats)
+        assert verdict["level"] == "warning"
+        assert verdict["reason"].startswith("Camera '") and "froze" in verdict["reason"]
+        assert "reconnects by itself" in verdict["fix"]
+    finally:
+        cam.device_frozen.clear()
+        studio.stop()

@@ -54,9 +54,12 @@ class VideoSource(ABC):
     def state(self) -> SourceState:
         return self._state
 
+    lost_reason = ""  # why the source is LOST, in plain words (the health row shows it)
+
     def _set_state(self, state: SourceState, reason: str = "") -> None:
         if state != self._state:
             self._state = state
+            self.lost_reason = reason if state == SourceState.LOST else ""
             self.events.emit("source_state", source_id=self.id, state=state.value, reason=reason)
 
     def start(self) -> None:
