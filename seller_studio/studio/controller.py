@@ -1,0 +1,706 @@
+"""The studio controller: the seller's studio as one object without Qt (the window is its view).
+
+In the spirit of OBS's output handler (which lives outside its window) and of ``show/controller.py``:
+it owns the studio and its scene collection, the live state (``LiveState``), the stream and
+recording outputs, the fault rig of support's ``--simulate``, the journal, the platform connection
+and the show's start and end, and tells views what happened through typed events
+(``studio/events.py``). A view only calls its methods and draws its events.
+
+Threads: every method is called on the owner thread of the ``Dispatcher`` (the GUI thread in the
+window, ``OwnerThread`` without Qt) and every event is emitted there. What waits on media or the
+network (building the studio, opening a source, going live, ending the show, stopping a recording)
+runs on a worker through ``Dispatcher.run``; core events from capture, encoder and output threads
+come back through ``Dispatcher.post``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from seller_studio.common import paths
+from seller_studio.common.errors import UserError
+from seller_studio.diagnostics.faults import PLATFORM_FAULTS, Fault
+from seller_studio.diagnostics.journal import Journal, default_journal_path
+from seller_studio.diagnostics.logsetup import current_session
+from seller_studio.diagnostics.studio_faults import StudioFaults
+from seller_studio.media.compositor import Layer, Rect, Scene
+from seller_studio.media.encoders.base import AudioSettings, VideoSettings
+from seller_studio.media.outputs.recording import RecordingOutput
+from seller_studio.media.outputs.stream import StreamOutput
+from seller_studio.media.session import LiveSession
+from seller_studio.media.sources.base import VideoSource
+from seller_studio.media.studio import Studio
+from seller_studio.studio.assembly import (
+    SOURCE_KIND_LABELS,
+    BuildResult,
+    build_studio,
+    collection_to_json,
+    make_source,
+    new_source_id,
+)
+from seller_studio.studio.destination import Destination, destination_for_profile
+from seller_studio.studio.dispatch import Dispatcher
+from seller_studio.studio.events import (
+    CountdownTick,
+    HealthChanged,
+    LiveState,
+    LiveStateChanged,
+    MicStateChanged,
+    Notice,
+    PlatformMessage,
+    PlatformStatus,
+    RecordingChanged,
+    SceneSwitched,
+    SourceStateChanged,
+    StatsCleared,
+    StatsUpdated,
+    StatusMessage,
+    StreamConnection,
+    StudioChanged,
+    StudioEvents,
+)
+from seller_studio.studio.settings import Profile, SettingsStore
+
+log = logging.getLogger(__name__)
+
+
+class StudioController:
+    """One seller's studio. ``sandbox`` is the demo's sandbox platform (``SandboxProcess``), if any;
+    ``simulate`` the faults support re-creates from Go Live on."""
+
+    def __init__(self, store: SettingsStore, profile: Profile, dispatcher: Dispatcher, *, sandbox: Any = None,
+                 audio_fallback: str = "silence", simulate: list[Fault] | None = None,
+                 journal: Journal | None = None) -> None:
+        self.store = store
+        self.profile = profile
+        self.dispatcher = dispatcher
+        self.sandbox = sandbox
+        self.audio_fallback = audio_fallback
+        self.simulate = list(simulate or [])
+        has_platform_faults = any(f.kind in PLATFORM_FAULTS for f in self.simulate)
+        self.faults = StudioFaults(self.simulate, sandbox if has_platform_faults else None) if self.simulate else None
+        if journal is None:  # the flight recorder: seller actions, media events, stats, platform traffic
+            session_log = current_session()
+            journal = Journal(default_journal_path(session_log.session_id if session_log else None),
+                              command="studio")
+        self.journal = journal
+        self.events = StudioEvents()
+        self.studio: Studio | None = None
+        self.specs: dict[str, dict[str, Any]] = {}  # source id -> spec of the scene collection
+        self.session: LiveSession | None = None
+        self.live_state = LiveState.IDLE
+        self.live_started_at_s: float | None = None
+        self.countdown_step_ms = 1000
+        self.countdown_left = 0
+        self.stream: StreamOutput | None = None
+        self.recording: RecordingOutput | None = None
+        self.lost_sources: set[str] = set()
+        self.last_stats: dict[str, Any] = {}
+        self.platform_client: Any = None
+        self._countdown_generation = 0
+        self._unsubscribe_studio: Callable[[], None] | None = None
+
+    # ------------------------------------------------------------------------------------- studio
+    def load_studio(self, profile: Profile | None = None) -> None:
+        """Build the studio on a worker (it opens cameras and the mic), then swap it in."""
+        profile = profile or self.profile
+        old = self.studio
+        if old is not None:
+            self._detach_studio()
+            self.studio = None
+            self.events.emit(StudioChanged(None))
+            threading.Thread(target=old.stop, name="ui-stop-studio", daemon=True).start()
+        profile_copy = copy.deepcopy(profile)
+
+        def build() -> BuildResult:
+            return build_studio(profile_copy, audio_fallback=self.audio_fallback, faults=self.simulate)
+
+        def done(result: BuildResult) -> None:
+            self.profile.sources, self.profile.scenes = profile_copy.sources, profile_copy.scenes
+            self._set_studio(result)
+
+        self.dispatcher.run("build-studio", build, done, lambda exc: self._notice(f"Could not start: {exc}"))
+
+    def _set_studio(self, result: BuildResult) -> None:
+        self.studio = result.studio
+        self.specs = result.specs
+        self._unsubscribe_studio = self.dispatcher.attach(self.studio.events, self.handle_core_event)
+        self.journal.attach_studio(self.studio)
+        self.events.emit(StudioChanged(self.studio, tuple(result.warnings)))
+        for source in self.studio.sources.values():
+            if source.state.value == "lost":
+                self._on_source_state({"source_id": source.id, "state": "lost"})
+        for warning in result.warnings:
+            self._notice(warning)
+
+    def _detach_studio(self) -> None:
+        if self._unsubscribe_studio is not None:
+            self._unsubscribe_studio()
+            self._unsubscribe_studio = None
+
+    def source_label(self, source_id: str) -> str:
+        spec = self.specs.get(source_id, {})
+        kind = SOURCE_KIND_LABELS.get(spec.get("kind", ""), "")
+        label = spec.get("label") or source_id
+        return f"{label} ({kind})" if kind and kind != label else label
+
+    # ------------------------------------------------------------------------------------- scenes
+    def switch_scene(self, name: str) -> bool:
+        if self.studio is None or name not in self.studio.compositor.scenes:
+            return False
+        self.studio.set_scene(name)
+        self.journal.action("scene_switch", scene=name)
+        return True
+
+    def scene_name(self, number: int) -> str | None:
+        """The scene a hotkey 1-9 switches to."""
+        if self.studio is None:
+            return None
+        names = list(self.studio.compositor.scenes)
+        return names[number - 1] if 1 <= number <= len(names) else None
+
+    def add_scene(self, name: str) -> bool:
+        name = name.strip()
+        if self.studio is None or not name:
+            return False
+        if name in self.studio.compositor.scenes:
+            self._notice(f"A scene named '{name}' already exists.")
+            return False
+        self.studio.add_scene(Scene(name, []))
+        return True
+
+    def rename_scene(self, name: str, new: str) -> bool:
+        new = new.strip()
+        if self.studio is None or name not in self.studio.compositor.scenes or not new or new == name:
+            return False
+        try:
+            self.studio.rename_scene(name, new)
+        except ValueError as exc:
+            self._notice(f"Could not rename the scene: {exc}.")
+            return False
+        self.journal.action("scene_rename", scene=name, new_name=new)
+        self.save_collection()  # hotkeys follow the position, so 1-9 still switch the same scenes
+        return True
+
+    def can_remove_scene(self, name: str) -> bool:
+        studio = self.studio
+        if studio is None or name not in studio.compositor.scenes:
+            return False
+        if len(studio.compositor.scenes) == 1:
+            self._notice(f"A show needs at least one scene: add another before removing '{name}'.")
+            return False
+        return True
+
+    def is_scene_on_air(self, name: str) -> bool:
+        return (self.studio is not None and self.studio.compositor.active_scene == name
+                and self.live_state != LiveState.IDLE)
+
+    def remove_scene(self, name: str) -> str | None:
+        """Remove a scene (its sources no other scene uses close); returns the scene now on air."""
+        studio = self.studio
+        if studio is None or name not in studio.compositor.scenes or len(studio.compositor.scenes) == 1:
+            return None
+        on_air = studio.remove_scene(name)
+        self.journal.action("scene_remove", scene=name, on_air=on_air)
+        self._close_unused_sources(studio)
+        self.save_collection()
+        return on_air
+
+    # ------------------------------------------------------------------------------------- layers
+    def set_layer_visible(self, index: int, is_visible: bool) -> None:
+        if self.studio is not None:
+            comp = self.studio.compositor
+            comp.update_layer(comp.active_scene, index, is_visible=is_visible)
+            self.save_collection()
+
+    def add_source(self, spec: dict[str, Any], on_added: Callable[[str, int], None] | None = None) -> None:
+        """Create and start a source on a worker, then put it on top of the current scene;
+        ``on_added(source_id, layer_index)`` runs on the owner thread once it is placed."""
+        studio = self.studio
+        if studio is None:
+            return
+        spec = {**spec, "id": spec.get("id") or new_source_id(spec["kind"], self.specs)}
+        comp = studio.compositor
+
+        def create() -> VideoSource:
+            source = make_source(spec, comp.width, comp.height, comp.fps)
+            studio.add_source(source)
+            return source
+
+        def done(source: VideoSource) -> None:
+            if self.studio is not studio:
+                return
+            self.specs[spec["id"]] = spec
+            scene = comp.scenes.get(comp.active_scene)
+            if scene is None:
+                scene = Scene("Scene 1", [])
+                studio.add_scene(scene)
+            rect = default_rect(source, comp.width, comp.height, is_first=not scene.layers)
+            z = max((layer.z for layer in scene.layers), default=-1) + 1
+            index = comp.add_layer(scene.name, Layer(source.id, rect, z=z))
+            self.save_collection()
+            if on_added:
+                on_added(source.id, index)
+
+        self.dispatcher.run("add-source", create, done, lambda exc: self._notice(f"Could not add: {exc}"))
+
+    def move_layer(self, index: int, step: int) -> bool:
+        """Swap the layer's stacking order with its neighbour above (+1) or below (-1)."""
+        if self.studio is None:
+            return False
+        comp = self.studio.compositor
+        scene = comp.scenes.get(comp.active_scene)
+        if scene is None or not 0 <= index < len(scene.layers):
+            return False
+        order = sorted(range(len(scene.layers)), key=lambda i: scene.layers[i].z)
+        pos = order.index(index)
+        if not 0 <= pos + step < len(order):
+            return False
+        other = order[pos + step]
+        # Renumber z as 0..n-1 first: equal z values (side by side) would make a swap do nothing.
+        for z, i in enumerate(order):
+            comp.update_layer(scene.name, i, z=z)
+        z_self, z_other = scene.layers[index].z, scene.layers[other].z
+        comp.update_layer(scene.name, index, z=z_other)
+        comp.update_layer(scene.name, other, z=z_self)
+        self.save_collection()
+        return True
+
+    def remove_layer(self, index: int) -> None:
+        studio = self.studio
+        if studio is None:
+            return
+        comp = studio.compositor
+        comp.remove_layer(comp.active_scene, index)
+        self._close_unused_sources(studio)
+        self.save_collection()
+
+    def _close_unused_sources(self, studio: Studio) -> None:
+        """Sources of the collection no scene shows any more leave it and release their camera or file.
+        Only the collection's: a source still being added (its layer not placed yet) is not in it."""
+        for source_id in studio.unused_source_ids():
+            if self.specs.pop(source_id, None) is None:
+                continue
+            # Stopping joins the capture thread: off the owner thread.
+            threading.Thread(target=studio.remove_source, args=(source_id,), daemon=True).start()
+
+    def save_collection(self) -> None:
+        if self.studio is None:
+            return
+        self.profile.sources, self.profile.scenes = collection_to_json(self.studio, self.specs)
+        try:
+            self.store.save_profile(self.profile, make_active=False)
+        except (OSError, ValueError) as exc:
+            self._notice(f"Could not save the scenes: {exc}")
+
+    # ------------------------------------------------------------------------------------- go live
+    def destination(self) -> Destination:
+        return destination_for_profile(self.profile, self.sandbox)
+
+    def destination_label(self) -> str:
+        d = self.profile.destination
+        if d.kind == "sandbox":
+            return "the sandbox platform"
+        return d.preset if d.kind == "preset" else d.url
+
+    def prepare_go_live(self) -> bool:
+        """Make the stream output for the destination (not started). False, with a notice, when the
+        destination cannot work (no server, no key, no sandbox): nothing to confirm then."""
+        if self.studio is None or self.live_state != LiveState.IDLE:
+            return False
+        try:
+            self.stream = self.destination().open_output(self.store.secrets)
+        except UserError as exc:
+            self._notice(str(exc))
+            return False
+        return True
+
+    def cancel_go_live(self) -> None:
+        """The seller said no, or cancelled the countdown."""
+        if self.live_state == LiveState.COUNTDOWN:
+            self._countdown_generation += 1
+            self.events.emit(CountdownTick(0))
+        self.stream = None
+        if self.live_state == LiveState.COUNTDOWN:
+            self._set_live_state(LiveState.IDLE)
+
+    def go_live(self) -> None:
+        """After the seller confirmed: the countdown (``profile.countdown_s``), then the outputs start."""
+        if self.stream is None and not self.prepare_go_live():
+            return
+        self.countdown_left = max(0, int(self.profile.countdown_s))
+        if self.countdown_left == 0:
+            self.start_live()
+            return
+        self._set_live_state(LiveState.COUNTDOWN)
+        self._countdown_generation += 1
+        self.events.emit(CountdownTick(self.countdown_left))
+        self._schedule_countdown(self._countdown_generation)
+
+    def _schedule_countdown(self, generation: int) -> None:
+        self.dispatcher.call_later(self.countdown_step_ms / 1000, lambda: self._countdown_step(generation))
+
+    def _countdown_step(self, generation: int) -> None:
+        if generation != self._countdown_generation or self.live_state != LiveState.COUNTDOWN:
+            return  # cancelled
+        self.countdown_left -= 1
+        self.events.emit(CountdownTick(max(0, self.countdown_left)))
+        if self.countdown_left > 0:
+            self._schedule_countdown(generation)
+            return
+        self.start_live()
+
+    def start_live(self) -> None:
+        studio, stream = self.studio, self.stream
+        if studio is None or stream is None:
+            self._set_live_state(LiveState.IDLE)
+            return
+        self._set_live_state(LiveState.STARTING)
+        self._start_outputs([stream])
+        self._spawn(self._platform_start_show())
+
+    def _video_settings(self) -> VideoSettings:
+        v = self.profile.video
+        assert self.studio is not None
+        comp = self.studio.compositor
+        # The canvas decides the output size; the profile's size applies at the next rebuild.
+        return VideoSettings(comp.width, comp.height, int(comp.fps), v.bitrate_kbps, encoder=v.encoder)
+
+    def _start_outputs(self, outputs: list) -> None:
+        """Start a session with these outputs, or add them to the running one (worker)."""
+        studio = self.studio
+        assert studio is not None
+        video = self._video_settings()
+        has_audio = bool(studio.mixer.channels)
+        self.journal.action("go_live" if studio.session is None else "add_output",
+                            outputs=[getattr(o, "display_url", None) or o.kind for o in outputs])
+        faults, journal = self.faults, self.journal
+        stream = self.stream if self.stream in outputs else None
+
+        def start() -> LiveSession:
+            if faults is not None and stream is not None:
+                faults.route(stream)  # net-drop: the one place the stream is rerouted, through a relay
+            if studio.session is not None:
+                for output in outputs:
+                    studio.add_output(output)
+                session = studio.session
+            else:
+                session = studio.go_live(outputs, video, AudioSettings() if has_audio else None, wait_outputs_s=None)
+            if faults is not None and stream is not None:
+                faults.start(studio, stream, journal)  # the simulated night starts with the show
+            return session
+
+        def done(session: LiveSession) -> None:
+            self.session = session
+
+        def failed(exc: BaseException) -> None:
+            self._notice(f"Could not start: {exc}")
+            for output in outputs:
+                if output is self.stream:
+                    self.stream = None
+                    self._set_live_state(LiveState.IDLE)
+                if output is self.recording:
+                    self.recording = None
+                    self.events.emit(RecordingChanged(False))
+
+        self.dispatcher.run("go-live", start, done, failed)
+
+    def end_show(self) -> None:
+        """Stop the stream and the recording (on a worker: flushing and closing takes a moment)."""
+        studio = self.studio
+        if studio is None:
+            return
+        self._set_live_state(LiveState.ENDING)
+        self.journal.action("end_show")
+        self._spawn(self._platform_end_show())
+        faults = self.faults
+
+        def stop() -> None:
+            if faults is not None:
+                faults.stop_schedule()  # ends faults still in force: the idle studio is healthy again
+            studio.end_show()
+            if faults is not None:
+                faults.close_relay()
+
+        def done(_: Any) -> None:
+            self.session = None
+            self.stream = None
+            recording, self.recording = self.recording, None
+            self.events.emit(RecordingChanged(False))
+            self.events.emit(StreamConnection(False))
+            self._set_live_state(LiveState.IDLE)
+            self.events.emit(HealthChanged("idle", "Not live"))
+            self.events.emit(StatsCleared())
+            if recording is not None:
+                self.events.emit(StatusMessage(f"Recording saved: {recording.final_path or recording.path}", 15000))
+
+        def failed(exc: BaseException) -> None:
+            self._notice(f"Ending: {exc}")
+            done(None)
+
+        self.dispatcher.run("end-show", stop, done, failed)
+
+    def _set_live_state(self, state: LiveState) -> None:
+        previous, self.live_state = self.live_state, state
+        if state == LiveState.LIVE and self.live_started_at_s is None:
+            self.live_started_at_s = time.monotonic()
+        if state == LiveState.IDLE:
+            self.live_started_at_s = None
+        self.events.emit(LiveStateChanged(state, previous))
+
+    def live_seconds(self) -> int:
+        return 0 if self.live_started_at_s is None else int(time.monotonic() - self.live_started_at_s)
+
+    def reconnect_now(self) -> None:
+        if self.session is not None:
+            self.session.reconnect_now()
+            self.events.emit(StreamConnection(True, "Reconnecting now…"))
+
+    # ------------------------------------------------------------------------------------- record
+    def recording_folder(self) -> Path:
+        if self.profile.record_dir:
+            return Path(self.profile.record_dir)
+        return paths.ensure(paths.data_dir() / "recordings")
+
+    def set_recording(self, is_on: bool) -> None:
+        if self.studio is None:
+            self.events.emit(RecordingChanged(False))
+            return
+        if is_on and self.recording is None:
+            folder = self.recording_folder()
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                self.recording = RecordingOutput(folder / time.strftime("show-%Y%m%d-%H%M%S.mkv"))
+            except OSError as exc:
+                self._notice(f"Cannot record to {folder}: {exc.strerror}")
+                self.events.emit(RecordingChanged(False))
+                return
+            self.events.emit(RecordingChanged(True))
+            self._start_outputs([self.recording])
+        elif not is_on and self.recording is not None:
+            recording, self.recording = self.recording, None
+            self.events.emit(RecordingChanged(False))
+            studio = self.studio
+            if self.stream is None:
+                self.dispatcher.run("stop-recording", studio.end_show, lambda _: self._recording_saved(recording),
+                                    lambda exc: self._notice(f"Recording: {exc}"))
+                self.session = None
+            elif studio.session is not None:
+                session = studio.session
+                self.dispatcher.run("stop-recording", lambda: session.remove_output(recording),
+                                    lambda _: self._recording_saved(recording),
+                                    lambda exc: self._notice(f"Recording: {exc}"))
+
+    def _recording_saved(self, recording: RecordingOutput) -> None:
+        self.events.emit(StatusMessage(f"Recording saved: {recording.final_path or recording.path}", 15000))
+        if self.stream is None:
+            self.events.emit(StatsCleared())
+            self.events.emit(HealthChanged("idle", "Not live"))
+
+    # ------------------------------------------------------------------------------------- core events
+    def handle_core_event(self, name: str, payload: dict[str, Any]) -> None:
+        """A studio, session or output event (stats, output_state, source_state, mic_state,
+        scene_switched), delivered on the owner thread by ``Dispatcher.attach``."""
+        if self.studio is None:
+            return  # from a studio that was replaced
+        if name == "stats":
+            self._on_stats(payload)
+        elif name == "output_state":
+            self._on_output_state(payload)
+        elif name == "source_state":
+            self._on_source_state(payload)
+        elif name == "mic_state":
+            self._on_mic_state(payload)
+        elif name == "scene_switched":
+            self.events.emit(SceneSwitched(str(payload.get("scene", ""))))
+
+    def _on_output_state(self, p: dict[str, Any]) -> None:
+        state, kind = p.get("state"), p.get("kind")
+        if kind == "stream":
+            if state == "live":
+                self.events.emit(StreamConnection(False))
+                if self.live_state == LiveState.STARTING:
+                    self._set_live_state(LiveState.LIVE)
+                    self.events.emit(StatusMessage(f"Live on {self.destination_label()}", 8000))
+            elif state == "reconnecting":
+                self.events.emit(StreamConnection(True, "Connection lost — reconnecting… Your recording continues."))
+            elif state == "failed":
+                self._notice(f"Stream stopped: {p.get('error') or 'the destination refused the stream'}")
+                if self.live_state.is_on_air:
+                    self._drop_failed_stream()
+        elif kind == "recording":
+            if state == "live":
+                self.events.emit(RecordingChanged(True, str(p.get("path", ""))))
+                self.events.emit(StatusMessage(f"Recording to {p.get('path', '')}", 8000))
+            elif state == "failed":
+                self._notice(f"Recording stopped: {p.get('error') or 'write failed'}")
+                self.recording = None
+                self.events.emit(RecordingChanged(False))
+
+    def _drop_failed_stream(self) -> None:
+        """A stream that failed for good (bad key, bad URL): leave any recording running."""
+        stream, self.stream = self.stream, None
+        studio = self.studio
+        if studio is None:
+            return
+        if self.recording is None:
+            self.end_show()
+        else:
+            session = studio.session
+            if session is not None and stream is not None:
+                threading.Thread(target=session.remove_output, args=(stream,), daemon=True).start()
+            self._set_live_state(LiveState.IDLE)
+
+    def _on_source_state(self, p: dict[str, Any]) -> None:
+        sid, state = str(p.get("source_id", "")), str(p.get("state"))
+        label = self.source_label(sid)
+        if state == "lost":
+            self.events.emit(StatusMessage(f"{label} lost — showing a slate; it reconnects by itself.", 10000))
+        elif state == "live" and sid in self.lost_sources:
+            self.events.emit(StatusMessage(f"{label} is back.", 5000))
+        if state == "lost":
+            self.lost_sources.add(sid)
+        else:
+            self.lost_sources.discard(sid)
+        self.events.emit(SourceStateChanged(sid, state, label))
+
+    def _on_mic_state(self, p: dict[str, Any]) -> None:
+        self.events.emit(MicStateChanged(dict(p)))
+        if p.get("is_lost"):
+            self.events.emit(StatusMessage("Microphone lost — sending silence until it returns. The show goes on.",
+                                           10000))
+
+    def _on_stats(self, s: dict[str, Any]) -> None:
+        self.last_stats = s
+        health = s.get("health") or {}
+        is_streaming, is_recording = self.stream is not None, self.recording is not None
+        if is_streaming or is_recording:
+            level, reason = health.get("level", "good"), health.get("reason", "")
+            if not is_streaming and level == "good":
+                reason = "Recording (not live)"  # "Stream healthy" would suggest viewers see it
+            self.events.emit(HealthChanged(level, reason, health.get("fix", "")))
+        kbps = sum(o.get("bitrate_sent_kbps", 0) or 0 for o in s.get("outputs", []) if o.get("kind") == "stream")
+        self.events.emit(StatsUpdated(s, is_streaming, is_recording, float(kbps)))
+        for o in s.get("outputs", []):
+            if o.get("kind") == "stream" and o.get("state") == "reconnecting":
+                retry = o.get("retry_in_s")
+                when = f" Next try in {retry:.0f} s." if retry else ""
+                self.events.emit(StreamConnection(True, f"Connection lost — reconnecting (attempt "
+                                                        f"{o.get('attempt', 0)}).{when} Your recording continues."))
+
+    def _notice(self, text: str) -> None:
+        log.info("notice: %s", text)
+        self.events.emit(Notice(text))
+
+    # ------------------------------------------------------------------------------------- settings
+    def apply_profile(self, profile: Profile) -> None:
+        """Take new settings: video and audio rebuild the studio when not live (hotkeys are the view's)."""
+        old = self.profile
+        if self.studio is not None and profile.name == old.name:
+            profile.sources, profile.scenes = collection_to_json(self.studio, self.specs)
+        self.profile = profile
+        needs_rebuild = (profile.video.width, profile.video.height, profile.video.fps) != (
+            old.video.width, old.video.height, old.video.fps) or profile.audio.mic != old.audio.mic \
+            or profile.name != old.name
+        if needs_rebuild:
+            if self.live_state != LiveState.IDLE or self.recording is not None:
+                self._notice("Video size, frame rate and microphone changes apply after this show.")
+            else:
+                self.load_studio(profile)
+
+    # ------------------------------------------------------------------------------------- platform
+    def _spawn(self, coro: Any) -> None:
+        """Schedule a coroutine on the owner thread's running asyncio loop (qasync's in the app), if any."""
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None and loop.is_running():
+            loop.create_task(coro)
+        else:
+            coro.close()
+
+    async def connect_platform(self) -> None:
+        """Connect to the platform of the destination (the sandbox in demo mode)."""
+        from seller_studio.platform.client import PlatformClient
+
+        d = self.profile.destination
+        if d.kind == "sandbox" and self.sandbox is not None:
+            url, token = self.sandbox.ws_url, self.sandbox.token
+        elif d.platform_url:
+            url, token = d.platform_url, self.store.platform_token(self.profile)
+        else:
+            self.events.emit(PlatformStatus(""))
+            return
+        try:
+            client = PlatformClient(url, token)
+            client.status.subscribe(lambda _n, p: self.dispatcher.post(
+                lambda: self.events.emit(PlatformStatus(f"Platform: {p.get('state', '')}", str(p.get('state', ''))))))
+            self.events.emit(PlatformStatus("Platform: connecting", "connecting"))
+            await client.connect()
+        except UserError as exc:
+            self.events.emit(PlatformStatus("Platform: not connected", "disconnected"))
+            self._notice(f"Platform: {exc}")
+            return
+        self.platform_client = client
+        self.journal.attach_platform(client)
+        self.events.emit(PlatformStatus("Platform: connected", "connected"))
+        client.subscribe(self._on_platform_event)
+
+    def _on_platform_event(self, event: Any) -> None:
+        # PlatformClient calls subscribers on the asyncio loop, which runs on the owner thread.
+        if getattr(event, "TYPE", "") == "viewers" or getattr(event, "type", "") == "viewers":
+            count = getattr(event, "count", None)
+            if count is not None:
+                self.events.emit(PlatformStatus(f"Platform: connected · {count} watching", "connected", count))
+        self.events.emit(PlatformMessage(event))
+
+    async def _platform_start_show(self) -> None:
+        client = self.platform_client
+        if client is not None and client.is_connected:
+            try:
+                await client.start_show()
+            except Exception as exc:  # the stream goes on without the platform's show state
+                log.warning("platform show.start: %s", exc)
+
+    async def _platform_end_show(self) -> None:
+        client = self.platform_client
+        if client is not None and client.is_connected:
+            try:
+                await client.end_show()
+            except Exception as exc:
+                log.warning("platform show.end: %s", exc)
+
+    # ------------------------------------------------------------------------------------- shutdown
+    def shutdown(self) -> None:
+        """Stop everything (blocking: only when the studio goes away)."""
+        self._detach_studio()
+        self._countdown_generation += 1
+        if self.faults is not None:
+            self.faults.close()
+        self.journal.close()
+        if self.platform_client is not None:
+            self._spawn(self.platform_client.close())
+        if self.studio is not None:
+            self.studio.stop()
+            self.studio = None
+
+
+def default_rect(source: VideoSource, width: int, height: int, is_first: bool) -> Rect | None:
+    """Where a new layer goes: full screen when it is the scene's first, else a centred box at the
+    source's own size (capped to half the canvas) so it does not hide the camera."""
+    if is_first and source.kind not in ("text", "image"):
+        return None
+    frame = source.frame_at(0, time.monotonic())
+    w, h = frame.size if frame is not None else (width // 2, height // 2)
+    scale = min(1.0, (width / 2) / max(1, w), (height / 2) / max(1, h)) if source.kind != "text" else min(
+        1.0, width / max(1, w))
+    w, h = max(16, round(w * scale)), max(16, round(h * scale))
+    return Rect((width - w) // 2, (height - h) // 2, w, h)
