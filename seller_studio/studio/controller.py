@@ -54,10 +54,11 @@ from seller_studio.studio.events import (
     LiveStateChanged,
     MicStateChanged,
     Notice,
-    PlatformMessage,
+    PlatformConnected,
     PlatformStatus,
     RecordingChanged,
     SceneSwitched,
+    ShowEnded,
     SourceStateChanged,
     StatsCleared,
     StatsUpdated,
@@ -417,6 +418,7 @@ class StudioController:
         studio = self.studio
         if studio is None:
             return
+        live_s = time.monotonic() - self.live_started_at_s if self.live_started_at_s is not None else None
         self._set_live_state(LiveState.ENDING)
         self.journal.action("end_show")
         self._spawn(self._platform_end_show())
@@ -440,6 +442,7 @@ class StudioController:
             self.events.emit(StatsCleared())
             if recording is not None:
                 self.events.emit(StatusMessage(f"Recording saved: {recording.final_path or recording.path}", 15000))
+            self.events.emit(ShowEnded(live_s, self.last_stats))  # the recap: duration, sales, viewers, drops
 
         def failed(exc: BaseException) -> None:
             self._notice(f"Ending: {exc}")
@@ -652,15 +655,14 @@ class StudioController:
         self.platform_client = client
         self.journal.attach_platform(client)
         self.events.emit(PlatformStatus("Platform: connected", "connected"))
-        client.subscribe(self._on_platform_event)
+        client.subscribe(self._on_viewers, types=("viewers",))
+        self.events.emit(PlatformConnected(client))
 
-    def _on_platform_event(self, event: Any) -> None:
+    def _on_viewers(self, event: Any) -> None:
         # PlatformClient calls subscribers on the asyncio loop, which runs on the owner thread.
-        if getattr(event, "TYPE", "") == "viewers" or getattr(event, "type", "") == "viewers":
-            count = getattr(event, "count", None)
-            if count is not None:
-                self.events.emit(PlatformStatus(f"Platform: connected · {count} watching", "connected", count))
-        self.events.emit(PlatformMessage(event))
+        count = getattr(event, "count", None)
+        if count is not None:
+            self.events.emit(PlatformStatus(f"Platform: connected · {count} watching", "connected", count))
 
     async def _platform_start_show(self) -> None:
         client = self.platform_client

@@ -128,15 +128,23 @@ class PlatformStatus:
 
 
 @dataclass(frozen=True)
-class PlatformMessage:
-    """A protocol event from the platform (for the show panel)."""
+class PlatformConnected:
+    """The platform client is connected: the show (``show/controller.py``) subscribes to it itself."""
 
-    event: Any
+    client: Any  # platform.client.PlatformClient
+
+
+@dataclass(frozen=True)
+class ShowEnded:
+    """The outputs are closed: the recap (how long, what the last stats said)."""
+
+    live_s: float | None
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 StudioEvent = (LiveStateChanged | CountdownTick | StudioChanged | Notice | StatusMessage | RecordingChanged
                | StreamConnection | HealthChanged | StatsUpdated | StatsCleared | SourceStateChanged
-               | MicStateChanged | SceneSwitched | PlatformStatus | PlatformMessage)
+               | MicStateChanged | SceneSwitched | PlatformStatus | PlatformConnected | ShowEnded)
 
 Listener = Callable[[Any], None]
 

@@ -4,10 +4,8 @@ profiles. Stream key and platform token go to the keyring only (memory-only noti
 from __future__ import annotations
 
 import copy
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,10 +39,7 @@ from seller_studio.studio.settings import (
     safe_profile_name,
     validate_video,
 )
-
-
-class _Probe(QObject):
-    done = Signal(dict)
+from seller_studio.ui.workers import run_in_worker
 
 
 class DestinationForm(QWidget):
@@ -225,24 +220,14 @@ class SettingsDialog(QDialog):
         folder_row.addWidget(browse)
         form.addRow("Recordings folder", folder_row)
         # Probing encoders opens each one: do it off the GUI thread.
-        self._probe = _Probe(self)
-        self._probe.done.connect(self._show_encoders)
-        threading.Thread(target=self._probe_encoders, name="ui-probe-encoders", daemon=True).start()
+        run_in_worker(self, "probe-encoders", _probe_encoders, self._show_encoders,
+                      lambda exc: self._show_encoders({"error": str(exc)}))
         return tab
 
     def _browse_record_dir(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Recordings folder", self.record_dir.text())
         if folder:
             self.record_dir.setText(folder)
-
-    def _probe_encoders(self) -> None:
-        from seller_studio.media.encoders.h264 import available_h264_encoders
-
-        try:
-            result = available_h264_encoders()
-        except Exception as exc:  # the probe is advice only
-            result = {"error": str(exc)}
-        self._probe.done.emit(result)
 
     def _show_encoders(self, result: dict) -> None:
         ok = [k for k, v in result.items() if v == "ok"]
@@ -354,3 +339,13 @@ class SettingsDialog(QDialog):
 
     def result_profile(self) -> Profile:
         return self._result
+
+
+def _probe_encoders() -> dict:
+    """Worker thread: open each H.264 encoder once (advice only: an error becomes a line)."""
+    from seller_studio.media.encoders.h264 import available_h264_encoders
+
+    try:
+        return available_h264_encoders()
+    except Exception as exc:
+        return {"error": str(exc)}

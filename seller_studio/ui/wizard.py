@@ -33,6 +33,7 @@ from seller_studio.studio.settings import Profile, SettingsStore
 from seller_studio.ui.bridge import CoreBridge
 from seller_studio.ui.mixer import LevelMeter
 from seller_studio.ui.settings_dialog import DestinationForm
+from seller_studio.ui.workers import run_in_worker
 
 
 def run_bench_lazily() -> dict[str, Any]:
@@ -104,8 +105,6 @@ class DevicesPage(QWizardPage):
         self._open_mic()
 
     def _open_camera(self) -> None:
-        from seller_studio.ui.main_window import run_in_worker
-
         self._close_camera()
         spec = self.camera.currentData()
         self.picture.setText("Opening camera…")
@@ -205,8 +204,6 @@ class BenchPage(QWizardPage):
         layout.addStretch(1)
 
     def start(self) -> None:
-        from seller_studio.ui.main_window import run_in_worker
-
         self.run.setEnabled(False)
         self.result.setText("Testing… (the window stays usable)")
         run_in_worker(self.bridge, "bench", run_bench_lazily, self._done, self._failed)

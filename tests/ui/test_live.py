@@ -88,7 +88,7 @@ def test_scene_switch_by_hotkey_reaches_the_recording(qtbot, make_window, small_
     small_profile.record_dir = str(tmp_path / "rec")
     window = make_window(small_profile)
     window.record_button.click()
-    qtbot.waitUntil(lambda: window._recording is not None and window._recording.state.value == "live", timeout=10_000)
+    qtbot.waitUntil(lambda: window.controller.recording is not None and window.controller.recording.state.value == "live", timeout=10_000)
     qtbot.wait(1500)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
@@ -96,7 +96,7 @@ def test_scene_switch_by_hotkey_reaches_the_recording(qtbot, make_window, small_
     qtbot.waitUntil(lambda: window.studio.compositor._active == "Red", timeout=2000)
     assert window.scene_bar.buttons["Red"].isChecked()
     qtbot.wait(1500)
-    recording = window._recording
+    recording = window.controller.recording
     window.record_button.click()
     qtbot.waitUntil(lambda: "Recording saved" in window.statusBar().currentMessage(), timeout=15_000)
     assert window.studio.session is None
@@ -117,7 +117,7 @@ def test_record_toggle_while_live_adds_a_playable_recording(qtbot, make_window, 
     window.record_button.click()
     qtbot.waitUntil(lambda: len(window.studio.session.outputs) == 2, timeout=5000)
     qtbot.wait(2000)
-    recording = window._recording
+    recording = window.controller.recording
     window.record_button.click()  # stop recording, stay live
     qtbot.waitUntil(lambda: "Recording saved" in window.statusBar().currentMessage(), timeout=10_000)
     assert len(window.studio.session.outputs) == 1 and window.live_state == "live"
@@ -155,7 +155,7 @@ def test_camera_that_stops_delivering_shows_slate_and_reattaches(qtbot, make_win
     studio.add_source(camera)
     window.specs["usb-cam"] = {"id": "usb-cam", "kind": "camera", "spec": "0", "label": "USB camera"}
     studio.compositor.add_layer("Pattern", Layer("usb-cam", None, z=5))
-    window._refresh_sources()
+    window.refresh_sources()
     window.go_live_button.click()
     wait_state(qtbot, window, "live")
     qtbot.wait(1000)
@@ -255,7 +255,7 @@ def test_real_microphone_that_disappears_warns_and_the_recording_goes_on(qtbot, 
     strip = window.mixer.strips["mic"]
     assert strip.name.text() == "Microphone"
     window.set_recording(True)
-    qtbot.waitUntil(lambda: window._recording is not None and window._recording.state.value == "live",
+    qtbot.waitUntil(lambda: window.controller.recording is not None and window.controller.recording.state.value == "live",
                     timeout=10_000)
     qtbot.wait(1500)
     assert strip.warning.text() == ""
@@ -266,7 +266,7 @@ def test_real_microphone_that_disappears_warns_and_the_recording_goes_on(qtbot, 
     frames = session.frames_encoded
     qtbot.wait(1500)
     assert session.frames_encoded > frames + FPS  # the recording goes on
-    recording = window._recording
+    recording = window.controller.recording
     window.set_recording(False)
     qtbot.waitUntil(lambda: "Recording saved" in window.statusBar().currentMessage(), timeout=15_000)
     media = decode_media(recording.path, with_audio=True)

@@ -45,12 +45,12 @@ def test_faults_run_from_go_live_and_the_show_recovers(qtbot, qapp, file_keyring
             assert window.platform_client is not None and window.platform_client.is_connected
             window.toggle_live()
             await until(lambda: window.live_state == "live", 15, "live")
-            stream = window._stream
+            stream = window.controller.stream
             assert stream is not None and f":{stream.port}/" not in sandbox.ingest_url + "/"  # via the relay
             # camera-lost: the pattern (the demo's camera) shows the "lost" slate, then comes back
-            await until(lambda: "pattern-1" in window._lost_sources, 5, "camera lost")
+            await until(lambda: "pattern-1" in window.controller.lost_sources, 5, "camera lost")
             await until(lambda: mic_warning.text(), 3, "mic-lost warning")
-            await until(lambda: "pattern-1" not in window._lost_sources, 6, "camera back")
+            await until(lambda: "pattern-1" not in window.controller.lost_sources, 6, "camera back")
             await until(lambda: not mic_warning.text(), 3, "mic back")
             # net-drop: the stream reconnects through the relay once it is restored
             await until(lambda: stream.reconnect_count >= 1 and stream.state.value == "live", 15, "stream back")
@@ -80,10 +80,10 @@ def test_ending_the_show_mid_fault_restores_the_camera(qtbot, qapp, file_keyring
         try:
             window.toggle_live()
             wait_state(qtbot, window, "live")
-            qtbot.waitUntil(lambda: "pattern-1" in window._lost_sources, timeout=5_000)
+            qtbot.waitUntil(lambda: "pattern-1" in window.controller.lost_sources, timeout=5_000)
             window.end_show()
             wait_state(qtbot, window, "idle")
-            qtbot.waitUntil(lambda: "pattern-1" not in window._lost_sources, timeout=5_000)
+            qtbot.waitUntil(lambda: "pattern-1" not in window.controller.lost_sources, timeout=5_000)
         finally:
             window.shutdown()
 

@@ -163,7 +163,7 @@ def test_window_and_dock_layout_persist(qtbot, make_window, small_profile):
 
 def test_health_light_and_status_bar_follow_stats(qtbot, make_window, small_profile):
     window = make_window(small_profile)
-    window._stream = object()  # as if live
+    window.controller.stream = object()  # as if live
     window.bridge.stats.emit({
         "fps": 29.9, "target_fps": 30, "cpu_percent": 55.0, "dropped": {"render_lag": 1, "encode_lag": 2, "network": 3},
         "outputs": [{"kind": "stream", "state": "reconnecting", "bitrate_sent_kbps": 0, "attempt": 2, "retry_in_s": 3.0}],
@@ -175,7 +175,7 @@ def test_health_light_and_status_bar_follow_stats(qtbot, make_window, small_prof
     assert window.status_labels["fps"].text() == "30/30 fps"
     assert "1 render · 2 encode · 3 net" in window.status_labels["dropped"].text()
     assert window.status_labels["cpu"].text() == "CPU 55%"
-    window._stream = None
+    window.controller.stream = None
 
 
 def test_go_live_without_destination_says_what_to_do(qtbot, make_window, small_profile):

@@ -1,0 +1,131 @@
+"""The window's scene and source actions: the dialogs that ask, the studio controller that does.
+
+A mixin of ``MainWindow``: it uses the window's ``controller``, scene bar, sources panel, preview,
+``ask_text``/``confirm`` and ``notice``. The rules (what a scene removal closes, stacking order,
+where a new layer goes, saving the collection) are the controller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+from seller_studio.studio.assembly import SOURCE_KIND_LABELS
+
+
+class CollectionActions:
+    def refresh_scenes(self) -> None:
+        studio = self.controller.studio
+        if studio is None:
+            return
+        comp = studio.compositor
+        names = list(comp.scenes)
+        keys = [self.controller.profile.hotkeys.get(f"scene_{i + 1}", "") for i in range(len(names))]
+        self.scene_bar.set_scenes(names, comp.active_scene, keys)
+
+    def refresh_sources(self) -> None:
+        self.sources_panel.refresh(self.controller.studio, self.controller.source_label)
+        self.preview.select(self.sources_panel.selected_layer())
+
+    def switch_scene(self, name: str) -> None:
+        if not self.controller.switch_scene(name):
+            return
+        self.scene_bar.set_active(name)
+        self.preview.select(-1)
+        self.sources_panel.refresh(self.controller.studio, self.controller.source_label)
+
+    def switch_scene_number(self, number: int) -> None:
+        name = self.controller.scene_name(number)
+        if name is not None:
+            self.switch_scene(name)
+
+    def _add_scene_dialog(self) -> None:
+        if self.controller.studio is None:
+            return
+        name = (self.ask_text("Add scene", "Scene name:", "") or "").strip()
+        if name and self.controller.add_scene(name):
+            self.refresh_scenes()
+            self.switch_scene(name)
+            self.controller.save_collection()
+
+    def rename_scene(self, name: str) -> None:
+        studio = self.controller.studio
+        if studio is None or name not in studio.compositor.scenes:
+            return
+        new = self.ask_text("Rename scene", "Scene name:", name) or ""
+        if self.controller.rename_scene(name, new):
+            self.refresh_scenes()
+
+    def remove_scene(self, name: str) -> None:
+        if not self.controller.can_remove_scene(name):
+            return
+        text = f"Remove the scene '{name}'? Its layout goes; sources other scenes use stay."
+        if self.controller.is_scene_on_air(name):
+            text += "\nIt is on air now: viewers will see the next scene."
+        if not self.confirm("Remove scene?", text):
+            return
+        on_air = self.controller.remove_scene(name)
+        self.refresh_scenes()
+        if on_air is not None:
+            self.scene_bar.set_active(on_air)
+        self.preview.select(-1)
+        self.refresh_sources()
+
+    def _on_visibility(self, index: int, is_visible: bool) -> None:
+        self.controller.set_layer_visible(index, is_visible)
+
+    def add_source_dialog(self, kind: str) -> None:
+        """Ask what to add (device, file or text), then add it on a worker."""
+        spec: dict[str, Any] = {"kind": kind, "label": SOURCE_KIND_LABELS[kind]}
+        if kind == "camera":
+            from seller_studio.media.sources.camera import list_cameras
+
+            cameras = list_cameras()
+            if not cameras:
+                self.notice("No camera found. Plug one in, or add a test pattern or a video file instead.")
+                return
+            names = [f"{c['name']} ({c['path']})" for c in cameras]
+            choice, ok = QInputDialog.getItem(self, "Add camera", "Camera:", names, 0, False)
+            if not ok:
+                return
+            cam = cameras[names.index(choice)]
+            spec.update(spec=str(cam["index"]), label=cam["name"])
+        elif kind in ("video-file", "image"):
+            pattern = ("Videos (*.mp4 *.mkv *.mov *.webm *.avi *.flv)" if kind == "video-file"
+                       else "Images (*.png *.jpg *.jpeg *.bmp *.webp)")
+            path, _ = QFileDialog.getOpenFileName(self, f"Add {SOURCE_KIND_LABELS[kind].lower()}", "", pattern)
+            if not path:
+                return
+            spec.update(spec=path, label=Path(path).name)
+        elif kind == "text":
+            text, ok = QInputDialog.getText(self, "Add text", "Text (shown on the stream):")
+            if not ok or not text.strip():
+                return
+            spec.update(spec=text.strip(), label=f"Text: {text.strip()[:24]}")
+        self.add_source(spec)
+
+    def add_source(self, spec: dict[str, Any], on_added: Callable[[str], None] | None = None) -> None:
+        """Create and start a source on a worker, then put it on top of the current scene."""
+
+        def placed(source_id: str, index: int) -> None:
+            self.refresh_scenes()
+            self.refresh_sources()
+            self.sources_panel.select_layer(index)
+            self.preview.select(index)
+            if on_added:
+                on_added(source_id)
+
+        self.controller.add_source(spec, placed)
+
+    def move_layer(self, index: int, step: int) -> None:
+        if self.controller.move_layer(index, step):
+            self.refresh_sources()
+            self.sources_panel.select_layer(index)
+
+    def remove_layer(self, index: int) -> None:
+        self.controller.remove_layer(index)
+        self.preview.select(-1)
+        self.refresh_sources()

@@ -1,0 +1,100 @@
+"""The window's passive status pieces: the notice bar, the health light and the status-bar labels.
+
+They only draw what the studio controller's events say (``studio/events.py``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
+
+from seller_studio.studio.events import StatsUpdated
+from seller_studio.ui import theme
+
+HEALTH_COLOURS = {"good": theme.GOOD, "warning": theme.WARN, "bad": theme.BAD, "idle": "#5c616a"}
+
+
+class NoticeBar(QFrame):
+    """A one-line message across the top of the window with a close button (never a modal)."""
+
+    def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        layout.addWidget(self.label, 1)
+        self.action = QPushButton()
+        self.action.hide()
+        layout.addWidget(self.action)
+        close = QPushButton("✕")
+        close.setFlat(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_text(self, text: str, append: bool = False) -> None:
+        """Show ``text``; with ``append`` keep the last few lines visible (startup notices)."""
+        if append and self.isVisible():
+            lines = [line for line in self.label.text().split("\n") if line and line != text][-2:]
+            text = "\n".join([*lines, text])
+        self.label.setText(text)
+        self.show()
+
+
+class HealthLight(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.dot = QLabel("●")
+        self.text = QLabel("Not live")
+        self.text.setWordWrap(True)
+        self.text.setMinimumWidth(120)
+        layout.addWidget(self.dot)
+        layout.addWidget(self.text, 1)
+        self.level = "idle"
+        self.set_health("idle", "Not live", "")
+
+    def set_health(self, level: str, reason: str, fix: str) -> None:
+        self.level = level
+        self.dot.setStyleSheet(f"color: {HEALTH_COLOURS.get(level, '#5c616a')}; font-size: 18pt;")
+        self.text.setText(reason + (f" — {fix}" if fix else ""))
+        self.setToolTip(f"{reason}\n{fix}".strip())
+
+
+_STATUS_TIPS = (("platform", "Connection to the live-shopping platform"),
+                ("fps", "Frames encoded per second / target"),
+                ("dropped", "Frames missed by the computer (render), the encoder, and the network"),
+                ("bitrate", "Bitrate sent to the destination"),
+                ("cpu", "CPU use of the studio (100% = one core)"),
+                ("preview", "Preview frames shown per second"))
+
+
+def add_status_labels(bar: QStatusBar) -> dict[str, QLabel]:
+    """The permanent labels of the status bar, by key (platform, fps, dropped, bitrate, cpu, preview)."""
+    labels: dict[str, QLabel] = {}
+    for key, tip in _STATUS_TIPS:
+        label = QLabel("")
+        label.setToolTip(tip)
+        bar.addPermanentWidget(label)
+        labels[key] = label
+    show_idle_status(labels)
+    return labels
+
+
+def show_stats(labels: dict[str, QLabel], event: StatsUpdated) -> None:
+    s = event.stats
+    labels["fps"].setText(f"{s.get('fps', 0):.0f}/{s.get('target_fps', 0)} fps")
+    d = s.get("dropped", {})
+    labels["dropped"].setText(
+        f"Dropped: {d.get('render_lag', 0)} render · {d.get('encode_lag', 0)} encode · {d.get('network', 0)} net")
+    labels["bitrate"].setText(f"{event.stream_bitrate_kbps:.0f} kbps" if event.is_streaming else "")
+    labels["cpu"].setText(f"CPU {s.get('cpu_percent', 0):.0f}%")
+
+
+def show_idle_status(labels: dict[str, QLabel]) -> None:
+    labels["fps"].setText("Not live")
+    labels["dropped"].setText("")
+    labels["bitrate"].setText("")
