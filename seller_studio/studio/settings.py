@@ -57,7 +57,8 @@ HOTKEY_LABELS: dict[str, str] = {
     "record": "Record on/off",
 }
 
-SIZES: list[tuple[int, int]] = [(1920, 1080), (1280, 720), (960, 540), (854, 480), (640, 360)]
+# Landscape, then vertical (9:16: TikTok LIVE and phone-first shopping apps).
+SIZES: list[tuple[int, int]] = [(1920, 1080), (1280, 720), (960, 540), (854, 480), (640, 360), (1080, 1920), (720, 1280)]
 
 
 @dataclass

@@ -6,7 +6,9 @@ to Qt's native 32-bit layout, so the GUI thread only wraps the pixels in a QImag
 At 1080p that keeps about 5-10 ms of work per frame off the GUI thread.
 
 Layers of the current scene can be moved by dragging and resized by the corner handle; the change
-goes to the compositor at once (it shows on the next frame, on air too).
+goes to the compositor at once (it shows on the next frame, on air too). Right-click a layer for its
+scale mode (fill / fit / stretch). The optional safe-zone guide shades what a phone app covers (its
+header, the comments, the action buttons); it is drawn on the preview only, never on air.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from collections import deque
 import cv2
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
-from seller_studio.media.compositor import Rect
+from seller_studio.media.compositor import Rect, ScaleMode
+from seller_studio.media.layouts import safe_zone
 from seller_studio.media.studio import Studio
 
 HANDLE_PX = 12
+SCALE_MODE_LABELS = {ScaleMode.FILL: "Fill (crop to cover)", ScaleMode.FIT: "Fit (show all, with bars)",
+                     ScaleMode.STRETCH: "Stretch (distorts)"}
 
 
 class PreviewWidget(QWidget):
@@ -45,6 +50,7 @@ class PreviewWidget(QWidget):
         self.selected = -1
         self._drag: tuple[str, QPoint, Rect] | None = None  # ("move"|"resize", start, rect at start)
         self.is_editable = True
+        self.is_safe_zone_shown = False
         # Scaled frames from the scaler thread: (frame index, BGRA pixels at widget size).
         self._scaled_lock = threading.Lock()
         self._scaled: tuple[int, np.ndarray] | None = None
@@ -143,6 +149,8 @@ class PreviewWidget(QWidget):
         else:
             painter.setPen(QColor("#7d828a"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Starting preview…")
+        if self.is_safe_zone_shown:
+            self._paint_safe_zone(painter, target)
         rect = self._layer_rect(self.selected)
         if rect is not None and self.is_editable:
             r = self._to_widget(rect)
@@ -151,6 +159,25 @@ class PreviewWidget(QWidget):
             painter.fillRect(QRect(r.right() - HANDLE_PX + 1, r.bottom() - HANDLE_PX + 1, HANDLE_PX, HANDLE_PX),
                              QColor("#3d8bfd"))
         painter.end()
+
+    def _paint_safe_zone(self, painter: QPainter, target: QRect) -> None:
+        """Shade the edges a phone app (or a TV's overscan) covers; outline what stays visible."""
+        w, h = self._canvas_size()
+        zone = self._to_widget(safe_zone(w, h).rect(w, h))
+        shade = QColor(255, 80, 80, 70)
+        painter.fillRect(QRect(target.left(), target.top(), target.width(), zone.top() - target.top()), shade)
+        painter.fillRect(QRect(target.left(), zone.bottom() + 1, target.width(), target.bottom() - zone.bottom()), shade)
+        painter.fillRect(QRect(target.left(), zone.top(), zone.left() - target.left(), zone.height()), shade)
+        painter.fillRect(QRect(zone.right() + 1, zone.top(), target.right() - zone.right(), zone.height()), shade)
+        painter.setPen(QPen(QColor("#ff8080"), 1, Qt.PenStyle.DashLine))
+        painter.drawRect(zone)
+        painter.setPen(QColor("#ffd0d0"))
+        painter.drawText(zone.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
+                         "safe zone")
+
+    def set_safe_zone_shown(self, is_shown: bool) -> None:
+        self.is_safe_zone_shown = is_shown
+        self.update()
 
     # -- layer editing ------------------------------------------------------------------------------
     def _scene_layers(self) -> list:
@@ -234,6 +261,55 @@ class PreviewWidget(QWidget):
         if self._drag is not None:
             self._drag = None
             self.layer_changed.emit()
+
+    def layer_scale_mode(self, index: int) -> ScaleMode | None:
+        layers = self._scene_layers()
+        return layers[index].scale_mode if 0 <= index < len(layers) else None
+
+    def set_layer_scale_mode(self, index: int, mode: ScaleMode | None) -> None:
+        """Change a layer's scale mode (None: automatic); saved like a drag."""
+        if self.studio is None or not 0 <= index < len(self._scene_layers()):
+            return
+        comp = self.studio.compositor
+        comp.update_layer(comp.active_scene, index, scale_mode=mode)
+        self.layer_changed.emit()
+
+    def context_menu(self, index: int) -> QMenu:
+        """The right-click menu: the layer's scale mode, and the safe-zone guide."""
+        menu = QMenu(self)
+        if 0 <= index < len(self._scene_layers()) and self.is_editable:
+            current = self.layer_scale_mode(index)
+            auto = menu.addAction("Scale: automatic (fill cameras, fit titles)")
+            auto.setCheckable(True)
+            auto.setChecked(current is None)
+            auto.triggered.connect(lambda: self.set_layer_scale_mode(index, None))
+            for mode, label in SCALE_MODE_LABELS.items():
+                action = menu.addAction(f"Scale: {label}")
+                action.setCheckable(True)
+                action.setChecked(current == mode)
+                action.triggered.connect(lambda _c=False, m=mode: self.set_layer_scale_mode(index, m))
+            menu.addSeparator()
+        guide = QAction("Show the phone safe zone" if self._canvas_size()[1] > self._canvas_size()[0]
+                        else "Show the safe zone", menu)
+        guide.setCheckable(True)
+        guide.setChecked(self.is_safe_zone_shown)
+        guide.toggled.connect(self.set_safe_zone_shown)
+        menu.addAction(guide)
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        cx, cy = self._to_canvas(event.pos())
+        layers = self._scene_layers()
+        index = -1
+        for i in sorted(range(len(layers)), key=lambda i: layers[i].z, reverse=True):
+            r = self._layer_rect(i)
+            if layers[i].is_visible and r is not None and r.x <= cx < r.x + r.w and r.y <= cy < r.y + r.h:
+                index = i
+                break
+        if index >= 0:
+            self.select(index)
+            self.layer_selected.emit(index)
+        self.context_menu(index).exec(event.globalPos())
 
     def set_layer_rect(self, index: int, rect: Rect) -> None:
         if self.studio is None or not 0 <= index < len(self._scene_layers()):

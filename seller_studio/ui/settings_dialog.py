@@ -39,6 +39,7 @@ from seller_studio.studio.settings import (
     safe_profile_name,
     validate_video,
 )
+from seller_studio.ui.camera_modes import CameraModeBox
 from seller_studio.ui.workers import run_in_worker
 
 
@@ -179,11 +180,19 @@ class SettingsDialog(QDialog):
         self.size = QComboBox()
         # Item data as "WxH" text: Qt does not keep Python tuples as item data.
         for w, h in SIZES:
-            self.size.addItem(f"{w} × {h}", f"{w}x{h}")
+            shape = "  (vertical 9:16, phones)" if h > w else ""
+            self.size.addItem(f"{w} × {h}{shape}", f"{w}x{h}")
         if self.size.findData(f"{v.width}x{v.height}") < 0:
             self.size.addItem(f"{v.width} × {v.height}", f"{v.width}x{v.height}")
         self.size.setCurrentIndex(self.size.findData(f"{v.width}x{v.height}"))
         form.addRow("Output size", self.size)
+        self.camera_modes: dict[str, CameraModeBox] = {}
+        for spec in profile.sources:
+            if spec.get("kind") == "camera":
+                box = CameraModeBox(spec.get("mode"))
+                box.load(str(spec.get("spec", "")))
+                self.camera_modes[spec["id"]] = box
+                form.addRow(f"Camera mode ({spec.get('label') or spec['id']})", box)
         self.fps = QComboBox()
         for fps in (24, 25, 30, 50, 60):
             self.fps.addItem(f"{fps} fps", fps)
@@ -305,6 +314,13 @@ class SettingsDialog(QDialog):
         p = copy.deepcopy(self.profile)
         p.video.width, p.video.height = (int(n) for n in str(self.size.currentData()).split("x"))
         p.video.fps = int(self.fps.currentData())
+        for spec in p.sources:
+            box = self.camera_modes.get(spec.get("id", ""))
+            if box is not None:
+                if box.value():
+                    spec["mode"] = box.value()
+                else:
+                    spec.pop("mode", None)
         p.video.encoder = str(self.encoder.currentData())
         p.video.bitrate_kbps = int(self.bitrate.value())
         p.countdown_s = int(self.countdown.value())

@@ -31,6 +31,7 @@ from seller_studio.media.sources.test_pattern import TestPatternSource
 from seller_studio.studio.assembly import default_collection, make_audio
 from seller_studio.studio.settings import Profile, SettingsStore
 from seller_studio.ui.bridge import CoreBridge
+from seller_studio.ui.camera_modes import CameraModeBox
 from seller_studio.ui.mixer import LevelMeter
 from seller_studio.ui.settings_dialog import DestinationForm
 from seller_studio.ui.workers import run_in_worker
@@ -69,6 +70,13 @@ class DevicesPage(QWizardPage):
             self.camera.setCurrentIndex(1)
         self.camera.currentIndexChanged.connect(self._open_camera)
         form.addRow("Camera", self.camera)
+        self.camera_mode = CameraModeBox(main.get("mode") if main else None)
+        form.addRow("Camera mode", self.camera_mode)
+        self.shape = QComboBox()
+        self.shape.addItem("Landscape 16:9 (YouTube, Facebook, computers)", "landscape")
+        self.shape.addItem("Vertical 9:16 (TikTok LIVE, phone shopping apps)", "vertical")
+        self.shape.setCurrentIndex(1 if profile.video.height > profile.video.width else 0)
+        form.addRow("Picture shape", self.shape)
         self.mic = QComboBox()
         self.mic.addItem("First microphone found", "auto")
         try:
@@ -108,6 +116,10 @@ class DevicesPage(QWizardPage):
         self._close_camera()
         spec = self.camera.currentData()
         self.picture.setText("Opening camera…")
+        if spec != "test-pattern":
+            self.camera_mode.load(str(spec))
+        else:
+            self.camera_mode.set_modes([], "The test pattern has no modes.")
 
         def open_source() -> VideoSource:
             if spec == "test-pattern":
@@ -121,7 +133,7 @@ class DevicesPage(QWizardPage):
                 source.stop()
                 return
             self.source = source
-            self.status.setText("")
+            self.status.setText(getattr(source, "notice", ""))  # e.g. "This camera gives 5 fps at ..."
 
         run_in_worker(self.bridge, "wizard-camera", open_source, done,
                       lambda exc: self.status.setText(f"Camera: {exc}"))
@@ -140,6 +152,10 @@ class DevicesPage(QWizardPage):
 
     def _tick(self) -> None:
         self._frame_index += 1
+        if self.source is not None and self.source.state.value == "lost":
+            # Unplugged or frozen while previewed: the camera's own thread keeps trying; say so.
+            self.status.setText("The camera stopped giving pictures — plug it back in, or choose another camera. "
+                                "The studio keeps trying to reopen it.")
         if self.source is not None:
             frame = self.source.frame_at(self._frame_index, time.monotonic())
             if frame is not None:
@@ -267,6 +283,13 @@ class SetupWizard(QWizard):
             r = self.bench.recommended
             p.video.width, p.video.height, p.video.fps = r["width"], r["height"], r["fps"]
             p.video.bitrate_kbps = r["bitrate_kbps"]
+        # The picture's shape: the same pixel count turned upright for phones (1280x720 -> 720x1280).
+        long_side, short_side = max(p.video.width, p.video.height), min(p.video.width, p.video.height)
+        is_vertical = self.devices.shape.currentData() == "vertical"
+        shape_changed = (p.video.height > p.video.width) != is_vertical
+        p.video.width, p.video.height = (short_side, long_side) if is_vertical else (long_side, short_side)
+        if shape_changed and p.sources:  # lay the scenes out again for the new shape
+            p.sources, p.scenes = [], []
         # The chosen camera (or the test pattern) becomes the main source of the scenes.
         main = next((s for s in p.sources if s.get("kind") in ("camera", "test-pattern")), None)
         if main is None:
@@ -274,8 +297,13 @@ class SetupWizard(QWizard):
             main = p.sources[0]
         if camera == "test-pattern":
             main.update(kind="test-pattern", spec="", label="Test pattern")
+            main.pop("mode", None)
         else:
             main.update(kind="camera", spec=camera, label=self.devices.camera.currentText())
+            if self.devices.camera_mode.value():
+                main["mode"] = self.devices.camera_mode.value()
+            else:
+                main.pop("mode", None)
         return p
 
     def accept(self) -> None:
