@@ -1,6 +1,7 @@
 """Screenshots of the studio window in demo mode, live, in a real X window (run under Xvfb).
 
     scripts/screenshots.sh            # xvfb-run + this script; PNGs land in resources/screenshots/
+    scripts/screenshots.sh --vertical # the window with a 720x1280 (9:16) canvas: studio-vertical*.png
 
 Uses a throwaway SELLER_STUDIO_HOME, the sandbox platform in its own process, the test pattern and
 the tone (the build machine has no camera or microphone), and the same qasync loop as the app.
@@ -19,6 +20,8 @@ OUT = REPO / "resources" / "screenshots"
 
 
 def main() -> int:
+    if "--vertical" in sys.argv[1:]:
+        return vertical()
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ["SELLER_STUDIO_HOME"] = tempfile.mkdtemp(prefix="studio-shots-")
     from seller_studio.studio.sandbox_process import start_sandbox_process
@@ -85,6 +88,90 @@ def main() -> int:
         window.end_show()
         while window.live_state != "idle":
             await asyncio.sleep(0.1)
+        window.close()
+
+    try:
+        with loop:
+            loop.run_until_complete(script())
+    finally:
+        window.shutdown()
+        sandbox.stop()
+    return 0
+
+
+def vertical() -> int:
+    """The window on a vertical canvas: two 16:9 video files opened as cameras (face cam and product
+    cam) filled into 9:16 layouts, the phone safe-zone guide, and Settings > Video."""
+    import subprocess
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    home = tempfile.mkdtemp(prefix="studio-shots-")
+    os.environ["SELLER_STUDIO_HOME"] = home
+    from seller_studio.media.layouts import scene_templates
+    from seller_studio.studio.sandbox_process import start_sandbox_process
+    from seller_studio.studio.settings import SettingsStore
+    from seller_studio.ui.app import demo_profile, make_app
+    from seller_studio.ui.main_window import MainWindow
+    from seller_studio.ui.settings_dialog import SettingsDialog
+
+    clips = []
+    for name, pattern in (("face", "testsrc2=size=1280x720:rate=30"), ("product", "smptehdbars=size=1280x720:rate=30")):
+        path = Path(home) / f"{name}.mp4"
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"{pattern}:duration=30", "-pix_fmt", "yuv420p",
+                        "-c:v", "libx264", "-preset", "ultrafast", str(path)], check=True)
+        clips.append(str(path))
+    app, loop = make_app()
+    OUT.mkdir(parents=True, exist_ok=True)
+    sandbox = start_sandbox_process(chat_per_min=40)
+    store = SettingsStore()
+    profile = demo_profile(store)
+    profile.audio.mic = "tone"
+    profile.video.width, profile.video.height, profile.video.fps = 720, 1280, 30
+    profile.sources = [
+        {"id": "camera-1", "kind": "camera", "spec": clips[0], "label": "Face cam"},
+        {"id": "camera-2", "kind": "camera", "spec": clips[1], "label": "Product cam"},
+        {"id": "text-1", "kind": "text", "spec": "Card break tonight!", "label": "Title"},
+    ]
+    profile.scenes = scene_templates(720, 1280, "camera-1", "camera-2", "text-1")
+    window = MainWindow(store, profile, sandbox=sandbox, audio_fallback="tone")
+    window.resize(1600, 900)
+    window.move(0, 0)
+    window.show()
+
+    def grab(name: str, widget=None) -> None:
+        target = widget or window
+        pixmap = app.primaryScreen().grabWindow(0, target.x(), target.y(), target.frameGeometry().width(),
+                                                target.frameGeometry().height())
+        pixmap.save(str(OUT / name))
+        print(f"saved {(OUT / name).relative_to(REPO)} ({pixmap.width()}x{pixmap.height()})", flush=True)
+
+    async def script() -> None:
+        await window.connect_platform()
+        while window.studio is None:
+            await asyncio.sleep(0.1)
+        window.switch_scene("Face + product")
+        await asyncio.sleep(2.0)
+        grab("studio-vertical.png")
+        window.switch_scene("Picture in picture")
+        window.preview.set_safe_zone_shown(True)
+        await asyncio.sleep(1.5)
+        grab("studio-vertical-safe-zone.png")
+        dialog = SettingsDialog(store, profile, parent=window)
+        dialog.tabs.setCurrentIndex(1)
+        dialog.show()
+        dialog.move(200, 60)
+        await asyncio.sleep(1.0)
+        grab("settings-vertical.png", dialog)
+        dialog.reject()
+        from seller_studio.ui.wizard import SetupWizard
+
+        wizard = SetupWizard(store, profile, has_sandbox=True, parent=window)
+        wizard.devices.shape.setCurrentIndex(wizard.devices.shape.findData("vertical"))
+        wizard.show()
+        wizard.move(300, 60)
+        await asyncio.sleep(1.5)
+        grab("setup-wizard-vertical.png", wizard)
+        wizard.reject()
         window.close()
 
     try:

@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=xcb
-exec xvfb-run -a -s "-screen 0 1600x900x24" .venv/bin/python scripts/screenshots.py "$@"
+exec xvfb-run -a -s "-screen 0 ${SCREEN:-1600x900x24}" .venv/bin/python scripts/screenshots.py "$@"

@@ -164,7 +164,7 @@ class PreviewWidget(QWidget):
         """Shade the edges a phone app (or a TV's overscan) covers; outline what stays visible."""
         w, h = self._canvas_size()
         zone = self._to_widget(safe_zone(w, h).rect(w, h))
-        shade = QColor(255, 80, 80, 70)
+        shade = QColor(110, 0, 0, 130)  # darkens and tints what the app covers
         painter.fillRect(QRect(target.left(), target.top(), target.width(), zone.top() - target.top()), shade)
         painter.fillRect(QRect(target.left(), zone.bottom() + 1, target.width(), target.bottom() - zone.bottom()), shade)
         painter.fillRect(QRect(target.left(), zone.top(), zone.left() - target.left(), zone.height()), shade)
