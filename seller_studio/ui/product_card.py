@@ -66,6 +66,45 @@ def _font(family: str, px: int, bold: bool = False) -> QFont:
     return font
 
 
+def _wrap(text: str, metrics: QFontMetrics, width: int) -> list[str]:
+    """Greedy word wrap (a word longer than the line is split where it overflows)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if metrics.horizontalAdvance(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        while metrics.horizontalAdvance(word) > width and len(word) > 1:
+            cut = len(word)
+            while cut > 1 and metrics.horizontalAdvance(word[:cut]) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+    if current:
+        lines.append(current)
+    return lines
+
+
+def fit_title(title: str, family: str, card_h: int, width: int) -> tuple[QFont, list[str]]:
+    """The title's font and lines: one line at full size if it fits, else up to two lines at a
+    smaller size (shrinking once more before the second line is elided)."""
+    full = _font(family, round(card_h * 0.15), bold=True)
+    if QFontMetrics(full).horizontalAdvance(title) <= width:
+        return full, [title]
+    for size_frac in (0.12, 0.10):
+        font = _font(family, round(card_h * size_frac), bold=True)
+        lines = _wrap(title, QFontMetrics(font), width)
+        if len(lines) <= 2:
+            return font, lines
+    metrics = QFontMetrics(font)
+    rest = " ".join(lines[1:])
+    return font, [lines[0], metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width)]
+
+
 def render_card(card: ProductCard, width: int, height: int, style: CardStyle = CardStyle(),
                 is_flash_on: bool = True) -> np.ndarray:
     """Draw ``card`` on a ``width`` x ``height`` transparent picture; returns RGBA."""
@@ -86,15 +125,16 @@ def render_card(card: ProductCard, width: int, height: int, style: CardStyle = C
         text = QColor(style.text_colour)
         accent = QColor(style.accent)
 
-        # Title: one line, elided so a long listing title never spills out of the card.
-        title_font = _font(style.font_family, round(height * 0.15), bold=True)
+        # Title: one line if it fits, else two smaller lines (elided only past that), never spilling out.
+        title_font, title_lines = fit_title(card.title, style.font_family, height, inner_w)
         painter.setFont(title_font)
         painter.setPen(text)
-        title_h = QFontMetrics(title_font).height()
-        title = QFontMetrics(title_font).elidedText(card.title, Qt.TextElideMode.ElideRight, inner_w)
-        painter.drawText(QRectF(pad, pad, inner_w, title_h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         title)
-        y = pad + title_h + round(height * 0.03)
+        line_h = QFontMetrics(title_font).height()
+        for n, line in enumerate(title_lines):
+            painter.drawText(QRectF(pad, pad + n * line_h, inner_w, line_h),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
+        title_h = line_h * len(title_lines)
+        y = pad + title_h + round(height * (0.03 if len(title_lines) == 1 else 0.01))
 
         if card.sold_to is not None:
             # SOLD flash: a green banner with the winner's name, blinking for the first seconds.
