@@ -16,14 +16,16 @@ from seller_studio.common.errors import ExitCode, UnsupportedSizeError, UserErro
 from seller_studio.common.secrets import SecretStore, stream_key_name
 from seller_studio.diagnostics import stream_faults
 from seller_studio.diagnostics.redact import register_secret
-from seller_studio.media.audio.registry import audio_from_spec
 from seller_studio.media.compositor import Layer, Scene, picture_in_picture, side_by_side
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.recording import RecordingOutput
-from seller_studio.media.outputs.stream import StreamOutput
 from seller_studio.media.session import LiveSession
-from seller_studio.media.sources.registry import source_from_spec
+from seller_studio.media.sources.registry import kind_of_spec
 from seller_studio.media.studio import Studio
+from seller_studio.studio import assembly
+from seller_studio.studio.assembly import scene_to_json
+from seller_studio.studio.destination import destination_for_url
+from seller_studio.studio.settings import Profile, VideoPrefs
 
 log = logging.getLogger(__name__)
 
@@ -102,40 +104,46 @@ def _read_stream_key(args: argparse.Namespace) -> str:
                     ExitCode.NO_STREAM_KEY)
 
 
-def build_studio(args: argparse.Namespace, stream_key: str) -> tuple[Studio, list, VideoSettings, bool]:
+def profile_from_args(args: argparse.Namespace) -> Profile:
+    """The arguments as the profile the window uses: canvas, encoder, mic and a scene collection
+    (``single``; with ``--camera2`` also ``camera2``, ``pip`` and ``side-by-side``)."""
     width, height = parse_size(args.size)
     if not 1 <= args.fps <= 120:
         raise UnsupportedSizeError(f"{args.fps} fps is not supported: use 1 to 120")
+    profile = Profile(name="stream")
+    profile.video = VideoPrefs(width, height, args.fps, args.encoder, args.bitrate)
+    profile.audio.mic = args.mic
+    profile.sources = [{"id": "camera", "kind": kind_of_spec(args.camera), "spec": args.camera, "label": "camera"}]
+    scenes = [Scene("single", [Layer("camera")])]
+    if args.camera2:
+        profile.sources.append({"id": "camera2", "kind": kind_of_spec(args.camera2), "spec": args.camera2,
+                                "label": "camera2"})
+        scenes += [Scene("camera2", [Layer("camera2")]),
+                   picture_in_picture("pip", "camera", "camera2", width, height),
+                   side_by_side("side-by-side", "camera", "camera2", width, height)]
+    profile.scenes = [scene_to_json(scene, width, height) for scene in scenes]
+    return profile
+
+
+def build_studio(args: argparse.Namespace, stream_key: str) -> tuple[Studio, list, VideoSettings, bool]:
+    """The window's assembler (``studio/assembly.build_studio``) on the profile of the arguments,
+    strict: a source or mic that cannot open is its one line and exit code."""
+    profile = profile_from_args(args)
     if not args.url and not args.record:
         raise UserError("nothing to do: give --url to stream, --record to record, or both", ExitCode.USAGE)
     outputs = []
     faults = stream_faults.parse(args)  # a bad --simulate spec is one line before anything opens
     if args.url:  # validates the URL before any device is opened
-        url = stream_faults.relay_url(args.url, faults)
-        outputs.append(StreamOutput(url, stream_key, dynamic_bitrate=not args.no_dynamic_bitrate))
+        destination = destination_for_url(args.url, args.destination, key=stream_key)
+        outputs.append(destination.open_output(is_key_required=False, dynamic_bitrate=not args.no_dynamic_bitrate))
     if args.record:
         outputs.append(RecordingOutput(Path(args.record), remux_to_mp4=args.record_mp4))
-
-    studio = Studio(width, height, args.fps)
-    try:
-        studio.add_source(stream_faults.wrap_video(
-            source_from_spec("camera", args.camera, width, height, args.fps), faults))
-        studio.add_scene(Scene("single", [Layer("camera")]))
-        if args.camera2:
-            studio.add_source(source_from_spec("camera2", args.camera2, width, height, args.fps))
-            studio.add_scene(Scene("camera2", [Layer("camera2")]))
-            studio.add_scene(picture_in_picture("pip", "camera", "camera2", width, height))
-            studio.add_scene(side_by_side("side-by-side", "camera", "camera2", width, height))
-        studio.set_scene(args.scene or ("pip" if args.camera2 else "single"))
-        audio = stream_faults.wrap_audio(audio_from_spec("mic", args.mic), faults)
-        if audio is not None:
-            studio.add_audio(audio)
-    except BaseException:
-        studio.stop()
-        raise
-    video = VideoSettings(width, height, args.fps, args.bitrate, args.keyframe_interval, args.preset,
-                          None if args.no_zerolatency else "zerolatency", args.encoder)
-    return studio, outputs, video, audio is not None
+    studio = assembly.build_studio(profile, faults=faults, is_strict=True).studio
+    studio.set_scene(args.scene or ("pip" if args.camera2 else "single"))
+    v = profile.video
+    video = VideoSettings(v.width, v.height, v.fps, v.bitrate_kbps, args.keyframe_interval, args.preset,
+                          None if args.no_zerolatency else "zerolatency", v.encoder)
+    return studio, outputs, video, assembly.MIC_ID in studio.mixer.channels
 
 
 def schedule_switches(studio: Studio, switches: list[str]) -> list[threading.Timer]:
@@ -184,7 +192,6 @@ def run(args: argparse.Namespace) -> int:
         studio.stop()
         if recorder is not None:
             recorder.close()
-        stream_faults.close_relays(outputs)
         signal.signal(signal.SIGTERM, previous)
     return report(session)
 

@@ -1,65 +1,31 @@
 """The flight recorder and ``--simulate`` for headless ``seller-studio stream`` (kept here so the
 command module only gains a few calls).
 
-Network faults need something between the studio and the ingest: the stream is pointed at a
-loopback relay (``NetemProxyProcess``) that forwards to the real ingest and can be cut; a slow uplink
-paces the stream output itself (``StreamOutput.simulated_uplink_kbps``).
-Camera and microphone faults wrap the sources so they stop delivering for the fault's window.
+The fault rig is the window's (``studio_faults.StudioFaults``): the stream is rerouted through a
+loopback relay that a net-drop cuts at one place (``StudioFaults.route``, before the stream starts);
+a slow uplink paces the stream output itself; the cameras and the mic were wrapped by the one
+assembler (``studio/assembly.build_studio``) so they can stop delivering for the fault's window.
 """
 
 from __future__ import annotations
 
 import argparse
-import atexit
 import logging
 from pathlib import Path
 from typing import Any
 
-from seller_studio.diagnostics.faults import (
-    STREAM_FAULTS,
-    Fault,
-    FaultSchedule,
-    WithholdingAudioSource,
-    WithholdingVideoSource,
-    camera_freeze_appliers,
-    media_appliers,
-    parse_simulate,
-    start_relay,
-    wrap_audio,  # noqa: F401 (re-exported: callers wrap their mic through this module)
-)
+from seller_studio.diagnostics.faults import STREAM_FAULTS, Fault, parse_simulate
 from seller_studio.diagnostics.journal import Journal, default_journal_path
 from seller_studio.diagnostics.logsetup import current_session, log_devices, log_settings
-from seller_studio.diagnostics.netem_proxy import NetemProxyProcess
+from seller_studio.diagnostics.studio_faults import StudioFaults
 
 log = logging.getLogger(__name__)
 
-_relays: list[NetemProxyProcess] = []
 _journal: Journal | None = None
 
 
 def parse(args: argparse.Namespace) -> list[Fault]:
     return parse_simulate(args.simulate, STREAM_FAULTS) if getattr(args, "simulate", None) else []
-
-
-def relay_url(url: str, faults: list[Fault]) -> str:
-    """With a network fault, start a relay to the ingest and return the URL that goes through it."""
-    if not any(f.kind == "net-drop" for f in faults):
-        return url
-    relay, relayed = start_relay(url)
-    _relays.append(relay)
-    return relayed
-
-
-def wrap_video(source: Any, faults: list[Fault]) -> Any:
-    return WithholdingVideoSource(source) if any(f.kind == "camera-lost" for f in faults) else source
-
-
-def close_relays(outputs: list | None = None) -> None:
-    while _relays:
-        _relays.pop().close()
-
-
-atexit.register(close_relays)
 
 
 def switch_scene(studio: Any, scene: str) -> None:
@@ -82,14 +48,10 @@ class FlightRecorder:
         self.journal.attach_studio(studio)
         self.studio = studio
         self.faults = parse(args)
-        video = studio.sources.get("camera")
-        audio = studio.mixer.channels["mic"].source if "mic" in studio.mixer.channels else None
-        appliers = media_appliers(video if isinstance(video, WithholdingVideoSource) else None,
-                                  audio if isinstance(audio, WithholdingAudioSource) else None,
-                                  _relays[-1] if _relays else None,
-                                  next((o for o in outputs if o.kind == "stream"), None))
-        appliers.update(camera_freeze_appliers(list(studio.sources.values())))
-        self.schedule = FaultSchedule(self.faults, appliers, self.journal) if self.faults else None
+        self.stream = next((o for o in outputs if o.kind == "stream"), None)
+        self.rig = StudioFaults(self.faults) if self.faults else None
+        if self.rig is not None and self.stream is not None:
+            self.rig.route(self.stream)  # net-drop: through a relay that can be cut (before it connects)
         mic_spec = str(getattr(args, "mic", ""))
         devices = log_devices(microphones=mic_spec not in ("tone", "silence", "none") and not Path(mic_spec).is_file())
         self.journal.write("head", "settings", devices=devices, simulate=[f.describe() for f in self.faults],
@@ -104,13 +66,13 @@ class FlightRecorder:
                     "outputs": [{"kind": o.kind, "url": getattr(o, "display_url", None)} for o in session.outputs]}
         log_settings("encoder and settings", settings)
         self.journal.action("go_live", **settings)
-        if self.schedule is not None:
-            self.schedule.start()
+        if self.rig is not None:
+            self.rig.start(self.studio, self.stream, self.journal)  # the fault clock starts with the show
 
     def close(self) -> None:
         global _journal
-        if self.schedule is not None:
-            self.schedule.stop()
+        if self.rig is not None:
+            self.rig.close()
         self.journal.action("end_show")
         self.journal.close()
         _journal = None

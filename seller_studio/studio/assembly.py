@@ -16,15 +16,13 @@ from typing import Any
 from seller_studio.common.errors import UserError
 from seller_studio.diagnostics import studio_faults
 from seller_studio.media.audio.base import AudioSource
+from seller_studio.media.audio.registry import audio_from_spec
 from seller_studio.media.audio.synthetic import SilenceSource, ToneSource
 from seller_studio.media.compositor import Layer, Rect, ScaleMode, Scene
 from seller_studio.media.layouts import scene_templates
+from seller_studio.media.sources import registry
 from seller_studio.media.sources.base import VideoSource
-from seller_studio.media.sources.camera import CameraSource, list_cameras
-from seller_studio.media.sources.image import ImageSource
-from seller_studio.media.sources.overlay import TextSource
-from seller_studio.media.sources.test_pattern import TestPatternSource
-from seller_studio.media.sources.video_file import VideoFileSource
+from seller_studio.media.sources.camera import list_cameras
 from seller_studio.media.studio import Studio
 from seller_studio.studio.settings import Profile
 
@@ -44,20 +42,10 @@ class BuildResult:
 
 def make_source(spec: dict[str, Any], width: int, height: int, fps: float) -> VideoSource:
     """Create (not start) the source a spec describes; UserError with one line when it cannot."""
-    kind, sid, value = spec["kind"], spec["id"], spec.get("spec", "")
-    if kind == "test-pattern":
-        return TestPatternSource(sid, width, height, fps)
-    if kind == "camera":
+    if spec["kind"] == "camera":
         # "mode" (optional, "1280x720@30"): the seller's choice in Settings; else the canvas decides.
-        cam_w, cam_h, cam_fps = parse_camera_mode(spec.get("mode")) or (width, height, fps)
-        return CameraSource(sid, value, cam_w, cam_h, cam_fps)
-    if kind == "video-file":
-        return VideoFileSource(sid, value)
-    if kind == "image":
-        return ImageSource(sid, value)
-    if kind == "text":
-        return TextSource(sid, value, scale=max(0.6, width / 1280))
-    raise UserError(f"unknown source kind {kind!r}")
+        width, height, fps = parse_camera_mode(spec.get("mode")) or (width, height, fps)
+    return registry.make_source(spec["kind"], spec["id"], spec.get("spec", ""), width, height, fps)
 
 
 def parse_camera_mode(text: str | None) -> tuple[int, int, float] | None:
@@ -85,10 +73,15 @@ def default_collection(width: int, height: int, has_camera: bool,
     return sources, scene_templates(width, height, main["id"], second_id, title["id"])
 
 
-def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: list | None = None) -> BuildResult:
-    """Create and start the studio. Sources that fail become a warning (and a slate-free gap),
-    never a crash: a seller with an unplugged camera still gets a window. ``faults`` (support's
-    ``--simulate``) wraps the camera and mic so the fault schedule can withhold them."""
+def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: list | None = None,
+                 is_strict: bool = False) -> BuildResult:
+    """Create and start the studio of a profile: the one assembler of the window and ``stream``.
+
+    In the window (``is_strict`` False) sources that fail become a warning (and a slate-free gap),
+    never a crash: a seller with an unplugged camera still gets a window. The headless command is
+    strict: the first source or microphone that cannot open raises its one-line ``UserError`` (with
+    its exit code) and nothing stays open. ``faults`` (support's ``--simulate``) wraps the cameras
+    and the mic so the fault schedule can withhold them."""
     v = profile.video
     studio = Studio(v.width, v.height, v.fps)
     warnings: list[str] = []
@@ -97,52 +90,61 @@ def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: l
         profile.sources, profile.scenes = default_collection(v.width, v.height, bool(_cameras()))
     camera_ids = studio_faults.camera_like_ids(profile.sources) if faults else set()
     specs: dict[str, dict[str, Any]] = {}
-    for spec in profile.sources:
-        try:
-            source = make_source(spec, v.width, v.height, v.fps)
-            studio.add_source(studio_faults.wrap_video(source, faults, camera_ids))
-            if getattr(source, "notice", ""):  # the camera gives less than asked: say so, with the fix
-                warnings.append(f"{spec.get('label') or spec['id']}: {source.notice}")
-        except UserError as exc:
-            warnings.append(f"{spec.get('label') or spec['id']}: {exc}")
-        specs[spec["id"]] = dict(spec)
-    for raw in profile.scenes:
-        studio.add_scene(scene_from_json(raw, v.width, v.height))
-    if not studio.compositor.scenes:
-        studio.add_scene(Scene("Scene 1", []))
-    audio, warning = make_audio(profile.audio.mic, audio_fallback)
-    if warning:
-        warnings.append(warning)
-    if audio is not None:
-        studio.add_audio(studio_faults.wrap_audio(audio, faults), profile.audio.gain_db)
     try:
-        studio.start()
-    except Exception as exc:  # a mic that refuses to open must not stop the window
-        log.warning("audio start failed: %s", exc)
-        studio.mixer.remove(MIC_ID)
-        warnings.append(f"Microphone could not start ({exc}); the show has no sound until you pick another.")
-        studio.start()
+        for spec in profile.sources:
+            try:
+                source = make_source(spec, v.width, v.height, v.fps)
+                studio.add_source(studio_faults.wrap_video(source, faults, camera_ids))
+                if getattr(source, "notice", ""):  # the camera gives less than asked: say so, with the fix
+                    warnings.append(f"{spec.get('label') or spec['id']}: {source.notice}")
+            except UserError as exc:
+                if is_strict:
+                    raise
+                warnings.append(f"{spec.get('label') or spec['id']}: {exc}")
+            specs[spec["id"]] = dict(spec)
+        for raw in profile.scenes:
+            studio.add_scene(scene_from_json(raw, v.width, v.height))
+        if not studio.compositor.scenes:
+            studio.add_scene(Scene("Scene 1", []))
+        if is_strict:
+            audio, warning = audio_from_spec(MIC_ID, profile.audio.mic), ""
+        else:
+            audio, warning = make_audio(profile.audio.mic, audio_fallback)
+        if warning:
+            warnings.append(warning)
+        if audio is not None:
+            studio.add_audio(studio_faults.wrap_audio(audio, faults), profile.audio.gain_db)
+        try:
+            studio.start()
+        except Exception as exc:  # a mic that refuses to open must not stop the window
+            if is_strict:
+                raise
+            log.warning("audio start failed: %s", exc)
+            studio.mixer.remove(MIC_ID)
+            warnings.append(f"Microphone could not start ({exc}); the show has no sound until you pick another.")
+            studio.start()
+    except BaseException:
+        studio.stop()
+        raise
     return BuildResult(studio, specs, warnings)
 
 
 def make_audio(choice: str, fallback: str = "silence") -> tuple[AudioSource | None, str]:
-    """The mic for a profile choice; on "auto" the first microphone, else ``fallback``."""
-    if choice == "none":
-        return None, ""
-    if choice == "tone":
-        return ToneSource(MIC_ID), ""
-    if choice == "silence":
-        return SilenceSource(MIC_ID), ""
-    from seller_studio.media.audio.microphone import MicrophoneSource, list_microphones
+    """The mic for a profile choice (tone, silence, none, a device index or name, an audio file); on
+    "auto" the first microphone. One that cannot be found becomes ``fallback`` and a warning."""
+    if choice == "auto":
+        from seller_studio.media.audio.microphone import MicrophoneSource, list_microphones
 
-    try:
-        if choice == "auto":
+        try:
             mics = list_microphones()
             if not mics:
                 what = "a test tone plays instead" if fallback == "tone" else "the show has no live sound"
                 return _fallback(fallback), f"No microphone found: {what}."
             return MicrophoneSource(MIC_ID, mics[0]["index"]), ""
-        return MicrophoneSource(MIC_ID, choice), ""
+        except UserError as exc:
+            return _fallback(fallback), f"Microphone: {exc}"
+    try:
+        return audio_from_spec(MIC_ID, choice), ""
     except UserError as exc:
         return _fallback(fallback), f"Microphone: {exc}"
 
@@ -174,14 +176,17 @@ def scene_from_json(raw: dict[str, Any], width: int, height: int) -> Scene:
 
 def collection_to_json(studio: Studio, specs: dict[str, dict[str, Any]]) -> tuple[list[dict], list[dict]]:
     comp = studio.compositor
-    scenes = []
-    for scene in comp.scenes.values():
-        layers = [{"source_id": layer.source_id, "visible": layer.is_visible,
-                   "rect": [layer.rect.x, layer.rect.y, layer.rect.w, layer.rect.h] if layer.rect else None,
-                   "scale": layer.scale_mode.value if layer.scale_mode else "auto"}
-                  for layer in sorted(scene.layers, key=lambda layer: layer.z)]
-        scenes.append({"name": scene.name, "canvas": [comp.width, comp.height], "layers": layers})
+    scenes = [scene_to_json(scene, comp.width, comp.height) for scene in comp.scenes.values()]
     return list(specs.values()), scenes
+
+
+def scene_to_json(scene: Scene, width: int, height: int) -> dict[str, Any]:
+    """A scene as the profile stores it (layers bottom to top, rects in pixels of a WxH canvas)."""
+    layers = [{"source_id": layer.source_id, "visible": layer.is_visible,
+               "rect": [layer.rect.x, layer.rect.y, layer.rect.w, layer.rect.h] if layer.rect else None,
+               "scale": layer.scale_mode.value if layer.scale_mode else "auto"}
+              for layer in sorted(scene.layers, key=lambda layer: layer.z)]
+    return {"name": scene.name, "canvas": [width, height], "layers": layers}
 
 
 def new_source_id(kind: str, existing: set[str] | dict) -> str:

@@ -247,3 +247,35 @@ def test_no_qt_in_the_controller():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                             cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_stream_arguments_become_the_window_profile_and_go_through_the_one_assembler(tmp_path):
+    from seller_studio.cli.main import build_parser
+    from seller_studio.cli.stream_cmd import build_studio as build_for_cli
+    from seller_studio.cli.stream_cmd import profile_from_args
+    from seller_studio.studio.assembly import build_studio, scene_from_json
+
+    image = tmp_path / "logo.png"
+    image.write_bytes(b"")  # a name is enough for the kind; it is not opened here
+    args = build_parser().parse_args(["stream", "--record", str(tmp_path / "x.mkv"), "--size", "320x180",
+                                      "--camera", "test-pattern", "--camera2", str(image), "--mic", "silence"])
+    profile = profile_from_args(args)
+    assert [(s["id"], s["kind"]) for s in profile.sources] == [("camera", "test-pattern"), ("camera2", "image")]
+    assert [s["name"] for s in profile.scenes] == ["single", "camera2", "pip", "side-by-side"]
+    pip = scene_from_json(profile.scenes[2], 320, 180)
+    assert pip.layers[0].rect is None and pip.layers[1].rect is not None and pip.layers[1].source_id == "camera2"
+
+    args = build_parser().parse_args(["stream", "--record", str(tmp_path / "x.mkv"), "--size", "320x180",
+                                      "--camera2", "test-pattern", "--mic", "tone"])
+    studio, outputs, video, has_audio = build_for_cli(args, "")
+    try:
+        assert studio.compositor.active_scene == "pip" and set(studio.sources) == {"camera", "camera2"}
+        assert has_audio and [o.kind for o in outputs] == ["recording"] and (video.width, video.fps) == (320, 30)
+    finally:
+        studio.stop()
+    # The window's path on the same profile builds the same studio.
+    result = build_studio(profile_from_args(args))
+    try:
+        assert list(result.studio.compositor.scenes) == ["single", "camera2", "pip", "side-by-side"]
+    finally:
+        result.studio.stop()

@@ -1,12 +1,16 @@
-"""Video source kinds by name, and the SPEC strings the CLI accepts.
+"""The one video source factory: kinds by name, and the SPEC strings the command line accepts.
 
-SPEC: ``test-pattern``, a camera index or name, or a path to a video or image file.
+``make_source(kind, id, spec, ...)`` creates (does not start) a source of a kind: test-pattern,
+camera, video-file, image or text. The window's scene collection stores the kind beside each spec;
+the command line's SPEC (``test-pattern``, a camera index or name, or a path to a video or image
+file) is turned into a kind by ``kind_of_spec``. Both go through ``studio/assembly.py``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from seller_studio.common.errors import UserError
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.sources.camera import CameraSource
 from seller_studio.media.sources.image import ImageSource
@@ -22,12 +26,32 @@ SOURCE_KINDS: dict[str, type[VideoSource]] = {
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
 
-def source_from_spec(source_id: str, spec: str, width: int, height: int, fps: float) -> VideoSource:
+def kind_of_spec(spec: str) -> str:
+    """The kind a command-line SPEC names: test-pattern, image, video-file or camera."""
     if spec in ("test-pattern", "testpattern", "pattern"):
-        return TestPatternSource(source_id, width, height, fps)
+        return "test-pattern"
     path = Path(spec)
     if path.suffix.lower() in IMAGE_SUFFIXES:
-        return ImageSource(source_id, path)
+        return "image"
     if path.exists() and path.is_file():
-        return VideoFileSource(source_id, path)
-    return CameraSource(source_id, spec, width, height, fps)
+        return "video-file"
+    return "camera"
+
+
+def make_source(kind: str, source_id: str, spec: str, width: int, height: int, fps: float) -> VideoSource:
+    """Create (not start) a source; UserError with one line for an unknown kind."""
+    if kind == "test-pattern":
+        return TestPatternSource(source_id, width, height, fps)
+    if kind == "camera":
+        return CameraSource(source_id, spec, width, height, fps)
+    if kind == "video-file":
+        return VideoFileSource(source_id, spec)
+    if kind == "image":
+        return ImageSource(source_id, spec)
+    if kind == "text":
+        return TextSource(source_id, spec, scale=max(0.6, width / 1280))
+    raise UserError(f"unknown source kind {kind!r}")
+
+
+def source_from_spec(source_id: str, spec: str, width: int, height: int, fps: float) -> VideoSource:
+    return make_source(kind_of_spec(spec), source_id, spec, width, height, fps)
