@@ -6,18 +6,12 @@ camera whose system gives no mode list, the box offers "Automatic" only and says
 
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from seller_studio.media.sources.camera_modes import USABLE_FORMATS, CameraMode
+from seller_studio.ui.workers import run_in_worker
 
 AUTO_LABEL = "Automatic (matches the output size)"
-
-
-class _Loaded(QObject):
-    modes = Signal(object)  # (spec, list[CameraMode], note)
 
 
 def mode_items(modes: list[CameraMode]) -> list[tuple[str, str]]:
@@ -40,8 +34,6 @@ class CameraModeBox(QComboBox):
         super().__init__(parent)
         self._current = current or ""
         self._spec: str | None = None
-        self._loaded = _Loaded(self)
-        self._loaded.modes.connect(self._on_modes)
         self.set_modes([], "")
 
     def value(self) -> str | None:
@@ -63,7 +55,7 @@ class CameraModeBox(QComboBox):
         """List the camera's modes on a worker thread (``spec``: the camera's index or name)."""
         self._spec = spec
 
-        def work() -> None:
+        def work() -> tuple[str, list[CameraMode], str]:
             from seller_studio.media.sources.camera import camera_infos
 
             modes: list[CameraMode] = []
@@ -77,9 +69,10 @@ class CameraModeBox(QComboBox):
                     modes, note = info.modes, info.modes_note
             except OSError as exc:
                 note = f"Cannot list the camera's modes: {exc}"
-            self._loaded.modes.emit((spec, modes, note))
+            return spec, modes, note
 
-        threading.Thread(target=work, name="ui-camera-modes", daemon=True).start()
+        run_in_worker(self, "camera-modes", work, self._on_modes,
+                      lambda exc: self._on_modes((spec, [], f"Cannot list the camera's modes: {exc}")))
 
     def _on_modes(self, payload: object) -> None:
         spec, modes, note = payload  # type: ignore[misc]

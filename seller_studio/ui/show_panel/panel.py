@@ -31,6 +31,7 @@ from seller_studio.ui.show_panel.now_showing import NowShowingWidget
 from seller_studio.ui.show_panel.queue import QueueWidget, import_report
 from seller_studio.ui.show_panel.recap import RecapDialog
 from seller_studio.ui.show_panel.sales import SalesWidget
+from seller_studio.ui.workers import run_in_worker
 
 _SALES_EVENTS = ("auction_sold", "purchase", "giveaway_won", "show_started", "show_ended")
 _QUEUE_EVENTS = ("queue_changed", "now_showing", "auction_sold", "auction_unsold", "purchase", "sold_out",
@@ -148,17 +149,9 @@ class ShowPanel(QWidget):
 
         store = self.controller.store
 
-        def work() -> None:
-            try:
-                result = import_csv(store, path)
-            except Exception as exc:  # noqa: BLE001 - shown to the seller
-                self.bridge.post(lambda e=exc: self._import_done(None, str(e), show_report))
-                return
-            self.bridge.post(lambda: self._import_done(result, "", show_report))
-
-        thread = threading.Thread(target=work, name="ui-csv-import", daemon=True)
-        thread.start()
-        return thread
+        return run_in_worker(self.bridge, "csv-import", lambda: import_csv(store, path),
+                             lambda result: self._import_done(result, "", show_report),
+                             lambda exc: self._import_done(None, str(exc), show_report))
 
     def _import_done(self, result: Any, error: str, show_report: bool) -> None:
         if result is None:
