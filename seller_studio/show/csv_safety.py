@@ -37,7 +37,7 @@ def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Seque
     import csv
 
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
+    directory = path.parent  # Path("x.csv").parent is Path("."): the temp file always sits beside the target
     count = 0
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)

@@ -53,3 +53,11 @@ def test_all_video_goes_only_past_900_ms(buffered_ms: int, is_all_video_dropped:
     assert buf.is_waiting_for_keyframe == is_all_video_dropped
     left = [p.pts for p in list(buf._queue) if p.kind == "video"]
     assert left == ([0] if is_all_video_dropped else [0, 66, buffered_ms])
+
+
+def test_retry_numbers_count_from_one_and_attempts_can_be_capped() -> None:
+    with pytest.raises(ValueError, match="^attempt counts from 1$"):
+        ReconnectPolicy().delay_s(0)
+    assert ReconnectPolicy().should_retry(10_000)
+    capped = ReconnectPolicy(max_attempts=3)
+    assert [capped.should_retry(n) for n in (1, 3, 4)] == [True, True, False]
