@@ -257,9 +257,8 @@ class ChatWidget(QWidget):
         self.reply_label = QLabel("")
         self.reply_label.hide()
         entry.addWidget(self.reply_label)
-        self.cancel_reply_button = QPushButton("✕")
+        self.cancel_reply_button = QPushButton("Cancel reply")
         self.cancel_reply_button.setToolTip("Not a reply: send to everyone (Esc)")
-        self.cancel_reply_button.setFixedWidth(28)
         self.cancel_reply_button.clicked.connect(self.cancel_reply)
         self.cancel_reply_button.hide()
         entry.addWidget(self.cancel_reply_button)
@@ -494,9 +493,12 @@ class ChatWidget(QWidget):
         self._moderate(lambda _: self.controller.ban_user(entry.user))
 
     def _confirm_dialog(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        go = box.addButton(title.rstrip("?"), QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)  # Enter on a moving chat never bans anyone
+        box.exec()
+        return box.clickedButton() is go
 
     def _context_menu(self, pos: Any) -> None:
         if self.selected() is None:
