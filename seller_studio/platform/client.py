@@ -18,6 +18,7 @@ import contextlib
 import enum
 import itertools
 import logging
+import math
 import ssl as ssl_module
 import time
 import uuid
@@ -158,7 +159,13 @@ class PlatformClient:
         self._set_state(ConnectionState.CONNECTING)
         self._run_task = asyncio.create_task(self._run(token), name="platform-client")
         try:
-            await self._welcomed
+            # Opening the socket has its own timeout; a server that then never welcomes us (or sends a
+            # welcome we cannot read) must not hold connect() forever either.
+            await asyncio.wait_for(asyncio.shield(self._welcomed), 2 * self.connect_timeout_s)
+        except TimeoutError:
+            await self.close()
+            raise UnreachableHostError(f"the platform at {_safe_url(self.url)} did not welcome us within "
+                                       f"{2 * self.connect_timeout_s:g} s") from None
         except BaseException:
             await self.close()
             raise
@@ -362,7 +369,7 @@ class PlatformClient:
                     log.warning("ignored a malformed frame from the platform: %s", err.code)
                     continue
                 if not is_welcomed:
-                    if env.type == "welcome":
+                    if env.type == "welcome" and isinstance(env.data, dict):
                         self._on_welcome(env)
                         is_welcomed = True
                         self._ws = ws
@@ -377,7 +384,11 @@ class PlatformClient:
                     if env.type == "error":
                         log.warning("platform refused hello: %s", str(env.data.get("code"))[:40])
                         continue
-                self._on_envelope(env)
+                try:
+                    self._on_envelope(env)
+                except Exception:
+                    # A client bug on one frame must not end the session; the frame is lost, not the show.
+                    log.exception("platform client failed on a %r message", env.type[:40])
         except ConnectionClosed as exc:
             if exc.rcvd is not None and exc.rcvd.code == p.CLOSE_UNAUTHORIZED:
                 raise PlatformAuthError("the platform refused the token; check it in Settings > Platform") from None
@@ -387,14 +398,15 @@ class PlatformClient:
         return is_welcomed
 
     def _on_welcome(self, env: Envelope) -> None:
+        # Every field is untrusted: a wrong type or an absurd value is ignored, never an exception.
         data = env.data
         show_id = data.get("show_id")
-        self.show_id = show_id if isinstance(show_id, str) else None
-        server_time = data.get("server_time")
-        if isinstance(server_time, int | float):
-            self.server_time_offset_s = float(server_time) - time.time()
+        self.show_id = show_id if isinstance(show_id, str) and 0 < len(show_id) <= 200 else None
+        server_time = _finite_number(data.get("server_time"))
+        if server_time is not None:
+            self.server_time_offset_s = server_time - time.time()
         resume_from = data.get("resume_from")
-        if isinstance(resume_from, int) and resume_from != self.last_seq:
+        if type(resume_from) is int and resume_from >= 0 and resume_from != self.last_seq:
             # The platform could not replay from where we were (another show, or too old): start over there.
             log.warning("platform replays from seq %d, we had %d", resume_from, self.last_seq)
             self.last_seq = resume_from
@@ -453,6 +465,17 @@ class PlatformClient:
             if not pending.future.done():
                 pending.future.set_exception(CommandError(code, message, pending.envelope.type))
         self._pending.clear()
+
+
+def _finite_number(value: Any) -> float | None:
+    """``value`` as a float if it is a real, finite JSON number (not a bool, not a 400-digit integer)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _describe(exc: BaseException) -> str:

@@ -271,7 +271,7 @@ class ShowController:
                 self._new_buyer(event.winner)
         elif isinstance(event, p.ListingOpened):
             s.on_listing_opened(event.item_id, price_cents=to_cents(event.price), quantity=event.quantity)
-            self.events.emit("listing_opened", item_id=int(event.item_id), price_cents=to_cents(event.price),
+            self.events.emit("listing_opened", item_id=local_item_id(event.item_id), price_cents=to_cents(event.price),
                              quantity=event.quantity)
         elif isinstance(event, p.Sale):
             # The seq of the platform's sale event makes the purchase's id: a replay is not a second sale.

@@ -179,3 +179,79 @@ def test_unknown_types_without_id_are_still_ignored(two: tuple[Raw, Raw]) -> Non
     a, _ = two
     a.send({"type": "x.future_event", "data": {}})
     assert _drain(a, 0.2) == []
+
+
+# --- the studio's side: found by the fuzzer (tests/platform/test_fuzz.py) -------------------------------------
+
+def _hostile_platform(frames: list[str]):
+    """A real server socket that welcomes with ``frames[0]`` and then sends the rest."""
+    from websockets.asyncio.server import serve
+
+    async def handler(ws) -> None:  # type: ignore[no-untyped-def]
+        await ws.recv()
+        for frame in frames:
+            await ws.send(frame)
+        await ws.wait_closed()
+
+    return serve(handler, "127.0.0.1", 0)
+
+
+def test_a_welcome_the_client_cannot_read_fails_connect_instead_of_hanging() -> None:
+    import asyncio
+    import time
+
+    from seller_studio.common.errors import UnreachableHostError
+    from seller_studio.platform.client import PlatformClient
+
+    async def main() -> float:
+        welcome = '{"type":"welcome","id":"h","data":{"show_id":"\\ud800","server_time":1}}'
+        async with _hostile_platform([welcome]) as server:
+            client = PlatformClient(f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", "t",
+                                    connect_timeout_s=0.5)
+            t0 = time.monotonic()
+            with pytest.raises(UnreachableHostError, match="did not welcome us"):
+                await client.connect()
+            return time.monotonic() - t0
+
+    assert asyncio.run(asyncio.wait_for(main(), 10)) < 5
+
+
+def test_hostile_event_fields_reach_the_show_as_one_line_errors(tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+
+    from seller_studio.platform.client import PlatformClient
+    from seller_studio.show.controller import ShowController
+    from seller_studio.show.inventory import InventoryStore, Item
+
+    store = InventoryStore(tmp_path / "inv.db")
+    store.add_item(Item("Lamp", type="buy_it_now", price_cents=500, quantity=2, sku="L"))
+    frames = [
+        '{"type":"welcome","id":"h","data":{"show_id":7,"server_time":' + "9" * 400 + ',"resume_from":true}}',
+        '{"type":"listing.opened","seq":1,"data":{"item_id":"abc","price":5,"quantity":1}}',
+        '{"type":"sale","seq":2,"data":{"item_id":"' + "9" * 40 + '","buyer":"x","price":5}}',
+        '{"type":"sale","seq":3,"data":{"item_id":"1","buyer":"x","price":' + "9" * 400 + '}}',
+        '{"type":"chat.message","seq":4,"data":{"msg_id":"m","user":"u","text":"t\\udc00","ts":1}}',
+        '{"type":"viewers","seq":5,"data":{"count":3}}',
+    ]
+    errors: list[str] = []
+
+    async def main() -> PlatformClient:
+        async with _hostile_platform(frames) as server:
+            client = PlatformClient(f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", "t")
+            ctl = ShowController(store, "hostile")
+            ctl.events.subscribe(lambda name, payload: errors.append(payload["message"]) if name == "error" else None)
+            client.subscribe(ctl.on_platform_event)
+            await client.connect()
+            for _ in range(100):
+                if client.last_seq >= 5:
+                    break
+                await asyncio.sleep(0.02)
+            assert ctl.viewer_count == 3  # the good event after the bad ones still arrives
+            await client.close()
+            return client
+
+    client = asyncio.run(asyncio.wait_for(main(), 15))
+    store.close()
+    assert client.last_seq == 5 and client.show_id is None and client.server_time_offset_s == 0.0
+    assert len(errors) == 2 and all("does not know" in e for e in errors), errors
+    _no_tracebacks(caplog)
