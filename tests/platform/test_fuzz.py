@@ -239,7 +239,6 @@ class _Studio:
         ctl = ShowController(self.store, "fuzz-show")
         client.subscribe(ctl.on_platform_event)
         await client.connect()
-        ctl.attach_client(client, subscribe=False)
         ctl.events.subscribe(lambda name, payload: self.controller_errors.append(payload.get("message", ""))
                              if name == "error" else None)
         for i in range(4):
@@ -428,8 +427,8 @@ def test_the_studio_treats_every_event_field_as_hostile(tmp_path: Path, capsys: 
             client = PlatformClient(f"ws://127.0.0.1:{port}/v1", TOKEN)
             ctl = ShowController(store, "hostile")
             client.subscribe(ctl.on_platform_event)  # before connect: the backlog follows the welcome at once
+            # (the controller's own attach_client subscribes after it, and would miss that backlog)
             await client.connect()
-            ctl.attach_client(client, subscribe=False)
             for i in range(4):
                 ctl.run.add(i + 1)
             deadline = time.monotonic() + 30
