@@ -23,7 +23,7 @@ def collect() -> dict:
         mics: list | str = list_microphones()
     except UserError as err:
         mics = str(err)
-    return {"cameras": list_cameras(), "microphones": mics, "video_encoders": available_h264_encoders(),
+    return {"cameras": list_cameras(with_modes=True), "microphones": mics, "video_encoders": available_h264_encoders(),
             "outputs": output_protocols()}
 
 

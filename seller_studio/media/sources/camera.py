@@ -83,8 +83,9 @@ def _enumerate_with_package() -> list[CameraInfo]:
             for info in enumerate_cameras(api)]
 
 
-def list_cameras(with_modes: bool = True) -> list[dict[str, Any]]:
-    """Cameras as plain dicts (index, name, path, backend, modes) for the CLI, logs and the UI."""
+def list_cameras(with_modes: bool = False) -> list[dict[str, Any]]:
+    """Cameras as plain dicts (index, name, path, backend, modes) for the CLI, logs and the UI; modes
+    only when asked (listing them touches each device: `devices` asks, the UI asks off its thread)."""
     return [info.to_json() for info in camera_infos(with_modes)]
 
 
