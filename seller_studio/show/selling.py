@@ -325,6 +325,7 @@ class SellingSession:
         self.auction: Auction | None = None
         self.giveaway: Giveaway | None = None
         self.note: ItemNote | None = None
+        self.last_sale: Sale | None = None  # the showing item's last sale in this show, when it came back on
         self.listings: dict[int, OpenListing] = {}  # open buy-it-now listings by item id
         self.show_started_at: float | None = None  # server epoch s: sales before it are an earlier show's
         self._lock = threading.RLock()  # platform events and panel actions come from different threads
@@ -340,18 +341,18 @@ class SellingSession:
                 raise SellingError(f"item {item_id} is not in the inventory")
             self.auction = None
             self.giveaway = None
-            self.note = self._note_from_history(item_id)
+            self.last_sale = self._last_sale_this_show(item_id)
+            self.note = ItemNote(item_id, _sale_note(self.last_sale, self.item)) \
+                if self.last_sale is not None and item_id is not None else None
         self.events.emit("item_changed", item_id=item_id)
 
-    def _note_from_history(self, item_id: int | None) -> ItemNote | None:
-        """Back on an item: its last result in this show (never an earlier show's), else nothing."""
+    def _last_sale_this_show(self, item_id: int | None) -> Sale | None:
+        """Back on an item: its last result in this show (never an earlier show's), else None."""
         if item_id is None:
             return None
         sales = [s for s in this_show_sales(self.store.list_sales(self.show_id), self.show_started_at)
                  if s.item_id == item_id]
-        if not sales:
-            return None
-        return ItemNote(item_id, _sale_note(sales[-1], self.store.get_item(item_id)))
+        return sales[-1] if sales else None
 
     def set_note(self, item_id: int | None, text: str) -> None:
         """The line under ``item_id`` (ignored unless that item is showing: it would be a lie)."""
@@ -739,6 +740,12 @@ class SellingSession:
                 if giveaway.is_closed:
                     return ProductCard(item.title, "Giveaway", "Free", sold_to=giveaway.winner)
                 return ProductCard(item.title, "Giveaway", "Free", countdown_text=giveaway.countdown.label(now))
+            last = self.last_sale if self.last_sale is not None and self.last_sale.item_id == item.id else None
+            if last is not None and item.quantity == 0 and last.type in ("auction", "giveaway"):
+                # Back on a sold lot (Previous, a restart): the card says sold, to whom, not "Starting bid".
+                if last.type == "giveaway":
+                    return ProductCard(item.title, "Giveaway", "Free", sold_to=last.buyer)
+                return ProductCard(item.title, "Sold", format_money(last.price_cents), sold_to=last.buyer)
             if item.type == "buy_it_now":
                 caption = "Sold out" if item.quantity == 0 else "Buy It Now"
                 return ProductCard(item.title, caption, format_money(item.price_cents), quantity_left=item.quantity)

@@ -51,6 +51,9 @@ def test_every_line_under_the_item_belongs_to_it(store: InventoryStore) -> None:
     # Back on the sold item: its own result (this show's), not another's.
     ctl.previous_item()
     assert ctl.session.note_text() == "Sold to shopaholic_sue for $7.00."
+    back = ctl.product_card()  # the card says sold, not "Starting bid", on a sold lot
+    assert back is not None and (back.price_caption, back.price_text, back.sold_to) == ("Sold", "$7.00",
+                                                                                        "shopaholic_sue")
     ctl.run.show(ctl.run.item_ids.index(pack.id))
     # Buy it now: the open listing shows; each sale replaces the line with its own buyer.
     ctl.on_platform_event(p.ListingOpened(item_id=str(pack.id), price=4.0, quantity=2, seq=seq()))

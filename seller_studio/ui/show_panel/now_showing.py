@@ -37,6 +37,7 @@ class NowShowingWidget(QWidget):
         self.controller = controller
         self.is_armed = False
         self.last_error = ""
+        self._hint: str | None = None  # controller.empty_hint(), cached between events
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
@@ -137,6 +138,7 @@ class NowShowingWidget(QWidget):
         except SellingError as err:
             self.show_error(str(err))
             return None
+        self._hint = None
         self.status.setText("")
         self.refresh()
         return result
@@ -211,6 +213,7 @@ class NowShowingWidget(QWidget):
     # --- state -> labels -------------------------------------------------------------------------------
 
     def on_event(self, name: str, payload: dict[str, Any]) -> None:
+        self._hint = None  # the queue or the stock may have changed: ask again on this refresh
         if name == "error":
             self.show_error(str(payload.get("message", "")))
         self.refresh()
@@ -225,7 +228,9 @@ class NowShowingWidget(QWidget):
         card = self.controller.product_card()
         item = s.item
         if card is None or item is None:
-            hint = self.controller.empty_hint()
+            if self._hint is None:  # asked on events, not on every 100 ms tick (it reads the queue's items)
+                self._hint = self.controller.empty_hint() or ""
+            hint = self._hint
             self._set(self.title, "Nothing to sell yet" if hint else "Nothing showing — press Next")
             for label in (self.caption, self.price, self.countdown, self.bidder):
                 self._set(label, "")

@@ -159,7 +159,7 @@ class ShowPanel(QWidget):
             text = import_report(result)
         self.last_import_report = text
         self.queue.refresh()
-        self.now_showing.refresh()
+        self.now_showing.on_event("queue_changed", {})
         if show_report:
             self.import_banner.show_report(text, is_error=result is None)
 
