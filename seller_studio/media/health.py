@@ -68,6 +68,9 @@ class HealthMonitor:
             return verdict("warning", source.get("reason") or f"{what} {source['id']} lost: reconnecting",
                            "Viewers see the last picture, then a 'camera lost' slate; it reconnects by itself. "
                            "If it does not, unplug the camera and plug it in again.")
+        for notice in last.get("camera_notices", []):
+            reason, _, fix = notice.partition(" — ")
+            return verdict("warning", reason.rstrip("."), (fix[:1].upper() + fix[1:]) if fix else "")
         if last.get("cpu_percent", 0) > 180:
             return verdict("warning", f"CPU at {last['cpu_percent']:.0f}%",
                            "Close other programs or lower the output size to avoid dropped frames.")

@@ -274,6 +274,9 @@ class LiveSession:
             "sources_lost": [{"id": sid, "kind": getattr(src, "kind", ""), "reason": getattr(src, "lost_reason", "")}
                              for sid, src in list(self.compositor.sources.items())
                              if getattr(getattr(src, "state", None), "value", "") == "lost"],
+            # A camera giving less than asked ("This camera gives 10 fps at 1920x1080 — choose ...").
+            "camera_notices": [notice for src in list(self.compositor.sources.values())
+                               if (notice := getattr(getattr(src, "inner", src), "rate_notice", ""))],
         }
         if self.mixer is not None:
             stats["audio"] = self.mixer.levels()

@@ -155,6 +155,7 @@ def test_a_refused_mode_is_reported_with_the_fix():
         assert cam.report.refused == ["pixel format MJPG"]
         assert cam.report.delivered == (1920, 1080, 5.0)
         assert cam.notice == "This camera gives 5 fps at 1920x1080 — choose 1600x896 or 1280x720 for 30 fps."
+        assert cam.rate_notice == cam.notice  # the health row repeats a frame-rate shortfall while live
         print("\n" + cam.notice)
     finally:
         cam.stop()
@@ -226,3 +227,25 @@ def test_profile_camera_mode_overrides_the_canvas_size():
 
     assert parse_camera_mode("1280x720@30") == (1280, 720, 30.0)
     assert parse_camera_mode("auto") is None and parse_camera_mode(None) is None
+
+
+def test_a_slow_camera_is_a_health_warning_with_the_fix():
+    from seller_studio.media.health import HealthMonitor
+
+    stats = {"dropped": {"network": 0, "encode_lag": 0, "render_lag": 0}, "frames_encoded": 30, "outputs": [],
+             "cpu_percent": 20, "camera_notices": [
+                 "This camera gives 5 fps at 1920x1080 — choose 1600x896 or 1280x720 for 30 fps."]}
+    verdict = HealthMonitor(30, 2500).judge(stats)
+    assert verdict == {"level": "warning", "reason": "This camera gives 5 fps at 1920x1080",
+                       "fix": "Choose 1600x896 or 1280x720 for 30 fps."}
+
+
+def test_a_4x3_camera_on_a_16x9_canvas_is_told_once_not_nagged():
+    cam, _, _ = sim_source("usb2-camera-4x3.txt", 1280, 720, 30)
+    cam.start()
+    try:
+        assert cam.report.delivered == (640, 480, 30.0)
+        assert cam.notice.startswith("This camera's largest picture at 30 fps is 640x480 (another shape")
+        assert cam.rate_notice == ""
+    finally:
+        cam.stop()

@@ -257,6 +257,16 @@ class CameraSource(ThreadedSource):
         self._watchdog: threading.Thread | None = None
         self.device_frozen = threading.Event()  # camera-freeze fault: every read of the device blocks
 
+    @property
+    def rate_notice(self) -> str:
+        """The notice when the camera gives fewer frames than asked (the health row shows it while live;
+        a smaller or other-shaped picture is said once at start and not repeated)."""
+        if not self.notice or self.report is None:
+            return ""
+        asked_fps = self.requested[2]
+        given = [f for f in (self.report.delivered[2], self.measured_fps) if f]
+        return self.notice if any(f + 0.5 < asked_fps * 0.9 for f in given) else ""
+
     # -- opening ------------------------------------------------------------------------------
     def _open(self) -> tuple[CaptureBoundary, OpenReport]:
         cap = _FreezableCapture(self.capture_factory(), self.device_frozen)
