@@ -173,7 +173,9 @@ class FaultSchedule:
                  journal: Any | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         missing = {f.kind for f in faults} - set(appliers)
         if missing:
-            raise FaultSpecError(f"--simulate: {', '.join(sorted(missing))} cannot be simulated here")
+            hint = (" (camera-freeze needs a camera device: --camera 0 or the camera's name)"
+                    if "camera-freeze" in missing else "")
+            raise FaultSpecError(f"--simulate: {', '.join(sorted(missing))} cannot be simulated here{hint}")
         self.faults = faults
         self.appliers = appliers
         self.journal = journal
