@@ -106,6 +106,9 @@ class StudioController:
         self.last_stats: dict[str, Any] = {}
         self.platform_client: Any = None
         self._countdown_generation = 0
+        # Go Live and Record can start outputs at the same moment: one worker at a time decides
+        # whether to start the session or join the running one (else two sessions could start).
+        self._session_lock = threading.Lock()
         self._unsubscribe_studio: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------------------------- studio
@@ -388,12 +391,14 @@ class StudioController:
         def start() -> LiveSession:
             if faults is not None and stream is not None:
                 faults.route(stream)  # net-drop: the one place the stream is rerouted, through a relay
-            if studio.session is not None:
-                for output in outputs:
-                    studio.add_output(output)
-                session = studio.session
-            else:
-                session = studio.go_live(outputs, video, AudioSettings() if has_audio else None, wait_outputs_s=None)
+            with self._session_lock:
+                if studio.session is not None:
+                    for output in outputs:
+                        studio.add_output(output)
+                    session = studio.session
+                else:
+                    session = studio.go_live(outputs, video, AudioSettings() if has_audio else None,
+                                             wait_outputs_s=None)
             if faults is not None and stream is not None:
                 faults.start(studio, stream, journal)  # the simulated night starts with the show
             return session

@@ -175,6 +175,28 @@ def test_countdown_runs_out_into_starting(file_keyring, profile):
         rig.close()
 
 
+def test_a_stream_that_fails_for_good_leaves_the_recording_running(file_keyring, profile, tmp_path):
+    profile.record_dir = str(tmp_path / "rec")
+    rig = Rig(_custom(profile, "rtmp://127.0.0.1:1/live"))  # nothing listens on port 1
+    try:
+        rig.store.set_stream_key(rig.ctl.profile, "k")
+        _ready(rig)
+        rig.call(lambda c: c.set_recording(True))
+        rig.wait(lambda: any(e.is_on and e.path for e in rig.of(RecordingChanged)), 10, "recording live")
+        rig.call(lambda c: c.go_live())
+        rig.wait(lambda: any("Stream stopped" in e.text for e in rig.of(Notice)), 20, "the stream's failure")
+        rig.wait(lambda: rig.ctl.live_state == LiveState.IDLE, 5, "idle")
+        assert rig.ctl.stream is None and rig.ctl.recording is not None
+        session = rig.ctl.studio.session
+        assert session is not None
+        rig.wait(lambda: [o.kind for o in session.outputs] == ["recording"], 5, "the failed stream removed")
+        rig.call(lambda c: c.set_recording(False))
+        rig.wait(lambda: any("Recording saved" in e.text for e in rig.of(StatusMessage)), 10, "recording saved")
+        assert rig.ctl.studio.session is None and rig.of(HealthChanged)[-1].level == "idle"
+    finally:
+        rig.close()
+
+
 def test_no_stream_key_is_one_notice_and_nothing_starts(file_keyring, profile):
     rig = Rig(_custom(profile, "rtmp://127.0.0.1:1/live"))
     try:
