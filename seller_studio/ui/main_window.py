@@ -57,7 +57,7 @@ from seller_studio.ui.status_widgets import (
     show_idle_status,
     show_stats,
 )
-from seller_studio.ui.workers import Workers
+from seller_studio.ui.workers import Workers, run_in_worker
 
 log = logging.getLogger(__name__)
 
@@ -430,4 +430,4 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.mixer.set_studio(None)
 
 
-__all__ = ["MainWindow", "default_rect", "HOTKEY_LABELS"]
+__all__ = ["MainWindow", "default_rect", "run_in_worker", "HOTKEY_LABELS"]
