@@ -9,8 +9,8 @@ from pathlib import Path
 
 from seller_studio.common.errors import ExitCode
 from seller_studio.show.csv_import import RowIssue, import_csv
-from seller_studio.show.inventory import TYPE_LABELS, InventoryStore
-from seller_studio.show.sales_export import export_sales, format_price
+from seller_studio.show.inventory import TYPE_LABELS, InventoryStore, default_db_path, recover
+from seller_studio.show.sales_export import export_sales, format_price, write_sales
 
 MAX_LISTED_ISSUES = 200  # beyond this the count is enough; the seller fixes and re-imports
 
@@ -38,6 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_export.add_argument("--show", metavar="SHOW_ID", help="only this show's sales")
     add_db(p_export)
     p_export.set_defaults(func=run_export_sales)
+
+    p_recover = sub.add_parser("recover", help="set a damaged database aside and rebuild it from the last good "
+                                               "backup and the sales it still holds")
+    add_db(p_recover)
+    p_recover.set_defaults(func=run_recover)
 
 
 def printable(text: str) -> str:
@@ -95,8 +100,11 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with InventoryStore(args.db) as store:
-        items = store.list_items()
+    # Read-only: works on a read-only disk, and never writes to a file it is only asked to show.
+    items = []
+    if (args.db or default_db_path()).exists():
+        with InventoryStore(args.db, read_only=True) as store:
+            items = store.list_items()
     if args.json:
         text = json.dumps([item.to_dict() for item in items], ensure_ascii=False, indent=2)
         # json leaves DEL and C1 controls (e.g. U+009B, a terminal CSI) raw: escape them too.
@@ -116,7 +124,16 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_export_sales(args: argparse.Namespace) -> int:
-    with InventoryStore(args.db) as store:
-        count = export_sales(store, args.file, show_id=args.show)
+    if not (args.db or default_db_path()).exists():
+        count = write_sales(args.file, [])  # no database yet: no sales, but the file the seller asked for
+    else:
+        with InventoryStore(args.db, read_only=True) as store:
+            count = export_sales(store, args.file, show_id=args.show)
     print(f"wrote {count} sale{'s' if count != 1 else ''} to {printable(str(args.file))}")
+    return 0
+
+
+def run_recover(args: argparse.Namespace) -> int:
+    report = recover(args.db or default_db_path())
+    print(report.summary())
     return 0

@@ -4,12 +4,22 @@ Threading: one writer at a time (a lock around a single write connection) and an
 readers, each thread with its own read connection; WAL lets them read while a sale commits.
 Durability: ``synchronous=FULL`` so a committed sale survives a crash or a power cut, not just a
 killed process. Money is integer cents everywhere.
+
+Damage: every open runs ``PRAGMA quick_check`` before anything is written. A damaged file raises
+``DamagedDatabaseError`` (one sentence naming the way out) and is never written to; ``recover()`` sets
+it aside and rebuilds the inventory from the last good backup (``NAME.last-good.db``, refreshed at most
+hourly by clean writable opens) plus every sale still readable from the damaged file. ``read_only=True``
+opens for reading only (``inventory list``, ``export-sales``), which also works on a read-only disk.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
+import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -197,6 +207,47 @@ class DatabaseError(UserError):
     exit_code = ExitCode.BAD_INPUT_FILE
 
 
+class DamagedDatabaseError(DatabaseError):
+    """The database failed SQLite's quick_check. Nothing was written to it."""
+
+    def __init__(self, path: Path, detail: str):
+        super().__init__(
+            f"the inventory database {path} is damaged ({detail[:80]}); nothing was written to it - run "
+            f"`seller-studio inventory recover --db {path}` to set it aside and rebuild it from the last good "
+            "backup and the sales it still holds")
+        self.path = path
+        self.detail = detail
+
+
+class DiskFullError(UserError):
+    exit_code = ExitCode.UNWRITABLE_PATH
+
+
+BACKUP_SUFFIX = ".last-good.db"
+BACKUP_EVERY_S = 3600.0  # a clean writable open refreshes the backup when it is older than this
+
+
+def backup_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.stem + BACKUP_SUFFIX)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    return isinstance(exc, sqlite3.Error) and (
+        getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc))
+
+
+def quick_check(conn: sqlite3.Connection) -> str | None:
+    """None if SQLite's quick_check passes, else its first complaint."""
+    try:
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    problems = [str(r[0]) for r in rows if r and r[0] != "ok"]
+    return "; ".join(problems[:2]) if problems else None
+
+
 _ITEM_COLUMNS = (
     "id, sku, import_key, title, description, category, sub_category, condition, type, "
     "price_cents, quantity, shipping_profile, images, status, created_at, updated_at"
@@ -258,32 +309,62 @@ def _validate_item(item: Item) -> None:
 class InventoryStore:
     """Items, sales, run-of-show queues and quick replies in one SQLite file."""
 
-    def __init__(self, path: Path | str | None = None, *, busy_timeout_s: float = 10.0) -> None:
+    def __init__(self, path: Path | str | None = None, *, busy_timeout_s: float = 10.0,
+                 read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self._busy_timeout_s = busy_timeout_s
+        self.is_read_only = read_only
+        self._ro_uri: str | None = None
         self._write_lock = threading.RLock()
         self._local = threading.local()
         self._all_conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
+        if read_only:
+            if self.path.is_dir():
+                raise UnwritablePathError(f"cannot open {self.path}: it is a folder, not a database file")
+            if not self.path.is_file():
+                raise DatabaseError(f"there is no inventory database at {self.path}")
+            self._writer = None
+            self._local.conn = self._connect_read_only()
+            self._check_schema_read_only()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UnwritablePathError(f"cannot create {self.path.parent}: {exc.strerror}") from None
-        self._writer = self._connect()
-        self._migrate()
+        existed = self.path.is_file() and self.path.stat().st_size > 0
+        self._writer = self._connect(check=existed)
+        try:
+            self._migrate()
+        except sqlite3.Error as exc:
+            if is_disk_full(exc):
+                raise DiskFullError(f"the disk holding {self.path} is full; free some space and try again") from None
+            raise
+        if existed:
+            self._refresh_backup()
 
     # --- connections -------------------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, check: bool = False) -> sqlite3.Connection:
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves so a sale is one explicit unit.
             conn = sqlite3.connect(
                 self.path, timeout=self._busy_timeout_s, isolation_level=None, check_same_thread=False
             )
+            if check:
+                # Before any pragma or migration writes: a damaged file must never be written to.
+                problem = quick_check(conn)
+                if problem is not None:
+                    conn.close()
+                    if "not a database" in problem or "file is encrypted" in problem:
+                        raise DatabaseError(f"{self.path} is not a Seller Studio inventory database ({problem})")
+                    raise DamagedDatabaseError(self.path, problem)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")  # a committed sale survives a power cut
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.OperationalError as exc:  # a folder, no permission, disk full
+            if is_disk_full(exc):
+                raise DiskFullError(f"the disk holding {self.path} is full; free some space and try again") from None
             raise UnwritablePathError(f"cannot open {self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(
@@ -293,26 +374,91 @@ class InventoryStore:
             self._all_conns.append(conn)
         return conn
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A reader that never writes, not even the WAL index: on a read-only disk SQLite cannot create
+        the -shm file, so it falls back to reading the file as immutable."""
+        base = self.path.resolve().as_uri()
+        for uri in ([self._ro_uri] if self._ro_uri else [f"{base}?mode=ro", f"{base}?mode=ro&immutable=1"]):
+            try:
+                conn = sqlite3.connect(uri, uri=True, timeout=self._busy_timeout_s, isolation_level=None,
+                                       check_same_thread=False)
+                problem = quick_check(conn) if self._ro_uri is None else None
+            except sqlite3.OperationalError:
+                continue
+            if problem is not None and "unable to open" in problem:
+                conn.close()
+                continue
+            if problem is not None:
+                conn.close()
+                if "not a database" in problem or "file is encrypted" in problem:
+                    raise DatabaseError(f"{self.path} is not a Seller Studio inventory database ({problem})")
+                raise DamagedDatabaseError(self.path, problem)
+            self._ro_uri = uri
+            with self._conns_lock:
+                self._all_conns.append(conn)
+            return conn
+        raise UnwritablePathError(f"cannot read {self.path}")
+
+    def _check_schema_read_only(self) -> None:
+        try:
+            version = self.schema_version()
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{self.path} is not a Seller Studio inventory database ({exc})") from None
+        if version != SCHEMA_VERSION:
+            raise DatabaseError(f"{self.path} has schema {version}, this Seller Studio reads {SCHEMA_VERSION}; "
+                                "open it once with a writable disk (or update the app) first")
+
+    def _refresh_backup(self) -> None:
+        """Keep a copy of the last database that passed the check (at most hourly; never fatal)."""
+        target = backup_path(self.path)
+        try:
+            if target.exists() and time.time() - target.stat().st_mtime < BACKUP_EVERY_S:
+                return
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.unlink(missing_ok=True)
+            dest = sqlite3.connect(tmp)
+            try:
+                with self._write_lock:
+                    self._writer.backup(dest)  # type: ignore[union-attr]
+            finally:
+                dest.close()
+            os.replace(tmp, target)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("could not refresh the inventory backup %s: %s", target, exc)
+
     def _reader(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._connect()
+            conn = self._connect_read_only() if self.is_read_only else self._connect()
             self._local.conn = conn
         return conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction on the writer connection (serialised across threads)."""
+        """One write transaction on the writer connection (serialised across threads).
+
+        A full disk becomes DiskFullError (one line; the transaction is rolled back, nothing half-written)."""
+        if self._writer is None:
+            raise DatabaseError(f"{self.path} was opened read-only")
         with self._write_lock:
             conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
+                        conn.execute("ROLLBACK")
+                    raise
+                else:
+                    conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if is_disk_full(exc):
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                    raise DiskFullError(f"the disk holding {self.path} is full; nothing from this change was "
+                                        "saved - free some space and try again") from None
                 raise
-            else:
-                conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._conns_lock:
@@ -626,3 +772,105 @@ class InventoryStore:
             # Remember that an empty list was chosen on purpose (so the defaults do not come back).
             conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('quick_replies_saved', '1')")
             return ids
+
+
+# --- recovery ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RecoveryReport:
+    damaged_copy: Path  # where the damaged file was set aside (never deleted)
+    backup_used: Path | None  # the last good backup the rebuild started from, if there was one
+    items: int  # items in the rebuilt database
+    sales: int  # sales in the rebuilt database
+    items_salvaged: int  # of those, read back from the damaged file
+    sales_salvaged: int
+
+    def summary(self) -> str:
+        start = f"the backup {self.backup_used.name}" if self.backup_used else "an empty database"
+        return (f"rebuilt from {start} plus {self.items_salvaged} items and {self.sales_salvaged} sales read back "
+                f"from the damaged file: {self.items} items, {self.sales} sales; the damaged file is kept as "
+                f"{self.damaged_copy.name}")
+
+
+def recover(db_path: Path | str) -> RecoveryReport:
+    """Set a damaged inventory aside and rebuild it: start from the last good backup (if it passes its own
+    check) and add every item and sale row the damaged file still yields that the backup lacks, so no
+    sale recorded after the backup is lost if its page survived. Never deletes anything."""
+    db_path = Path(db_path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = db_path.with_name(f"{db_path.stem}.damaged-{stamp}.db")
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(str(db_path) + suffix)
+            if src.exists():
+                os.replace(src, Path(str(aside) + suffix))
+        backup = backup_path(db_path)
+        backup_used: Path | None = None
+        if backup.is_file():
+            with contextlib.closing(sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+                is_good = quick_check(conn) is None
+            if is_good:
+                shutil.copyfile(backup, db_path)
+                backup_used = backup
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFullError(f"the disk holding {db_path} is full; free some space and recover again") from None
+        raise UnwritablePathError(f"cannot set {db_path} aside: {exc.strerror}") from None
+    with InventoryStore(db_path) as store:
+        items_salvaged = _salvage(aside, store, "items")
+        sales_salvaged = _salvage(aside, store, "sales")
+        items = len(store.list_items())
+        sales = len(store.list_sales())
+    return RecoveryReport(aside, backup_used, items, sales, items_salvaged, sales_salvaged)
+
+
+def _salvage(damaged: Path, store: InventoryStore, table: str) -> int:
+    """Copy the readable rows of ``table`` the store lacks, row by row around damaged pages."""
+    try:
+        src = sqlite3.connect(f"{damaged.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return 0
+    with contextlib.closing(src):
+        try:
+            columns = [r[1] for r in src.execute(f"PRAGMA table_info({table})").fetchall()]
+        except sqlite3.DatabaseError:
+            return 0
+        wanted = [r[1] for r in store._reader().execute(f"PRAGMA table_info({table})").fetchall()]
+        shared = [c for c in wanted if c in columns]
+        if "id" not in shared:
+            return 0
+        select = f"SELECT {', '.join(shared)} FROM {table}"
+        rows: list[tuple[Any, ...]] = []
+        try:
+            rows = src.execute(select).fetchall()
+        except sqlite3.DatabaseError:
+            # The table's tree is damaged: walk the ids one by one and keep what still reads.
+            misses = 0
+            rowid = 0
+            while misses < 2000:
+                rowid += 1
+                try:
+                    row = src.execute(f"{select} WHERE id = ?", (rowid,)).fetchone()
+                except sqlite3.DatabaseError:
+                    row = None
+                if row is None:
+                    misses += 1
+                    continue
+                misses = 0
+                rows.append(row)
+    placeholders = ", ".join("?" for _ in shared)
+    added = 0
+    with store.transaction() as conn:
+        for row in rows:
+            try:
+                cur = conn.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(shared)}) VALUES ({placeholders})", row)
+            except sqlite3.IntegrityError:
+                if table != "sales":
+                    continue
+                # The sale's item was lost with its page: keep the sale (it copies sku and title).
+                fixed = tuple(None if c == "item_id" else v for c, v in zip(shared, row, strict=True))
+                cur = conn.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(shared)}) VALUES ({placeholders})",
+                                   fixed)
+            added += cur.rowcount
+    return added

@@ -9,9 +9,13 @@ import logging
 import time
 from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from seller_studio.common.errors import UserError
 from seller_studio.show.controller import ShowController
 from seller_studio.show.demo import needs_samples, open_demo_store, sample_inventory_path
-from seller_studio.show.inventory import InventoryStore, default_db_path
+from seller_studio.show.inventory import DamagedDatabaseError, InventoryStore, default_db_path, recover
 from seller_studio.ui.product_card import ProductCardOverlay
 from seller_studio.ui.show_panel.panel import ShowPanel
 
@@ -23,10 +27,53 @@ def default_show_id() -> str:
     return time.strftime("show-%Y-%m-%d")
 
 
-def install_show_panel(window: Any, store: InventoryStore | None = None, show_id: str | None = None) -> ShowPanel:
+class DamagedInventoryPanel(QWidget):
+    """Stands in for the show panel while the inventory database is damaged: says so in one sentence and
+    offers the recovery (the window itself opens and can stream; nothing is written to the file)."""
+
+    def __init__(self, window: Any, error: DamagedDatabaseError, show_id: str | None) -> None:
+        super().__init__()
+        self.window_ref, self.error, self.show_id = window, error, show_id
+        layout = QVBoxLayout(self)
+        self.message = QLabel(str(error))
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.message)
+        self.recover_button = QPushButton("Recover the inventory")
+        self.recover_button.setToolTip("Sets the damaged file aside (kept) and rebuilds it from the last good "
+                                       "backup and the sales it still holds")
+        self.recover_button.clicked.connect(self.recover)
+        layout.addWidget(self.recover_button)
+        layout.addStretch(1)
+
+    def show_recap(self, *_args: Any, **_kwargs: Any) -> None:
+        """No show panel, no recap (the window calls this at End Show)."""
+
+    def recover(self) -> ShowPanel | None:
+        try:
+            report = recover(self.error.path)
+        except UserError as err:
+            self.message.setText(f"{self.error}\nRecovery failed: {err}")
+            return None
+        self.window_ref.notice(f"Inventory recovered: {report.summary()}.")
+        panel = install_show_panel(self.window_ref, show_id=self.show_id)
+        self.window_ref.show_panel = panel
+        return panel
+
+
+def install_show_panel(window: Any, store: InventoryStore | None = None,
+                       show_id: str | None = None) -> ShowPanel | DamagedInventoryPanel:
     is_demo = getattr(window, "sandbox", None) is not None
     if store is None:
-        store = open_demo_store() if is_demo else InventoryStore(default_db_path())
+        try:
+            store = open_demo_store() if is_demo else InventoryStore(default_db_path())
+        except DamagedDatabaseError as err:
+            # One sentence and the way out; never a silent exit, never a write to the damaged file.
+            log.error("%s", err)
+            window.notice(str(err))
+            stand_in = DamagedInventoryPanel(window, err, show_id)
+            window.show_dock.setWidget(stand_in)  # its button runs the recovery; no modal dialog at start-up
+            return stand_in
     controller = ShowController(store, show_id or default_show_id())
     controller.restore_filter_words()
     if is_demo and needs_samples(store):
