@@ -24,6 +24,8 @@ class ExitCode(IntEnum):
     BAD_INPUT_FILE = 22
     BAD_SIMULATE_SPEC = 23
     DOCTOR_FOUND_FAILURES = 24
+    DRAW_MISMATCH = 25  # `break verify`: the seed or buyers do not match what was posted
+    BAD_BREAK_INPUT = 26  # a break or draw that cannot be made (more buyers than spots, ...)
     INTERRUPTED = 130
 
 
