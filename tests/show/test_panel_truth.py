@@ -192,3 +192,44 @@ def test_demo_sample_items_parse_and_only_fill_an_empty_inventory(tmp_path: Path
     store.add_item(Item("Mine", type="auction", price_cents=100))
     assert not needs_samples(store)
     store.close()
+
+
+def test_after_a_restart_the_platform_is_shown_the_same_item(tmp_path: Path) -> None:
+    """Restart mid-show against the real sandbox: the studio's showing item is re-sent to the platform
+    (item.show) as soon as the controller has the client, and Next goes on from there."""
+    import asyncio
+
+    from seller_studio.platform.client import PlatformClient
+    from seller_studio.platform.sandbox.embedded import start_sandbox
+    from tests.show.sandbox_show import sandbox_config, wait_until
+
+    store = InventoryStore(tmp_path / "inventory.db")
+    items = add_tonights_items(store)
+    before = ShowController(store, "tonight")
+    before.run.build_from_inventory()
+    before.next_item()
+    before.next_item()
+    sandbox = start_sandbox(sandbox_config(chat_per_min=0, bid_per_min=0, entry_per_min=0), with_ingest=False)
+
+    async def scenario() -> None:
+        watcher = PlatformClient(sandbox.ws_url, sandbox.token)
+        shown: list[str] = []
+        watcher.subscribe(lambda e: shown.append(str(e.item.get("item_id"))), types=("item.shown",))
+        await watcher.connect()
+        client = PlatformClient(sandbox.ws_url, sandbox.token)
+        await client.connect()
+        after = ShowController(store, "tonight", client=client)
+        try:
+            await wait_until(lambda: shown == [str(items[1].id)], timeout_s=5)
+            after.next_item()
+            await wait_until(lambda: shown[-1:] == [str(items[2].id)], timeout_s=5)
+        finally:
+            await after.close()
+            await client.close()
+            await watcher.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(scenario(), 30))
+    finally:
+        sandbox.stop()
+        store.close()
