@@ -277,9 +277,10 @@ class ShowController:
             # The seq of the platform's sale event makes the purchase's id: a replay is not a second sale.
             s.on_purchase(buyer=event.buyer, price_cents=to_cents(event.price),
                           order_id=self._aid(f"sale-{event.seq}"), item_id=event.item_id)
+            s.set_listing_left(event.item_id, event.quantity_left)
             self._new_buyer(event.buyer)
         elif isinstance(event, p.ListingSoldOut):
-            pass  # on_purchase already reported sold_out from our own stock count
+            s.set_listing_left(event.item_id, 0)  # the listing is closed (the stock may go on)
         elif isinstance(event, p.GiveawayStarted):
             s.on_giveaway_started(self._aid(event.giveaway_id), item_id=event.item_id, ends_at=event.ends_at)
         elif isinstance(event, p.GiveawayEntry):

@@ -600,9 +600,9 @@ class SellingSession:
             left = after.quantity if after else 0
             if sale.is_new:
                 listing = self.listings.get(target.id)
-                if listing is not None:
-                    listing.quantity_left = left
-                    if left == 0:
+                if listing is not None:  # the listing's own count (it may offer fewer than the stock)
+                    listing.quantity_left = max(0, min(listing.quantity_left - quantity, left))
+                    if listing.quantity_left == 0:
                         del self.listings[target.id]
                 bought = f"{quantity} × " if quantity > 1 else ""
                 self.set_note(target.id, f"Bought by {buyer}: {bought}{format_money(total_cents)}. "
@@ -623,6 +623,19 @@ class SellingSession:
             self.set_note(item_id, f"Buy It Now open: {quantity} at {format_money(price_cents)}.")
         self.events.emit("listing_open", item_id=item_id, quantity_left=quantity)
         return listing
+
+    def set_listing_left(self, item_id: int | str, quantity_left: int) -> None:
+        """The platform's count of what its listing still offers (``sale.quantity_left``); at 0, or on
+        ``listing.sold_out``, the listing is closed and the button offers to open it again."""
+        item_id = local_item_id(item_id)
+        with self._lock:
+            listing = self.listings.get(item_id)
+            if listing is None:
+                return
+            listing.quantity_left = max(0, quantity_left)
+            if listing.quantity_left == 0:
+                del self.listings[item_id]
+        self.events.emit("listing_open", item_id=item_id, quantity_left=max(0, quantity_left))
 
     def buy_now_request(self, quantity: int | None = None) -> dict[str, Any]:
         """The protocol's ``listing.buy_now`` for the showing item (default: all in stock)."""

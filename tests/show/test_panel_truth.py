@@ -65,6 +65,12 @@ def test_every_line_under_the_item_belongs_to_it(store: InventoryStore) -> None:
     ctl.on_platform_event(p.Sale(item_id=str(pack.id), buyer="vintage_vic", price=4.0, quantity_left=0, seq=seq()))
     assert ctl.session.note_text().startswith("Bought by vintage_vic") and "Sold out" in ctl.session.note_text()
     assert ctl.session.open_listing() is None  # sold out closes it
+    # A listing of fewer than the stock closes when the platform says so; the stock goes on.
+    store.update_item(pack.id or 0, quantity=5, status="showing")
+    ctl.on_platform_event(p.ListingOpened(item_id=str(pack.id), price=4.0, quantity=1, seq=seq()))
+    ctl.on_platform_event(p.Sale(item_id=str(pack.id), buyer="cardqueen", price=4.0, quantity_left=0, seq=seq()))
+    ctl.on_platform_event(p.ListingSoldOut(item_id=str(pack.id), seq=seq()))
+    assert ctl.session.open_listing() is None and "4 left" in ctl.session.note_text()
     # A giveaway drawn for the sticker sheet while the lamp is showing never shows under the lamp.
     ctl.run.show(ctl.run.item_ids.index(sticker.id))
     ctl.on_platform_event(p.GiveawayStarted(giveaway_id="g1", item_id=str(sticker.id), ends_at=time.time() + 60,
