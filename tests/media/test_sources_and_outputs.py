@@ -120,7 +120,9 @@ def test_streaming_alone_and_a_scene_switch_reaches_the_ingest(nginx, tmp_path):
     reds = [r > 200 and g < 60 and b < 60 for r, g, b in media.mean_rgb]
     first_red = reds.index(True)
     # Timers start when the CLI is live; allow for start-up jitter on a busy machine.
-    assert 1.2 <= media.frame_times_s[first_red] - media.frame_times_s[0] <= 2.0
+    switched_at_s = media.frame_times_s[first_red] - media.frame_times_s[0]
+    print(f"\nscene switch asked at 1.5 s, seen at {switched_at_s:.2f} s")
+    assert 1.0 <= switched_at_s <= 2.5
     assert all(reds[first_red:])  # stays on the new scene
     assert not any(reds[:first_red])
 

