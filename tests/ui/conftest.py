@@ -58,6 +58,7 @@ def make_window(qtbot, qapp, file_keyring) -> Iterator[Callable[..., MainWindow]
     expected = os.environ.get("SELLER_STUDIO_EXPECT_QPA")  # set by tests/ui/test_xcb.py
     if expected:
         assert qapp.platformName() == expected
+        print(f"window test on the Qt platform plugin {qapp.platformName()}")
     apply_dark_theme(qapp)
     windows: list[MainWindow] = []
 
