@@ -114,3 +114,27 @@ def test_product_card_sits_above_the_comments_on_a_vertical_canvas():
     landscape = CardStyle().rect(1920, 1080)
     assert (landscape.x, landscape.y) == (38, 713)  # unchanged on landscape
     assert np.isclose(CardStyle(x_frac=0.5).rect(1080, 1920).x, 540)  # a card the seller moved stays put
+
+
+def test_wizard_says_so_when_the_previewed_camera_vanishes(qtbot, file_keyring):
+    from seller_studio.media.sources.camera import CameraSource
+    from seller_studio.ui.wizard import SetupWizard
+    from tests.media.camera_sim import SimCapture, SimDevice
+
+    wizard = SetupWizard(SettingsStore(), Profile(name="Default"))
+    qtbot.addWidget(wizard)
+    page = wizard.devices
+    qtbot.waitUntil(lambda: page.source is not None, timeout=5000)  # the wizard's own first preview
+    sim = SimDevice(parse_v4l2_ctl(C920.read_text()))
+    cam = CameraSource("wizard", 0, 640, 360, 15, capture_factory=lambda: SimCapture(sim), modes=sim.modes,
+                       name="HD Pro Webcam C920")
+    cam.start()
+    page._close_camera()
+    page.source = cam
+    try:
+        qtbot.waitUntil(lambda: page.picture.pixmap() is not None and not page.picture.pixmap().isNull(), timeout=3000)
+        sim.is_gone = True  # unplugged while previewed
+        qtbot.waitUntil(lambda: "stopped giving pictures" in page.status.text(), timeout=4000)
+        assert wizard.isEnabled()  # the wizard goes on: another camera or the test pattern can be chosen
+    finally:
+        page.close_devices()
