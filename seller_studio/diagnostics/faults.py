@@ -13,6 +13,8 @@ camera-lost     camera-lost@T[:DURATION]     the camera stops delivering frames 
 camera-freeze   camera-freeze@T[:DURATION]   every read of the camera device blocks (a hung driver): the
                                              watchdog finds it frozen after 1 s and reopens it
 mic-lost        mic-lost@T[:DURATION]        the microphone stops delivering (-> silence + warning)
+thread-crash    thread-crash@T:PART          an exception inside that media thread (PART: encoder,
+                                             output, recording or stats); it must restart itself
 disconnect      disconnect@T                 the platform drops every client connection (sandbox)
 delayed-acks    delayed-acks@T:DELAY[:DUR]   the platform answers commands DELAY late (sandbox)
 ==============  ===========================  ==================================================
@@ -37,10 +39,12 @@ from seller_studio.media.sources.base import SourceState, VideoSource, make_slat
 
 log = logging.getLogger(__name__)
 
-STREAM_FAULTS = ("net-drop", "slow-uplink", "camera-lost", "mic-lost", "camera-freeze")
+STREAM_FAULTS = ("net-drop", "slow-uplink", "camera-lost", "mic-lost", "camera-freeze", "thread-crash")
+CRASH_PARTS = ("encoder", "output", "recording", "stats")
 PLATFORM_FAULTS = ("disconnect", "delayed-acks")
 ALL_FAULTS = STREAM_FAULTS + PLATFORM_FAULTS
-USAGE = ("KIND@TIME[:ARG], e.g. net-drop@30s:20s,camera-lost@60s:10s,slow-uplink@90s:1500kbps,mic-lost@120s")
+USAGE = ("KIND@TIME[:ARG], e.g. net-drop@30s:20s,camera-lost@60s:10s,slow-uplink@90s:1500kbps,mic-lost@120s,"
+         "thread-crash@150s:encoder")
 
 
 class FaultSpecError(UserError):
@@ -54,6 +58,7 @@ class Fault:
     duration_s: float | None = None  # None: until the end of the session (or instantaneous)
     rate_kbps: float | None = None  # slow-uplink
     delay_ms: float | None = None  # delayed-acks
+    part: str | None = None  # thread-crash: which media thread
 
     @property
     def ends_at_s(self) -> float | None:
@@ -61,7 +66,8 @@ class Fault:
 
     def describe(self) -> dict[str, Any]:
         return {k: v for k, v in {"kind": self.kind, "at_s": self.at_s, "duration_s": self.duration_s,
-                                  "rate_kbps": self.rate_kbps, "delay_ms": self.delay_ms}.items() if v is not None}
+                                  "rate_kbps": self.rate_kbps, "delay_ms": self.delay_ms,
+                                  "part": self.part}.items() if v is not None}
 
 
 _TIME_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|min|m|h)?")
@@ -144,6 +150,11 @@ def _parse_one(part: str, allowed: tuple[str, ...]) -> Fault:
         if not args:
             raise ValueError("slow-uplink needs a rate: slow-uplink@TIME:1500kbps")
         return Fault(kind, at_s, duration(1, False), rate_kbps=parse_rate_kbps(args[0]))
+    if kind == "thread-crash":
+        at_most(1)
+        if not args or args[0].strip().lower() not in CRASH_PARTS:
+            raise ValueError(f"thread-crash needs a part: thread-crash@TIME:{'|'.join(CRASH_PARTS)}")
+        return Fault(kind, at_s, part=args[0].strip().lower())
     if kind == "disconnect":
         at_most(0)
         return Fault(kind, at_s)
@@ -339,10 +350,11 @@ def wrap_audio(source: Any, faults: list[Fault]) -> Any:
 
 def media_appliers(video: WithholdingVideoSource | list[WithholdingVideoSource] | None,
                    audio: WithholdingAudioSource | None, relay: Any | None,
-                   stream: Any | None = None) -> dict[str, tuple[Applier, Applier | None]]:
+                   stream: Any | None = None, studio: Any | None = None) -> dict[str, tuple[Applier, Applier | None]]:
     """Start/end functions for the stream faults; ``video`` is the camera (or all of them, which a
     camera-lost withholds together), ``relay`` a NetemProxyProcess between studio and ingest
-    (net-drop), ``stream`` the StreamOutput whose sending a slow uplink paces."""
+    (net-drop), ``stream`` the StreamOutput whose sending a slow uplink paces, ``studio`` the Studio
+    whose live session a thread-crash is raised in."""
     appliers: dict[str, tuple[Applier, Applier | None]] = {}
     videos = video if isinstance(video, list) else [video] if video is not None else []
     if videos:
@@ -358,6 +370,14 @@ def media_appliers(video: WithholdingVideoSource | list[WithholdingVideoSource] 
     if stream is not None:
         appliers["slow-uplink"] = (lambda f: setattr(stream, "simulated_uplink_kbps", f.rate_kbps),
                                    lambda f: setattr(stream, "simulated_uplink_kbps", None))
+    if studio is not None:
+        def crash(fault: Fault) -> None:
+            session = studio.session
+            if session is None:
+                raise RuntimeError("thread-crash: not live")
+            session.inject_crash(fault.part)
+
+        appliers["thread-crash"] = (crash, None)
     return appliers
 
 

@@ -31,7 +31,7 @@ from seller_studio.diagnostics.redact import REDACTOR
 log = logging.getLogger(__name__)
 
 MEDIA_EVENTS = {"output_state", "source_state", "mic_state", "bitrate_changed", "scene_switched", "camera_notice",
-                "session_started", "session_stopped"}
+                "session_started", "session_stopped", "thread_crashed", "thread_restarted"}
 
 
 def default_journal_path(session_id: str | None = None) -> Path:

@@ -23,7 +23,8 @@ ITEM_TYPES = {"item.shown"}
 AUCTION_PREFIXES = ("auction.", "listing.", "giveaway.", "sale")
 ITEM_ACTIONS = {"next_item", "previous_item", "show_item"}
 AUCTION_ACTIONS = {"start_auction", "start_giveaway", "buy_now"}
-STREAM_EVENTS = {"output_state", "bitrate_changed", "source_state", "mic_state", "session_started", "session_stopped"}
+STREAM_EVENTS = {"output_state", "bitrate_changed", "source_state", "mic_state", "session_started", "session_stopped",
+                 "thread_crashed", "thread_restarted"}
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 

@@ -9,6 +9,8 @@ Times count from Go Live (as for ``seller-studio stream``). What each fault touc
 - mic-lost: the microphone channel goes silent with the mic-lost warning;
 - net-drop: the stream goes through a loopback relay that is cut for the duration;
 - slow-uplink: the stream output paces its own sending to the given rate;
+- thread-crash: an exception is raised inside the encoder, stream output, recording or stats thread
+  of the live session, which must restart itself;
 - disconnect / delayed-acks: the sandbox platform (``--demo`` only) drops its connections or answers late.
 
 One schedule runs all of them and writes every transition into the window's journal, so a replay
@@ -57,6 +59,8 @@ def describe(faults: list[Fault]) -> str:
         text = f"{f.kind} at {f.at_s:g} s"
         if f.rate_kbps:
             text += f" to {f.rate_kbps:g} kbps"
+        if f.part:
+            text += f" ({f.part})"
         if f.delay_ms:
             text += f" ({f.delay_ms:g} ms late)"
         if f.duration_s:
@@ -104,7 +108,7 @@ class StudioFaults:
         videos = [s for s in studio.sources.values() if isinstance(s, WithholdingVideoSource)]
         channel = studio.mixer.channels.get("mic")
         audio = channel.source if channel is not None and isinstance(channel.source, WithholdingAudioSource) else None
-        appliers = media_appliers(videos, audio, self.relay, stream)
+        appliers = media_appliers(videos, audio, self.relay, stream, studio)
         appliers.update(camera_freeze_appliers(list(studio.sources.values())))
         if self.platform_control is not None:
             appliers.update(self.platform_appliers())

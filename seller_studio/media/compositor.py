@@ -26,6 +26,7 @@ import numpy as np
 from seller_studio.common.events import EventEmitter
 from seller_studio.media.frames import VideoFrame
 from seller_studio.media.sources.base import VideoSource
+from seller_studio.media.supervision import report_crash
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ class Compositor:
         self.render_cpu_times_s: deque[float] = deque(maxlen=9000)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._last_sink_crash_s = -1e9
 
     # -- scene control (any thread) -------------------------------------------------------
     @property
@@ -350,6 +352,13 @@ class Compositor:
                 log.exception("render failed at frame %d", index)
                 image = np.zeros((self.height, self.width, 3), dtype=np.uint8)
             self.frames_rendered += 1
-            sink(index, image)
+            try:
+                sink(index, image)
+            except Exception as exc:  # supervised: the clock keeps running (preview and program)
+                if time.monotonic() - self._last_sink_crash_s > 5.0:  # report, but not 30 times a second
+                    self._last_sink_crash_s = time.monotonic()
+                    report_crash("compositor", exc)
+                    self.events.emit("thread_crashed", part="compositor", thread="compositor",
+                                     error=f"{type(exc).__name__}: {exc}", restarted_in_ms=0.0)
             index += 1
         self.events.emit("compositor_stopped", frames=index)

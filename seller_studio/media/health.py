@@ -30,6 +30,10 @@ class HealthMonitor:
             if o["state"] == "failed":
                 return verdict("bad", f"Not live: {o.get('error') or 'the stream stopped'}",
                                "Check the stream key and server in Settings, then go live again.")
+        crash = _crash_verdict(last.get("thread_crashes") or [])
+        if crash is not None:
+            return crash
+        for o in streams:
             if o["state"] in ("reconnecting", "connecting") and o.get("reconnects", 0) + o.get("attempt", 0) > 0:
                 retry = o.get("retry_in_s")
                 when = f" (next try in {retry:.0f} s)" if retry else ""
@@ -37,13 +41,24 @@ class HealthMonitor:
                                "Check your internet connection, or press Reconnect now.")
         network_pct = 100.0 * delta("network") / (frames + delta("network"))
         if network_pct >= 1.0:
+            level = "bad" if network_pct >= 5 else "warning"
+            adaptive = next((o for o in streams if o.get("is_dynamic_bitrate")), None)
+            if adaptive is not None:
+                # The studio is already fitting the stream to the link: say what it does, advise the rest.
+                return verdict(level, f"Upload too slow: {network_pct:.0f}% of frames dropped — "
+                               + _fitted(adaptive, self.target_fps),
+                               "Nothing to change in the studio: it adapts by itself. A cable, or pausing other "
+                               "uploads on this network, gives a sharper picture.")
             sent = max((o.get("bitrate_sent_kbps", 0) for o in streams), default=0)
             suggestion = _suggest_bitrate(sent, self.bitrate_kbps)
-            level = "bad" if network_pct >= 5 else "warning"
-            return verdict(level, f"Upload too slow: {network_pct:.0f}% of frames dropped",
+            return verdict(level, f"Upload too slow: {network_pct:.0f}% of frames dropped (your upload carries "
+                           f"about {sent:.0f} kbps)",
                            f"Lower the bitrate to {suggestion} kbps in Settings > Video.")
         encode_pct = 100.0 * delta("encode_lag") / (frames + delta("encode_lag"))
         render_pct = 100.0 * delta("render_lag") / (frames + delta("render_lag"))
+        if last.get("encoder_idle_s", 0) >= 3 and encode_pct >= 50:
+            return verdict("bad", f"The encoder has stopped responding ({last['encoder_idle_s']:.0f} s without a frame)",
+                           "End the show and go live again; save a support bundle (Help menu) for support.")
         if encode_pct >= 1.0:
             level = "bad" if encode_pct >= 5 else "warning"
             return verdict(level, f"Encoder overloaded: {encode_pct:.0f}% of frames skipped",
@@ -59,9 +74,9 @@ class HealthMonitor:
             if o.get("send_buffer_ms", 0) > 500:
                 return verdict("warning", f"Upload is struggling: {o['send_buffer_ms']:.0f} ms waiting to send",
                                "Lower the bitrate, or move closer to the Wi-Fi router or use a cable.")
-            if o.get("encoder_bitrate_kbps") and o["encoder_bitrate_kbps"] < self.bitrate_kbps * 0.8:
-                return verdict("warning",
-                               f"Bitrate lowered to {o['encoder_bitrate_kbps']} kbps to keep up with your upload",
+            if o.get("rate_plan") and o["rate_plan"].get("link_kbps") or (
+                    o.get("encoder_bitrate_kbps") and o["encoder_bitrate_kbps"] < self.bitrate_kbps * 0.8):
+                return verdict("warning", _fitted(o, self.target_fps),
                                "Nothing to do: it comes back up when the connection recovers.")
         for source in last.get("sources_lost", []):
             what = "Camera" if source.get("kind") == "camera" else "A source"
@@ -77,10 +92,48 @@ class HealthMonitor:
         return verdict("good", "Stream healthy", "")
 
 
+def _fitted(o: dict[str, Any], target_fps: float) -> str:
+    """"Your upload carries about 780 kbps: sending 505 kbps video at 30 fps" (what the studio did)."""
+    plan = o.get("rate_plan") or {}
+    link = plan.get("link_kbps") or o.get("link_kbps")
+    video = plan.get("video_kbps") or o.get("encoder_bitrate_kbps")
+    fps = target_fps / max(1, plan.get("fps_divisor") or 1)
+    audio = plan.get("audio_kbps")
+    head = f"Your upload carries about {link:.0f} kbps" if link else "Bitrate lowered to keep up with your upload"
+    parts = [f"{video} kbps video at {fps:.0f} fps"]
+    if audio:
+        parts.append(f"{audio} kbps audio")
+    return f"{head}: the studio now sends {' and '.join(parts)}"
+
+
+_PART_WORDS = {"encoder": "The video encoder", "output": "The stream connection", "recording": "The recording",
+               "stats": "The stats monitor", "compositor": "The picture mixer"}
+
+
+def _crash_verdict(crashes: list[dict[str, Any]]) -> dict[str, str] | None:
+    """A media thread crashed recently: say which part, and whether it is back."""
+    if not crashes:
+        return None
+    c = crashes[-1]
+    what = _PART_WORDS.get(c.get("part", ""), f"The {c.get('part')}")
+    if c.get("restarted_in_ms") is None:
+        return verdict("bad", f"{what} stopped after an internal error ({c.get('error', '?')}); restarting it",
+                       "Nothing to do yet: it restarts by itself within a few seconds.")
+    ms = c["restarted_in_ms"]
+    back = f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+    more = f" ({len(crashes)} times recently)" if len(crashes) > 1 else ""
+    return verdict("warning", f"{what} hit an internal error and restarted in {back}{more}; the show goes on",
+                   "Nothing to do. If it happens again, save a support bundle (Help > Save support bundle) "
+                   "and send it to support.")
+
+
 def verdict(level: str, reason: str, fix: str) -> dict[str, str]:
     return {"level": level, "reason": reason, "fix": fix}
 
 
-def _suggest_bitrate(sent_kbps: float, configured_kbps: int) -> int:
-    base = sent_kbps * 0.8 if sent_kbps > 0 else configured_kbps * 0.6
-    return max(500, int(round(min(base, configured_kbps * 0.8) / 100.0) * 100))
+def _suggest_bitrate(sent_kbps: float, configured_kbps: int, audio_kbps: int = 160) -> int:
+    """A video bitrate that fits the measured upload with its audio and container overhead."""
+    if sent_kbps <= 0:
+        return max(300, int(round(configured_kbps * 0.6 / 100.0) * 100))
+    video = sent_kbps * 0.85 - audio_kbps - 20
+    return max(100, int(min(video, configured_kbps * 0.8) // 100 * 100))

@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,10 @@ from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.encoders.registry import EncoderSet, open_encoders
 from seller_studio.media.health import HealthMonitor
 from seller_studio.media.outputs.base import Output, OutputState
+from seller_studio.media.outputs.bitrate import RatePlan
 from seller_studio.media.outputs.stream import StreamOutput
 from seller_studio.media.stats import CpuMeter, rss_mb
+from seller_studio.media.supervision import CrashInjector, ThreadCrash, report_crash, restarted
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,18 @@ class LiveSession:
         self._done = threading.Event()
         self._render_lag_at_start = 0
         self.health = HealthMonitor(video.fps, video.bitrate_kbps)
+        # Dynamic bitrate: the plan a stream output fitted to its uplink (None: the settings as given).
+        self._rate_plan: RatePlan | None = None
+        self.frames_skipped_ladder = 0  # frames left out on purpose by a plan's fps divisor
+        self._last_keyframe_index = -(10**9)
+        self._last_index = -1
+        self._last_dts_s: dict[str, float] = {}
+        self.packets_dropped_out_of_order = 0
+        self._last_encoded_at_s = 0.0
+        # Supervision: crashes of any media thread of this session (its own and its outputs').
+        self.crash_injectors = {part: CrashInjector(part) for part in ("encoder", "stats")}
+        self._crashes: list[dict[str, Any]] = []
+        self._crash_lock = threading.Lock()
         # Outputs added mid-session (the window's Record toggle) get packets from the next keyframe.
         self._joining: set[Output] = set()
         self._outputs_lock = threading.Lock()
@@ -74,6 +89,9 @@ class LiveSession:
         """Open encoders and outputs. With ``wait_outputs_s`` it waits for every output to go live
         and raises the first one's UserError; with None it returns at once (the window's way:
         failures then arrive as output_state events)."""
+        if any(isinstance(o, StreamOutput) and o.is_dynamic_bitrate for o in self.outputs):
+            # x264 ignores bitrate changes while it writes CBR HRD (nal-hrd=cbr) headers.
+            self.video_settings = replace(self.video_settings, strict_cbr=False)
         self.encoders = open_encoders(self.video_settings, self.audio_settings)
         for output in self.outputs:
             self._start_output(output)
@@ -88,7 +106,7 @@ class LiveSession:
                 raise UserError(output.error or f"{output.name} did not start within {wait_outputs_s:.0f} s")
         self.max_frames = round(duration_s * self.video_settings.fps) if duration_s else None
         self._render_lag_at_start = self.compositor.frames_skipped_render_lag
-        self._encode_thread = threading.Thread(target=self._encode_loop, name="encoder", daemon=True)
+        self._encode_thread = threading.Thread(target=self._encode_main, name="encoder", daemon=True)
         self._encode_thread.start()
         self.started_at_s = time.monotonic()
         self._stats_thread = threading.Thread(target=self._stats_loop, name="stats", daemon=True)
@@ -106,22 +124,48 @@ class LiveSession:
         """Wait until a ``duration_s`` session has taken all its frames; True when it has."""
         return self._done.wait(timeout_s)
 
-    def stop(self) -> None:
-        """Stop the clock, encode what is queued, flush encoders, finish every output."""
+    def stop(self, timeout_s: float = 2.5) -> None:
+        """Stop the clock, encode what is queued, flush encoders, finish every output — within
+        ``timeout_s`` whatever state a thread is in (a stuck thread is abandoned, not waited for)."""
         if self._stopping.is_set():
             return
+        deadline = time.monotonic() + timeout_s
         self._stopping.set()
         self._accepting = False
-        self._frames.put(None)
+        self._put_end_marker()
+        encoder_alive = False
         if self._encode_thread is not None:
-            self._encode_thread.join(timeout=30)
-        for output in self.outputs:
-            output.stop()
+            self._encode_thread.join(max(0.1, (deadline - time.monotonic()) * 0.4))
+            encoder_alive = self._encode_thread.is_alive()
+            if encoder_alive:
+                log.error("the encoder thread did not finish in time; stopping without its last frames")
+        with self._outputs_lock:
+            outputs = list(self.outputs)
+        # Outputs finish in parallel: each closes its file or connection on its own thread.
+        stoppers = [threading.Thread(target=o.stop, args=(max(0.1, deadline - time.monotonic()),),
+                                     name=f"stop-{o.name}", daemon=True) for o in outputs]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join(max(0.05, deadline - time.monotonic()))
         if self._stats_thread is not None:
-            self._stats_thread.join(timeout=2)
-        if self.encoders:
+            self._stats_thread.join(max(0.05, deadline - time.monotonic()))
+        if self.encoders and not encoder_alive:  # never free a codec a live thread may still use
             self.encoders.close()
         self.events.emit("session_stopped", frames=self.frames_encoded)
+
+    def _put_end_marker(self) -> None:
+        """Queue the end marker without blocking: a dead or stuck encoder may have left the queue full."""
+        while True:
+            try:
+                self._frames.put_nowait(None)
+                return
+            except queue.Full:
+                try:
+                    self._frames.get_nowait()
+                    self.frames_dropped_encode_lag += 1
+                except queue.Empty:
+                    pass
 
     # -- frames in, packets out ----------------------------------------------------------------
     def on_frame(self, index: int, image: np.ndarray) -> None:
@@ -143,32 +187,81 @@ class LiveSession:
             # The encoder cannot keep up: skip this frame (encode lag) rather than fall behind.
             self.frames_dropped_encode_lag += 1
 
+    def _encode_main(self) -> None:
+        """The encoder thread, supervised: after an uncaught exception the encoders are re-opened
+        (the first frame is a keyframe) and encoding goes on from the next queued frame."""
+        while True:
+            try:
+                self._encode_loop()
+                return
+            except Exception as exc:
+                crash = report_crash("encoder", exc)
+                self.frames_dropped_encode_lag += 1  # the frame it was working on is lost
+                self._record_crash(crash)
+            while True:
+                try:
+                    self._reopen_encoders()
+                    break
+                except Exception as exc:  # e.g. the encoder cannot open again: keep trying, reported
+                    report_crash("encoder", exc)
+                    if self._stopping.wait(0.5):
+                        return
+            self._keyframe_requested.set()
+            self._record_restart(restarted(crash))
+
+    def _reopen_encoders(self) -> None:
+        """Fresh encoders with the session's settings (identical codec headers, so the outputs go
+        on), then the current rate plan; audio timestamps continue where they stopped."""
+        old = self.encoders
+        new = open_encoders(self.video_settings, self.audio_settings)
+        if new.audio is not None:
+            new.audio.samples_encoded = self.audio_samples_encoded
+        self.encoders = new
+        plan = self._rate_plan
+        if plan is not None:
+            self._apply_plan_to(new, plan)
+        if old is not None:
+            old.close()
+
     def _encode_loop(self) -> None:
         assert self.encoders is not None
         video, audio = self.encoders.video, self.encoders.audio
         fps = self.video_settings.fps
-        last_index = -1
+        gop = self.video_settings.gop_frames
         while True:
             item = self._frames.get()
             if item is None:
                 break
             index, image = item
             started = time.perf_counter()
+            self.crash_injectors["encoder"].check()
+            plan = self._rate_plan
+            divisor = plan.fps_divisor if plan is not None else 1
             force = self._keyframe_requested.is_set()
-            if force:
-                self._keyframe_requested.clear()
-            packets = video.encode(image, index, force_keyframe=force)
+            # With a frame-rate step keyframes still come every keyframe interval of *time*.
+            keyframe_due = divisor > 1 and index - self._last_keyframe_index >= gop
+            if divisor > 1 and index % divisor and not force and not keyframe_due:
+                packets = []
+                self.frames_skipped_ladder += 1
+            else:
+                if force:
+                    self._keyframe_requested.clear()
+                packets = video.encode(image, index, force_keyframe=force or keyframe_due)
+                if any(p.is_keyframe for p in packets):
+                    self._last_keyframe_index = index
+                self.frames_encoded += 1
             if audio is not None:
                 packets += self._encode_audio_until((index + 1) / fps)
             elapsed = time.perf_counter() - started
             self._encode_s_total += elapsed
             with self._encode_s_lock:
                 self._encode_s_window.append(elapsed)
-            self.frames_encoded += 1
-            last_index = index
+            self._last_index = index
+            self._last_encoded_at_s = time.monotonic()
             self._dispatch(packets)
         # End of session: audio up to the end of the last frame, then flush both encoders.
         tail = []
+        last_index = self._last_index
         if audio is not None and last_index >= 0:
             tail += self._encode_audio_until((last_index + 1) / fps, final=True)
             tail += audio.flush()
@@ -186,6 +279,12 @@ class LiveSession:
 
     def _dispatch(self, packets: list) -> None:
         for packet in packets:
+            # After an encoder restart, never hand a muxer a timestamp that goes back in time.
+            last = self._last_dts_s.get(packet.kind)
+            if last is not None and packet.dts_s < last:
+                self.packets_dropped_out_of_order += 1
+                continue
+            self._last_dts_s[packet.kind] = packet.dts_s
             with self._outputs_lock:
                 outputs = list(self.outputs)
                 if self._joining and packet.kind == "video" and packet.is_keyframe:
@@ -200,8 +299,9 @@ class LiveSession:
         assert self.encoders is not None, "session not started"
         templates = self.encoders.templates()
         output.request_keyframe = self._keyframe_requested.set
+        output.events.subscribe(self._on_output_event)
         if isinstance(output, StreamOutput):
-            output.set_bitrate_kbps = self.encoders.video.set_bitrate_kbps
+            output.apply_rate_plan = self.apply_rate_plan
             output.start(templates, self.video_settings.bitrate_kbps)
         else:
             output.start(templates)
@@ -221,6 +321,62 @@ class LiveSession:
             self._joining.discard(output)
         output.stop()
 
+    # -- rate plan (dynamic bitrate) ----------------------------------------------------------------
+    def apply_rate_plan(self, plan: RatePlan) -> None:
+        """A stream output fitted the stream to its uplink: video bitrate, audio bitrate, frame step.
+        Called on the encoder thread (from an output's send); applied before the next frame."""
+        self._rate_plan = plan
+        encoders = self.encoders
+        if encoders is not None:
+            self._apply_plan_to(encoders, plan)
+
+    @staticmethod
+    def _apply_plan_to(encoders: EncoderSet, plan: RatePlan) -> None:
+        encoders.video.set_bitrate_kbps(plan.encoder_video_kbps)
+        if encoders.audio is not None and plan.audio_kbps:
+            encoders.audio.set_bitrate_kbps(plan.audio_kbps)
+
+    # -- supervision ----------------------------------------------------------------------------------
+    def _record_crash(self, crash: ThreadCrash, **extra: Any) -> None:
+        entry = {**crash.to_dict(), "at_s": round(crash.at_s - self.started_at_s, 2), **extra}
+        with self._crash_lock:
+            self._crashes.append(entry)
+        if not extra:  # an output's crash is already on the bus as the output's own event
+            self.events.emit("thread_crashed", **crash.to_dict())
+
+    def _record_restart(self, crash: ThreadCrash, **extra: Any) -> None:
+        with self._crash_lock:
+            for entry in reversed(self._crashes):
+                if entry["part"] == crash.part and entry["restarted_in_ms"] is None:
+                    entry["restarted_in_ms"] = crash.restarted_in_ms
+                    break
+        if not extra:
+            self.events.emit("thread_restarted", **crash.to_dict())
+
+    def _on_output_event(self, name: str, payload: dict[str, Any]) -> None:
+        if name == "thread_crashed":
+            self._record_crash(ThreadCrash(payload["part"], payload["thread"], payload["error"], time.monotonic()),
+                               output=payload.get("output"))
+        elif name == "thread_restarted":
+            self._record_restart(ThreadCrash(payload["part"], payload["thread"], payload["error"], 0.0,
+                                             payload["restarted_in_ms"]), output=payload.get("output"))
+
+    def crashes(self) -> list[dict[str, Any]]:
+        """Every media-thread crash of this session so far (copies; any thread)."""
+        with self._crash_lock:
+            return [dict(e) for e in self._crashes]
+
+    def inject_crash(self, part: str) -> None:
+        """``--simulate thread-crash@T:PART``: raise inside that thread at its next loop turn."""
+        if part in self.crash_injectors:
+            self.crash_injectors[part].arm()
+            return
+        for output in list(self.outputs):
+            if (part == "output" and isinstance(output, StreamOutput)) or part == output.kind == "recording":
+                output.crash_injector.arm()
+                return
+        raise ValueError(f"no {part} thread to crash in this session")
+
     # -- controls ---------------------------------------------------------------------------------
     def request_keyframe(self) -> None:
         self._keyframe_requested.set()
@@ -237,10 +393,16 @@ class LiveSession:
         out_file = open(self.stats_path, "a", encoding="utf-8") if self.stats_path else None  # noqa: SIM115
         try:
             while not self._stopping.wait(1.0):
-                stats = self._collect(cpu, last)
-                if out_file:
-                    out_file.write(json.dumps(stats) + "\n")
-                    out_file.flush()
+                try:
+                    self.crash_injectors["stats"].check()
+                    stats = self._collect(cpu, last)
+                    if out_file:
+                        out_file.write(json.dumps(stats) + "\n")
+                        out_file.flush()
+                except Exception as exc:  # supervised: report, and the next tick runs again
+                    crash = report_crash("stats", exc)
+                    self._record_crash(crash)
+                    self._record_restart(restarted(crash))
         finally:
             if out_file:
                 out_file.close()
@@ -266,6 +428,11 @@ class LiveSession:
                 "encode_lag": encode_lag,
                 "network": sum(o.get("dropped_network", 0) for o in output_stats),
             },
+            "frames_skipped_ladder": self.frames_skipped_ladder,
+            "encoder_idle_s": round(now - self._last_encoded_at_s, 1) if self._last_encoded_at_s else 0.0,
+            "thread_crashes": [c for c in self.crashes()
+                               if c["restarted_in_ms"] is None or now - self.started_at_s - c["at_s"] < 15],
+            "thread_crashes_total": len(self.crashes()),
             "cpu_percent": round(cpu.percent(), 1),
             "rss_mb": round(rss_mb(), 1),
             "scene": self.compositor.active_scene,

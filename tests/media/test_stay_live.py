@@ -98,6 +98,13 @@ def test_throttled_uplink_bounded_buffer_drops_and_dynamic_bitrate():
     assert r["peak_buffer_ms"] < 1500  # bounded: the drop policy holds it near 900 ms
     assert r["dropped_under_cap"] > 0 and r["stats_network_drops"] >= r["dropped_under_cap"]
     assert r["lowest_kbps"] < 1000  # dynamic bitrate went down towards the link's 700 kbit/s
+    # ...fitted to the measured uplink: video + audio under the cap, the uplink named about right.
+    plan = r["plan_under_cap"]
+    print(f"plan under the cap: {plan}; dropped in the last 3 s of the cap: "
+          f"{r['dropped_last_3s_of_cap']}/{r['frames_last_3s_of_cap']}")
+    assert plan["link_kbps"] is not None and 350 <= plan["link_kbps"] <= 770
+    assert plan["video_kbps"] + plan["audio_kbps"] <= 700
+    assert r["dropped_last_3s_of_cap"] <= 0.05 * r["frames_last_3s_of_cap"]  # settled: it fits the link
     assert r["recovered_kbps"] == 2000 and r["final_buffer_ms"] < 200  # and back once the cap lifted
     assert r["state"] == "live" and r["reconnects"] == 0
     assert r["health_under_cap"]["level"] in ("warning", "bad")

@@ -27,12 +27,20 @@ class AacEncoder:
         ctx.time_base = self.time_base
         self.ctx = ctx
         self.samples_encoded = 0
+        self._pending_bitrate_kbps: int | None = None  # set on any thread, applied before the next frame
+
+    def set_bitrate_kbps(self, kbps: int) -> None:
+        """Dynamic bitrate on a thin uplink: FFmpeg's AAC encoder follows bit_rate frame by frame."""
+        self._pending_bitrate_kbps = int(kbps)
 
     def open(self) -> None:
         self.ctx.open()
 
     def encode(self, samples: np.ndarray) -> list[EncodedPacket]:
         """Encode interleaved (n, 2) float32 samples; n must be a multiple of 1024."""
+        pending, self._pending_bitrate_kbps = self._pending_bitrate_kbps, None
+        if pending is not None and pending * 1000 != self.ctx.bit_rate:
+            self.ctx.bit_rate = pending * 1000
         packets: list[EncodedPacket] = []
         for start in range(0, len(samples), FRAME_SAMPLES):
             block = samples[start : start + FRAME_SAMPLES]

@@ -28,6 +28,9 @@ class VideoSettings:
     tune: str | None = "zerolatency"
     encoder: str = "x264"  # x264, auto, nvenc, qsv, amf, vaapi, videotoolbox
     threads: int = 0  # 0: the encoder decides (all cores)
+    # CBR with HRD signalling (x264 nal-hrd=cbr). x264 then ignores bitrate changes, so a session
+    # whose stream adapts its bitrate turns it off and gets CBR from filler data instead.
+    strict_cbr: bool = True
 
     @property
     def gop_frames(self) -> int:

@@ -35,8 +35,13 @@ HARDWARE_ORDER = ["nvenc", "qsv", "amf", "videotoolbox", "vaapi"]
 
 def _options(kind: str, s: VideoSettings) -> dict[str, str]:
     if kind == "x264":
-        opts = {"preset": s.preset, "nal-hrd": "cbr", "forced-idr": "1",
+        opts = {"preset": s.preset, "forced-idr": "1",
                 "x264-params": f"keyint={s.gop_frames}:min-keyint={s.gop_frames}:scenecut=0"}
+        if s.strict_cbr:
+            opts["nal-hrd"] = "cbr"
+        else:
+            # CBR by filler data without HRD signalling: x264 then follows bitrate changes.
+            opts["x264-params"] += ":filler=1"
         if s.tune:
             opts["tune"] = s.tune
         return opts

@@ -12,6 +12,7 @@ import av
 
 from seller_studio.common.events import EventEmitter
 from seller_studio.media.frames import EncodedPacket
+from seller_studio.media.supervision import CrashInjector
 
 
 class OutputState(StrEnum):
@@ -52,6 +53,8 @@ class Output(ABC):
         # Set by the session: ask the video encoder for a keyframe now (after a reconnect).
         self.request_keyframe: Callable[[], None] = lambda: None
         self._thread: threading.Thread | None = None
+        # --simulate thread-crash: the output's thread raises at its next loop turn (supervision.py).
+        self.crash_injector = CrashInjector(self.kind)
 
     def _set_state(self, state: OutputState, **info: Any) -> None:
         self.state = state

@@ -20,6 +20,7 @@ import av
 from seller_studio.common.errors import UnwritablePathError
 from seller_studio.media.frames import EncodedPacket
 from seller_studio.media.outputs.base import Muxer, Output, OutputState, StopReason
+from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class RecordingOutput(Output):
         self._cond = threading.Condition()
         self.packets_written = 0
         self.bytes_written = 0
+        self.crashes_total = 0
+        self._crash: ThreadCrash | None = None
+        self._skip_to_keyframe = False
 
     def start(self, templates: list) -> None:
         check_writable(self.path)
@@ -84,7 +88,24 @@ class RecordingOutput(Output):
                     packet = self._queue.popleft()
                 if packet is None:
                     break
-                muxer.mux(packet)
+                try:
+                    self.crash_injector.check()
+                    if self._skip_to_keyframe:
+                        if packet.kind == "video" and not packet.is_keyframe:
+                            continue
+                        if packet.kind == "video":
+                            self._skip_to_keyframe = False
+                            self._restarted()
+                    muxer.mux(packet)
+                except (OSError, av.FFmpegError):
+                    raise
+                except Exception as exc:  # supervised: report, skip to the next keyframe, go on
+                    self._crash = report_crash("recording", exc)
+                    self.crashes_total += 1
+                    self.events.emit("thread_crashed", **self._crash.to_dict(), output=self.name)
+                    self._skip_to_keyframe = True
+                    self.request_keyframe()
+                    continue
                 self.packets_written += 1
                 self.bytes_written = muxer.bytes_written
             muxer.close()
@@ -106,10 +127,25 @@ class RecordingOutput(Output):
                     muxer.close()
                 except Exception:  # the file is already as good as it will get
                     pass
+        except Exception as exc:  # not a write error: a bug; the file so far stays playable (MKV)
+            report_crash("recording", exc)
+            self.stop_reason = StopReason.WRITE_FAILED
+            self.error = f"recording stopped after an internal error ({type(exc).__name__}); saved up to here"
+            self._set_state(OutputState.FAILED, error=self.error)
+            if muxer is not None:
+                try:
+                    muxer.close()
+                except Exception:  # the file is already as good as it will get
+                    pass
+
+    def _restarted(self) -> None:
+        if self._crash is not None:
+            self.events.emit("thread_restarted", **restarted(self._crash).to_dict(), output=self.name)
+            self._crash = None
 
     def stats(self) -> dict[str, Any]:
         return {**super().stats(), "path": str(self.path), "packets": self.packets_written,
-                "bytes": self.bytes_written, "queued": len(self._queue)}
+                "bytes": self.bytes_written, "queued": len(self._queue), "thread_crashes": self.crashes_total}
 
 
 def remux(src: Path, dst: Path) -> Path:

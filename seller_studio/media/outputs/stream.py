@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +29,9 @@ from seller_studio.common.backoff import ReconnectPolicy
 from seller_studio.common.errors import BadUrlError, RejectedKeyError, UnreachableHostError, UserError
 from seller_studio.media.frames import EncodedPacket
 from seller_studio.media.outputs.base import Muxer, Output, OutputState, StopReason
+from seller_studio.media.outputs.bitrate import BitrateController, RatePlan
 from seller_studio.media.outputs.send_buffer import SendBuffer
+from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,16 @@ def output_protocols() -> dict[str, str]:
     return result
 
 
+def _controller_for(templates: list, video_kbps: int, raise_interval_s: float) -> BitrateController:
+    """A bitrate controller sized from the encoders' templates (picture size, frame rate, audio)."""
+    video = next(t for t in templates if t.type == "video").codec_context
+    audio = next((t for t in templates if t.type == "audio"), None)
+    fps = float(video.framerate) if video.framerate else 30.0
+    audio_kbps = round((audio.codec_context.bit_rate or 160_000) / 1000) if audio is not None else 0
+    return BitrateController(video_kbps, audio_kbps, video.width, video.height, fps,
+                             has_audio=audio is not None, raise_interval_s=raise_interval_s)
+
+
 def redact(text: str, *secrets: str) -> str:
     for secret in secrets:
         if secret:
@@ -89,9 +102,7 @@ def redact(text: str, *secrets: str) -> str:
 class StreamOutput(Output):
     kind = "stream"
     connect_timeout_s = 5.0
-    lower_bitrate_ms = 200.0  # buffer above this: ask for less bitrate
-    drained_ms = 50.0  # buffer below this: bitrate may be raised again
-    raise_interval_s = 4.0
+    raise_interval_s = 4.0  # drained this long: the bitrate may be raised again (bitrate.py)
     port_probe_interval_s = 0.5
     rate_history_s = 5.0  # how much send history is kept for send_rate_kbps
 
@@ -106,10 +117,11 @@ class StreamOutput(Output):
         self.policy = policy or ReconnectPolicy()
         self.buffer = send_buffer or SendBuffer()
         self.is_dynamic_bitrate = self.scheme != "srt" if dynamic_bitrate is None else dynamic_bitrate
-        self.set_bitrate_kbps = lambda kbps: None  # wired by the session to the video encoder
+        # Wired by the session: switch the encoders to a new rate plan (dynamic bitrate).
+        self.apply_rate_plan: Callable[[RatePlan], None] = lambda plan: None
+        self.rate: BitrateController | None = None  # created at start when dynamic bitrate is on
         self.original_bitrate_kbps = 0
         self.current_bitrate_kbps = 0
-        self.min_bitrate_kbps = 0
         self._stop = threading.Event()
         self._wake = threading.Event()  # set by stop() and reconnect_now(): ends a backoff wait
         self._ever_live = False
@@ -131,6 +143,9 @@ class StreamOutput(Output):
         # It caps the studio's own sending, so the backlog builds in the send buffer as it does
         # behind a real slow link; a loopback relay cannot show that (the kernel buffers megabytes).
         self.simulated_uplink_kbps: float | None = None
+        self.crashes_total = 0
+        self._pending_crash: ThreadCrash | None = None
+        self._muxer: Muxer | None = None
         self._paced_until_s = 0.0
 
     def route_via(self, host: str, port: int, url: str) -> None:
@@ -145,7 +160,8 @@ class StreamOutput(Output):
     # -- control (any thread) ----------------------------------------------------------------
     def start(self, templates: list, bitrate_kbps: int = 0) -> None:
         self.original_bitrate_kbps = self.current_bitrate_kbps = bitrate_kbps
-        self.min_bitrate_kbps = max(300, bitrate_kbps // 4)
+        if self.is_dynamic_bitrate and bitrate_kbps:
+            self.rate = _controller_for(templates, bitrate_kbps, self.raise_interval_s)
         self._stop.clear()
         self._set_state(OutputState.CONNECTING, url=self.display_url)
         self._thread = threading.Thread(target=self._run, args=(templates,), name=f"output-{self.name}", daemon=True)
@@ -180,6 +196,26 @@ class StreamOutput(Output):
 
     # -- the output's thread -------------------------------------------------------------------
     def _run(self, templates: list) -> None:
+        """The output's thread, supervised: an uncaught exception is reported and the output
+        reconnects at once (keyframe first) instead of dying with the show still "live"."""
+        while not self._stop.is_set():
+            try:
+                self._connections(templates)
+                return
+            except Exception as exc:
+                crash = report_crash("output", exc)
+                self.crashes_total += 1
+                self._pending_crash = crash
+                self.events.emit("thread_crashed", **crash.to_dict(), output=self.name)
+                if self._muxer is not None:
+                    self._close(self._muxer)
+                    self._muxer = None
+                self.buffer.clear("disconnect")
+                self._wake.clear()
+                if not self._stop.is_set():
+                    self._set_state(OutputState.CONNECTING, attempt=self.attempt, after_crash=True)
+
+    def _connections(self, templates: list) -> None:
         while not self._stop.is_set():
             muxer = None
             try:
@@ -193,8 +229,10 @@ class StreamOutput(Output):
                     return
                 log.warning("%s: reconnect failed: %s", self.name, err)
             if muxer is not None:
+                self._muxer = muxer
                 self._on_connected()
                 self._send_loop(muxer)
+                self._muxer = None
                 self._close(muxer)
                 if self._stop.is_set():
                     break
@@ -298,10 +336,14 @@ class StreamOutput(Output):
         log.info("%s: live on %s%s", self.name, self.display_url,
                  f" (reconnect #{self.reconnect_count})" if self.reconnect_count else "")
         self._set_state(OutputState.LIVE, url=self.display_url, reconnects=self.reconnect_count)
+        crash, self._pending_crash = self._pending_crash, None
+        if crash is not None:
+            self.events.emit("thread_restarted", **restarted(crash).to_dict(), output=self.name)
 
     def _send_loop(self, muxer: Muxer) -> None:
         while not self._stop.is_set():
             packet = self.buffer.pop(timeout_s=0.25)
+            self.crash_injector.check()
             if packet is None:
                 continue
             if packet.kind == "video" and self._first_video_pending:
@@ -354,33 +396,20 @@ class StreamOutput(Output):
         return sent * 8 / 1000 / window_s
 
     def _adjust_bitrate(self) -> None:
-        if not self.original_bitrate_kbps:
+        """Encoder thread (from send): let the controller fit the plan to the uplink."""
+        if self.rate is None:
             return
-        now = time.monotonic()
-        buffered = self.buffer.buffered_ms()
-        if buffered > self.lower_bitrate_ms:
-            self._drained_since_s = None
-            if now - self._last_bitrate_change_s >= 1.0 and self.current_bitrate_kbps > self.min_bitrate_kbps:
-                measured = self.send_rate_kbps(2.0)
-                target = self.current_bitrate_kbps * 0.8
-                if measured > 0:
-                    target = min(target, measured * 0.9)
-                self._change_bitrate(max(self.min_bitrate_kbps, int(target)), now, f"send buffer {buffered:.0f} ms")
-        elif buffered < self.drained_ms and self.current_bitrate_kbps < self.original_bitrate_kbps:
-            if self._drained_since_s is None:
-                self._drained_since_s = now
-            elif now - self._drained_since_s >= self.raise_interval_s and now - self._last_bitrate_change_s >= self.raise_interval_s:
-                step = max(1, self.original_bitrate_kbps // 10)
-                self._change_bitrate(min(self.original_bitrate_kbps, self.current_bitrate_kbps + step), now, "buffer drained")
-
-    def _change_bitrate(self, kbps: int, now: float, why: str) -> None:
-        if kbps == self.current_bitrate_kbps:
-            return
-        log.info("%s: bitrate %d -> %d kbps (%s)", self.name, self.current_bitrate_kbps, kbps, why)
-        self.current_bitrate_kbps = kbps
-        self._last_bitrate_change_s = now
-        self.set_bitrate_kbps(kbps)
-        self.events.emit("bitrate_changed", output=self.name, bitrate_kbps=kbps, reason=why)
+        change = self.rate.update(time.monotonic(), self.buffer.buffered_ms(), self.send_rate_kbps)
+        if change is not None:
+            plan, why = change
+            log.info("%s: video %d -> %d kbps, audio %d kbps, every %s frame (%s)", self.name,
+                     self.current_bitrate_kbps, plan.video_kbps, plan.audio_kbps,
+                     {1: "", 2: "2nd", 3: "3rd"}.get(plan.fps_divisor, f"{plan.fps_divisor}th") or "", why)
+            self.current_bitrate_kbps = plan.video_kbps
+            self.apply_rate_plan(plan)
+            self.events.emit("bitrate_changed", output=self.name, bitrate_kbps=plan.video_kbps,
+                             audio_kbps=plan.audio_kbps, fps_divisor=plan.fps_divisor,
+                             link_kbps=None if plan.link_kbps is None else round(plan.link_kbps), reason=why)
 
     def stats(self) -> dict[str, Any]:
         retry_at = self.next_retry_at  # one read: the output thread may clear it meanwhile
@@ -391,9 +420,13 @@ class StreamOutput(Output):
             "send_buffer_ms": round(self.buffer.buffered_ms(), 1),
             "bitrate_sent_kbps": round(self.send_rate_kbps(), 1),
             "encoder_bitrate_kbps": self.current_bitrate_kbps,
+            "is_dynamic_bitrate": self.rate is not None,
+            "rate_plan": self.rate.plan.to_dict() if self.rate is not None else None,
+            "link_kbps": round(link) if (link := self.rate.measured_link_kbps if self.rate else None) else None,
             "dropped_network": dropped["congestion"],
             "dropped_disconnect": dropped["disconnect"],
             "reconnects": self.reconnect_count,
+            "thread_crashes": self.crashes_total,
             "attempt": self.attempt,
             "retry_in_s": round(max(0.0, retry_at - time.monotonic()), 1) if retry_at else None,
             "bytes_sent": self.bytes_sent,

@@ -43,11 +43,16 @@ def main() -> None:
     try:
         time.sleep(2)
         sh("tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", f"{cap_kbps}kbit", "burst", "16kb", "latency", "100ms")
-        for _ in range(80):
+        for i in range(80):
             time.sleep(0.1)
             buffered.append(stream.buffer.buffered_ms())
+            if i == 49:  # 5 s into the cap: the plan has settled; count what is dropped from here
+                dropped_at_5s, frames_at_5s = stream.buffer.dropped["congestion"], session.frames_encoded
         lowest = min(changes) if changes else bitrate_kbps
         dropped_under_cap = stream.buffer.dropped["congestion"]
+        plan_under_cap = stream.rate.plan.to_dict() if stream.rate else None
+        dropped_last_3s = dropped_under_cap - dropped_at_5s
+        frames_last_3s = session.frames_encoded - frames_at_5s
         health_under_cap = session.last_stats.get("health", {})
         sh("tc", "qdisc", "del", "dev", "lo", "root")
         deadline = time.monotonic() + 20
@@ -64,6 +69,9 @@ def main() -> None:
             "reconnects": stream.reconnect_count,
             "stats_network_drops": session.last_stats["dropped"]["network"],
             "health_under_cap": health_under_cap,
+            "plan_under_cap": plan_under_cap,
+            "dropped_last_3s_of_cap": dropped_last_3s,
+            "frames_last_3s_of_cap": frames_last_3s,
             "audio_packets_dropped": 0,  # the buffer never drops audio; counted by kind below
         }
     finally:
