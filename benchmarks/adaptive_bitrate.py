@@ -110,6 +110,9 @@ def run_one(rate_kbps: float, link: str, cap_at_s: float, cap_s: float, recover_
         "health_under_cap": end["health"],
         "recovered_after_s": None if back is None or freed_at is None else round(back - freed_at, 1),
         "changes": len(changes),
+        "trace": [(round(t, 1), p.get("bitrate_kbps"), p.get("audio_kbps"), p.get("fps_divisor"), p.get("reason"))
+                  for t, p in changes],
+        "drops_by_second": [(round(s["t"]), s["congestion"], round(s["buffer_ms"])) for s in samples[::4]],
     }
 
 
@@ -123,6 +126,7 @@ def main() -> None:
     parser.add_argument("--cap-s", type=float, default=40.0, help="when the cap is lifted")
     parser.add_argument("--recover-s", type=float, default=45.0, help="how long to wait for the recovery")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--trace", action="store_true", help="print every plan change and the drops per second")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.link == "tc" and not args.inner:
@@ -147,6 +151,10 @@ def main() -> None:
                   f"{plan.get('link_kbps')} kbps; peak buffer {r['peak_buffer_ms_after_10s']} ms; back to "
                   f"{r['setting_kbps']} kbps {r['recovered_after_s']} s after the cap lifted", flush=True)
             print(f"  health: {r['health_under_cap']}", flush=True)
+            if args.trace:
+                for change in r["trace"]:
+                    print("  change", change)
+                print("  (t, dropped so far, buffer ms):", r["drops_by_second"])
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ class HealthMonitor:
 def _fitted(o: dict[str, Any], target_fps: float) -> str:
     """"Your upload carries about 780 kbps: sending 505 kbps video at 30 fps" (what the studio did)."""
     plan = o.get("rate_plan") or {}
-    link = plan.get("link_kbps") or o.get("link_kbps")
+    link = o.get("link_kbps") or plan.get("link_kbps")
     video = plan.get("video_kbps") or o.get("encoder_bitrate_kbps")
     fps = target_fps / max(1, plan.get("fps_divisor") or 1)
     audio = plan.get("audio_kbps")

@@ -10,9 +10,11 @@ plan sends every 2nd or 3rd frame (the ladder, like the platforms' 720p30 -> 15 
 picture size stays, so outputs never need new codec headers).
 
 Coming back: once the buffer has stayed drained for ``raise_interval_s``, the video is raised by a
-quarter of what it is (at most 10 % of the setting), and each raise that holds makes the next one
-1.5x bigger and sooner, so a recovered link is back to the setting within seconds; a raise that
-congests the link again is undone and the next probe waits longer (at most 8 s).
+quarter of what it is (at most 10 % of the setting), but while a measured uplink is known no
+further than 105 % of it: a link that has not recovered is barely overrun. Once a raise beyond the
+measurement holds, each raise that holds makes the next one 1.5x bigger and sooner, so a recovered
+link is back to the setting within seconds; a raise that congests the link again is undone and the
+next probe waits longer (at most 8 s).
 
 Pure logic with the clock passed in: tests drive it without a network.
 """
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 HEADROOM = 0.85  # plan for this share of the measured uplink; the rest drains the backlog
+PROBE_OVER_LINK = 1.05  # the first probe after a fit sends this share of the measured uplink
 AUDIO_STEPS_KBPS = (160, 96, 64)  # audio bitrate as the uplink thins
 FLV_RTMP_BYTES_PER_PACKET = 20  # FLV tag + previous-tag size + RTMP chunk headers, per packet
 CHUNKING_OVERHEAD = 0.01  # RTMP chunk basic headers within a packet (1 byte per 128)
@@ -101,6 +104,7 @@ class BitrateController:
     max_drain_s = 6.0  # a fitted plan that has not drained the buffer by then was too optimistic
     drained_ms = 50.0  # buffer below this: the link has room
     max_probe_wait_s = 8.0
+    probe_hold_s = 6.0  # a probe just past the measured uplink must hold this long to count
 
     def __init__(self, video_kbps: int, audio_kbps: int, width: int, height: int, fps: float,
                  has_audio: bool = True, raise_interval_s: float = 4.0) -> None:
@@ -119,6 +123,9 @@ class BitrateController:
         self._probe_wait_s = raise_interval_s
         self._penalty = 1.0  # < 1 when a plan fitted to the measurement still did not drain
         self.measured_link_kbps: float | None = None
+        self._past_link = False  # a probe beyond the measured uplink has held
+        self._last_measured_s = -1e9
+        self._before_raise: RatePlan | None = None  # the plan a raise replaced (restored if it fails)
 
     @property
     def is_limited(self) -> bool:
@@ -128,58 +135,100 @@ class BitrateController:
         """A new plan and why, or None to keep the current one. ``sent_kbps(window_s)`` is what
         went out over the last ``window_s`` seconds (payload, audio included)."""
         if buffered_ms > self.lower_ms:
-            self._drained_since = None
-            if self._congested_since is None:
-                self._congested_since = now
-            span = now - self._congested_since
-            if span < self.congested_for_s or now - self._last_change_s < 1.0:
-                return None
-            link = sent_kbps(min(span, 2.0))
-            if link <= 0:
-                return None
-            self.measured_link_kbps = link
-            recently_raised = self._last_raise_s is not None and now - self._last_raise_s < 5.0
-            if recently_raised:
-                # That raise did not fit: undo it, probe less often and in smaller steps.
-                self._probe_wait_s = min(self.max_probe_wait_s, self._probe_wait_s * 2)
-                self._last_raise_s = None
-            elif self.plan.link_kbps is not None:
-                if link < self.plan.link_kbps * 0.9:
-                    pass  # the link got slower still: fit to the new measurement
-                elif now - self._last_change_s > self.max_drain_s:
-                    self._penalty = max(0.5, self._penalty * 0.85)  # fitted, yet not draining: be stricter
-                else:
-                    return None  # fitted: the backlog is draining
-            plan = fit_to_link(link * self._penalty, self.configured.video_kbps, self.configured.audio_kbps,
-                               *self.size, self.fps, self.has_audio)
-            if plan.video_kbps >= self.plan.video_kbps and plan.audio_kbps >= self.plan.audio_kbps:
-                plan = RatePlan(max(MIN_VIDEO_KBPS, int(self.plan.video_kbps * 0.8)), plan.audio_kbps,
-                                max(plan.fps_divisor, self.plan.fps_divisor), link)
-            return self._change(plan, now, buffered_ms, f"send buffer {buffered_ms:.0f} ms, uplink ~{link:.0f} kbps")
+            return self._on_congested(now, buffered_ms, sent_kbps)
+        if self.is_limited and now - self._last_measured_s >= 1.0:
+            # The uplink carries at least what went out: a cut measured while TCP was recovering
+            # reads low, and the health row names this figure.
+            self._last_measured_s = now
+            self.measured_link_kbps = max(self.measured_link_kbps or 0.0, sent_kbps(2.0))
         self._congested_since = None
         if buffered_ms >= self.drained_ms or not self.is_limited:
             return None
         if self._drained_since is None:
             self._drained_since = now
             return None
-        if now - self._drained_since < self._probe_wait_s or now - self._last_change_s < self._probe_wait_s:
+        return self._maybe_raise(now, buffered_ms)
+
+    def _on_congested(self, now: float, buffered_ms: float, sent_kbps: Callable[[float], float]) -> tuple[RatePlan, str] | None:
+        self._drained_since = None
+        if self._congested_since is None:
+            self._congested_since = now
+        span = now - self._congested_since
+        if self._before_raise is not None and self._last_raise_s is not None and now - self._last_raise_s < 10.0 \
+                and span >= 0.2:
+            # The last raise did not fit: undo it at once (the plan before it held), probe later.
+            self._probe_wait_s = min(self.max_probe_wait_s, self._probe_wait_s * 2)
+            self._raise_step_kbps = self._first_step_kbps()
+            plan, self._before_raise, self._last_raise_s = self._before_raise, None, None
+            self._past_link = False
+            return self._change(plan, now, buffered_ms, f"send buffer {buffered_ms:.0f} ms after a raise: undone")
+        if span < self.congested_for_s or now - self._last_change_s < 1.0:
             return None
-        # A raise that held: the next one comes sooner and bigger.
-        if self._last_raise_s is not None:
+        link = sent_kbps(min(span, 2.0))
+        if link <= 0:
+            return None
+        self.measured_link_kbps = link
+        if self.plan.link_kbps is not None and self._before_raise is None:  # the plan is a fit
+            if link < self.plan.link_kbps * 0.9:
+                pass  # the link got slower still: fit to the new measurement
+            elif now - self._last_change_s > self.max_drain_s:
+                self._penalty = max(0.5, self._penalty * 0.85)  # fitted, yet not draining: be stricter
+            else:
+                return None  # fitted: the backlog is draining
+        self._past_link = False
+        self._before_raise = None
+        plan = fit_to_link(link * self._penalty, self.configured.video_kbps, self.configured.audio_kbps,
+                           *self.size, self.fps, self.has_audio)
+        if plan.video_kbps >= self.plan.video_kbps and plan.audio_kbps >= self.plan.audio_kbps:
+            plan = RatePlan(max(MIN_VIDEO_KBPS, int(self.plan.video_kbps * 0.8)), plan.audio_kbps,
+                            max(plan.fps_divisor, self.plan.fps_divisor), link)
+        return self._change(plan, now, buffered_ms, f"send buffer {buffered_ms:.0f} ms, uplink ~{link:.0f} kbps")
+
+    def _maybe_raise(self, now: float, buffered_ms: float) -> tuple[RatePlan, str] | None:
+        quiet_s = min(now - self._drained_since, now - self._last_change_s)
+        if quiet_s < self._probe_wait_s:
+            return None
+        link = self.plan.link_kbps
+        if self._last_raise_s is not None and self._past_link:
+            # A raise beyond the measurement held: the next one comes sooner and bigger.
             self._raise_step_kbps = int(self._raise_step_kbps * 1.5)
             self._probe_wait_s = max(1.0, min(self._probe_wait_s, self.raise_interval_s) / 2)
-        else:
-            self._raise_step_kbps = self._first_step_kbps()
         video = min(self.configured.video_kbps, self.plan.video_kbps + self._raise_step_kbps)
+        audio = self.plan.audio_kbps
+        if self.has_audio:
+            audio = max(audio, audio_for(video + audio, self.configured.audio_kbps))
+        if link is not None and not self._past_link:
+            # Near a measured uplink, probe only just past it (105 %): enough to learn that it has
+            # recovered, too little to build a backlog that costs frames when it has not.
+            def cap_for(audio_kbps: int) -> float:
+                return link * PROBE_OVER_LINK - audio_kbps - overhead_kbps(self.fps, AUDIO_PACKETS_PER_S, link)
+
+            room = max(5.0, 0.01 * link)  # less than this above the current video: at the cap
+            if cap_for(audio) <= self.plan.video_kbps + room:
+                audio = self.plan.audio_kbps  # no room for more audio yet
+            cap = cap_for(audio)
+            if cap <= self.plan.video_kbps + room:
+                # At the probe cap: once it has held long enough that no send buffer could hide an
+                # overrun, the link has more room than measured and the raises may grow.
+                if quiet_s < self.probe_hold_s:
+                    return None
+                self._past_link = True
+            else:
+                video = int(min(video, cap))
         self._penalty = 1.0
         if video >= self.configured.video_kbps:
             plan = self.configured
         else:
-            audio = audio_for(video + self.plan.audio_kbps, self.configured.audio_kbps) if self.has_audio else 0
-            plan = RatePlan(video, max(audio, self.plan.audio_kbps), fps_divisor_for(video, *self.size, self.fps),
-                            self.plan.link_kbps)
+            plan = RatePlan(video, audio, fps_divisor_for(video, *self.size, self.fps), link)
+        if plan == self.plan:
+            return None
+        self._before_raise = self.plan
         self._last_raise_s = now
         return self._change(plan, now, buffered_ms, "buffer drained")
+
+    @staticmethod
+    def _total(plan: RatePlan) -> float:
+        return plan.video_kbps + plan.audio_kbps
 
     def _first_step_kbps(self) -> int:
         """A probe small enough that a link which has not recovered is barely overrun."""

@@ -146,6 +146,7 @@ class StreamOutput(Output):
         self.crashes_total = 0
         self._pending_crash: ThreadCrash | None = None
         self._muxer: Muxer | None = None
+        self._keyframe_asked_s = -1e9
         self._paced_until_s = 0.0
 
     def route_via(self, host: str, port: int, url: str) -> None:
@@ -174,7 +175,15 @@ class StreamOutput(Output):
             # Nothing can be sent while (re)connecting; the new connection starts at a keyframe.
             self.buffer.drop_while_disconnected(packet)
             return
+        was_waiting = self.buffer.is_waiting_for_keyframe
         self.buffer.push(packet)
+        if self.buffer.is_waiting_for_keyframe and not was_waiting and self.rate is not None:
+            # Past 900 ms all video waits for a keyframe: ask for one now instead of losing up to a
+            # whole keyframe interval of frames (at most one such request a second).
+            now = time.monotonic()
+            if now - self._keyframe_asked_s >= 1.0:
+                self._keyframe_asked_s = now
+                self.request_keyframe()
         if self.is_dynamic_bitrate:
             self._adjust_bitrate()
 
