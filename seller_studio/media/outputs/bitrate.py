@@ -14,7 +14,7 @@ quarter of what it is (at most 10 % of the setting), but while a measured uplink
 further than 105 % of it: a link that has not recovered is barely overrun. Once a raise beyond the
 measurement holds, each raise that holds makes the next one 1.5x bigger and sooner, so a recovered
 link is back to the setting within seconds; a raise that congests the link again is undone and the
-next probe waits longer (at most 8 s).
+next probe waits longer (at most 6 s).
 
 Pure logic with the clock passed in: tests drive it without a network.
 """
@@ -101,10 +101,11 @@ class BitrateController:
 
     lower_ms = 200.0  # buffer above this (for congested_for_s) means the link is saturated
     congested_for_s = 0.75  # TCP needs a moment after a cut before its rate means the link's
+    measure_window_s = 2.5
     max_drain_s = 6.0  # a fitted plan that has not drained the buffer by then was too optimistic
     drained_ms = 50.0  # buffer below this: the link has room
-    max_probe_wait_s = 8.0
-    probe_hold_s = 6.0  # a probe just past the measured uplink must hold this long to count
+    max_probe_wait_s = 6.0
+    probe_hold_s = 5.0  # a probe just past the measured uplink must hold this long to count
 
     def __init__(self, video_kbps: int, audio_kbps: int, width: int, height: int, fps: float,
                  has_audio: bool = True, raise_interval_s: float = 4.0) -> None:
@@ -136,11 +137,11 @@ class BitrateController:
         went out over the last ``window_s`` seconds (payload, audio included)."""
         if buffered_ms > self.lower_ms:
             return self._on_congested(now, buffered_ms, sent_kbps)
-        if self.is_limited and now - self._last_measured_s >= 1.0:
+        if self.is_limited and now - self._last_measured_s >= 1.0 and now - self._last_change_s >= 5.0:
             # The uplink carries at least what went out: a cut measured while TCP was recovering
             # reads low, and the health row names this figure.
             self._last_measured_s = now
-            self.measured_link_kbps = max(self.measured_link_kbps or 0.0, sent_kbps(2.0))
+            self.measured_link_kbps = max(self.measured_link_kbps or 0.0, sent_kbps(5.0))
         self._congested_since = None
         if buffered_ms >= self.drained_ms or not self.is_limited:
             return None
@@ -160,11 +161,19 @@ class BitrateController:
             self._probe_wait_s = min(self.max_probe_wait_s, self._probe_wait_s * 2)
             self._raise_step_kbps = self._first_step_kbps()
             plan, self._before_raise, self._last_raise_s = self._before_raise, None, None
+            if plan.link_kbps is not None:
+                # The link is below what that probe sent: never probe as high again.
+                probe_total = self._total(self.plan)
+                plan = RatePlan(plan.video_kbps, plan.audio_kbps, plan.fps_divisor,
+                                min(plan.link_kbps, probe_total / PROBE_OVER_LINK))
             self._past_link = False
             return self._change(plan, now, buffered_ms, f"send buffer {buffered_ms:.0f} ms after a raise: undone")
         if span < self.congested_for_s or now - self._last_change_s < 1.0:
             return None
-        link = sent_kbps(min(span, 2.0))
+        # At least 1 s: FFmpeg hands bytes to the socket in 32 KB bursts, so a shorter window reads
+        # the link hundreds of kbps off; at most what has been congested, so the faster past does
+        # not count.
+        link = sent_kbps(min(self.measure_window_s, max(1.0, span)))
         if link <= 0:
             return None
         self.measured_link_kbps = link
@@ -190,9 +199,9 @@ class BitrateController:
             return None
         link = self.plan.link_kbps
         if self._last_raise_s is not None and self._past_link:
-            # A raise beyond the measurement held: the next one comes sooner and bigger.
+            # A raise beyond the measurement held: the link has recovered; climb back fast.
             self._raise_step_kbps = int(self._raise_step_kbps * 1.5)
-            self._probe_wait_s = max(1.0, min(self._probe_wait_s, self.raise_interval_s) / 2)
+            self._probe_wait_s = 1.0
         video = min(self.configured.video_kbps, self.plan.video_kbps + self._raise_step_kbps)
         audio = self.plan.audio_kbps
         if self.has_audio:

@@ -104,7 +104,7 @@ class StreamOutput(Output):
     connect_timeout_s = 5.0
     raise_interval_s = 4.0  # drained this long: the bitrate may be raised again (bitrate.py)
     port_probe_interval_s = 0.5
-    rate_history_s = 5.0  # how much send history is kept for send_rate_kbps
+    rate_history_s = 6.0  # how much send history is kept for send_rate_kbps
 
     def __init__(self, url: str, stream_key: str = "", name: str = "stream",
                  policy: ReconnectPolicy | None = None, dynamic_bitrate: bool | None = None,
