@@ -116,7 +116,26 @@ def check_keyring() -> Check:
         return Check("keyring", FAIL, f"no usable keyring backend ({name})",
                      "Install and unlock a keyring (GNOME Keyring or KWallet on Linux); until then stream keys "
                      "are kept only while the app runs and must be entered again after a restart.")
+    plaintext = _plaintext_backends(backend)
+    if plaintext:
+        return Check("keyring", WARN, f"the keyring backend stores secrets as plain text ({', '.join(plaintext)})",
+                     "Anyone who can read your files can read your stream keys and platform tokens: install and "
+                     "unlock a system keyring (GNOME Keyring or KWallet on Linux, or the OS's own), remove the "
+                     "keyrings.alt plaintext setting (PYTHON_KEYRING_BACKEND or keyringrc.cfg), then save the "
+                     "keys again in Settings.", data={"backend": name})
     return Check("keyring", PASS, name)
+
+
+def _plaintext_backends(backend: Any) -> list[str]:
+    """The backends (a chainer's members too) that keep secrets unencrypted on disk."""
+    members = list(getattr(backend, "backends", None) or [backend])
+    found = []
+    for b in members:
+        cls = type(b)
+        if "plaintext" in cls.__name__.lower() or "plaintext" in str(getattr(b, "scheme", "")).lower():
+            where = getattr(b, "file_path", "")
+            found.append(f"{cls.__module__}.{cls.__name__}" + (f" at {where}" if where else ""))
+    return found
 
 
 def check_disk(path: Path | None = None) -> Check:

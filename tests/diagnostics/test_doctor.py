@@ -74,3 +74,12 @@ def test_ingest_probe_measures_the_uplink(nginx):
     print(f"probe: loopback {fast.data['upload_kbps']} kbit/s, relay capped at 1500 -> {slow.data['upload_kbps']} kbit/s")
     assert slow.status == FAIL and "Lower the video bitrate" in slow.fix
     assert 900 < slow.data["upload_kbps"] < 2300
+
+
+def test_a_plaintext_keyring_is_a_warning_with_a_fix(tmp_path):
+    code, report, _ = doctor_json(env={"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+                                       "XDG_DATA_HOME": str(tmp_path)})
+    keyring_check = by_name(report)["keyring"]
+    assert keyring_check["status"] == "warn", keyring_check  # it was "pass"
+    assert "plain text" in keyring_check["detail"] and "PlaintextKeyring" in keyring_check["detail"]
+    assert "system keyring" in keyring_check["fix"]
