@@ -3,8 +3,10 @@
 A profile holds the destination, video and audio choices, hotkeys and the scene collection (sources
 and layer rectangles). Stream keys and platform tokens are never written here: they go through
 ``SecretStore`` (the OS keyring, or memory for this session when there is no keyring backend).
-A profile file that cannot be read is moved aside as ``NAME.corrupt-TIMESTAMP.json`` and replaced
-by defaults, and ``SettingsStore.notices`` says so in one line for the window to show.
+Every settings file (profiles, ``studio.json``, the window's ``window.json``) is read defensively:
+bytes, then UTF-8, then JSON, then the type of every field. One that fails any step is moved aside as
+``NAME.corrupt-TIMESTAMP.json`` and replaced by defaults, and ``SettingsStore.notices`` says so in one
+line for the window to show.
 
 No Qt here: the settings dialog and the tests use the same model.
 """
@@ -114,30 +116,89 @@ class Profile:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Profile:
+        """A profile from its JSON; ValueError naming the field for anything of the wrong type or shape
+        (the file is then treated as damaged: set aside, defaults used)."""
         if not isinstance(data, dict):
             raise ValueError("a profile must be a JSON object")
 
-        def pick(kind: type, raw: Any) -> Any:
-            raw = raw if isinstance(raw, dict) else {}
-            names = {f.name for f in fields(kind)}
-            return kind(**{k: v for k, v in raw.items() if k in names})
+        def pick(kind: type, raw: Any, where: str) -> Any:
+            if raw is None:
+                return kind()
+            _expect(raw, dict, where)
+            values = {}
+            for f in fields(kind):
+                if f.name in raw:
+                    values[f.name] = _expect(raw[f.name], _FIELD_TYPES[f.type], f"{where}.{f.name}")
+            return kind(**values)
 
+        hotkeys = _expect(data.get("hotkeys", {}), dict, "hotkeys")
+        for action, keys in hotkeys.items():
+            _expect(keys, str, f"hotkeys.{action}")
         profile = cls(
-            name=str(data.get("name", "Default")),
-            destination=pick(DestinationPrefs, data.get("destination")),
-            video=pick(VideoPrefs, data.get("video")),
-            audio=pick(AudioPrefs, data.get("audio")),
-            hotkeys={**HOTKEY_ACTIONS, **{str(k): str(v) for k, v in (data.get("hotkeys") or {}).items()
-                                          if k in HOTKEY_ACTIONS}},
-            sources=list(data.get("sources") or []),
-            scenes=list(data.get("scenes") or []),
-            record_dir=str(data.get("record_dir") or ""),
-            countdown_s=int(data.get("countdown_s", 3)),
+            name=_expect(data.get("name", "Default"), str, "name"),
+            destination=pick(DestinationPrefs, data.get("destination"), "destination"),
+            video=pick(VideoPrefs, data.get("video"), "video"),
+            audio=pick(AudioPrefs, data.get("audio"), "audio"),
+            hotkeys={**HOTKEY_ACTIONS, **{k: v for k, v in hotkeys.items() if k in HOTKEY_ACTIONS}},
+            sources=_check_sources(data.get("sources", [])),
+            scenes=_check_scenes(data.get("scenes", [])),
+            record_dir=_expect(data.get("record_dir", ""), str, "record_dir"),
+            countdown_s=_expect(data.get("countdown_s", 3), int, "countdown_s"),
         )
+        if not 0 <= profile.countdown_s <= 60:
+            raise ValueError("countdown_s must be 0-60")
         validate_video(profile.video)
         if profile.destination.kind not in DESTINATION_KINDS:
             raise ValueError(f"unknown destination kind {profile.destination.kind!r}")
         return profile
+
+
+_FIELD_TYPES: dict[Any, type] = {"str": str, "int": int, "float": float, str: str, int: int, float: float}
+_TYPE_WORDS = {str: "text", int: "a whole number", float: "a number", dict: "an object", list: "a list"}
+
+
+def _expect(value: Any, kind: type, where: str) -> Any:
+    """``value`` if it is a ``kind`` (JSON's way: an int is a fine float, a bool is not a number)."""
+    ok = isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not ok:
+        raise ValueError(f"`{where}` must be {_TYPE_WORDS.get(kind, kind.__name__)}, not {type(value).__name__}")
+    return value
+
+
+def _check_sources(raw: Any) -> list[dict[str, Any]]:
+    for i, source in enumerate(_expect(raw, list, "sources")):
+        _expect(source, dict, f"sources[{i}]")
+        for key in ("id", "kind"):
+            _expect(source.get(key), str, f"sources[{i}].{key}")
+        for key in ("spec", "label"):
+            if key in source:
+                _expect(source[key], str, f"sources[{i}].{key}")
+    return list(raw)
+
+
+def _check_scenes(raw: Any) -> list[dict[str, Any]]:
+    for i, scene in enumerate(_expect(raw, list, "scenes")):
+        _expect(scene, dict, f"scenes[{i}]")
+        _expect(scene.get("name"), str, f"scenes[{i}].name")
+        if scene.get("canvas") is not None:
+            canvas = _expect(scene["canvas"], list, f"scenes[{i}].canvas")
+            if len(canvas) != 2:
+                raise ValueError(f"`scenes[{i}].canvas` must be [width, height]")
+            for v in canvas:
+                _expect(v, int, f"scenes[{i}].canvas")
+        for j, layer in enumerate(_expect(scene.get("layers", []), list, f"scenes[{i}].layers")):
+            where = f"scenes[{i}].layers[{j}]"
+            _expect(layer, dict, where)
+            _expect(layer.get("source_id"), str, f"{where}.source_id")
+            rect = layer.get("rect")
+            if rect is not None:
+                if not isinstance(rect, list) or len(rect) != 4:
+                    raise ValueError(f"`{where}.rect` must be [x, y, width, height] or null")
+                for v in rect:
+                    _expect(v, float, f"{where}.rect")
+    return list(raw)
 
 
 def validate_video(v: VideoPrefs) -> None:
@@ -177,7 +238,17 @@ class SettingsStore:
     # -- app state ------------------------------------------------------------------------------
     def load_state(self) -> dict[str, Any]:
         data = self._read_json(self.state_path, "studio settings")
-        return data if isinstance(data, dict) else {}
+        if data is None:
+            return {}
+        problem = None if isinstance(data, dict) else "not a JSON object"
+        if problem is None and not isinstance(data.get("active_profile", ""), str):
+            problem = "`active_profile` must be text"
+        if problem is None and not isinstance(data.get("first_run_done", False), bool):
+            problem = "`first_run_done` must be true or false"
+        if problem is not None:
+            self._quarantine(self.state_path, "studio settings", problem)
+            return {}
+        return data
 
     def save_state(self, state: dict[str, Any]) -> None:
         _write_json(self.state_path, state)
@@ -194,6 +265,10 @@ class SettingsStore:
     def load_profile(self, name: str | None = None) -> Profile:
         """The named (or active) profile; defaults when it does not exist or is corrupt."""
         name = name or self.load_state().get("active_profile") or "Default"
+        try:
+            safe_profile_name(name)
+        except ValueError:
+            name = "Default"  # a hand-edited studio.json naming no usable profile
         path = self.profile_path(name)
         if not path.exists():
             return Profile(name=safe_profile_name(name))
@@ -251,28 +326,44 @@ class SettingsStore:
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _read_json(self, path: Path, what: str) -> Any:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            self.notices.append(f"Could not read the {what} ({exc.strerror}); using defaults.")
-            return None
-        try:
-            return json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            self._quarantine(path, what, f"not valid JSON at line {getattr(exc, 'lineno', '?')}")
-            return None
+        data, notice = read_json_defensively(path, what)
+        if notice:
+            self.notices.append(notice)
+        return data
 
     def _quarantine(self, path: Path, what: str, reason: str) -> None:
-        backup = path.with_name(f"{path.stem}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
-        try:
-            path.replace(backup)
-            where = f"; the old file was kept as {backup.name}"
-        except OSError:
-            where = ""
-        log.warning("%s unreadable (%s); replaced by defaults", what, reason)
-        self.notices.append(f"The {what} was damaged ({reason}) and was reset to defaults{where}.")
+        self.notices.append(quarantine(path, what, reason))
+
+
+def read_json_defensively(path: Path, what: str) -> tuple[Any, str | None]:
+    """(the parsed JSON or None, a one-line notice or None). Bytes first, then UTF-8, then JSON: a file
+    that fails is moved aside (``quarantine``); a file that cannot be read at all is left alone."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"Could not read the {what} ({exc.strerror}); using defaults."
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, quarantine(path, what, f"not UTF-8 text at byte {exc.start}")
+    try:
+        return json.loads(text), None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return None, quarantine(path, what, f"not valid JSON at line {getattr(exc, 'lineno', '?')}")
+
+
+def quarantine(path: Path, what: str, reason: str) -> str:
+    """Move a damaged settings file aside as NAME.corrupt-TIME.SUFFIX; returns the notice line."""
+    backup = path.with_name(f"{path.stem}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
+    try:
+        path.replace(backup)
+        where = f"; the old file was kept as {backup.name}"
+    except OSError:
+        where = ""
+    log.warning("%s unreadable (%s); replaced by defaults", what, reason)
+    return f"The {what} was damaged ({reason}) and was reset to defaults{where}."
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -401,7 +401,9 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         window_layout.save_layout(self)
 
     def restore_layout(self) -> None:
-        window_layout.restore_layout(self)
+        notice = window_layout.restore_layout(self)
+        if notice:
+            self.notice(notice)
 
     def quit_on_signal(self, name: str) -> None:
         """Ctrl-C in the terminal, or the session ending (SIGTERM): quit as the Quit menu does, without

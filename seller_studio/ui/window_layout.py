@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QMainWindow
 
 from seller_studio.common import paths
+from seller_studio.studio.settings import quarantine, read_json_defensively
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +31,22 @@ def save_layout(window: QMainWindow) -> None:
         log.warning("window layout not saved: %s", exc)
 
 
-def restore_layout(window: QMainWindow) -> None:
+def restore_layout(window: QMainWindow) -> str | None:
+    """Restore the saved layout. A damaged window.json is moved aside and the default layout used;
+    returns the one-line notice for the window then (None otherwise)."""
+    path = layout_path()
+    data, notice = read_json_defensively(path, "window layout")
+    if data is None:
+        return notice
     try:
-        data = json.loads(layout_path().read_text(encoding="utf-8"))
-        window.restoreGeometry(QByteArray(base64.b64decode(data["geometry"])))
-        window.restoreState(QByteArray(base64.b64decode(data["state"])))
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("window layout not restored (%s); using the default layout", exc)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        geometry = base64.b64decode(data["geometry"], validate=True)
+        state = base64.b64decode(data["state"], validate=True)
+        if not window.restoreGeometry(QByteArray(geometry)):
+            raise ValueError("Qt could not use the saved geometry")
+        if not window.restoreState(QByteArray(state)):  # e.g. from an older layout of the docks: not damage
+            log.info("saved dock layout not restored; using the default one")
+    except (ValueError, KeyError, TypeError) as exc:
+        return quarantine(path, "window layout", str(exc)[:80] or type(exc).__name__)
+    return None

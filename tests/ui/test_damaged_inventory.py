@@ -41,3 +41,18 @@ def test_window_opens_on_a_damaged_inventory_and_recovers_it(make_window, small_
     with sqlite3.connect(db) as conn:
         assert quick_check(conn) is None
     assert [s.buyer for s in window.show_panel.controller.store.list_sales()] == ["amy"]
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfenot json", b'{"geometry": "!!!", "state": ""}', b"[]",
+                                  b'{"geometry": "AAAA", "state": "AAAA"}'])
+def test_a_damaged_window_json_is_set_aside_with_a_notice(make_window, small_profile, body: bytes) -> None:
+    from seller_studio.ui.window_layout import layout_path
+
+    path = layout_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body)
+    window = make_window(small_profile)
+    assert "window layout was damaged" in window.notice_bar.label.text()  # it used to be replaced silently
+    assert not path.exists() and len(list(path.parent.glob("window.corrupt-*.json"))) == 1
+    window.save_layout()
+    assert path.exists()  # the next layout is saved normally
