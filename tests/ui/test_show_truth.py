@@ -101,7 +101,7 @@ def test_lines_under_the_item_belong_to_it(qapp: Any, qtbot: Any, tmp_path: Path
             # A giveaway for the sticker sheet, drawn while the lamp is showing: not under the lamp.
             set_sim(sandbox, entry_per_min=0)
             ctl.run.show(ctl.run.item_ids.index(sticker.id))
-            ns.giveaway_s.setValue(2)
+            ns.giveaway_s.setValue(4)
             ns.giveaway_button.click()
             giveaway = await wait_until(lambda: ctl.session.giveaway)
             await vic.enter(ctl.platform_id(giveaway.giveaway_id))
