@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.platform import rules
 from seller_studio.show.chat import ChatEntry
 from seller_studio.show.selling import SellingError
 
@@ -264,7 +265,7 @@ class ChatWidget(QWidget):
         entry.addWidget(self.cancel_reply_button)
         self.input = QLineEdit()
         self.input.setPlaceholderText("Message the chat (select a message and press R to reply)")
-        self.input.setMaxLength(500)
+        self.input.setMaxLength(rules.MAX_CHAT_CHARS)
         self.input.returnPressed.connect(self.send_input)
         self.input.textEdited.connect(self._on_input_edited)
         self.input.installEventFilter(self)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.platform import rules
 from seller_studio.show.csv_import import ImportResult
 from seller_studio.show.inventory import TYPE_LABELS, Item
 from seller_studio.show.selling import SellingError, format_money, to_cents
@@ -64,7 +65,7 @@ class AddItemDialog(QDialog):
             self.type_combo.addItem(TYPE_LABELS.get(key, key), key)
         form.addRow("Type", self.type_combo)
         self.price = QDoubleSpinBox()
-        self.price.setRange(0, 100_000)
+        self.price.setRange(0, rules.to_dollars(rules.MONEY_MAX_CENTS))  # the platform's money maximum
         self.price.setDecimals(2)
         self.price.setPrefix("$")
         self.price.setValue(1.0)
