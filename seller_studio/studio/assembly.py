@@ -19,7 +19,7 @@ from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.registry import audio_from_spec
 from seller_studio.media.audio.synthetic import SilenceSource, ToneSource
 from seller_studio.media.compositor import Layer, Rect, ScaleMode, Scene
-from seller_studio.media.layouts import scene_templates
+from seller_studio.media.layouts import is_vertical, scene_templates, title_rect
 from seller_studio.media.sources import registry
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.sources.camera import list_cameras
@@ -71,6 +71,45 @@ def default_collection(width: int, height: int, has_camera: bool,
         second_id = "camera-2"
         sources.insert(1, {"id": second_id, "kind": "camera", "spec": second_camera, "label": "Product camera"})
     return sources, scene_templates(width, height, main["id"], second_id, title["id"])
+
+
+def relayout_scenes(scenes: list[dict[str, Any]], width: int, height: int) -> list[dict[str, Any]]:
+    """The scene collection for a canvas of the other shape (landscape <-> vertical): the scenes made
+    from the templates are laid out again for the new shape (a PiP under the phone app's header,
+    side by side becomes stacked, the title across the top); other scenes keep their layers in
+    proportion, which the layers' scale modes keep undistorted."""
+    from seller_studio.media.compositor import picture_in_picture, side_by_side
+
+    def as_json(rect: Rect | None) -> list[int] | None:
+        return [rect.x, rect.y, rect.w, rect.h] if rect is not None else None
+
+    out = []
+    for raw in scenes:
+        scene = dict(raw, layers=[dict(layer) for layer in raw.get("layers", [])])
+        canvas = raw.get("canvas") or [width, height]
+        layers = scene["layers"]
+        if is_vertical(*canvas) == is_vertical(width, height) or len(layers) != 2:
+            out.append(scene)
+            continue
+        first, second = (layer["source_id"] for layer in layers)
+        if raw.get("name") == "Picture in picture":
+            placed = picture_in_picture("", first, second, width, height).layers
+        elif raw.get("name") in ("Side by side", "Face + product"):
+            placed = side_by_side("", first, second, width, height).layers
+            scene["name"] = "Face + product" if is_vertical(width, height) else "Side by side"
+        elif raw.get("name") == "Camera + title" and layers[0].get("rect") is None:
+            layers[1]["rect"] = as_json(title_rect(width, height))
+            scene["canvas"] = [width, height]
+            out.append(scene)
+            continue
+        else:
+            out.append(scene)
+            continue
+        for layer, new in zip(layers, placed, strict=True):
+            layer["rect"] = as_json(new.rect)
+        scene["canvas"] = [width, height]
+        out.append(scene)
+    return out
 
 
 def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: list | None = None,

@@ -29,6 +29,7 @@ from seller_studio.common import paths
 from seller_studio.common.errors import UserError
 from seller_studio.media.encoders.h264 import H264_CODECS
 from seller_studio.media.outputs.stream import parse_ingest_url
+from seller_studio.studio.assembly import relayout_scenes
 from seller_studio.studio.settings import (
     HOTKEY_ACTIONS,
     HOTKEY_LABELS,
@@ -313,6 +314,8 @@ class SettingsDialog(QDialog):
             return self.profile
         p = copy.deepcopy(self.profile)
         p.video.width, p.video.height = (int(n) for n in str(self.size.currentData()).split("x"))
+        if (p.video.height > p.video.width) != (self.profile.video.height > self.profile.video.width):
+            p.scenes = relayout_scenes(p.scenes, p.video.width, p.video.height)  # landscape <-> vertical
         p.video.fps = int(self.fps.currentData())
         for spec in p.sources:
             box = self.camera_modes.get(spec.get("id", ""))

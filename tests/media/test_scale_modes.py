@@ -121,3 +121,23 @@ def test_scale_mode_is_saved_in_the_scene_collection():
     assert saved[1]["layers"][1]["scale"] == "fit" and saved[1]["layers"][0]["scale"] == "auto"
     again = scene_from_json(saved[0], 720, 1280)
     assert again.layers[0].scale_mode == ScaleMode.FIT
+
+
+def test_turning_the_canvas_upright_lays_the_template_scenes_out_again():
+    from seller_studio.media.compositor import picture_in_picture
+    from seller_studio.media.layouts import title_rect
+    from seller_studio.studio.assembly import default_collection, relayout_scenes
+
+    _, scenes = default_collection(1280, 720, has_camera=True, second_camera="1")
+    scenes.append({"name": "My scene", "canvas": [1280, 720], "layers": [
+        {"source_id": "camera-1", "rect": [0, 0, 640, 360]}]})
+    upright = {s["name"]: s for s in relayout_scenes(scenes, 720, 1280)}
+    assert set(upright) == {"Camera", "Camera + title", "Picture in picture", "Face + product", "My scene"}
+    inset = picture_in_picture("", "camera-1", "camera-2", 720, 1280).layers[1].rect
+    assert upright["Picture in picture"]["layers"][1]["rect"] == [inset.x, inset.y, inset.w, inset.h]
+    assert upright["Face + product"]["layers"][1]["rect"] == [0, 640, 720, 640]
+    t = title_rect(720, 1280)
+    assert upright["Camera + title"]["layers"][1]["rect"] == [t.x, t.y, t.w, t.h]
+    assert upright["My scene"]["canvas"] == [1280, 720]  # the seller's own scene: kept, scaled on load
+    back = {s["name"] for s in relayout_scenes(list(upright.values()), 1280, 720)}
+    assert "Side by side" in back
