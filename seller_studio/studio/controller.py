@@ -527,7 +527,9 @@ class StudioController:
         elif name == "mic_state":
             self._on_mic_state(payload)
         elif name == "scene_switched":
-            self.events.emit(SceneSwitched(str(payload.get("scene", ""))))
+            # Reported when the switch reaches a frame; the seller may have chosen another scene since
+            # (a late event would light the old one): the views show the latest choice.
+            self.events.emit(SceneSwitched(self.studio.compositor.active_scene))
 
     def _on_output_state(self, p: dict[str, Any]) -> None:
         state, kind = p.get("state"), p.get("kind")
