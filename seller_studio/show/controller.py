@@ -467,6 +467,15 @@ class ShowController:
         self.events.emit("show_ended", ended_at=run.ended_at)
         return run
 
+    def end_show_warning(self) -> str | None:
+        """What ending the stream now would cut short, in words (for End Show's question)."""
+        s = self.session
+        if s.is_auction_running:
+            return "An auction is still running: viewers will not see how it ends (the platform finishes it)."
+        if s.giveaway is not None and not s.giveaway.is_closed:
+            return "A giveaway is still open: viewers will not see the winner drawn."
+        return None
+
     def recap(self, stats: Mapping[str, Any] | Any | None = None, *, live_s: float | None = None) -> ShowRecap:
         """The End Show recap: ends the run if the platform has not yet. ``live_s`` (the window's own
         live time) stands in for the duration when no platform show was started."""

@@ -300,6 +300,9 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         text = "End the show? Viewers will see the stream end."
         if self.controller.recording is not None:
             text += "\nThe recording stops too."
+        warning = self.show_panel.end_show_warning()  # a running auction or open giveaway
+        if warning:
+            text += "\n" + warning
         if self.confirm("End show?", text):
             self.end_show()
 

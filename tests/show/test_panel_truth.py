@@ -133,6 +133,13 @@ def test_a_platform_auction_for_another_item_moves_run_of_show(store: InventoryS
                                            starting_bid=3.0, seq=1))
     assert ctl.run.now_item_id == items[2].id and ctl.session.item.id == items[2].id  # type: ignore[union-attr]
     assert ctl.session.is_auction_running
+    # End Show says what it would cut short.
+    assert "auction is still running" in (ctl.end_show_warning() or "")
+    ctl.on_platform_event(p.AuctionEnded(auction_id="x1", item_id=str(items[2].id), seq=2))
+    assert ctl.end_show_warning() is None
+    ctl.on_platform_event(p.GiveawayStarted(giveaway_id="g", item_id=str(items[2].id), ends_at=time.time() + 30,
+                                            seq=3))
+    assert "giveaway is still open" in (ctl.end_show_warning() or "")
 
 
 def test_nothing_to_sell_says_what_to_do(store: InventoryStore) -> None:

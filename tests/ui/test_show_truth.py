@@ -77,6 +77,7 @@ def test_lines_under_the_item_belong_to_it(qapp: Any, qtbot: Any, tmp_path: Path
             ns.next_button.click()
             ns.preset_buttons[0].click()
             auction = await wait_until(lambda: ctl.session.auction)
+            assert "auction is still running" in (panel.end_show_warning() or "")  # End Show's question says so
             await sue.bid(ctl.platform_id(auction.auction_id), auction.next_min_bid_cents / 100 + 20)
             _, sold = await wait_until(lambda: rec.first("auction_sold", auction_id=auction.auction_id))
             await wait_until(lambda: ns.rule.text().startswith(f"Sold to {sold['winner']}"))

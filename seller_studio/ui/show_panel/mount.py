@@ -49,6 +49,9 @@ class DamagedInventoryPanel(QWidget):
     def show_recap(self, *_args: Any, **_kwargs: Any) -> None:
         """No show panel, no recap (the window calls this at End Show)."""
 
+    def end_show_warning(self) -> str | None:
+        return None
+
     def recover(self) -> ShowPanel | None:
         try:
             report = recover(self.error.path)

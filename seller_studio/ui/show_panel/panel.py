@@ -165,6 +165,10 @@ class ShowPanel(QWidget):
 
     # --- End Show -------------------------------------------------------------------------------------
 
+    def end_show_warning(self) -> str | None:
+        """A line for End Show's question when a running auction or open giveaway would be cut short."""
+        return self.controller.end_show_warning()
+
     def show_recap(self, stats: Any = None, *, live_s: float | None = None) -> RecapDialog:
         """End Show: the recap (duration, sales, total, peak viewers, drops) in a window of its own.
         ``stats``: the media session's last stats tick (for the drops)."""
