@@ -381,14 +381,79 @@ def media_appliers(video: WithholdingVideoSource | list[WithholdingVideoSource] 
     return appliers
 
 
+class FreezableVideoSource(VideoSource):
+    """A stand-in camera (the demo's test pattern) that camera-freeze can hang. A real CameraSource
+    hangs in its device reads and its own watchdog reacts; this wrapper gives the same picture on the
+    program: while frozen the last picture repeats, the source is LOST after ``frozen_after_s``, the
+    slate shows from ``slate_after_s``, and the first new picture after the freeze brings it back."""
+
+    frozen_after_s = 1.0
+    slate_after_s = 2.0
+
+    def __init__(self, inner: VideoSource) -> None:
+        super().__init__(inner.id)
+        self.inner = inner
+        self.kind = inner.kind  # type: ignore[misc]
+        self.device_frozen = threading.Event()
+        self._frozen_since_s: float | None = None
+        self._last: VideoFrame | None = None
+        self._slate: VideoFrame | None = None
+        inner.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
+
+    @property
+    def state(self) -> SourceState:
+        return self._state if self._state == SourceState.LOST else self.inner.state
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def stop(self) -> None:
+        self.device_frozen.clear()
+        self.inner.stop()
+
+    def frame_at(self, frame_index: int, now_s: float) -> VideoFrame | None:
+        if not self.device_frozen.is_set():
+            if self._frozen_since_s is not None:
+                self._frozen_since_s = None
+                if self._state == SourceState.LOST:
+                    self._set_state(SourceState.LIVE, "camera is back")
+            self._last = self.inner.frame_at(frame_index, now_s)
+            return self._last
+        if self._frozen_since_s is None:
+            self._frozen_since_s = now_s
+        stale_s = now_s - self._frozen_since_s
+        if stale_s >= self.frozen_after_s and self._state != SourceState.LOST:
+            self._set_state(SourceState.LOST, f"Camera '{self.id}' froze (gives no new picture for "
+                                              f"{self.frozen_after_s:g} s): reopening it (simulated)")
+        if stale_s < self.slate_after_s:
+            return self._last
+        width, height = self._last.size if self._last is not None else (1280, 720)
+        if self._slate is None or self._slate.size != (width, height):
+            self._slate = VideoFrame(make_slate(width, height, "camera lost - reconnecting"), time.monotonic())
+        return self._slate
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.inner.describe(), "state": self.state.value}
+
+
+def wrap_freezable(source: Any, faults: list[Fault]) -> Any:
+    """With a camera-freeze scheduled, a stand-in camera without a device (a test pattern) becomes
+    freezable; a CameraSource hangs its own reads and is returned as is."""
+    if any(f.kind == "camera-freeze" for f in faults) and not isinstance(getattr(source, "device_frozen", None),
+                                                                        threading.Event):
+        return FreezableVideoSource(source)
+    return source
+
+
 def camera_freeze_appliers(sources: list[Any]) -> dict[str, tuple[Applier, Applier | None]]:
     """camera-freeze: the camera devices among ``sources`` (through a withholding wrapper too) hang
     their reads for the fault's duration; their own watchdog does the rest, as with a real hang."""
     cameras = []
     for source in sources:
-        inner = getattr(source, "inner", source)
-        if isinstance(getattr(inner, "device_frozen", None), threading.Event):
-            cameras.append(inner)
+        while source is not None and not isinstance(getattr(source, "device_frozen", None), threading.Event):
+            source = getattr(source, "inner", None)  # through the fault wrappers
+        if source is not None:
+            cameras.append(source)
     if not cameras:
         return {}
 

@@ -5,7 +5,8 @@ Times count from Go Live (as for ``seller-studio stream``). What each fault touc
 - camera-lost: every camera source (or, with no camera in the profile, every test pattern — the
   demo's stand-in) stops delivering, so the layer shows the "lost" slate;
 - camera-freeze: every camera device's reads hang (a driver hang): the camera's watchdog notices
-  after 1 s and reopens it; the program keeps the last picture, then shows the slate after 2 s;
+  after 1 s and reopens it; the program keeps the last picture, then shows the slate after 2 s (the
+  demo's test pattern, which has no device, is wrapped to give the program the same picture);
 - mic-lost: the microphone channel goes silent with the mic-lost warning;
 - net-drop: the stream goes through a loopback relay that is cut for the duration;
 - slow-uplink: the stream output paces its own sending to the given rate;
@@ -36,6 +37,7 @@ from seller_studio.diagnostics.faults import (
     parse_simulate,
     start_relay,
     wrap_audio,  # noqa: F401 (re-exported: callers wrap their mic through this module)
+    wrap_freezable,
 )
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,8 @@ def camera_like_ids(specs: list[dict[str, Any]]) -> set[str]:
 
 
 def wrap_video(source: Any, faults: list[Fault], camera_ids: set[str]) -> Any:
+    if source.id in camera_ids:
+        source = wrap_freezable(source, faults)  # camera-freeze on the demo's test pattern
     if source.id in camera_ids and any(f.kind == "camera-lost" for f in faults):
         return WithholdingVideoSource(source)
     return source

@@ -197,3 +197,37 @@ def test_the_health_row_says_a_camera_froze(moving_clip):
     finally:
         cam.device_frozen.clear()
         studio.stop()
+
+
+def test_camera_freeze_on_the_demos_test_pattern_behaves_like_a_camera():
+    """--demo --simulate camera-freeze@T:DUR: the demo's camera is the test pattern (no device to hang);
+    the studio's fault wrapper gives the program the same picture as a frozen camera."""
+    from seller_studio.diagnostics import studio_faults
+    from seller_studio.media.sources.test_pattern import TestPatternSource
+
+    faults = parse_simulate("camera-freeze@0.5s:2.5s,camera-lost@10s:1s")
+    specs = [{"id": "pattern-1", "kind": "test-pattern"}]
+    studio = Studio(W, H, FPS)
+    studio.add_source(studio_faults.wrap_video(TestPatternSource("pattern-1", W, H, FPS), faults,
+                                               studio_faults.camera_like_ids(specs)))
+    studio.add_scene(Scene("s", [Layer("pattern-1")]))
+    studio.start()
+    watcher = ProgramWatcher(studio)
+    schedule = FaultSchedule(faults[:1], camera_freeze_appliers(list(studio.sources.values())))
+    try:
+        schedule.start()
+        freeze_at, thaw_at = schedule._t0 + 0.5, schedule._t0 + 3.0
+        time.sleep(3.6)
+        lost_t, live_t = watcher.first("lost", freeze_at), watcher.first("live", thaw_at)
+        slate_t = next(t for t, slate, _ in watcher.pictures if slate and t >= freeze_at)
+        print(f"\ntest pattern freeze: lost after {lost_t - freeze_at:.2f} s, slate after {slate_t - freeze_at:.2f} s, "
+              f"back {live_t - thaw_at:.2f} s after the freeze ended")
+        assert 0.95 <= lost_t - freeze_at <= 1.3 and 1.95 <= slate_t - freeze_at <= 2.3
+        assert live_t - thaw_at <= 0.2
+        held = [index for t, slate, index in watcher.pictures if freeze_at + 0.2 < t < slate_t - 0.1]
+        assert held and len(set(held)) > 1  # the program keeps running...
+        assert not any(slate for t, slate, _ in watcher.pictures if freeze_at + 0.2 < t < slate_t - 0.1)
+    finally:
+        watcher.close()
+        schedule.stop()
+        studio.stop()
