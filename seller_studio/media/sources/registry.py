@@ -1,7 +1,7 @@
 """The one video source factory: kinds by name, and the SPEC strings the command line accepts.
 
 ``make_source(kind, id, spec, ...)`` creates (does not start) a source of a kind: test-pattern,
-camera, video-file, image or text. The window's scene collection stores the kind beside each spec;
+camera, video-file, image, text or break-board (a break's board, fed by the studio). The window's scene collection stores the kind beside each spec;
 the command line's SPEC (``test-pattern``, a camera index or name, or a path to a video or image
 file) is turned into a kind by ``kind_of_spec``. Both go through ``studio/assembly.py``.
 """
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from seller_studio.common.errors import UserError
 from seller_studio.media.sources.base import VideoSource
+from seller_studio.media.sources.break_board import BreakBoardSource
 from seller_studio.media.sources.camera import CameraSource
 from seller_studio.media.sources.image import ImageSource
 from seller_studio.media.sources.overlay import ImageOverlaySource, TextSource
@@ -20,7 +21,8 @@ from seller_studio.media.sources.video_file import VideoFileSource
 
 SOURCE_KINDS: dict[str, type[VideoSource]] = {
     cls.kind: cls
-    for cls in (TestPatternSource, CameraSource, VideoFileSource, ImageSource, ImageOverlaySource, TextSource)
+    for cls in (TestPatternSource, CameraSource, VideoFileSource, ImageSource, ImageOverlaySource, TextSource,
+                BreakBoardSource)
 }
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
@@ -50,6 +52,8 @@ def make_source(kind: str, source_id: str, spec: str, width: int, height: int, f
         return ImageSource(source_id, spec)
     if kind == "text":
         return TextSource(source_id, spec, scale=max(0.6, width / 1280))
+    if kind == "break-board":
+        return BreakBoardSource(source_id, width, height)
     raise UserError(f"unknown source kind {kind!r}")
 
 
