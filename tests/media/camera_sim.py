@@ -26,6 +26,7 @@ class SimDevice:
     is_gone: bool = False  # unplugged: open fails, reads fail
     repeat: bool = False  # the driver hands out the same buffer again and again
     refuse_fourcc: bool = False  # a driver that ignores CAP_PROP_FOURCC
+    is_hung: bool = False  # reads block until this is cleared (a hung driver)
     opens: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,6 +83,9 @@ class SimCapture:
                 cv2.CAP_PROP_FPS: self.fps, cv2.CAP_PROP_FOURCC: fourcc_code(self.fmt)}.get(prop, 0.0)
 
     def read(self):
+        self.calls.append(("read",))
+        while self.device.is_hung:
+            threading.Event().wait(0.01)
         if not self.is_open or self.device.is_gone or self.device.is_busy:
             return False, None
         threading.Event().wait(1.0 / max(1.0, self.fps))

@@ -249,3 +249,16 @@ def test_a_4x3_camera_on_a_16x9_canvas_is_told_once_not_nagged():
         assert cam.rate_notice == ""
     finally:
         cam.stop()
+
+
+def test_a_camera_hung_at_open_is_a_clear_error_and_is_released_only_after_its_read():
+    cam, calls, sim = sim_source("hd-720p-camera.txt", 1280, 720, 30, is_hung=True)
+    cam.first_frame_timeout_s = 0.3
+    with pytest.raises(CameraBusyError):
+        cam.start()
+    assert ("release",) not in calls  # never released under a read in progress
+    sim.is_hung = False
+    deadline = time.monotonic() + 2
+    while ("release",) not in calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls[-1] == ("release",)  # the reader released it once its read returned

@@ -286,9 +286,10 @@ class CameraSource(ThreadedSource):
         """Open the device and wait for its first picture (a clear error when it gives none), then
         capture on a thread with the watchdog on another. Call it off the UI thread."""
         cap, report = self._open()
-        first = _read_with_timeout(cap, self.first_frame_timeout_s)
+        first, may_release = _read_with_timeout(cap, self.first_frame_timeout_s)
         if first is None:
-            cap.release()
+            if may_release:
+                cap.release()
             raise CameraBusyError(
                 f"Camera '{self.name}' opened but gives no picture: another program (a video call, a browser "
                 f"tab, another studio) is probably using it — close that program and choose the camera again.")
@@ -479,15 +480,26 @@ class _FreezableCapture:
         self.inner.release()
 
 
-def _read_with_timeout(cap: CaptureBoundary, timeout_s: float) -> np.ndarray | None:
-    """The first picture, or None when the camera gives none in time (busy or hung); never blocks longer."""
-    result: list[np.ndarray | None] = [None]
+def _read_with_timeout(cap: CaptureBoundary, timeout_s: float) -> tuple[np.ndarray | None, bool]:
+    """(the first picture or None, whether the caller may release ``cap``). A read still blocked at the
+    timeout (busy or hung) is abandoned: that thread releases the device when its read returns, as
+    releasing a VideoCapture while another thread reads from it is not safe."""
+    lock = threading.Lock()
+    state: dict[str, Any] = {"image": None, "is_abandoned": False}
 
     def read() -> None:
         ok, image = cap.read()
-        result[0] = image if ok else None
+        with lock:
+            if state["is_abandoned"]:
+                cap.release()
+                return
+            state["image"] = image if ok else None
 
     reader = threading.Thread(target=read, name="camera-first-frame", daemon=True)
     reader.start()
     reader.join(timeout_s)
-    return None if reader.is_alive() else result[0]
+    with lock:
+        if reader.is_alive():
+            state["is_abandoned"] = True
+            return None, False
+        return state["image"], True
