@@ -22,6 +22,7 @@ import math
 import ssl as ssl_module
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,7 @@ from seller_studio.platform.protocol import Envelope, ErrorCode, ProtocolError
 
 log = logging.getLogger(__name__)
 
+KEPT_EVENTS = 50_000  # delivered events kept for late subscribers (a long show's backlog)
 TIMEOUT_CODE = "timeout"
 CLOSED_CODE = "closed"
 
@@ -127,6 +129,7 @@ class PlatformClient:
         self._id_prefix = uuid.uuid4().hex[:12]
         self.events_received = 0
         self.gaps_seen = 0
+        self._delivered: deque[p.Event] = deque(maxlen=KEPT_EVENTS)  # for subscribe(replay=True)
 
     # --- public API ---
 
@@ -138,9 +141,22 @@ class PlatformClient:
     def is_connected(self) -> bool:
         return self._state is ConnectionState.CONNECTED
 
-    def subscribe(self, callback: EventCallback, types: Iterable[str] | None = None) -> Callable[[], None]:
-        """Call ``callback(event)`` for every typed event (or only ``types``). Returns an unsubscribe function."""
+    def subscribe(self, callback: EventCallback, types: Iterable[str] | None = None, *,
+                  replay: bool = False) -> Callable[[], None]:
+        """Call ``callback(event)`` for every typed event (or only ``types``). Returns an unsubscribe function.
+
+        ``replay=True`` first hands the callback every event this client already delivered (the newest
+        ``KEPT_EVENTS``), in order: the backlog a platform sends right after its welcome is dispatched
+        before ``connect()`` even returns, so a subscriber that attaches afterwards (the show, which
+        records sales from it) would otherwise never see it."""
         entry = (callback, frozenset(types) if types is not None else None)
+        if replay:
+            for event in list(self._delivered):
+                if entry[1] is None or event.TYPE in entry[1]:
+                    try:
+                        callback(event)
+                    except Exception:
+                        log.exception("platform event subscriber failed on replayed %s", event.TYPE)
         self._subscribers.append(entry)
 
         def unsubscribe() -> None:
@@ -445,6 +461,7 @@ class PlatformClient:
         if event is None:
             log.debug("ignored unknown event type %r", env.type[:40])
             return
+        self._delivered.append(event)
         for callback, types in list(self._subscribers):
             if types is None or event.TYPE in types:
                 try:

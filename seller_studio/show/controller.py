@@ -135,7 +135,9 @@ class ShowController:
         # until the pings below (which have a known round trip) take over.
         offset_wall_s = float(getattr(client, "server_time_offset_s", 0.0))
         self.clock.set_from_welcome(time.time() + offset_wall_s, received_at=self.clock.local_clock())
-        self._unsubscribe.append(client.subscribe(self.on_platform_event))
+        # replay: the backlog after the welcome (sales made while the studio was closed) was dispatched
+        # before this attach; without it those sales were never recorded.
+        self._unsubscribe.append(client.subscribe(self.on_platform_event, replay=True))
         status = getattr(client, "status", None)
         if status is not None:
             self._unsubscribe.append(status.subscribe(

@@ -255,3 +255,43 @@ def test_hostile_event_fields_reach_the_show_as_one_line_errors(tmp_path, caplog
     assert client.last_seq == 5 and client.show_id is None and client.server_time_offset_s == 0.0
     assert len(errors) == 2 and all("does not know" in e for e in errors), errors
     _no_tracebacks(caplog)
+
+
+def test_sales_made_before_the_studio_attached_are_recorded(quiet_sandbox: EmbeddedSandbox, tmp_path) -> None:
+    """The backlog after the welcome is dispatched before connect() returns; the show controller attaches
+    after that (as the window does) and must still record every sale in it. It used to record none."""
+    import asyncio
+
+    from seller_studio.platform.client import PlatformClient
+    from seller_studio.show.controller import ShowController
+    from seller_studio.show.inventory import InventoryStore, Item
+
+    store = InventoryStore(tmp_path / "inv.db")
+    store.add_item(Item("Mug", type="buy_it_now", price_cents=500, quantity=5, sku="M"))
+    buyer = Raw(quiet_sandbox.ws_url)
+    buyer.command("show.start")
+    buyer.command("listing.buy_now", {"item_id": "1", "price": 5, "quantity": 5})
+    for name in ("amy", "bo", "cy"):
+        assert buyer.command("listing.purchase", {"item_id": "1", "buyer": name})["type"] == "ack"
+    buyer.close()
+
+    async def main() -> None:
+        client = PlatformClient(quiet_sandbox.ws_url, "test-token")
+        await client.connect()
+        ctl = ShowController(store, "tonight")
+        ctl.attach_client(client)
+        await asyncio.sleep(0.2)
+        late = Raw(quiet_sandbox.ws_url)  # and the live ones after it, once each
+        late.command("listing.purchase", {"item_id": "1", "buyer": "dee"})
+        late.close()
+        for _ in range(100):
+            if len(store.list_sales()) >= 4:
+                break
+            await asyncio.sleep(0.02)
+        await ctl.close()
+        await client.close()
+
+    asyncio.run(asyncio.wait_for(main(), 15))
+    assert sorted(s.buyer for s in store.list_sales()) == ["amy", "bo", "cy", "dee"]
+    assert store.get_item(1).quantity == 1  # type: ignore[union-attr]
+    store.close()
