@@ -67,6 +67,7 @@ from seller_studio.studio.events import (
     StudioChanged,
     StudioEvents,
 )
+from seller_studio.studio.health_gate import HealthGate
 from seller_studio.studio.settings import Profile, SettingsStore
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class StudioController:
         self.recording: RecordingOutput | None = None
         self.lost_sources: set[str] = set()
         self.last_stats: dict[str, Any] = {}
+        self.health_gate = HealthGate()  # asks before an auction or a draw on a sick stream
         self.platform_client: Any = None
         self._countdown_generation = 0
         # Go Live and Record can start outputs at the same moment: one worker at a time decides
@@ -534,6 +536,7 @@ class StudioController:
     def _on_output_state(self, p: dict[str, Any]) -> None:
         state, kind = p.get("state"), p.get("kind")
         if kind == "stream":
+            self.health_gate.on_stream_state(str(state))
             if state == "live":
                 self.events.emit(StreamConnection(False))
                 if self.live_state == LiveState.STARTING:
@@ -589,6 +592,7 @@ class StudioController:
 
     def _on_stats(self, s: dict[str, Any]) -> None:
         self.last_stats = s
+        self.health_gate.observe(s)
         health = s.get("health") or {}
         is_streaming, is_recording = self.stream is not None, self.recording is not None
         if is_streaming or is_recording:
@@ -604,6 +608,15 @@ class StudioController:
                 when = f" Next try in {retry:.0f} s." if retry else ""
                 self.events.emit(StreamConnection(True, f"Connection lost — reconnecting (attempt "
                                                         f"{o.get('attempt', 0)}).{when} Your recording continues."))
+
+    def start_question(self, action: str) -> str | None:
+        """The question to ask before starting ``action`` ("auction" or "draw") on a reconnecting
+        or dropping stream, or None when it can start at once."""
+        problem = self.health_gate.problem()
+        if problem is None:
+            return None
+        self.journal.write("action", "health_gate", action=action, reason=problem.reason)
+        return problem.question(action)
 
     def _notice(self, text: str) -> None:
         log.info("notice: %s", text)

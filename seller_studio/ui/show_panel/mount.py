@@ -64,6 +64,17 @@ class DamagedInventoryPanel(QWidget):
         return panel
 
 
+def ask_before_start(window: Any, action: str) -> bool:
+    """The health gate's question (studio/health_gate.py) in the window: True when the auction or
+    draw may start (the stream is fine, or the seller said yes)."""
+    studio_controller = getattr(window, "controller", None)
+    question = studio_controller.start_question(action) if studio_controller is not None else None
+    if question is None:
+        return True
+    title = "Start the auction?" if action == "auction" else "Start the draw?"
+    return bool(window.confirm(title, question))
+
+
 def install_show_panel(window: Any, store: InventoryStore | None = None,
                        show_id: str | None = None) -> ShowPanel | DamagedInventoryPanel:
     is_demo = getattr(window, "sandbox", None) is not None
@@ -89,6 +100,7 @@ def install_show_panel(window: Any, store: InventoryStore | None = None,
     window.next_item_requested.connect(panel.next_item)
     window.previous_item_requested.connect(panel.previous_item)
     window.start_auction_requested.connect(panel.arm_auction)
+    panel.now_showing.ask_before_start = lambda action: ask_before_start(window, action)
 
     overlay = ProductCardOverlay(controller, panel)
     panel.card_overlay = overlay  # type: ignore[attr-defined]

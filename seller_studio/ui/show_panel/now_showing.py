@@ -35,6 +35,8 @@ class NowShowingWidget(QWidget):
     def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
+        # Asked before an auction starts (the window's health gate): False keeps it from starting.
+        self.ask_before_start: Any = None
         self.is_armed = False
         self.last_error = ""
         self._hint: str | None = None  # controller.empty_hint(), cached between events
@@ -149,13 +151,20 @@ class NowShowingWidget(QWidget):
     def previous_item(self) -> Any:
         return self._act(self.controller.previous_item)
 
+    def _may_start(self, action: str) -> bool:
+        return self.ask_before_start is None or bool(self.ask_before_start(action))
+
     def start_auction(self, preset_index: int) -> Any:
         self.disarm()
         self.rule.setText("")
+        if not self._may_start("auction"):
+            return None
         return self._act(self.controller.start_auction, preset_index)
 
     def run_it_back(self) -> Any:
         self.rule.setText("")
+        if not self._may_start("auction"):
+            return None
         return self._act(self.controller.run_it_back)
 
     def open_buy_now(self) -> Any:

@@ -1,0 +1,76 @@
+"""Ask before starting what cannot be undone on a sick stream.
+
+A running auction cannot be cancelled, and a break's draw must be seen live. If the stream is
+reconnecting, or has dropped more than 5 % of its frames over the last ten seconds, viewers may
+miss the end of the auction or the draw: starting one then asks first, naming the problem in plain
+words. This is the rule, without Qt; the window asks the question (``ui/show_panel``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+WINDOW_S = 10  # stats ticks (one a second) the drop share is judged over, like the health verdict
+DROP_LIMIT_PCT = 5.0
+ACTIONS = {"auction": "start the auction", "draw": "start the draw"}
+
+
+@dataclass(frozen=True)
+class GateProblem:
+    reason: str  # plain words: what is wrong with the stream now
+    is_reconnecting: bool
+    drop_pct: float
+
+    def question(self, action: str) -> str:
+        what = ACTIONS.get(action, action)
+        cannot = (" A running auction cannot be cancelled." if action == "auction"
+                  else " Viewers must see the draw live." if action == "draw" else "")
+        return f"{self.reason}{cannot} {what[:1].upper() + what[1:]} anyway?"
+
+
+class HealthGate:
+    """Fed every stats tick (``observe``) and every stream state change (``on_stream_state``);
+    ``problem()`` is None when starting is safe. Lives on the controller's owner thread."""
+
+    def __init__(self, window_s: int = WINDOW_S, drop_limit_pct: float = DROP_LIMIT_PCT) -> None:
+        self.drop_limit_pct = drop_limit_pct
+        self._ticks: deque[tuple[int, int]] = deque(maxlen=window_s + 1)  # (frames encoded, frames dropped)
+        self._stream_state = ""
+        self._is_streaming = False
+
+    def on_stream_state(self, state: str) -> None:
+        self._stream_state = state
+        self._is_streaming = state not in ("", "stopped", "failed")
+
+    def observe(self, stats: dict[str, Any]) -> None:
+        streams = [o for o in stats.get("outputs", []) if o.get("kind") == "stream"]
+        if not streams:
+            self._ticks.clear()
+            self._is_streaming = False
+            return
+        self._is_streaming = True
+        self._stream_state = str(streams[0].get("state", self._stream_state))
+        dropped = stats.get("dropped") or {}
+        total = sum(int(dropped.get(k, 0) or 0) for k in ("network", "encode_lag", "render_lag"))
+        self._ticks.append((int(stats.get("frames_encoded", 0) or 0), total))
+
+    def drop_pct(self) -> float:
+        if len(self._ticks) < 2:
+            return 0.0
+        (f0, d0), (f1, d1) = self._ticks[0], self._ticks[-1]
+        dropped, frames = max(0, d1 - d0), max(0, f1 - f0)
+        return 100.0 * dropped / max(1, frames + dropped)
+
+    def problem(self) -> GateProblem | None:
+        if not self._is_streaming:
+            return None
+        if self._stream_state in ("reconnecting", "connecting"):
+            return GateProblem("The stream is reconnecting: viewers are not seeing you right now.", True,
+                               self.drop_pct())
+        pct = self.drop_pct()
+        if pct > self.drop_limit_pct:
+            return GateProblem(f"The stream is dropping {pct:.0f}% of its frames: viewers see a stuttering "
+                               "picture and may miss the end.", False, pct)
+        return None
