@@ -125,7 +125,7 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
     return profile
 
 
-def build_studio(args: argparse.Namespace, stream_key: str) -> tuple[Studio, list, VideoSettings, bool]:
+def prepare_stream(args: argparse.Namespace, stream_key: str) -> tuple[Studio, list, VideoSettings, bool]:
     """The window's assembler (``studio/assembly.build_studio``) on the profile of the arguments,
     strict: a source or mic that cannot open is its one line and exit code."""
     profile = profile_from_args(args)
@@ -165,7 +165,7 @@ def schedule_switches(studio: Studio, switches: list[str]) -> list[threading.Tim
 
 def run(args: argparse.Namespace) -> int:
     stream_key = read_stream_key(args) if args.url else ""
-    studio, outputs, video, has_audio = build_studio(args, stream_key)
+    studio, outputs, video, has_audio = prepare_stream(args, stream_key)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     session = None

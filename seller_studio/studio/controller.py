@@ -504,7 +504,7 @@ class StudioController:
                 self.session = None
             elif studio.session is not None:
                 session = studio.session
-                self.dispatcher.run("stop-recording", lambda: session.remove_output(recording),
+                self.dispatcher.run("stop-recording", lambda: self._remove_output(session, recording),
                                     lambda _: self._recording_saved(recording),
                                     lambda exc: self._notice(f"Recording: {exc}"))
 
@@ -568,8 +568,15 @@ class StudioController:
         else:
             session = studio.session
             if session is not None and stream is not None:
-                threading.Thread(target=session.remove_output, args=(stream,), daemon=True).start()
+                threading.Thread(target=self._remove_output, args=(session, stream), name="ui-drop-stream",
+                                 daemon=True).start()
             self._set_live_state(LiveState.IDLE)
+
+    def _remove_output(self, session: LiveSession, output: Any) -> None:
+        """Worker thread: after the go-live worker that may still be adding this output (a stream can
+        fail before ``add_output`` returns; removed before it is added, it would stay in the session)."""
+        with self._session_lock:
+            session.remove_output(output)
 
     def _on_source_state(self, p: dict[str, Any]) -> None:
         sid, state = str(p.get("source_id", "")), str(p.get("state"))

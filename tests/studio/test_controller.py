@@ -273,8 +273,7 @@ def test_no_qt_in_the_controller():
 
 def test_stream_arguments_become_the_window_profile_and_go_through_the_one_assembler(tmp_path):
     from seller_studio.cli.main import build_parser
-    from seller_studio.cli.stream_cmd import build_studio as build_for_cli
-    from seller_studio.cli.stream_cmd import profile_from_args
+    from seller_studio.cli.stream_cmd import prepare_stream, profile_from_args
     from seller_studio.studio.assembly import build_studio, scene_from_json
 
     image = tmp_path / "logo.png"
@@ -289,7 +288,7 @@ def test_stream_arguments_become_the_window_profile_and_go_through_the_one_assem
 
     args = build_parser().parse_args(["stream", "--record", str(tmp_path / "x.mkv"), "--size", "320x180",
                                       "--camera2", "test-pattern", "--mic", "tone"])
-    studio, outputs, video, has_audio = build_for_cli(args, "")
+    studio, outputs, video, has_audio = prepare_stream(args, "")
     try:
         assert studio.compositor.active_scene == "pip" and set(studio.sources) == {"camera", "camera2"}
         assert has_audio and [o.kind for o in outputs] == ["recording"] and (video.width, video.fps) == (320, 30)
