@@ -339,7 +339,7 @@ class StudioController:
 
     def go_live(self) -> None:
         """After the seller confirmed: the countdown (``profile.countdown_s``), then the outputs start."""
-        if self.stream is None and not self.prepare_go_live():
+        if self.live_state != LiveState.IDLE or (self.stream is None and not self.prepare_go_live()):
             return
         self.countdown_left = max(0, int(self.profile.countdown_s))
         if self.countdown_left == 0:

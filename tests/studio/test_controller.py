@@ -147,6 +147,7 @@ def test_countdown_ticks_and_cancel_leaves_nothing_running(file_keyring, profile
         _ready(rig)
         rig.call(lambda c: c.go_live())
         assert rig.ctl.live_state == LiveState.COUNTDOWN
+        rig.call(lambda c: c.go_live())  # a second press (the hotkey) during the countdown does nothing
         rig.wait(lambda: [e.seconds_left for e in rig.of(CountdownTick)][:2] == [3, 2], 5, "3, 2")
         rig.call(lambda c: c.cancel_go_live())
         assert rig.ctl.live_state == LiveState.IDLE and rig.ctl.stream is None
