@@ -122,7 +122,7 @@ class StudioController:
             self._detach_studio()
             self.studio = None
             self.events.emit(StudioChanged(None))
-            threading.Thread(target=old.stop, name="ui-stop-studio", daemon=True).start()
+            self._in_background("stop-studio", old.stop)
         profile_copy = copy.deepcopy(profile)
 
         def build() -> BuildResult:
@@ -295,7 +295,7 @@ class StudioController:
             if self.specs.pop(source_id, None) is None:
                 continue
             # Stopping joins the capture thread: off the owner thread.
-            threading.Thread(target=studio.remove_source, args=(source_id,), daemon=True).start()
+            self._in_background("close-source", lambda sid=source_id: studio.remove_source(sid))
 
     def save_collection(self) -> None:
         if self.studio is None:
@@ -568,8 +568,7 @@ class StudioController:
         else:
             session = studio.session
             if session is not None and stream is not None:
-                threading.Thread(target=self._remove_output, args=(session, stream), name="ui-drop-stream",
-                                 daemon=True).start()
+                self._in_background("drop-stream", lambda: self._remove_output(session, stream))
             self._set_live_state(LiveState.IDLE)
 
     def _remove_output(self, session: LiveSession, output: Any) -> None:
@@ -624,6 +623,11 @@ class StudioController:
             return None
         self.journal.write("action", "health_gate", action=action, reason=problem.reason)
         return problem.question(action)
+
+    def _in_background(self, name: str, fn: Callable[[], Any]) -> None:
+        """Work nobody waits for (closing a device, stopping an old studio): a worker like any other;
+        a failure is logged by the dispatcher."""
+        self.dispatcher.run(name, fn, lambda _result: None, lambda _exc: None)
 
     def _notice(self, text: str) -> None:
         log.info("notice: %s", text)
