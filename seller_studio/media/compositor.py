@@ -8,6 +8,10 @@ Frame N is due at ``t0 + N / fps`` whether or not any source delivered: a late s
 last frame. If the compositor itself falls behind (CPU starved) it catches up a short hiccup and
 beyond half a second skips the missed ticks, counting them as render lag, so the output timeline
 stays equal to wall time.
+
+Studio Mode: ``preview_scene`` names a scene the seller prepares while another is on air; the clock
+thread renders it too (every other frame, into ``preview_frame()``), never onto the program. A
+switch can fade (``set_scene(name, fade_ms=...)``, ``transitions.Fade``) instead of cutting.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from seller_studio.common.events import EventEmitter
 from seller_studio.media.frames import VideoFrame
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.supervision import report_crash
+from seller_studio.media.transitions import Fade, blend
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +152,10 @@ class Compositor:
         self.overlays: list[Layer] = []  # drawn above every scene (product card, countdown)
         self._active = next(iter(self.scenes), "")
         self._pending_scene: str | None = None
+        self._pending_fade: Fade | None = None
+        self._fade: Fade | None = None  # the dissolve on the program, while it runs
+        self.preview_scene: str | None = None  # Studio Mode: the scene being prepared, off air
+        self._preview_frame: tuple[int, np.ndarray] | None = None
         self._lock = threading.Lock()
         self._scale_cache: dict[tuple, tuple[int, np.ndarray, Rect]] = {}
         self.events = EventEmitter()
@@ -170,12 +179,33 @@ class Compositor:
             self.scenes[scene.name] = scene
             self._active = self._active or scene.name
 
-    def set_scene(self, name: str) -> None:
-        """Switch scenes; it takes effect on the next frame."""
+    def set_scene(self, name: str, fade_ms: int = 0) -> None:
+        """Switch the program to a scene on the next frame: a cut, or with ``fade_ms`` a dissolve from
+        the scene on air (ValueError for a duration out of range)."""
         if name not in self.scenes:
             raise KeyError(f"no scene named {name!r}")
         with self._lock:
+            current = self._pending_scene or self._active
+            self._pending_fade = (Fade.for_duration(current, name, fade_ms, self.fps)
+                                  if fade_ms and current != name else None)
             self._pending_scene = name
+
+    @property
+    def is_fading(self) -> bool:
+        return self._fade is not None or self._pending_fade is not None
+
+    def set_preview_scene(self, name: str | None) -> None:
+        """Studio Mode's preview (None: Studio Mode off, nothing extra is rendered)."""
+        if name is not None and name not in self.scenes:
+            raise KeyError(f"no scene named {name!r}")
+        with self._lock:
+            self.preview_scene = name
+            self._preview_frame = None
+
+    def preview_frame(self) -> tuple[int, np.ndarray] | None:
+        """The newest frame of the preview scene (index, RGB), or None when Studio Mode is off."""
+        with self._lock:
+            return self._preview_frame
 
     def rename_scene(self, old: str, new: str) -> None:
         """Rename a scene in place (its position in the scene bar stays); any thread."""
@@ -193,6 +223,12 @@ class Compositor:
                 self._active = new
             if self._pending_scene == old:
                 self._pending_scene = new
+            if self.preview_scene == old:
+                self.preview_scene = new
+            for fade in (self._fade, self._pending_fade):
+                if fade is not None:
+                    fade.from_scene = new if fade.from_scene == old else fade.from_scene
+                    fade.to_scene = new if fade.to_scene == old else fade.to_scene
 
     def remove_scene(self, name: str) -> str:
         """Remove a scene; returns the scene on the program afterwards. Removing the scene on air
@@ -206,8 +242,12 @@ class Compositor:
                 raise ValueError("the last scene cannot be removed")
             index = names.index(name)
             del self.scenes[name]
+            neighbour = names[index + 1] if index + 1 < len(names) else names[index - 1]
             if (self._pending_scene or self._active) == name:
-                self._pending_scene = names[index + 1] if index + 1 < len(names) else names[index - 1]
+                self._pending_scene = neighbour
+                self._pending_fade = None
+            if self.preview_scene == name:
+                self.preview_scene = neighbour
             return self._pending_scene or self._active
 
     def add_overlay(self, layer: Layer) -> None:
@@ -232,14 +272,41 @@ class Compositor:
 
     # -- rendering ----------------------------------------------------------------------
     def render(self, frame_index: int, now_s: float) -> np.ndarray:
+        """The program frame: the scene on air (dissolving from the previous one during a fade)."""
         with self._lock:
             if self._pending_scene is not None:
                 if self._pending_scene != self._active:
                     self.events.emit("scene_switched", scene=self._pending_scene, frame_index=frame_index)
+                    self._fade = self._pending_fade
                 self._active = self._pending_scene
                 self._pending_scene = None
-            scene = self.scenes.get(self._active)
-            layers = (scene.ordered() if scene else []) + [o for o in self.overlays if o.is_visible]
+                self._pending_fade = None
+            layers = self._layers_of(self._active)
+            fade = self._fade
+            old_layers = self._layers_of(fade.from_scene) if fade is not None else []
+        image = self._compose(layers, frame_index, now_s)
+        if fade is not None:
+            progress = fade.progress(frame_index)
+            if progress >= 1.0:
+                with self._lock:
+                    if self._fade is fade:
+                        self._fade = None
+            else:
+                image = blend(self._compose(old_layers, frame_index, now_s), image, progress)
+        return image
+
+    def render_scene(self, name: str, frame_index: int, now_s: float) -> np.ndarray:
+        """Any scene as it would look on the program (Studio Mode's preview); the program is untouched."""
+        with self._lock:
+            layers = self._layers_of(name)
+        return self._compose(layers, frame_index, now_s)
+
+    def _layers_of(self, scene_name: str) -> list[Layer]:
+        """The visible layers of a scene, bottom first, with the overlays on top (under the lock)."""
+        scene = self.scenes.get(scene_name)
+        return (scene.ordered() if scene else []) + [o for o in self.overlays if o.is_visible]
+
+    def _compose(self, layers: list[Layer], frame_index: int, now_s: float) -> np.ndarray:
         frames: list[tuple[Layer, VideoFrame]] = []
         for layer in layers:
             source = self.sources.get(layer.source_id)
@@ -352,6 +419,15 @@ class Compositor:
                 log.exception("render failed at frame %d", index)
                 image = np.zeros((self.height, self.width, 3), dtype=np.uint8)
             self.frames_rendered += 1
+            preview = self.preview_scene
+            if preview is not None and index % 2 == 0:  # Studio Mode: half rate is plenty to edit by
+                try:
+                    preview_image = self.render_scene(preview, index, time.monotonic())
+                    with self._lock:
+                        if self.preview_scene == preview:
+                            self._preview_frame = (index, preview_image)
+                except Exception:  # the preview never costs the program a frame
+                    log.exception("preview render failed at frame %d", index)
             try:
                 sink(index, image)
             except Exception as exc:  # supervised: the clock keeps running (preview and program)
