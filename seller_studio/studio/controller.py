@@ -56,6 +56,7 @@ from seller_studio.studio.events import (
     Notice,
     PlatformConnected,
     PlatformStatus,
+    PreviewSceneChanged,
     RecordingChanged,
     SceneSwitched,
     ShowEnded,
@@ -66,6 +67,7 @@ from seller_studio.studio.events import (
     StreamConnection,
     StudioChanged,
     StudioEvents,
+    StudioModeChanged,
 )
 from seller_studio.studio.health_gate import HealthGate
 from seller_studio.studio.settings import Profile, SettingsStore
@@ -107,6 +109,7 @@ class StudioController:
         self.last_stats: dict[str, Any] = {}
         self.health_gate = HealthGate()  # asks before an auction or a draw on a sick stream
         self.platform_client: Any = None
+        self.studio_mode = False  # preview and program side by side; scene picks load the preview
         self._countdown_generation = 0
         # Go Live and Record can start outputs at the same moment: one worker at a time decides
         # whether to start the session or join the running one (else two sessions could start).
@@ -145,6 +148,8 @@ class StudioController:
                 self._on_source_state({"source_id": source.id, "state": "lost"})
         for warning in result.warnings:
             self._notice(warning)
+        if self.studio_mode:  # a rebuilt studio keeps Studio Mode (on its first scene)
+            self.set_studio_mode(True)
 
     def _detach_studio(self) -> None:
         if self._unsubscribe_studio is not None:
@@ -158,12 +163,76 @@ class StudioController:
         return f"{label} ({kind})" if kind and kind != label else label
 
     # ------------------------------------------------------------------------------------- scenes
-    def switch_scene(self, name: str) -> bool:
+    def switch_scene(self, name: str, fade_ms: int = 0) -> bool:
+        """Put a scene on the program (a cut, or a fade of ``fade_ms``)."""
         if self.studio is None or name not in self.studio.compositor.scenes:
             return False
-        self.studio.set_scene(name)
-        self.journal.action("scene_switch", scene=name)
+        try:
+            self.studio.compositor.set_scene(name, fade_ms=fade_ms)
+        except ValueError as exc:
+            self._notice(f"Could not fade: {exc}.")
+            return False
+        self.journal.action("scene_switch", scene=name, **({"fade_ms": fade_ms} if fade_ms else {}))
         return True
+
+    # Studio Mode, as in the reference broadcaster: the seller prepares the next scene in the preview
+    # while the program stays on air, then cuts or fades to it. A scene pick (button or hotkey 1-9)
+    # loads the preview; only Cut / Fade change what viewers see.
+    @property
+    def program_scene(self) -> str:
+        return self.studio.compositor.active_scene if self.studio is not None else ""
+
+    @property
+    def preview_scene(self) -> str | None:
+        return self.studio.compositor.preview_scene if self.studio is not None and self.studio_mode else None
+
+    @property
+    def edit_scene(self) -> str:
+        """The scene the sources list and the layer edits act on: the preview's in Studio Mode."""
+        return self.preview_scene or self.program_scene
+
+    @property
+    def is_on_air(self) -> bool:
+        """Viewers (or the recording) see the program: a new scene must not go there by itself."""
+        return self.live_state != LiveState.IDLE or self.recording is not None
+
+    def set_studio_mode(self, is_on: bool, preview: str | None = None) -> None:
+        """Turn Studio Mode on (the preview starts on ``preview`` or the program's scene) or off."""
+        studio = self.studio
+        if studio is None:
+            return
+        comp = studio.compositor
+        if is_on:
+            scene = preview if preview in comp.scenes else comp.active_scene
+            comp.set_preview_scene(scene)
+        else:
+            comp.set_preview_scene(None)
+        changed = is_on != self.studio_mode
+        self.studio_mode = is_on
+        if changed:
+            self.journal.action("studio_mode", is_on=is_on)
+        self.events.emit(StudioModeChanged(is_on, comp.preview_scene))
+
+    def preview_scene_to(self, name: str) -> bool:
+        """Studio Mode: load a scene into the preview (nothing changes on air)."""
+        if self.studio is None or not self.studio_mode or name not in self.studio.compositor.scenes:
+            return False
+        self.studio.compositor.set_preview_scene(name)
+        self.journal.action("scene_preview", scene=name)
+        self.events.emit(PreviewSceneChanged(name))
+        return True
+
+    def pick_scene(self, name: str) -> bool:
+        """A scene button or hotkey: the preview in Studio Mode, else the program."""
+        return self.preview_scene_to(name) if self.studio_mode else self.switch_scene(name)
+
+    def transition(self, fade_ms: int = 0) -> bool:
+        """Studio Mode's Cut (``fade_ms`` 0) or Fade: the preview's scene goes on the program; the
+        preview keeps it (as the reference broadcaster does by default)."""
+        scene = self.preview_scene
+        if scene is None or scene == self.program_scene:
+            return False
+        return self.switch_scene(scene, fade_ms=fade_ms)
 
     def scene_name(self, number: int) -> str | None:
         """The scene a hotkey 1-9 switches to."""
@@ -180,6 +249,25 @@ class StudioController:
             self._notice(f"A scene named '{name}' already exists.")
             return False
         self.studio.add_scene(Scene(name, []))
+        self.journal.action("scene_add", scene=name)
+        return True
+
+    def add_scene_off_air(self, name: str) -> bool:
+        """Add a scene without ever putting it on air: in Studio Mode it opens in the preview; while
+        live or recording Studio Mode turns on with it in the preview (the program stays); when
+        nothing is on air it becomes the scene shown, ready to fill."""
+        if not self.add_scene(name):
+            return False
+        name = name.strip()
+        if self.studio_mode:
+            self.preview_scene_to(name)
+        elif self.is_on_air:
+            self.set_studio_mode(True, preview=name)
+            self.events.emit(StatusMessage(f"'{name}' is in the preview, not on air: add its sources, "
+                                           "then Cut or Fade to show it.", 15000))
+        else:
+            self.switch_scene(name)
+        self.save_collection()
         return True
 
     def rename_scene(self, name: str, new: str) -> bool:
@@ -222,8 +310,7 @@ class StudioController:
     # ------------------------------------------------------------------------------------- layers
     def set_layer_visible(self, index: int, is_visible: bool) -> None:
         if self.studio is not None:
-            comp = self.studio.compositor
-            comp.update_layer(comp.active_scene, index, is_visible=is_visible)
+            self.studio.compositor.update_layer(self.edit_scene, index, is_visible=is_visible)
             self.save_collection()
 
     def add_source(self, spec: dict[str, Any], on_added: Callable[[str, int], None] | None = None) -> None:
@@ -244,7 +331,7 @@ class StudioController:
             if self.studio is not studio:
                 return
             self.specs[spec["id"]] = spec
-            scene = comp.scenes.get(comp.active_scene)
+            scene = comp.scenes.get(self.edit_scene)
             if scene is None:
                 scene = Scene("Scene 1", [])
                 studio.add_scene(scene)
@@ -262,7 +349,7 @@ class StudioController:
         if self.studio is None:
             return False
         comp = self.studio.compositor
-        scene = comp.scenes.get(comp.active_scene)
+        scene = comp.scenes.get(self.edit_scene)
         if scene is None or not 0 <= index < len(scene.layers):
             return False
         order = sorted(range(len(scene.layers)), key=lambda i: scene.layers[i].z)
@@ -283,8 +370,7 @@ class StudioController:
         studio = self.studio
         if studio is None:
             return
-        comp = studio.compositor
-        comp.remove_layer(comp.active_scene, index)
+        studio.compositor.remove_layer(self.edit_scene, index)
         self._close_unused_sources(studio)
         self.save_collection()
 
@@ -369,7 +455,14 @@ class StudioController:
             self._set_live_state(LiveState.IDLE)
             return
         self._set_live_state(LiveState.STARTING)
-        self._start_outputs([stream])
+        outputs: list = [stream]
+        if self.profile.record_when_live and self.recording is None:
+            # Settings: "Record automatically when going live"; End Show stops it with the stream.
+            self.recording = self._new_recording()
+            if self.recording is not None:
+                self.events.emit(RecordingChanged(True))
+                outputs.append(self.recording)
+        self._start_outputs(outputs)
         self._spawn(self._platform_start_show())
 
     def _video_settings(self) -> VideoSettings:
@@ -484,12 +577,8 @@ class StudioController:
             self.events.emit(RecordingChanged(False))
             return
         if is_on and self.recording is None:
-            folder = self.recording_folder()
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                self.recording = RecordingOutput(folder / time.strftime("show-%Y%m%d-%H%M%S.mkv"))
-            except OSError as exc:
-                self._notice(f"Cannot record to {folder}: {exc.strerror}")
+            self.recording = self._new_recording()
+            if self.recording is None:
                 self.events.emit(RecordingChanged(False))
                 return
             self.events.emit(RecordingChanged(True))
@@ -507,6 +596,17 @@ class StudioController:
                 self.dispatcher.run("stop-recording", lambda: self._remove_output(session, recording),
                                     lambda _: self._recording_saved(recording),
                                     lambda exc: self._notice(f"Recording: {exc}"))
+
+    def _new_recording(self) -> RecordingOutput | None:
+        """A recording output in the recording folder (not started); None, with a notice, when the
+        folder cannot be made."""
+        folder = self.recording_folder()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return RecordingOutput(folder / time.strftime("show-%Y%m%d-%H%M%S.mkv"))
+        except OSError as exc:
+            self._notice(f"Cannot record to {folder}: {exc.strerror}")
+            return None
 
     def _recording_saved(self, recording: RecordingOutput) -> None:
         self.events.emit(StatusMessage(f"Recording saved: {recording.final_path or recording.path}", 15000))

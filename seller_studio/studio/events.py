@@ -119,6 +119,21 @@ class SceneSwitched:
 
 
 @dataclass(frozen=True)
+class StudioModeChanged:
+    """Studio Mode on (``preview_scene`` is prepared off air, Cut/Fade puts it on) or off."""
+
+    is_on: bool
+    preview_scene: str | None = None
+
+
+@dataclass(frozen=True)
+class PreviewSceneChanged:
+    """Studio Mode: the scene in the preview (not on air) changed."""
+
+    scene: str
+
+
+@dataclass(frozen=True)
 class PlatformStatus:
     """The platform connection as one short text for the status bar ("Platform: connected · 12 watching")."""
 
@@ -144,7 +159,7 @@ class ShowEnded:
 
 StudioEvent = (LiveStateChanged | CountdownTick | StudioChanged | Notice | StatusMessage | RecordingChanged
                | StreamConnection | HealthChanged | StatsUpdated | StatsCleared | SourceStateChanged
-               | MicStateChanged | SceneSwitched | PlatformStatus | PlatformConnected | ShowEnded)
+               | MicStateChanged | SceneSwitched | StudioModeChanged | PreviewSceneChanged | PlatformStatus | PlatformConnected | ShowEnded)
 
 Listener = Callable[[Any], None]
 

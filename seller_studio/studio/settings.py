@@ -47,6 +47,7 @@ HOTKEY_ACTIONS: dict[str, str] = {
     "go_live": "Ctrl+Shift+L",
     "mute_mic": "M",
     "record": "Ctrl+Shift+R",
+    "transition": "T",
 }
 
 HOTKEY_LABELS: dict[str, str] = {
@@ -57,6 +58,7 @@ HOTKEY_LABELS: dict[str, str] = {
     "go_live": "Go Live / End Show",
     "mute_mic": "Mute microphone",
     "record": "Record on/off",
+    "transition": "Studio Mode: preview to program",
 }
 
 # Landscape, then vertical (9:16: TikTok LIVE and phone-first shopping apps).
@@ -103,6 +105,8 @@ class Profile:
     scenes: list[dict[str, Any]] = field(default_factory=list)
     record_dir: str = ""  # empty: data_dir()/recordings
     countdown_s: int = 3
+    record_when_live: bool = False  # a recording starts with Go Live and stops with End Show
+    fade_ms: int = 300  # Studio Mode's Fade button
 
     @property
     def secret_id(self) -> str:
@@ -144,9 +148,13 @@ class Profile:
             scenes=_check_scenes(data.get("scenes", [])),
             record_dir=_expect(data.get("record_dir", ""), str, "record_dir"),
             countdown_s=_expect(data.get("countdown_s", 3), int, "countdown_s"),
+            record_when_live=_expect(data.get("record_when_live", False), bool, "record_when_live"),
+            fade_ms=_expect(data.get("fade_ms", 300), int, "fade_ms"),
         )
         if not 0 <= profile.countdown_s <= 60:
             raise ValueError("countdown_s must be 0-60")
+        if not 0 <= profile.fade_ms <= 5000:
+            raise ValueError("fade_ms must be 0-5000")
         validate_video(profile.video)
         if profile.destination.kind not in DESTINATION_KINDS:
             raise ValueError(f"unknown destination kind {profile.destination.kind!r}")
@@ -154,7 +162,7 @@ class Profile:
 
 
 _FIELD_TYPES: dict[Any, type] = {"str": str, "int": int, "float": float, str: str, int: int, float: float}
-_TYPE_WORDS = {str: "text", int: "a whole number", float: "a number", dict: "an object", list: "a list"}
+_TYPE_WORDS = {bool: "true or false", str: "text", int: "a whole number", float: "a number", dict: "an object", list: "a list"}
 
 
 def _expect(value: Any, kind: type, where: str) -> Any:

@@ -24,32 +24,47 @@ class CollectionActions:
         comp = studio.compositor
         names = list(comp.scenes)
         keys = [self.controller.profile.hotkeys.get(f"scene_{i + 1}", "") for i in range(len(names))]
-        self.scene_bar.set_scenes(names, comp.active_scene, keys)
+        self.scene_bar.set_scenes(names, self.controller.edit_scene, keys,
+                                  on_air=comp.active_scene if self.controller.studio_mode else None)
 
     def refresh_sources(self) -> None:
-        self.sources_panel.refresh(self.controller.studio, self.controller.source_label)
-        self.preview.select(self.sources_panel.selected_layer())
+        self.sources_panel.refresh(self.controller.studio, self.controller.source_label, self.controller.edit_scene)
+        self.edit_view.select(self.sources_panel.selected_layer())
 
     def switch_scene(self, name: str) -> None:
+        """Put a scene on the program (a cut)."""
         if not self.controller.switch_scene(name):
             return
-        self.scene_bar.set_active(name)
+        self.scene_bar.set_active(self.controller.edit_scene)
         self.preview.select(-1)
-        self.sources_panel.refresh(self.controller.studio, self.controller.source_label)
+        self.refresh_sources()
+
+    def pick_scene(self, name: str) -> None:
+        """A scene button or hotkey: in Studio Mode it loads the preview, else it goes on the program."""
+        if self.controller.studio_mode:
+            if self.controller.preview_scene_to(name):
+                self.scene_preview.select(-1)
+        else:
+            self.switch_scene(name)
 
     def switch_scene_number(self, number: int) -> None:
         name = self.controller.scene_name(number)
         if name is not None:
-            self.switch_scene(name)
+            self.pick_scene(name)
 
     def _add_scene_dialog(self) -> None:
         if self.controller.studio is None:
             return
         name = (self.ask_text("Add scene", "Scene name:", "") or "").strip()
-        if name and self.controller.add_scene(name):
-            self.refresh_scenes()
-            self.switch_scene(name)
-            self.controller.save_collection()
+        self.add_scene(name)
+
+    def add_scene(self, name: str) -> bool:
+        """A new scene never goes on air by being created (``StudioController.add_scene_off_air``)."""
+        if not name or not self.controller.add_scene_off_air(name):
+            return False
+        self.refresh_scenes()
+        self._show_scenes()
+        return True
 
     def rename_scene(self, name: str) -> None:
         studio = self.controller.studio
@@ -67,12 +82,10 @@ class CollectionActions:
             text += "\nIt is on air now: viewers will see the next scene."
         if not self.confirm("Remove scene?", text):
             return
-        on_air = self.controller.remove_scene(name)
+        self.controller.remove_scene(name)
         self.refresh_scenes()
-        if on_air is not None:
-            self.scene_bar.set_active(on_air)
-        self.preview.select(-1)
-        self.refresh_sources()
+        self.edit_view.select(-1)
+        self._show_scenes()
 
     def _on_visibility(self, index: int, is_visible: bool) -> None:
         self.controller.set_layer_visible(index, is_visible)
@@ -114,7 +127,7 @@ class CollectionActions:
             self.refresh_scenes()
             self.refresh_sources()
             self.sources_panel.select_layer(index)
-            self.preview.select(index)
+            self.edit_view.select(index)
             if on_added:
                 on_added(source_id)
 
@@ -127,5 +140,5 @@ class CollectionActions:
 
     def remove_layer(self, index: int) -> None:
         self.controller.remove_layer(index)
-        self.preview.select(-1)
+        self.edit_view.select(-1)
         self.refresh_sources()

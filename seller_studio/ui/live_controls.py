@@ -1,4 +1,5 @@
-"""The row under the preview: scene bar, add-scene, time on air, Record and Go Live; and the 3-2-1.
+"""The row under the preview: scene bar (it scrolls, so the row fits a 1280-wide window whatever the
+number of scenes), add-scene, Studio Mode, time on air, Record and Go Live; and the 3-2-1.
 
 It draws the studio controller's live state (``LiveState``) and countdown; its buttons' signals are
 connected by the window to the controller.
@@ -6,8 +7,9 @@ connected by the window to the controller.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from seller_studio.studio.events import LiveState
 from seller_studio.ui.scenes import SceneBar
@@ -17,15 +19,29 @@ _BUTTON_TEXT = {LiveState.IDLE: "Go Live", LiveState.STARTING: "Connecting…", 
 
 
 class LiveControls(QWidget):
+    """Two groups, scenes and the live buttons, on one row when the window is wide enough, else the
+    live buttons wrap under the scenes: the window's minimum width is the wider group, not their sum."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        controls = QHBoxLayout(self)
-        controls.setContentsMargins(0, 0, 0, 0)
+        self._box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._box.setContentsMargins(0, 0, 0, 0)
+        self.scene_part = QWidget()
+        scenes = QHBoxLayout(self.scene_part)
+        scenes.setContentsMargins(0, 0, 0, 0)
         self.scene_bar = SceneBar()
-        controls.addWidget(self.scene_bar)
+        scenes.addWidget(self.scene_bar, 1)
         self.add_scene_button = QPushButton("+")
-        self.add_scene_button.setToolTip("Add a scene")
-        controls.addWidget(self.add_scene_button)
+        self.add_scene_button.setToolTip("Add a scene (it never goes on air by being added)")
+        scenes.addWidget(self.add_scene_button)
+        self.studio_mode_button = QPushButton("Studio Mode")
+        self.studio_mode_button.setCheckable(True)
+        self.studio_mode_button.setToolTip("Preview and program side by side: prepare the next scene off air, "
+                                           "then Cut or Fade to it. Scene buttons and keys load the preview.")
+        scenes.addWidget(self.studio_mode_button)
+        self.live_part = QWidget()
+        controls = QHBoxLayout(self.live_part)
+        controls.setContentsMargins(0, 0, 0, 0)
         controls.addStretch(1)
         self.elapsed = QLabel("00:00:00")
         self.elapsed.setObjectName("elapsed")
@@ -38,6 +54,34 @@ class LiveControls(QWidget):
         self.go_live_button = QPushButton("Go Live")
         self.go_live_button.setObjectName("goLive")
         controls.addWidget(self.go_live_button)
+        self._box.addWidget(self.scene_part, 1)
+        self._box.addWidget(self.live_part)
+
+    @property
+    def is_one_row(self) -> bool:
+        return self._box.direction() == QBoxLayout.Direction.LeftToRight
+
+    def _one_row_width(self) -> int:
+        # Room for a few scene buttons beside the live buttons; narrower, the live buttons wrap.
+        return self.scene_part.minimumSizeHint().width() + 240 + self.live_part.sizeHint().width()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        a, b = self.scene_part.minimumSizeHint(), self.live_part.minimumSizeHint()
+        spacing = self._box.spacing()
+        if self.is_one_row:
+            return QSize(max(a.width(), b.width()), max(a.height(), b.height()))
+        return QSize(max(a.width(), b.width()), a.height() + b.height() + spacing)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        return QSize(hint.width(), self.minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        one_row = event.size().width() >= self._one_row_width()
+        if one_row != self.is_one_row:
+            self._box.setDirection(QBoxLayout.Direction.LeftToRight if one_row else QBoxLayout.Direction.TopToBottom)
+            self.updateGeometry()
+        super().resizeEvent(event)
 
     def set_live_state(self, state: LiveState) -> None:
         button = self.go_live_button

@@ -32,6 +32,7 @@ from seller_studio.studio.events import (
     Notice,
     PlatformConnected,
     PlatformStatus,
+    PreviewSceneChanged,
     RecordingChanged,
     SceneSwitched,
     ShowEnded,
@@ -41,6 +42,7 @@ from seller_studio.studio.events import (
     StatusMessage,
     StreamConnection,
     StudioChanged,
+    StudioModeChanged,
 )
 from seller_studio.studio.settings import HOTKEY_LABELS, Profile, SettingsStore
 from seller_studio.ui import window_layout
@@ -57,6 +59,7 @@ from seller_studio.ui.status_widgets import (
     show_idle_status,
     show_stats,
 )
+from seller_studio.ui.studio_mode import StudioStage
 from seller_studio.ui.workers import Workers, run_in_worker
 
 log = logging.getLogger(__name__)
@@ -104,6 +107,8 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
             SourceStateChanged: lambda e: self.refresh_sources(),
             MicStateChanged: lambda e: self.mixer.on_mic_state(e.payload),
             SceneSwitched: self._on_scene_switched,
+            StudioModeChanged: self._on_studio_mode,
+            PreviewSceneChanged: lambda e: self._show_scenes(),
             PlatformStatus: lambda e: self.status_labels["platform"].setText(e.text),
             PlatformConnected: lambda e: self.platform_connected.emit(e.client),
             ShowEnded: lambda e: self.show_panel.show_recap(e.stats, live_s=e.live_s),
@@ -165,10 +170,16 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.banner.action.clicked.connect(self.reconnect_now)
         outer.addWidget(self.notice_bar)
         outer.addWidget(self.banner)
-        self.preview = PreviewWidget()
-        self.preview.layer_selected.connect(lambda index: self.sources_panel.select_layer(index))
-        self.preview.layer_changed.connect(lambda: self.controller.save_collection())
-        outer.addWidget(self.preview, 1)
+        self.preview = PreviewWidget()  # the program
+        self.scene_preview = PreviewWidget(kind="preview")  # Studio Mode's next scene, off air
+        for view in (self.preview, self.scene_preview):
+            view.layer_selected.connect(lambda index: self.sources_panel.select_layer(index))
+            view.layer_changed.connect(lambda: self.controller.save_collection())
+        self.stage = StudioStage(self.preview, self.scene_preview, fade_ms=self.profile.fade_ms)
+        self.stage.cut_requested.connect(lambda: self.transition_to_program(0))
+        self.stage.fade_requested.connect(self.transition_to_program)
+        self.stage.fade_ms_changed.connect(self._on_fade_ms)
+        outer.addWidget(self.stage, 1)
         self.countdown_label = CountdownLabel(self.preview)
         # The health light gets a full-width row: its reason and fix are whole sentences.
         self.health = HealthLight()
@@ -177,7 +188,8 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.scene_bar, self.add_scene_button = controls.scene_bar, controls.add_scene_button
         self.elapsed, self.record_button, self.go_live_button = (controls.elapsed, controls.record_button,
                                                                  controls.go_live_button)
-        self.scene_bar.scene_chosen.connect(self.switch_scene)
+        self.scene_bar.scene_chosen.connect(self.pick_scene)
+        controls.studio_mode_button.toggled.connect(self.set_studio_mode)
         self.scene_bar.rename_requested.connect(self.rename_scene)
         self.scene_bar.remove_requested.connect(self.remove_scene)
         self.add_scene_button.clicked.connect(self._add_scene_dialog)
@@ -189,12 +201,12 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         docks = build_docks(self)
         self.sources_panel, self.sources_dock = docks.sources_panel, docks.sources_dock
         self.mixer, self.mixer_dock, self.show_dock = docks.mixer, docks.mixer_dock, docks.show_dock
-        self.sources_panel.layer_selected.connect(self.preview.select)
+        self.sources_panel.layer_selected.connect(lambda index: self.edit_view.select(index))
         self.sources_panel.add_requested.connect(self.add_source_dialog)
         self.sources_panel.remove_requested.connect(self.remove_layer)
         self.sources_panel.visibility_changed.connect(self._on_visibility)
         self.sources_panel.raise_requested.connect(self.move_layer)
-        self.resize(1480, 860)
+        self.resize(1280, 720)
         self.resizeDocks([self.sources_dock, self.show_dock], [260, 380], Qt.Orientation.Horizontal)
         self.status_labels = add_status_labels(self.statusBar())
         self._build_menus()
@@ -238,6 +250,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
 
     def _on_studio_changed(self, event: StudioChanged) -> None:
         self.preview.set_studio(event.studio)
+        self.scene_preview.set_studio(event.studio)
         self.mixer.set_studio(event.studio)
         if event.studio is None:
             return
@@ -247,14 +260,15 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.studio_ready.emit()
 
     def _on_scene_switched(self, event: SceneSwitched) -> None:
-        self.scene_bar.set_active(event.scene)
+        self._show_scenes()
         self.refresh_sources()
 
     def _on_live_state(self, event: LiveStateChanged) -> None:
         self.controls.set_live_state(event.state)
         if event.state == LiveState.STARTING:
             self.notice_bar.hide()
-        self.preview.is_editable = True
+        self.stage.set_studio_mode(self.controller.studio_mode)
+        self._show_scenes()
         self._update_tooltips()
         self.live_state_changed.emit(event.state.value)
 
@@ -316,6 +330,48 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.record_button.setChecked(is_on)
         self.controller.set_recording(is_on)
 
+    # ------------------------------------------------------------------------------------- studio mode
+    @property
+    def edit_view(self) -> PreviewWidget:
+        """The picture whose layers the sources list selects: Studio Mode's preview, else the program."""
+        return self.scene_preview if self.controller.studio_mode else self.preview
+
+    def set_studio_mode(self, is_on: bool) -> None:
+        if is_on != self.controller.studio_mode:
+            self.controller.set_studio_mode(is_on)
+
+    def _on_studio_mode(self, event: StudioModeChanged) -> None:
+        self.controls.studio_mode_button.blockSignals(True)
+        self.controls.studio_mode_button.setChecked(event.is_on)
+        self.controls.studio_mode_button.blockSignals(False)
+        self.stage.set_studio_mode(event.is_on)
+        self.preview.select(-1)
+        self.scene_preview.select(-1)
+        self._show_scenes()
+        self.refresh_sources()
+
+    def _show_scenes(self) -> None:
+        """Scene bar and stage labels: which scene is picked (preview or program) and which is on air."""
+        c = self.controller
+        if c.studio is None:
+            return
+        self.scene_bar.set_active(c.edit_scene)
+        self.scene_bar.set_on_air(c.program_scene if c.studio_mode else "")
+        self.stage.set_scenes(c.preview_scene, c.program_scene, c.live_state.is_on_air)
+        self.refresh_sources()
+
+    def transition_to_program(self, fade_ms: int = 0) -> None:
+        """Cut (0) or Fade: Studio Mode's preview goes on air."""
+        if not self.controller.studio_mode:
+            self.statusBar().showMessage("Turn on Studio Mode to prepare a scene before it goes on air", 5000)
+            return
+        self.controller.transition(fade_ms)
+
+    def _on_fade_ms(self, value: int) -> None:
+        if value != self.profile.fade_ms:
+            self.profile.fade_ms = value
+            self.controller.save_collection()  # saves the profile with it
+
     # ------------------------------------------------------------------------------------- hotkeys
     def apply_hotkeys(self, hotkeys: dict[str, str]) -> None:
         for shortcut in self._shortcuts.values():
@@ -330,6 +386,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
             "go_live": self.toggle_live,
             "mute_mic": lambda: self.mixer.toggle_mute(),
             "record": lambda: self.set_recording(not self.record_button.isChecked()),
+            "transition": lambda: self.transition_to_program(self.profile.fade_ms),
         }
         for action, key in hotkeys.items():
             if not key or action not in actions:
@@ -430,8 +487,9 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         """Stop everything (blocking: only when the window goes away)."""
         self.bridge.detach_all()
         self.controller.shutdown()
-        self.preview.set_studio(None)
-        self.preview.stop()
+        for view in (self.preview, self.scene_preview):
+            view.set_studio(None)
+            view.stop()
         self.mixer.set_studio(None)
 
 

@@ -9,6 +9,9 @@ Layers of the current scene can be moved by dragging and resized by the corner h
 goes to the compositor at once (it shows on the next frame, on air too). Right-click a layer for its
 scale mode (fill / fit / stretch). The optional safe-zone guide shades what a phone app covers (its
 header, the comments, the action buttons); it is drawn on the preview only, never on air.
+
+The same widget shows Studio Mode's preview (``kind="preview"``): the compositor's off-air
+rendering of the scene being prepared (``Compositor.preview_frame``), whose layers it edits.
 """
 
 from __future__ import annotations
@@ -36,9 +39,10 @@ class PreviewWidget(QWidget):
     layer_selected = Signal(int)  # index in the current scene's layers, -1: none
     layer_changed = Signal()  # a drag or resize ended
 
-    def __init__(self, parent: QWidget | None = None, poll_interval_ms: int = 15) -> None:
+    def __init__(self, parent: QWidget | None = None, poll_interval_ms: int = 15, kind: str = "program") -> None:
         super().__init__(parent)
-        self.setObjectName("preview")
+        self.kind = kind  # "program" (what goes on air) or "preview" (Studio Mode's next scene)
+        self.setObjectName("preview" if kind == "program" else "scenePreview")
         self.setMinimumSize(320, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
@@ -83,7 +87,9 @@ class PreviewWidget(QWidget):
         last_index = -1
         while not self._stop.wait(self._poll_interval_s):
             studio = self.studio
-            latest = studio.preview() if studio is not None else None
+            latest = None
+            if studio is not None:
+                latest = studio.preview() if self.kind == "program" else studio.compositor.preview_frame()
             size = self._target_size
             if latest is None or size[0] < 2 or size[1] < 2:
                 continue
@@ -180,11 +186,17 @@ class PreviewWidget(QWidget):
         self.update()
 
     # -- layer editing ------------------------------------------------------------------------------
+    def scene_name(self) -> str:
+        """The scene this widget shows (and edits)."""
+        if self.studio is None:
+            return ""
+        comp = self.studio.compositor
+        return (comp.preview_scene or comp.active_scene) if self.kind == "preview" else comp.active_scene
+
     def _scene_layers(self) -> list:
         if self.studio is None:
             return []
-        comp = self.studio.compositor
-        scene = comp.scenes.get(comp.active_scene)
+        scene = self.studio.compositor.scenes.get(self.scene_name())
         return list(scene.layers) if scene else []
 
     def _layer_rect(self, index: int) -> Rect | None:
@@ -270,8 +282,7 @@ class PreviewWidget(QWidget):
         """Change a layer's scale mode (None: automatic); saved like a drag."""
         if self.studio is None or not 0 <= index < len(self._scene_layers()):
             return
-        comp = self.studio.compositor
-        comp.update_layer(comp.active_scene, index, scale_mode=mode)
+        self.studio.compositor.update_layer(self.scene_name(), index, scale_mode=mode)
         self.layer_changed.emit()
 
     def context_menu(self, index: int) -> QMenu:
@@ -314,6 +325,5 @@ class PreviewWidget(QWidget):
     def set_layer_rect(self, index: int, rect: Rect) -> None:
         if self.studio is None or not 0 <= index < len(self._scene_layers()):
             return
-        comp = self.studio.compositor
-        comp.update_layer(comp.active_scene, index, rect=rect)
+        self.studio.compositor.update_layer(self.scene_name(), index, rect=rect)
         self.update()

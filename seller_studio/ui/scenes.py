@@ -1,18 +1,22 @@
-"""The scene bar (one button per scene) and the list of sources in the current scene."""
+"""The scene bar (one button per scene, scrolling sideways) and the list of sources in the scene being
+edited (the program's, or in Studio Mode the preview's)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QFrame,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -21,22 +25,55 @@ from seller_studio.media.studio import Studio
 from seller_studio.studio.assembly import SOURCE_KIND_LABELS
 
 
-class SceneBar(QWidget):
+class SceneBar(QScrollArea):
+    """One button per scene in a row that scrolls sideways (wheel, drag of the bar): any number of
+    scenes fits a 1280-wide window. The checked button is the scene a pick acts on (the program, or
+    in Studio Mode the preview); in Studio Mode the program's button is marked on air."""
+
     scene_chosen = Signal(str)
     rename_requested = Signal(str)
     remove_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._layout = QHBoxLayout(self)
+        self.setObjectName("sceneBar")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        inner = QWidget()
+        self._layout = QHBoxLayout(inner)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addStretch(1)
+        self.setWidget(inner)
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self.buttons: dict[str, QPushButton] = {}
+        self.on_air = ""
+        self._fit_height()
 
-    def set_scenes(self, names: list[str], active: str, shortcuts: list[str] | None = None) -> None:
+    def _fit_height(self) -> None:
+        # Room for a button row and the sideways scroll bar, so showing the bar never covers a button.
+        button_h = QPushButton("Scene").sizeHint().height() + 6
+        self.setFixedHeight(button_h + self.horizontalScrollBar().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        return QSize(120, self.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(min(self.widget().sizeHint().width(), 900), self.height())
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - a mouse wheel scrolls the row sideways
+        bar = self.horizontalScrollBar()
+        bar.setValue(bar.value() - event.angleDelta().y() - event.angleDelta().x())
+        event.accept()
+
+    def set_scenes(self, names: list[str], active: str, shortcuts: list[str] | None = None,
+                   on_air: str | None = None) -> None:
         for button in self.buttons.values():
             self._group.removeButton(button)
+            self._layout.removeWidget(button)
             button.deleteLater()
         self.buttons.clear()
         for i, name in enumerate(names):
@@ -45,15 +82,17 @@ class SceneBar(QWidget):
             button.setCheckable(True)
             button.setChecked(name == active)
             key = shortcuts[i] if shortcuts and i < len(shortcuts) else ""
-            button.setToolTip(f"Switch to scene '{name}'" + (f"  ({key})" if key else "")
+            button.setToolTip(f"Scene '{name}'" + (f"  ({key})" if key else "")
                               + "\nRight-click to rename or remove")
             button.clicked.connect(lambda _=False, n=name: self.scene_chosen.emit(n))
             button.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             button.customContextMenuRequested.connect(
                 lambda pos, n=name, b=button: self.menu_for(n).exec(b.mapToGlobal(pos)))
             self._group.addButton(button)
-            self._layout.addWidget(button)
+            self._layout.insertWidget(self._layout.count() - 1, button)
             self.buttons[name] = button
+        self.set_on_air(on_air or "")
+        self.set_active(active)
 
     def menu_for(self, name: str) -> QMenu:
         menu = QMenu(self)
@@ -63,8 +102,20 @@ class SceneBar(QWidget):
 
     def set_active(self, name: str) -> None:
         button = self.buttons.get(name)
-        if button is not None and not button.isChecked():
-            button.setChecked(True)
+        if button is not None:
+            if not button.isChecked():
+                button.setChecked(True)
+            self.ensureWidgetVisible(button, 8, 0)
+
+    def set_on_air(self, name: str) -> None:
+        """Studio Mode: mark the program's scene (a red edge); "" clears the mark."""
+        self.on_air = name
+        for scene, button in self.buttons.items():
+            is_on_air = scene == name
+            if bool(button.property("onAir")) != is_on_air:
+                button.setProperty("onAir", is_on_air)
+                button.style().unpolish(button)
+                button.style().polish(button)
 
 
 class SourcesPanel(QWidget):
@@ -110,14 +161,14 @@ class SourcesPanel(QWidget):
         self._indices: list[int] = []  # list row -> layer index
         self._updating = False
 
-    def refresh(self, studio: Studio | None, labels: Callable[[str], str]) -> None:
+    def refresh(self, studio: Studio | None, labels: Callable[[str], str], scene_name: str | None = None) -> None:
         self._updating = True
         selected = self.selected_layer()
         self.list.clear()
         self._indices = []
         if studio is not None:
             comp = studio.compositor
-            scene = comp.scenes.get(comp.active_scene)
+            scene = comp.scenes.get(scene_name or comp.active_scene)
             layers = list(scene.layers) if scene else []
             for index in sorted(range(len(layers)), key=lambda i: layers[i].z, reverse=True):
                 layer = layers[index]

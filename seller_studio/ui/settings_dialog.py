@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -229,6 +230,18 @@ class SettingsDialog(QDialog):
         folder_row.addWidget(self.record_dir, 1)
         folder_row.addWidget(browse)
         form.addRow("Recordings folder", folder_row)
+        self.record_when_live = QCheckBox("Record automatically when going live")
+        self.record_when_live.setToolTip("A recording starts with the show and stops with End Show")
+        self.record_when_live.setChecked(profile.record_when_live)
+        form.addRow("", self.record_when_live)
+        self.fade_ms = QSpinBox()
+        self.fade_ms.setRange(0, 5000)
+        self.fade_ms.setSingleStep(100)
+        self.fade_ms.setSuffix(" ms")
+        self.fade_ms.setSpecialValueText("Cut (no fade)")
+        self.fade_ms.setValue(profile.fade_ms)
+        self.fade_ms.setToolTip("How long Studio Mode's Fade (and its hotkey) dissolves to the next scene")
+        form.addRow("Studio Mode fade", self.fade_ms)
         # Probing encoders opens each one: do it off the GUI thread.
         run_in_worker(self, "probe-encoders", _probe_encoders, self._show_encoders,
                       lambda exc: self._show_encoders({"error": str(exc)}))
@@ -334,6 +347,8 @@ class SettingsDialog(QDialog):
             except OSError as exc:
                 raise ValueError(f"cannot use {folder} for recordings: {exc.strerror}") from None
         p.record_dir = str(Path(folder).expanduser()) if folder else ""
+        p.record_when_live = self.record_when_live.isChecked()
+        p.fade_ms = int(self.fade_ms.value())
         validate_video(p.video)
         p.audio.mic = str(self.mic.currentData())
         keys: dict[str, str] = {}

@@ -26,6 +26,11 @@ QPushButton#goLive {{ background: {ACCENT}; border-color: {ACCENT}; color: white
 QPushButton#goLive[live="true"] {{ background: {LIVE_RED}; border-color: {LIVE_RED}; }}
 QPushButton#record:checked {{ background: {LIVE_RED}; border-color: {LIVE_RED}; }}
 QPushButton#sceneButton {{ min-width: 90px; padding: 8px 12px; }}
+QPushButton#sceneButton[onAir="true"] {{ border: 2px solid {LIVE_RED}; }}
+QScrollArea#sceneBar {{ background: transparent; }}
+QLabel#stageLabel {{ color: #aeb3ba; font-weight: 600; }}
+QLabel#stageLabel[onAir="true"] {{ color: {LIVE_RED}; }}
+QPushButton#transition {{ padding: 8px 10px; font-weight: 700; }}
 QLabel#elapsed {{ font-family: monospace; font-size: 13pt; font-weight: 700; }}
 QLabel#countdown {{ font-size: 96pt; font-weight: 800; color: white; background: rgba(0,0,0,120);
                     border-radius: 24px; padding: 0 40px; }}
