@@ -266,8 +266,37 @@ def check_ingest(url: str | None, bitrate_kbps: int | None = None, probe_s: floa
     return Check("ingest", PASS, detail, data=data)
 
 
+def check_live_ingest(label: str, url: str, stream_stats: dict[str, Any] | None) -> Check:
+    """The ingest while the studio is live on it: the running stream is the probe (a second
+    connection would compete with the show, and a single-publisher ingest such as the sandbox's
+    would not answer it)."""
+    from seller_studio.diagnostics.redact import redact
+
+    where = f"{label} ({redact(url)})" if url and url != label else (label or redact(url))
+    s = stream_stats or {}
+    state = s.get("state", "")
+    kbps = float(s.get("bitrate_sent_kbps") or 0)
+    buffer_ms = float(s.get("send_buffer_ms") or 0)
+    data = {"live": True, "state": state, "bitrate_sent_kbps": kbps, "send_buffer_ms": buffer_ms}
+    if state == "reconnecting":
+        return Check("ingest", FAIL, f"{where}: live, but the connection is lost and reconnecting",
+                     "Check the internet connection; the show goes on as soon as it is back.", data=data)
+    if state and state != "live":
+        return Check("ingest", WARN, f"{where}: the stream is {state}", "Wait a moment and check again.", data=data)
+    detail = f"{where}: live now, sending {kbps:.0f} kbit/s (send buffer {buffer_ms:.0f} ms); not probed while live"
+    if buffer_ms > 500:
+        return Check("ingest", WARN, detail + ", the uplink is not keeping up",
+                     "Lower the bitrate in Settings > Video after the show, or use a cable instead of Wi-Fi.",
+                     data=data)
+    return Check("ingest", PASS, detail, data=data)
+
+
 def run_doctor(url: str | None = None, bitrate_kbps: int | None = None, probe_s: float = 2.0,
-               with_ingest: bool = True) -> list[Check]:
+               with_ingest: bool = True, ingest: Check | None = None) -> list[Check]:
+    """Every check; ``ingest`` replaces the ingest probe with a check already made (the window's
+    while live)."""
+    if ingest is not None:
+        with_ingest = False
     if url is None and with_ingest:
         url, configured_bitrate = configured_ingest()
         bitrate_kbps = bitrate_kbps or configured_bitrate
@@ -281,6 +310,8 @@ def run_doctor(url: str | None = None, bitrate_kbps: int | None = None, probe_s:
     ]
     if with_ingest:
         checks.append(_guard("ingest", lambda: check_ingest(url, bitrate_kbps, probe_s)))
+    if ingest is not None:
+        checks.append(ingest)
     return checks
 
 

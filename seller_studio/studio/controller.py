@@ -566,6 +566,25 @@ class StudioController:
             self.session.reconnect_now()
             self.events.emit(StreamConnection(True, "Reconnecting now…"))
 
+    def doctor_job(self) -> Callable[[], list]:
+        """What "Check my setup" runs on a worker: the doctor against this studio's destination (the
+        sandbox's ingest in demo mode; a preset's server), or while on air the live stream's own
+        view of it instead of a probe."""
+        from seller_studio.diagnostics.doctor import check_live_ingest, run_doctor
+
+        try:
+            destination: Destination | None = self.destination()
+        except UserError:
+            destination = None
+        url = destination.url if destination is not None else None
+        bitrate = self.profile.video.bitrate_kbps
+        if destination is not None and self.stream is not None and self.live_state.is_on_air:
+            stream_stats = next((o for o in self.last_stats.get("outputs", []) if o.get("kind") == "stream"),
+                                {"state": "starting"})
+            live = check_live_ingest(destination.label, destination.url, stream_stats)
+            return lambda: run_doctor(ingest=live)
+        return lambda: run_doctor(url, bitrate) if url else run_doctor()
+
     # ------------------------------------------------------------------------------------- record
     def recording_folder(self) -> Path:
         if self.profile.record_dir:

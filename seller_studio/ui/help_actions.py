@@ -5,6 +5,7 @@ A mixin of ``MainWindow``: it uses the window's ``workers``, ``notice`` and stat
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -12,10 +13,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 class HelpActions:
     def check_setup(self) -> None:
-        from seller_studio.diagnostics.doctor import run_doctor
-
         self.statusBar().showMessage("Checking your setup…")
-        self.workers.run("doctor", run_doctor, self._show_checks,
+        self.workers.run("doctor", self.controller.doctor_job(), self._show_checks,
                          lambda exc: self.notice(f"Could not check the setup: {exc}"))
 
     def _show_checks(self, checks: list) -> None:
@@ -23,17 +22,32 @@ class HelpActions:
         self.last_doctor_report = "\n".join(check.line() for check in checks)
         QMessageBox.information(self, "Check my setup", self.last_doctor_report)
 
+    def _ask_save_path_dialog(self, title: str, suggested: str, filters: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
+        return path or None
+
     def save_support_bundle(self, path: str | None = None) -> None:
+        """Help > Save support bundle: ask where (a file dialog, ``ask_save_path``), build the zip on a
+        worker, then say where it went. (The menu's ``triggered(bool)`` must not reach ``path``: a
+        ``False`` there once made the menu item do nothing at all.)"""
         from seller_studio.diagnostics.bundle import build_bundle
 
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save support bundle", "seller-studio-support.zip",
-                                                  "Zip files (*.zip)")
+        if not isinstance(path, str):
+            suggested = str(Path.home() / time.strftime("seller-studio-support-%Y%m%d-%H%M.zip"))
+            path = self.ask_save_path("Save support bundle", suggested, "Zip files (*.zip)")
         if not path:
             return
+        if not path.lower().endswith(".zip"):
+            path += ".zip"
         self.statusBar().showMessage("Saving the support bundle…")
-        self.workers.run("support-bundle", lambda: build_bundle(Path(path)),
-                         lambda result: self.statusBar().showMessage(f"Support bundle saved: {path}", 10000),
+        self.journal.action("support_bundle")
+
+        def saved(result) -> None:  # noqa: ANN001 - diagnostics.bundle.BundleResult
+            text = f"Support bundle saved to {result.path} ({result.bytes / 1024:.0f} KB, secrets removed)."
+            self.statusBar().showMessage(text, 15000)
+            self.notice(text)
+
+        self.workers.run("support-bundle", lambda: build_bundle(Path(path)), saved,
                          lambda exc: self.notice(f"Could not save the support bundle: {exc}"))
 
     def open_replay(self) -> None:

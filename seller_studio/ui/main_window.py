@@ -88,6 +88,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
             signal.connect(lambda action=action: self.journal.action(action))
         self.confirm: Callable[[str, str], bool] = self._confirm_dialog  # tests replace it
         self.ask_text: Callable[[str, str, str], str | None] = self._ask_text_dialog  # and this
+        self.ask_save_path: Callable[[str, str, str], str | None] = self._ask_save_path_dialog  # and this
         self.is_quitting = False  # Ctrl-C / SIGTERM: quit without asking (quit_on_signal)
         self._shortcuts: dict[str, QShortcut] = {}
         self._cpu = CpuMeter()
@@ -206,6 +207,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.sources_panel.remove_requested.connect(self.remove_layer)
         self.sources_panel.visibility_changed.connect(self._on_visibility)
         self.sources_panel.raise_requested.connect(self.move_layer)
+        self.mixer.mute_toggled.connect(lambda _sid, _muted: self.health.set_muted(self.mixer.muted_labels()))
         self.resize(1280, 720)
         self.resizeDocks([self.sources_dock, self.show_dock], [260, 380], Qt.Orientation.Horizontal)
         self.status_labels = add_status_labels(self.statusBar())
@@ -235,7 +237,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         for label, slot in (("Check my setup…", self.check_setup), ("Save support bundle…", self.save_support_bundle),
                             ("Open replay…", self.open_replay)):
             action = QAction(label, self)
-            action.triggered.connect(slot)
+            action.triggered.connect(lambda _checked=False, slot=slot: slot())  # not the bool as an argument
             help_menu.addAction(action)
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
@@ -252,6 +254,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.preview.set_studio(event.studio)
         self.scene_preview.set_studio(event.studio)
         self.mixer.set_studio(event.studio)
+        self.health.set_muted(self.mixer.muted_labels())
         if event.studio is None:
             return
         self.refresh_scenes()

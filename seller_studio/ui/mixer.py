@@ -133,6 +133,7 @@ class MixerPanel(QWidget):
             for sid, channel in studio.mixer.channels.items():
                 label = (labels or {}).get(sid) or _audio_label(channel.source)
                 strip = ChannelStrip(studio, sid, label)
+                strip.mute.toggled.connect(lambda is_muted, sid=sid: self.mute_toggled.emit(sid, is_muted))
                 self.strips[sid] = strip
                 self._layout.addWidget(strip)
         if not self.strips:
@@ -165,6 +166,10 @@ class MixerPanel(QWidget):
         strip = self.strips.get(payload.get("source_id", ""))
         if strip is not None:
             strip.set_lost(bool(payload.get("is_lost")))
+
+    def muted_labels(self) -> list[str]:
+        """The names of the muted audio sources (for the health row)."""
+        return [strip.name.text() for strip in self.strips.values() if strip.mute.isChecked()]
 
     def toggle_mute(self, source_id: str | None = None) -> None:
         sid = source_id or next(iter(self.strips), None)

@@ -54,8 +54,23 @@ class HealthLight(QWidget):
         self.text.setMinimumWidth(120)
         layout.addWidget(self.dot)
         layout.addWidget(self.text, 1)
+        # A muted microphone is said here too, whatever the stream's health: viewers hear nothing.
+        self.muted = QLabel("")
+        self.muted.setObjectName("mutedNote")
+        self.muted.setWordWrap(True)
+        self.muted.setStyleSheet(f"color: {theme.WARN}; font-weight: 600;")
+        self.muted.hide()
+        layout.addWidget(self.muted)
         self.level = "idle"
         self.set_health("idle", "Not live", "")
+
+    def set_muted(self, names: list[str]) -> None:
+        """The muted audio sources (empty: nothing muted)."""
+        if names:
+            what = names[0] if len(names) == 1 else ", ".join(names)
+            self.muted.setText(f"🔇 {what} muted — viewers hear nothing")
+            self.muted.setToolTip("Unmute in the audio mixer (or press the mute hotkey)")
+        self.muted.setVisible(bool(names))
 
     def set_health(self, level: str, reason: str, fix: str) -> None:
         self.level = level
