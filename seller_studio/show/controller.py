@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict, dataclass
@@ -55,6 +56,7 @@ from seller_studio.show.selling import (
     local_item_id,
     this_show_sales,
     to_cents,
+    to_epoch_s,
 )
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,7 @@ class ShowController:
         self.giveaway_duration_s = 60.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._welcome_offset_s: float | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self.session.events.subscribe(self._forward)
         self.run.events.subscribe(self._on_run_event)
@@ -135,6 +138,8 @@ class ShowController:
         # until the pings below (which have a known round trip) take over.
         offset_wall_s = float(getattr(client, "server_time_offset_s", 0.0))
         self.clock.set_from_welcome(time.time() + offset_wall_s, received_at=self.clock.local_clock())
+        # Attached before connecting: take the welcome's clock when the first event arrives (before it).
+        self._welcome_offset_s = None if getattr(client, "is_connected", True) else offset_wall_s
         # replay: the backlog after the welcome (sales made while the studio was closed) was dispatched
         # before this attach; without it those sales were never recorded.
         self._unsubscribe.append(client.subscribe(self.on_platform_event, replay=True))
@@ -228,6 +233,9 @@ class ShowController:
 
     def _aid(self, platform_id: str) -> str:
         """Auction/giveaway ids are only unique within a platform show: key sales by both."""
+        if not self.platform_show_id and self.client is not None:
+            # Attached before connecting (to hear the replay too): the welcome has named the show by now.
+            self.platform_show_id = getattr(self.client, "show_id", None) or ""
         return f"{self.platform_show_id}:{platform_id}" if self.platform_show_id else platform_id
 
     @staticmethod
@@ -241,6 +249,11 @@ class ShowController:
         """Called by PlatformClient on its loop for every event."""
         if not isinstance(event, _HANDLED):
             return
+        if self._welcome_offset_s is not None and self.client is not None:
+            offset_wall_s = float(getattr(self.client, "server_time_offset_s", 0.0))
+            if offset_wall_s != self._welcome_offset_s and self.clock.rtt_s == math.inf:
+                self.clock.set_from_welcome(time.time() + offset_wall_s, received_at=self.clock.local_clock())
+            self._welcome_offset_s = None
         try:
             self._dispatch(event)
         except SellingError as err:
@@ -248,7 +261,7 @@ class ShowController:
 
     def _dispatch(self, event: p.Event) -> None:
         s = self.session
-        if isinstance(event, p.AuctionStarted | p.GiveawayStarted):
+        if isinstance(event, p.AuctionStarted | p.GiveawayStarted) and self._is_live(event.ends_at):
             self._follow_platform_item(event.item_id)
         if isinstance(event, p.ShowStarted):
             self.begin_show(event.started_at, platform_show_id=event.show_id)
@@ -306,6 +319,13 @@ class ShowController:
                 run.peak_viewers = event.count
                 self._save_show_run()
             self.events.emit("viewers", count=event.count)
+
+    def _is_live(self, ends_at: float) -> bool:
+        """Still running by the server clock (a replayed auction of an hour ago is history, not news)."""
+        try:
+            return to_epoch_s(ends_at) > self.clock.server_now()
+        except (TypeError, ValueError):
+            return False
 
     def _follow_platform_item(self, platform_item_id: str) -> None:
         """The platform started an auction or giveaway for an item that is not showing here (another

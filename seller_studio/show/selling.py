@@ -448,8 +448,8 @@ class SellingSession:
                 counter_bid_s=counter_bid_s,
             )
             self.auction = auction
-            if self.item is None or self.item.id != item_id:
-                self.item = self.store.get_item(item_id)
+            # The showing item is the run of show's to change (the controller moves it to a live
+            # auction's item); never swapped here behind its back, e.g. by a replayed old auction.
             self.set_note(item_id, "Sudden death: no extensions; it sells when the clock hits 0."
                           if is_sudden_death else "")
         self.events.emit(

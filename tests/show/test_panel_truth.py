@@ -246,3 +246,65 @@ def test_after_a_restart_the_platform_is_shown_the_same_item(tmp_path: Path) -> 
     finally:
         sandbox.stop()
         store.close()
+
+
+def test_a_restart_that_replays_the_shows_history_keeps_the_showing_item(tmp_path: Path) -> None:
+    """A new connection gets the show's whole history replayed (protocol: resume_from 0). Old auctions
+    in it are history: Run of show and the panel stay on the item the seller had on, while a sale the
+    studio missed is still recorded (once)."""
+    import asyncio
+
+    from seller_studio.platform.client import PlatformClient
+    from seller_studio.platform.sandbox.embedded import start_sandbox
+    from tests.show.sandbox_show import Buyer, Recorder, sandbox_config, wait_until
+
+    store = InventoryStore(tmp_path / "inventory.db")
+    pyrex, card, lamp, pack, _ = add_tonights_items(store)
+    sandbox = start_sandbox(sandbox_config(chat_per_min=0, bid_per_min=0, entry_per_min=0), with_ingest=False)
+
+    async def scenario() -> None:
+        from seller_studio.show.selling import AuctionPreset
+
+        client = PlatformClient(sandbox.ws_url, sandbox.token)
+        await client.connect()
+        ctl = ShowController(store, "tonight", client=client)
+        rec = Recorder(ctl)
+        buyer = await Buyer.connect(sandbox, "sue")
+        await client.start_show("Tonight")
+        ctl.run.build_from_inventory()
+        ctl.next_item()
+        await ctl.start_auction(AuctionPreset("3 s", duration_s=3, counter_bid_s=1))
+        auction = await wait_until(lambda: ctl.session.auction)
+        await buyer.bid(ctl.platform_id(auction.auction_id), 6)
+        await wait_until(lambda: rec.first("auction_sold"), timeout_s=10)
+        ctl.next_item()
+        ctl.next_item()  # the lamp is on when the studio goes away
+        assert ctl.run.now_item_id == lamp.id
+        await ctl.close()
+        await client.close()
+        # While the studio is away the platform sells a pack (a listing left open).
+        await buyer.client.command("listing.buy_now", {"item_id": str(pack.id), "price": 4.0, "quantity": 1})
+        await buyer.buy(str(pack.id))
+        # Restart: a fresh client, the whole history replayed.
+        client2 = PlatformClient(sandbox.ws_url, sandbox.token)
+        again = ShowController(store, "tonight")
+        again.attach_client(client2)
+        await client2.connect()
+        try:
+            await wait_until(lambda: any(s.item_id == pack.id for s in again.sales()), timeout_s=10)
+            await asyncio.sleep(0.3)
+            assert again.run.now_item_id == lamp.id
+            assert again.session.item is not None and again.session.item.id == lamp.id
+            assert again.session.note_text() == "" and not again.session.is_auction_running
+            assert [s.buyer for s in again.sales() if s.item_id == pyrex.id] == ["sue"]  # not twice
+            assert again.next_item().id == pack.id  # type: ignore[union-attr]
+        finally:
+            await again.close()
+            await client2.close()
+            await buyer.client.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(scenario(), 60))
+    finally:
+        sandbox.stop()
+        store.close()
