@@ -248,7 +248,8 @@ def test_after_a_restart_the_platform_is_shown_the_same_item(tmp_path: Path) -> 
         store.close()
 
 
-def test_a_restart_that_replays_the_shows_history_keeps_the_showing_item(tmp_path: Path) -> None:
+@pytest.mark.parametrize("attach", ["before connecting", "after connecting (as the window does)"])
+def test_a_restart_that_replays_the_shows_history_keeps_the_showing_item(tmp_path: Path, attach: str) -> None:
     """A new connection gets the show's whole history replayed (protocol: resume_from 0). Old auctions
     in it are history: Run of show and the panel stay on the item the seller had on, while a sale the
     studio missed is still recorded (once)."""
@@ -288,8 +289,12 @@ def test_a_restart_that_replays_the_shows_history_keeps_the_showing_item(tmp_pat
         # Restart: a fresh client, the whole history replayed.
         client2 = PlatformClient(sandbox.ws_url, sandbox.token)
         again = ShowController(store, "tonight")
-        again.attach_client(client2)
-        await client2.connect()
+        if attach.startswith("before"):
+            again.attach_client(client2)
+            await client2.connect()
+        else:
+            await client2.connect()
+            again.attach_client(client2)
         try:
             await wait_until(lambda: any(s.item_id == pack.id for s in again.sales()), timeout_s=10)
             await asyncio.sleep(0.3)
