@@ -18,9 +18,11 @@ from seller_studio.diagnostics import stream_faults
 from seller_studio.diagnostics.redact import register_secret
 from seller_studio.media.compositor import Layer, Scene, picture_in_picture, side_by_side
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
+from seller_studio.media.outputs.base import OutputError, StopReason
 from seller_studio.media.outputs.recording import RecordingOutput
 from seller_studio.media.session import LiveSession
 from seller_studio.media.sources.registry import kind_of_spec
+from seller_studio.media.stats import StreamStats
 from seller_studio.media.studio import Studio
 from seller_studio.studio import assembly
 from seller_studio.studio.assembly import scene_to_json
@@ -174,8 +176,11 @@ def run(args: argparse.Namespace) -> int:
         timers = schedule_switches(studio, args.switch)
         recorder = stream_faults.FlightRecorder(args, studio, outputs)
         studio.start()
-        session = studio.go_live(outputs, video, AudioSettings() if has_audio else None,
-                                 Path(args.stats) if args.stats else None, duration_s=args.duration)
+        try:
+            session = studio.go_live(outputs, video, AudioSettings() if has_audio else None,
+                                     Path(args.stats) if args.stats else None, duration_s=args.duration)
+        except OutputError as err:
+            raise UserError(str(err), exit_code_for(err.reason)) from None
         recorder.on_live(session, video)
         for timer in timers:
             timer.start()
@@ -196,6 +201,23 @@ def run(args: argparse.Namespace) -> int:
     return report(session)
 
 
+# The one place where an output's stop reason becomes a process exit code (README's table).
+EXIT_CODES: dict[StopReason, ExitCode] = {
+    StopReason.REJECTED: ExitCode.REJECTED_KEY,
+    StopReason.BAD_URL: ExitCode.BAD_URL,
+    StopReason.UNREACHABLE: ExitCode.UNREACHABLE_HOST,
+    StopReason.NO_ANSWER: ExitCode.INGEST_NO_ANSWER,
+    StopReason.NOT_RTMP: ExitCode.NOT_AN_RTMP_SERVER,
+    StopReason.TLS_FAILED: ExitCode.TLS_FAILED,
+    StopReason.WRITE_FAILED: ExitCode.UNWRITABLE_PATH,
+    StopReason.DISK_FULL: ExitCode.DISK_FULL,
+}
+
+
+def exit_code_for(reason: StopReason) -> ExitCode:
+    return ExitCode.OK if reason.is_success else EXIT_CODES.get(reason, ExitCode.FAILURE)
+
+
 def report(session: LiveSession) -> int:
     fps = session.video_settings.fps
     print(f"done: {session.frames_encoded} frames ({session.frames_encoded / fps:.2f} s), "
@@ -206,10 +228,10 @@ def report(session: LiveSession) -> int:
         stats = output.stats()
         if output.error:
             print(f"{output.name}: {output.error}", file=sys.stderr)
-            code = code or int(getattr(getattr(output, "failure", None), "exit_code", ExitCode.FAILURE))
-        elif output.kind == "stream":
-            print(f"stream: sent {stats['bytes_sent'] / 1e6:.1f} MB, reconnects {stats['reconnects']}, "
-                  f"dropped {stats['dropped_network']} (congestion) {stats['dropped_disconnect']} (disconnect)",
+            code = code or int(exit_code_for(output.stop_reason))
+        elif isinstance(stats, StreamStats):
+            print(f"stream: sent {stats.bytes_sent / 1e6:.1f} MB, reconnects {stats.reconnects}, "
+                  f"dropped {stats.dropped_network} (congestion) {stats.dropped_disconnect} (disconnect)",
                   file=sys.stderr)
         else:
             print(f"recording: {getattr(output, 'final_path', None) or output.path}", file=sys.stderr)

@@ -26,6 +26,10 @@ class ExitCode(IntEnum):
     DOCTOR_FOUND_FAILURES = 24
     DRAW_MISMATCH = 25  # `break verify`: the seed or buyers do not match what was posted
     BAD_BREAK_INPUT = 26  # a break or draw that cannot be made (more buyers than spots, ...)
+    INGEST_NO_ANSWER = 30  # the ingest accepted the connection, then said nothing
+    NOT_AN_RTMP_SERVER = 31  # it answered, but not as an RTMP server (HTTP, closed or reset at once)
+    TLS_FAILED = 32  # rtmps:// and the TLS handshake failed (not a TLS server, or a TLS error)
+    DISK_FULL = 33  # the disk filled while recording (what was recorded is kept)
     INTERRUPTED = 130
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from seller_studio.media.stats import CrashRecord, SessionStats, StreamStats, Verdict
+
 WINDOW = 10
 
 
@@ -15,94 +17,99 @@ class HealthMonitor:
     def __init__(self, target_fps: float, bitrate_kbps: int) -> None:
         self.target_fps = target_fps
         self.bitrate_kbps = bitrate_kbps
-        self._history: deque[dict[str, Any]] = deque(maxlen=WINDOW + 1)
+        self._history: deque[SessionStats] = deque(maxlen=WINDOW + 1)
 
-    def judge(self, stats: dict[str, Any]) -> dict[str, str]:
-        self._history.append(stats)
-        first, last = self._history[0], self._history[-1]
+    def judge(self, stats: SessionStats | dict[str, Any]) -> dict[str, str]:
+        """The verdict in the stats bus's JSON shape (``assess`` is the typed form)."""
+        typed = stats if isinstance(stats, SessionStats) else SessionStats.from_dict(stats)
+        return self.assess(typed).to_dict()
+
+    def assess(self, last: SessionStats) -> Verdict:
+        self._history.append(last)
+        first = self._history[0]
+        has_window = len(self._history) > 1
 
         def delta(key: str) -> int:
-            return last["dropped"][key] - first["dropped"][key] if len(self._history) > 1 else last["dropped"][key]
+            now = getattr(last.dropped, key)
+            return now - getattr(first.dropped, key) if has_window else now
 
-        frames = max(1, last["frames_encoded"] - first["frames_encoded"] if len(self._history) > 1 else last["frames_encoded"])
-        streams = [o for o in last.get("outputs", []) if o.get("kind") == "stream"]
+        frames = max(1, last.frames_encoded - first.frames_encoded if has_window else last.frames_encoded)
+        streams = last.streams()
         for o in streams:
-            if o["state"] == "failed":
-                return verdict("bad", f"Not live: {o.get('error') or 'the stream stopped'}",
+            if o.state == "failed":
+                return Verdict("bad", f"Not live: {o.error or 'the stream stopped'}",
                                "Check the stream key and server in Settings, then go live again.")
-        crash = _crash_verdict(last.get("thread_crashes") or [])
+        crash = _crash_verdict(list(last.thread_crashes))
         if crash is not None:
             return crash
         for o in streams:
-            if o["state"] in ("reconnecting", "connecting") and o.get("reconnects", 0) + o.get("attempt", 0) > 0:
-                retry = o.get("retry_in_s")
-                when = f" (next try in {retry:.0f} s)" if retry else ""
-                return verdict("bad", f"Connection lost: reconnecting{when}. Your recording continues.",
+            if o.state in ("reconnecting", "connecting") and o.reconnects + o.attempt > 0:
+                when = f" (next try in {o.retry_in_s:.0f} s)" if o.retry_in_s else ""
+                return Verdict("bad", f"Connection lost: reconnecting{when}. Your recording continues.",
                                "Check your internet connection, or press Reconnect now.")
         network_pct = 100.0 * delta("network") / (frames + delta("network"))
         if network_pct >= 1.0:
             level = "bad" if network_pct >= 5 else "warning"
-            adaptive = next((o for o in streams if o.get("is_dynamic_bitrate")), None)
+            adaptive = next((o for o in streams if o.is_dynamic_bitrate), None)
             if adaptive is not None:
                 # The studio is already fitting the stream to the link: say what it does, advise the rest.
-                return verdict(level, f"Upload too slow: {network_pct:.0f}% of frames dropped — "
+                return Verdict(level, f"Upload too slow: {network_pct:.0f}% of frames dropped — "
                                + _fitted(adaptive, self.target_fps),
                                "Nothing to change in the studio: it adapts by itself. A cable, or pausing other "
                                "uploads on this network, gives a sharper picture.")
-            sent = max((o.get("bitrate_sent_kbps", 0) for o in streams), default=0)
+            sent = max((o.bitrate_sent_kbps for o in streams), default=0.0)
             suggestion = _suggest_bitrate(sent, self.bitrate_kbps)
-            return verdict(level, f"Upload too slow: {network_pct:.0f}% of frames dropped (your upload carries "
+            return Verdict(level, f"Upload too slow: {network_pct:.0f}% of frames dropped (your upload carries "
                            f"about {sent:.0f} kbps)",
                            f"Lower the bitrate to {suggestion} kbps in Settings > Video.")
         encode_pct = 100.0 * delta("encode_lag") / (frames + delta("encode_lag"))
         render_pct = 100.0 * delta("render_lag") / (frames + delta("render_lag"))
-        if last.get("encoder_idle_s", 0) >= 3 and encode_pct >= 50:
-            return verdict("bad", f"The encoder has stopped responding ({last['encoder_idle_s']:.0f} s without a frame)",
+        if last.encoder_idle_s >= 3 and encode_pct >= 50:
+            return Verdict("bad", f"The encoder has stopped responding ({last.encoder_idle_s:.0f} s without a frame)",
                            "End the show and go live again; save a support bundle (Help menu) for support.")
         if encode_pct >= 1.0:
             level = "bad" if encode_pct >= 5 else "warning"
-            return verdict(level, f"Encoder overloaded: {encode_pct:.0f}% of frames skipped",
+            return Verdict(level, f"Encoder overloaded: {encode_pct:.0f}% of frames skipped",
                            # On 2 cores another busy program starves x264 as surely as too big a size does
                            # (the soak skipped 0.85 % of frames with ~1.3 cores taken by other processes).
                            "Close other busy programs, or choose a faster encoder preset or a smaller "
                            "output size in Settings > Video.")
         if render_pct >= 1.0:
             level = "bad" if render_pct >= 5 else "warning"
-            return verdict(level, f"Computer too busy: {render_pct:.0f}% of frames missed",
+            return Verdict(level, f"Computer too busy: {render_pct:.0f}% of frames missed",
                            "Close other programs, or lower the frame rate or output size.")
         for o in streams:
-            if o.get("send_buffer_ms", 0) > 500:
-                return verdict("warning", f"Upload is struggling: {o['send_buffer_ms']:.0f} ms waiting to send",
+            if o.send_buffer_ms > 500:
+                return Verdict("warning", f"Upload is struggling: {o.send_buffer_ms:.0f} ms waiting to send",
                                "Lower the bitrate, or move closer to the Wi-Fi router or use a cable.")
-            if o.get("rate_plan") and o["rate_plan"].get("link_kbps") or (
-                    o.get("encoder_bitrate_kbps") and o["encoder_bitrate_kbps"] < self.bitrate_kbps * 0.8):
-                return verdict("warning", _fitted(o, self.target_fps),
+            if (o.rate_plan is not None and o.rate_plan.link_kbps) or (
+                    o.encoder_bitrate_kbps and o.encoder_bitrate_kbps < self.bitrate_kbps * 0.8):
+                return Verdict("warning", _fitted(o, self.target_fps),
                                "Nothing to do: it comes back up when the connection recovers.")
-        for source in last.get("sources_lost", []):
+        for source in last.sources_lost:
             what = "Camera" if source.get("kind") == "camera" else "A source"
-            return verdict("warning", source.get("reason") or f"{what} {source['id']} lost: reconnecting",
+            return Verdict("warning", source.get("reason") or f"{what} {source.get('id')} lost: reconnecting",
                            "Viewers see the last picture, then a 'camera lost' slate; it reconnects by itself. "
                            "If it does not, unplug the camera and plug it in again.")
-        for notice in last.get("camera_notices", []):
+        for notice in last.camera_notices:
             reason, _, fix = notice.partition(" — ")
-            return verdict("warning", reason.rstrip("."), (fix[:1].upper() + fix[1:]) if fix else "")
-        if last.get("cpu_percent", 0) > 180:
-            return verdict("warning", f"CPU at {last['cpu_percent']:.0f}%",
+            return Verdict("warning", reason.rstrip("."), (fix[:1].upper() + fix[1:]) if fix else "")
+        if last.cpu_percent > 180:
+            return Verdict("warning", f"CPU at {last.cpu_percent:.0f}%",
                            "Close other programs or lower the output size to avoid dropped frames.")
-        return verdict("good", "Stream healthy", "")
+        return Verdict("good", "Stream healthy", "")
 
 
-def _fitted(o: dict[str, Any], target_fps: float) -> str:
-    """"Your upload carries about 780 kbps: sending 505 kbps video at 30 fps" (what the studio did)."""
-    plan = o.get("rate_plan") or {}
-    link = o.get("link_kbps") or plan.get("link_kbps")
-    video = plan.get("video_kbps") or o.get("encoder_bitrate_kbps")
-    fps = target_fps / max(1, plan.get("fps_divisor") or 1)
-    audio = plan.get("audio_kbps")
+def _fitted(o: StreamStats, target_fps: float) -> str:
+    """"Your upload carries about 780 kbps: the studio now sends 505 kbps video at 30 fps" (what it did)."""
+    plan = o.rate_plan
+    link = o.link_kbps or (plan.link_kbps if plan else None)
+    video = plan.video_kbps if plan else o.encoder_bitrate_kbps
+    fps = target_fps / max(1, plan.fps_divisor if plan else 1)
     head = f"Your upload carries about {link:.0f} kbps" if link else "Bitrate lowered to keep up with your upload"
     parts = [f"{video} kbps video at {fps:.0f} fps"]
-    if audio:
-        parts.append(f"{audio} kbps audio")
+    if plan and plan.audio_kbps:
+        parts.append(f"{plan.audio_kbps} kbps audio")
     return f"{head}: the studio now sends {' and '.join(parts)}"
 
 
@@ -110,19 +117,19 @@ _PART_WORDS = {"encoder": "The video encoder", "output": "The stream connection"
                "stats": "The stats monitor", "compositor": "The picture mixer"}
 
 
-def _crash_verdict(crashes: list[dict[str, Any]]) -> dict[str, str] | None:
+def _crash_verdict(crashes: list[CrashRecord]) -> Verdict | None:
     """A media thread crashed recently: say which part, and whether it is back."""
     if not crashes:
         return None
     c = crashes[-1]
-    what = _PART_WORDS.get(c.get("part", ""), f"The {c.get('part')}")
-    if c.get("restarted_in_ms") is None:
-        return verdict("bad", f"{what} stopped after an internal error ({c.get('error', '?')}); restarting it",
+    what = _PART_WORDS.get(c.part, f"The {c.part}")
+    if c.restarted_in_ms is None:
+        return Verdict("bad", f"{what} stopped after an internal error ({c.error}); restarting it",
                        "Nothing to do yet: it restarts by itself within a few seconds.")
-    ms = c["restarted_in_ms"]
+    ms = c.restarted_in_ms
     back = f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
     more = f" ({len(crashes)} times recently)" if len(crashes) > 1 else ""
-    return verdict("warning", f"{what} hit an internal error and restarted in {back}{more}; the show goes on",
+    return Verdict("warning", f"{what} hit an internal error and restarted in {back}{more}; the show goes on",
                    "Nothing to do. If it happens again, save a support bundle (Help > Save support bundle) "
                    "and send it to support.")
 

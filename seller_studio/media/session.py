@@ -28,10 +28,10 @@ from seller_studio.media.encoders.aac import FRAME_SAMPLES
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.encoders.registry import EncoderSet, open_encoders
 from seller_studio.media.health import HealthMonitor
-from seller_studio.media.outputs.base import Output, OutputState
+from seller_studio.media.outputs.base import Output, OutputError, OutputState, StopReason
 from seller_studio.media.outputs.bitrate import RatePlan
 from seller_studio.media.outputs.stream import StreamOutput
-from seller_studio.media.stats import CpuMeter, rss_mb
+from seller_studio.media.stats import CpuMeter, CrashRecord, DropCounts, SessionStats, StreamStats, rss_mb
 from seller_studio.media.supervision import CrashInjector, ThreadCrash, report_crash, restarted
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,8 @@ class LiveSession:
         self._encode_s_window: list[float] = []  # encoder appends, stats swaps: both under _encode_s_lock
         self._encode_s_lock = threading.Lock()
         self.started_at_s = 0.0
-        self.last_stats: dict[str, Any] = {}
-        self.stats_history: list[dict[str, Any]] = []
+        self.latest: SessionStats | None = None  # the newest second of the stats bus
+        self.stats_history: list[SessionStats] = []
         self.max_frames: int | None = None
         self._accepting = False
         self._first_index: int | None = None
@@ -78,7 +78,7 @@ class LiveSession:
         self._last_encoded_at_s = 0.0
         # Supervision: crashes of any media thread of this session (its own and its outputs').
         self.crash_injectors = {part: CrashInjector(part) for part in ("encoder", "stats")}
-        self._crashes: list[dict[str, Any]] = []
+        self._crashes: list[CrashRecord] = []
         self._crash_lock = threading.Lock()
         # Outputs added mid-session (the window's Record toggle) get packets from the next keyframe.
         self._joining: set[Output] = set()
@@ -98,12 +98,9 @@ class LiveSession:
         for output in self.outputs if wait_outputs_s is not None else []:
             if not output.wait_started(wait_outputs_s):
                 self._abort()
-                failure = getattr(output, "failure", None)
-                if failure is not None:
-                    raise failure
-                from seller_studio.common.errors import UserError
-
-                raise UserError(output.error or f"{output.name} did not start within {wait_outputs_s:.0f} s")
+                if output.stop_reason is not StopReason.UNSET:
+                    raise OutputError(output.stop_reason, output.error or f"{output.name} stopped")
+                raise OutputError(StopReason.NO_ANSWER, f"{output.name} did not start within {wait_outputs_s:.0f} s")
         self.max_frames = round(duration_s * self.video_settings.fps) if duration_s else None
         self._render_lag_at_start = self.compositor.frames_skipped_render_lag
         self._encode_thread = threading.Thread(target=self._encode_main, name="encoder", daemon=True)
@@ -337,34 +334,36 @@ class LiveSession:
             encoders.audio.set_bitrate_kbps(plan.audio_kbps)
 
     # -- supervision ----------------------------------------------------------------------------------
-    def _record_crash(self, crash: ThreadCrash, **extra: Any) -> None:
-        entry = {**crash.to_dict(), "at_s": round(crash.at_s - self.started_at_s, 2), **extra}
+    def _record_crash(self, crash: ThreadCrash, output: str | None = None) -> None:
+        record = CrashRecord(crash.part, crash.thread, crash.error, round(crash.at_s - self.started_at_s, 2),
+                             None, output)
         with self._crash_lock:
-            self._crashes.append(entry)
-        if not extra:  # an output's crash is already on the bus as the output's own event
+            self._crashes.append(record)
+        if output is None:  # an output's crash is already on the bus as the output's own event
             self.events.emit("thread_crashed", **crash.to_dict())
 
-    def _record_restart(self, crash: ThreadCrash, **extra: Any) -> None:
+    def _record_restart(self, crash: ThreadCrash, output: str | None = None) -> None:
         with self._crash_lock:
-            for entry in reversed(self._crashes):
-                if entry["part"] == crash.part and entry["restarted_in_ms"] is None:
-                    entry["restarted_in_ms"] = crash.restarted_in_ms
+            for i in range(len(self._crashes) - 1, -1, -1):
+                entry = self._crashes[i]
+                if entry.part == crash.part and entry.restarted_in_ms is None:
+                    self._crashes[i] = replace(entry, restarted_in_ms=crash.restarted_in_ms)
                     break
-        if not extra:
+        if output is None:
             self.events.emit("thread_restarted", **crash.to_dict())
 
     def _on_output_event(self, name: str, payload: dict[str, Any]) -> None:
         if name == "thread_crashed":
             self._record_crash(ThreadCrash(payload["part"], payload["thread"], payload["error"], time.monotonic()),
-                               output=payload.get("output"))
+                               output=payload.get("output") or "?")
         elif name == "thread_restarted":
             self._record_restart(ThreadCrash(payload["part"], payload["thread"], payload["error"], 0.0,
-                                             payload["restarted_in_ms"]), output=payload.get("output"))
+                                             payload["restarted_in_ms"]), output=payload.get("output") or "?")
 
-    def crashes(self) -> list[dict[str, Any]]:
-        """Every media-thread crash of this session so far (copies; any thread)."""
+    def crashes(self) -> list[CrashRecord]:
+        """Every media-thread crash of this session so far (immutable records; any thread)."""
         with self._crash_lock:
-            return [dict(e) for e in self._crashes]
+            return list(self._crashes)
 
     def inject_crash(self, part: str) -> None:
         """``--simulate thread-crash@T:PART``: raise inside that thread at its next loop turn."""
@@ -397,7 +396,7 @@ class LiveSession:
                     self.crash_injectors["stats"].check()
                     stats = self._collect(cpu, last)
                     if out_file:
-                        out_file.write(json.dumps(stats) + "\n")
+                        out_file.write(json.dumps(stats.to_dict()) + "\n")
                         out_file.flush()
                 except Exception as exc:  # supervised: report, and the next tick runs again
                     crash = report_crash("stats", exc)
@@ -407,55 +406,61 @@ class LiveSession:
             if out_file:
                 out_file.close()
 
-    def _collect(self, cpu: CpuMeter, last: dict[str, Any]) -> dict[str, Any]:
+    def _collect(self, cpu: CpuMeter, last: dict[str, Any]) -> SessionStats:
         now = time.monotonic()
         with self._encode_s_lock:
             window, self._encode_s_window = self._encode_s_window, []
         outputs = list(self.outputs)  # one snapshot: add/remove_output replace the list
-        output_stats = [o.stats() for o in outputs]
+        output_stats = tuple(o.stats() for o in outputs)
         render_lag = self.compositor.frames_skipped_render_lag - self._render_lag_at_start
         encode_lag = self.frames_dropped_encode_lag
         interval = now - last["time"]
-        stats: dict[str, Any] = {
-            "t_s": round(now - self.started_at_s, 2),
-            "wall_time": time.time(),
-            "fps": round((self.frames_encoded - last["frames"]) / interval, 2),
-            "target_fps": self.video_settings.fps,
-            "encode_ms_per_frame": round(1000 * sum(window) / len(window), 2) if window else 0.0,
-            "frames_encoded": self.frames_encoded,
-            "dropped": {
-                "render_lag": render_lag,
-                "encode_lag": encode_lag,
-                "network": sum(o.get("dropped_network", 0) for o in output_stats),
-            },
-            "frames_skipped_ladder": self.frames_skipped_ladder,
-            "encoder_idle_s": round(now - self._last_encoded_at_s, 1) if self._last_encoded_at_s else 0.0,
-            "thread_crashes": [c for c in self.crashes()
-                               if c["restarted_in_ms"] is None or now - self.started_at_s - c["at_s"] < 15],
-            "thread_crashes_total": len(self.crashes()),
-            "cpu_percent": round(cpu.percent(), 1),
-            "rss_mb": round(rss_mb(), 1),
-            "scene": self.compositor.active_scene,
-            "outputs": output_stats,
+        since_start_s = now - self.started_at_s
+        crashes = self.crashes()
+        sources = list(self.compositor.sources.items())
+        stats = SessionStats(
+            t_s=round(since_start_s, 2),
+            wall_time=time.time(),
+            fps=round((self.frames_encoded - last["frames"]) / interval, 2),
+            target_fps=self.video_settings.fps,
+            encode_ms_per_frame=round(1000 * sum(window) / len(window), 2) if window else 0.0,
+            frames_encoded=self.frames_encoded,
+            dropped=DropCounts(render_lag, encode_lag,
+                               sum(o.dropped_network for o in output_stats if isinstance(o, StreamStats))),
+            frames_skipped_ladder=self.frames_skipped_ladder,
+            encoder_idle_s=round(now - self._last_encoded_at_s, 1) if self._last_encoded_at_s else 0.0,
+            thread_crashes=tuple(c for c in crashes if c.restarted_in_ms is None or since_start_s - c.at_s < 15),
+            thread_crashes_total=len(crashes),
+            cpu_percent=round(cpu.percent(), 1),
+            rss_mb=round(rss_mb(), 1),
+            scene=self.compositor.active_scene,
+            outputs=output_stats,
             # Sources not delivering (a frozen or unplugged camera), for the health verdict.
-            "sources_lost": [{"id": sid, "kind": getattr(src, "kind", ""), "reason": getattr(src, "lost_reason", "")}
-                             for sid, src in list(self.compositor.sources.items())
-                             if getattr(getattr(src, "state", None), "value", "") == "lost"],
+            sources_lost=tuple({"id": sid, "kind": getattr(src, "kind", ""), "reason": getattr(src, "lost_reason", "")}
+                               for sid, src in sources
+                               if getattr(getattr(src, "state", None), "value", "") == "lost"),
             # A camera giving less than asked ("This camera gives 10 fps at 1920x1080 — choose ...").
-            "camera_notices": [notice for src in list(self.compositor.sources.values())
-                               if (notice := getattr(getattr(src, "inner", src), "rate_notice", ""))],
-        }
-        if self.mixer is not None:
-            stats["audio"] = self.mixer.levels()
-        stats["health"] = self.health.judge(stats)
+            camera_notices=tuple(notice for _, src in sources
+                                 if (notice := getattr(getattr(src, "inner", src), "rate_notice", ""))),
+            audio=self.mixer.levels() if self.mixer is not None else None,
+        )
+        stats = replace(stats, health=self.health.assess(stats))
         last.update(frames=self.frames_encoded, render_lag=render_lag, encode_lag=encode_lag, time=now)
-        self.last_stats = stats
+        self.latest = stats
         self.stats_history.append(stats)
-        self.events.emit("stats", **stats)
+        self.events.emit("stats", **stats.to_dict())  # the documented JSON shape (journal, --stats, the window)
         return stats
 
-    def subscribe_stats(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        return self.events.subscribe(lambda name, payload: callback(payload) if name == "stats" else None)
+    @property
+    def last_stats(self) -> dict[str, Any]:
+        """The newest stats in their JSON shape ({} before the first second)."""
+        latest = self.latest
+        return latest.to_dict() if latest is not None else {}
+
+    def subscribe_stats(self, callback: Callable[[SessionStats], None]) -> Callable[[], None]:
+        """``callback(stats)`` every second, typed, on the stats thread."""
+        return self.events.subscribe(
+            lambda name, payload: callback(SessionStats.from_dict(payload)) if name == "stats" else None)
 
     def stream_outputs(self) -> list[StreamOutput]:
         return [o for o in self.outputs if isinstance(o, StreamOutput)]

@@ -12,6 +12,7 @@ import av
 
 from seller_studio.common.events import EventEmitter
 from seller_studio.media.frames import EncodedPacket
+from seller_studio.media.stats import OutputStats
 from seller_studio.media.supervision import CrashInjector
 
 
@@ -25,14 +26,21 @@ class OutputState(StrEnum):
 
 
 class StopReason(StrEnum):
-    """Why an output stopped. UNSET is never success: only REQUESTED and FINISHED are."""
+    """Why an output stopped. UNSET is never success: only REQUESTED and FINISHED are.
+
+    The one error model of outputs: every output sets ``stop_reason`` and a one-line ``error``;
+    ``OutputError`` carries both out of ``LiveSession.start``; only cli/ maps them to exit codes.
+    """
 
     UNSET = "unset"
     REQUESTED = "requested"
     FINISHED = "finished"
     REJECTED = "rejected"  # the ingest refused the stream key
     BAD_URL = "bad_url"
-    UNREACHABLE = "unreachable"
+    UNREACHABLE = "unreachable"  # no TCP connection (host down, port closed, no network)
+    NO_ANSWER = "no_answer"  # TCP accepted, then silence past the deadline
+    NOT_RTMP = "not_rtmp"  # it answered, but not as an RTMP server (HTTP, closed at once, reset)
+    TLS_FAILED = "tls_failed"  # rtmps:// and the TLS handshake failed (not a TLS server, bad certificate)
     WRITE_FAILED = "write_failed"
     DISK_FULL = "disk_full"
 
@@ -41,6 +49,13 @@ class StopReason(StrEnum):
         return self in (StopReason.REQUESTED, StopReason.FINISHED)
 
 
+class OutputError(Exception):
+    """An output failed for good: why, and ``str(err)``, the one line for the user."""
+
+    def __init__(self, reason: StopReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
 class Output(ABC):
     kind: str = "output"
 
@@ -48,7 +63,7 @@ class Output(ABC):
         self.name = name
         self.events = EventEmitter()
         self.state = OutputState.IDLE
-        self.stop_reason = StopReason.UNSET
+        self.stop_reason = StopReason.UNSET  # why it stopped (UNSET while running)
         self.error: str | None = None  # one line for the user when FAILED
         # Set by the session: ask the video encoder for a keyframe now (after a reconnect).
         self.request_keyframe: Callable[[], None] = lambda: None
@@ -89,8 +104,15 @@ class Output(ABC):
             unsubscribe()
         return self.state == OutputState.LIVE
 
-    def stats(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "state": self.state.value}
+    def stats(self) -> OutputStats:
+        """This second's figures (any thread)."""
+        return OutputStats(self.name, self.kind, self.state.value)
+
+    def fail(self, err: OutputError) -> None:
+        """Stop for good with a reason (on the output's own thread)."""
+        self.stop_reason = err.reason
+        self.error = str(err)
+        self._set_state(OutputState.FAILED, error=self.error, reason=err.reason.value)
 
 
 class Muxer:

@@ -13,13 +13,13 @@ import os
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any
 
 import av
 
 from seller_studio.common.errors import UnwritablePathError
 from seller_studio.media.frames import EncodedPacket
-from seller_studio.media.outputs.base import Muxer, Output, OutputState, StopReason
+from seller_studio.media.outputs.base import Muxer, Output, OutputError, OutputState, StopReason
+from seller_studio.media.stats import RecordingStats
 from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
 
 log = logging.getLogger(__name__)
@@ -117,11 +117,12 @@ class RecordingOutput(Output):
             self._set_state(OutputState.STOPPED, path=str(self.final_path))
         except (OSError, av.FFmpegError) as exc:
             full = getattr(exc, "errno", None) == errno.ENOSPC
-            self.stop_reason = StopReason.DISK_FULL if full else StopReason.WRITE_FAILED
-            self.error = (f"recording stopped: the disk is full ({self.path.parent})" if full
-                          else f"recording stopped: cannot write {self.path} ({exc})")
-            log.error(self.error)
-            self._set_state(OutputState.FAILED, error=self.error)
+            err = (OutputError(StopReason.DISK_FULL, f"recording stopped: the disk is full ({self.path.parent}); "
+                               "what was recorded so far is kept: free some space and record again")
+                   if full else OutputError(StopReason.WRITE_FAILED, f"recording stopped: cannot write {self.path} "
+                                            f"({exc})"))
+            log.error("%s", err)
+            self.fail(err)
             if muxer is not None:
                 try:
                     muxer.close()
@@ -129,9 +130,8 @@ class RecordingOutput(Output):
                     pass
         except Exception as exc:  # not a write error: a bug; the file so far stays playable (MKV)
             report_crash("recording", exc)
-            self.stop_reason = StopReason.WRITE_FAILED
-            self.error = f"recording stopped after an internal error ({type(exc).__name__}); saved up to here"
-            self._set_state(OutputState.FAILED, error=self.error)
+            self.fail(OutputError(StopReason.WRITE_FAILED, f"recording stopped after an internal error "
+                                  f"({type(exc).__name__}); saved up to here"))
             if muxer is not None:
                 try:
                     muxer.close()
@@ -143,9 +143,10 @@ class RecordingOutput(Output):
             self.events.emit("thread_restarted", **restarted(self._crash).to_dict(), output=self.name)
             self._crash = None
 
-    def stats(self) -> dict[str, Any]:
-        return {**super().stats(), "path": str(self.path), "packets": self.packets_written,
-                "bytes": self.bytes_written, "queued": len(self._queue), "thread_crashes": self.crashes_total}
+    def stats(self) -> RecordingStats:
+        return RecordingStats(self.name, self.kind, self.state.value, path=str(self.path), packets=self.packets_written,
+                              bytes=self.bytes_written, queued=len(self._queue), thread_crashes=self.crashes_total,
+                              error=self.error, stop_reason=self.stop_reason.value)
 
 
 def remux(src: Path, dst: Path) -> Path:

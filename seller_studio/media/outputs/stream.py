@@ -16,21 +16,22 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 import av
 
 from seller_studio.common.backoff import ReconnectPolicy
-from seller_studio.common.errors import BadUrlError, RejectedKeyError, UnreachableHostError, UserError
+from seller_studio.common.errors import BadUrlError
 from seller_studio.media.frames import EncodedPacket
-from seller_studio.media.outputs.base import Muxer, Output, OutputState, StopReason
+from seller_studio.media.outputs.base import Muxer, Output, OutputError, OutputState, StopReason
 from seller_studio.media.outputs.bitrate import BitrateController, RatePlan
 from seller_studio.media.outputs.send_buffer import SendBuffer
+from seller_studio.media.stats import StreamStats
 from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,8 @@ def redact(text: str, *secrets: str) -> str:
 
 class StreamOutput(Output):
     kind = "stream"
-    connect_timeout_s = 5.0
+    connect_timeout_s = 5.0  # TCP connect, TLS handshake, RTMP handshake probe: each wait
+    io_timeout_s = 10.0  # FFmpeg's own reads and writes on the connection (rw_timeout)
     raise_interval_s = 4.0  # drained this long: the bitrate may be raised again (bitrate.py)
     port_probe_interval_s = 0.5
     rate_history_s = 6.0  # how much send history is kept for send_rate_kbps
@@ -230,8 +232,8 @@ class StreamOutput(Output):
             try:
                 muxer = self._connect(templates)
                 self._last_failure_unreachable = False
-            except UserError as err:
-                self._last_failure_unreachable = isinstance(err, UnreachableHostError)
+            except OutputError as err:
+                self._last_failure_unreachable = err.reason in (StopReason.UNREACHABLE, StopReason.NO_ANSWER)
                 if not self._ever_live:
                     # First connect: a refused key, a bad URL or an unreachable host is reported, not looped.
                     self._fail(err)
@@ -250,7 +252,7 @@ class StreamOutput(Output):
                 log.warning("%s: disconnected from %s", self.name, self.display_url)
             self.attempt += 1
             if not self.policy.should_retry(self.attempt):
-                self._fail(UnreachableHostError(f"gave up after {self.attempt - 1} reconnect attempts"))
+                self._fail(OutputError(StopReason.UNREACHABLE, f"gave up after {self.attempt - 1} reconnect attempts"))
                 return
             delay = self.policy.delay_s(self.attempt)
             self.next_retry_at = time.monotonic() + delay
@@ -282,56 +284,90 @@ class StreamOutput(Output):
         except OSError:
             return False
 
-    def _probe_rtmp_handshake(self) -> None:
-        """Check, with a timeout, that an RTMP server answers before FFmpeg connects.
+    def _probe(self) -> None:
+        """Check, with a deadline on every wait, that an RTMP(S) server answers before FFmpeg connects.
 
         FFmpeg's connect has no timeout on output and holds Python's GIL while it waits, so a server
-        that accepts TCP but never answers would freeze the whole studio. The probe sends C0+C1 and
-        waits for S0+S1, then hangs up; only a server that answers gets to FFmpeg.
+        that accepts TCP (or TLS) but never answers would freeze the whole studio. The probe connects
+        (TCP, then TLS for rtmps://), sends C0+C1 and waits for S0+S1, then hangs up; only a server
+        that answers as RTMP gets to FFmpeg. Each way of failing has its own reason and fix.
         """
+        where = f"{self.host}:{self.port}"
         try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s)
+            raw = socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s)
+        except TimeoutError:
+            raise OutputError(StopReason.UNREACHABLE, f"cannot reach the ingest {where} (no answer within "
+                              f"{self.connect_timeout_s:.0f} s): check the server address and your internet "
+                              "connection") from None
+        except ConnectionResetError:  # something is there, and it hangs up on us at once
+            raise OutputError(StopReason.NOT_RTMP, f"{where} is not an RTMP server (it reset the connection): "
+                              "check the ingest URL and port in Settings") from None
         except OSError as exc:
-            raise UnreachableHostError(
-                f"cannot reach the ingest {self.host}:{self.port} ({exc.strerror or exc})") from None
-        # It answered TCP; anything wrong from here on is the server turning us away, not the network.
+            raise OutputError(StopReason.UNREACHABLE, f"cannot reach the ingest {where} ({exc.strerror or exc}): "
+                              "check the server address and your internet connection") from None
+        sock: socket.socket = raw
         try:
-            with sock:
-                sock.sendall(b"\x03" + bytes(1536))
-                got = 0
-                while got < 1 + 1536:
-                    chunk = sock.recv(4096)
-                    if not chunk:
-                        raise ConnectionError("it closed the connection at once")
-                    got += len(chunk)
-        except (OSError, ConnectionError) as exc:
-            reason = "it did not answer" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
-            raise RejectedKeyError(f"the ingest at {self.display_url} refused the connection ({reason})") from None
+            if self.scheme == "rtmps":
+                context = ssl.create_default_context()
+                context.check_hostname = False  # as FFmpeg's tls protocol: no certificate check by default
+                context.verify_mode = ssl.CERT_NONE
+                try:
+                    sock = context.wrap_socket(raw, server_hostname=self.host)  # handshake, under the timeout
+                except (ssl.SSLError, TimeoutError, ConnectionError, OSError) as exc:
+                    detail = ("no TLS answer within "
+                              f"{self.connect_timeout_s:.0f} s" if isinstance(exc, TimeoutError)
+                              else getattr(exc, "reason", None) or str(exc) or type(exc).__name__)
+                    raise OutputError(StopReason.TLS_FAILED, f"rtmps:// to {where}: the TLS handshake failed "
+                                      f"({detail}): if this server takes plain RTMP use rtmp://, otherwise check "
+                                      "the port") from None
+            sock.sendall(b"\x03" + bytes(1536))
+            got = b""
+            while len(got) < 1 + 1536:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+                if got[:1] != b"\x03":
+                    break
+        except TimeoutError:
+            raise OutputError(StopReason.NO_ANSWER, f"the ingest {where} accepted the connection but did not "
+                              f"answer within {self.connect_timeout_s:.0f} s: check the ingest URL and port "
+                              "(is it an RTMP server?)") from None
+        except OSError as exc:
+            got = b""
+            closed = exc.strerror or type(exc).__name__
+        else:
+            closed = "it closed the connection during the handshake"
+        finally:
+            sock.close()
+        if len(got) >= 1 + 1536 and got[:1] == b"\x03":
+            return
+        heard = got[:40].decode("latin-1").splitlines()[0].strip() if got[:1] not in (b"", b"\x03") else ""
+        what = f"it answered {heard!r}" if heard else closed
+        raise OutputError(StopReason.NOT_RTMP, f"{where} is not an RTMP server ({what}): check the ingest URL "
+                          "and port in Settings")
 
     def _connect(self, templates: list) -> Muxer:
-        if self.scheme == "rtmp":
-            self._probe_rtmp_handshake()
-        elif self.scheme == "rtmps":
-            try:
-                with socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s):
-                    pass
-            except OSError as exc:
-                raise UnreachableHostError(
-                    f"cannot reach the ingest {self.host}:{self.port} ({exc.strerror or exc})") from None
+        if self.scheme in ("rtmp", "rtmps"):
+            self._probe()
         target = full_ingest_url(self.url, self._key)
         try:
-            container = av.open(target, "w", format=self.format)
+            # rw_timeout (µs): every read and write FFmpeg makes on the connection has a deadline too,
+            # so a server that stalls after the handshake ends in a reconnect, not a frozen output.
+            options = {"rw_timeout": str(int(self.io_timeout_s * 1e6))} if self.scheme != "srt" else {}
+            container = av.open(target, "w", format=self.format, options=options)
             muxer = Muxer(container, templates)
             muxer.start()  # RTMP: handshake, connect and publish happen here
             return muxer
         except av.error.ProtocolNotFoundError:
-            raise BadUrlError(f"this FFmpeg build cannot send {self.scheme}://") from None
+            raise OutputError(StopReason.BAD_URL, f"this FFmpeg build cannot send {self.scheme}://") from None
         except (av.FFmpegError, OSError) as exc:
             message = redact(str(exc), self._key, target)
             if self.scheme == "srt":
-                raise UnreachableHostError(f"cannot reach the SRT ingest {self.host}:{self.port} ({message})") from None
-            raise RejectedKeyError(
-                f"the ingest at {self.display_url} refused the stream (check the stream key): {message}") from None
+                raise OutputError(StopReason.UNREACHABLE, f"cannot reach the SRT ingest {self.host}:{self.port} "
+                                  f"({message}): check the address and your internet connection") from None
+            raise OutputError(StopReason.REJECTED, f"the ingest at {self.display_url} refused the stream "
+                              f"({message}): check the stream key") from None
 
     def _on_connected(self) -> None:
         if self._ever_live:
@@ -377,15 +413,9 @@ class StreamOutput(Output):
         except (av.FFmpegError, OSError) as exc:
             log.debug("%s: close: %s", self.name, redact(str(exc), self._key))
 
-    def _fail(self, err: UserError) -> None:
-        self.error = str(err)
-        self.stop_reason = {
-            "RejectedKeyError": StopReason.REJECTED,
-            "BadUrlError": StopReason.BAD_URL,
-        }.get(type(err).__name__, StopReason.UNREACHABLE)
-        self.failure = err
-        log.error("%s: %s", self.name, self.error)
-        self._set_state(OutputState.FAILED, error=self.error, reason=self.stop_reason.value)
+    def _fail(self, err: OutputError) -> None:
+        log.error("%s: %s", self.name, err)
+        self.fail(err)
 
     # -- dynamic bitrate ------------------------------------------------------------------------
     def _record_sent(self, now: float, size: int) -> None:
@@ -420,23 +450,27 @@ class StreamOutput(Output):
                              audio_kbps=plan.audio_kbps, fps_divisor=plan.fps_divisor,
                              link_kbps=None if plan.link_kbps is None else round(plan.link_kbps), reason=why)
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> StreamStats:
         retry_at = self.next_retry_at  # one read: the output thread may clear it meanwhile
         dropped = self.buffer.dropped_counts()
-        return {
-            **super().stats(),
-            "url": self.display_url,
-            "send_buffer_ms": round(self.buffer.buffered_ms(), 1),
-            "bitrate_sent_kbps": round(self.send_rate_kbps(), 1),
-            "encoder_bitrate_kbps": self.current_bitrate_kbps,
-            "is_dynamic_bitrate": self.rate is not None,
-            "rate_plan": self.rate.plan.to_dict() if self.rate is not None else None,
-            "link_kbps": round(link) if (link := self.rate.measured_link_kbps if self.rate else None) else None,
-            "dropped_network": dropped["congestion"],
-            "dropped_disconnect": dropped["disconnect"],
-            "reconnects": self.reconnect_count,
-            "thread_crashes": self.crashes_total,
-            "attempt": self.attempt,
-            "retry_in_s": round(max(0.0, retry_at - time.monotonic()), 1) if retry_at else None,
-            "bytes_sent": self.bytes_sent,
-        }
+        rate = self.rate
+        link = rate.measured_link_kbps if rate is not None else None
+        return StreamStats(
+            self.name, self.kind, self.state.value,
+            url=self.display_url,
+            send_buffer_ms=round(self.buffer.buffered_ms(), 1),
+            bitrate_sent_kbps=round(self.send_rate_kbps(), 1),
+            encoder_bitrate_kbps=self.current_bitrate_kbps,
+            is_dynamic_bitrate=rate is not None,
+            rate_plan=rate.plan if rate is not None else None,  # immutable: replaced, never changed
+            link_kbps=round(link) if link else None,
+            dropped_network=dropped["congestion"],
+            dropped_disconnect=dropped["disconnect"],
+            reconnects=self.reconnect_count,
+            thread_crashes=self.crashes_total,
+            attempt=self.attempt,
+            retry_in_s=round(max(0.0, retry_at - time.monotonic()), 1) if retry_at else None,
+            bytes_sent=self.bytes_sent,
+            error=self.error,
+            stop_reason=self.stop_reason.value,
+        )

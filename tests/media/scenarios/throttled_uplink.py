@@ -53,7 +53,7 @@ def main() -> None:
         plan_under_cap = stream.rate.plan.to_dict() if stream.rate else None
         dropped_last_3s = dropped_under_cap - dropped_at_5s
         frames_last_3s = session.frames_encoded - frames_at_5s
-        health_under_cap = session.last_stats.get("health", {})
+        health_under_cap = session.last_stats.get("health", {})  # the JSON shape
         sh("tc", "qdisc", "del", "dev", "lo", "root")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and stream.current_bitrate_kbps < bitrate_kbps:
