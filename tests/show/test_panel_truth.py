@@ -192,6 +192,13 @@ def test_recap_without_a_platform_uses_the_live_time(store: InventoryStore) -> N
     recap = ctl.recap(None, live_s=125.0)
     assert recap.duration_text == "0:02:05" and recap.sales_count == 0 and recap.peak_viewers is None
     assert recap.dropped_frames is None and dropped_frames({}) is None
+    # The typed stats tick (media.stats.SessionStats carries DropCounts) reads the same as its dict.
+    from types import SimpleNamespace
+
+    from seller_studio.media.stats import DropCounts
+
+    counts = DropCounts(render_lag=1, encode_lag=2, network=3)
+    assert dropped_frames(SimpleNamespace(dropped=counts)) == 6 == dropped_frames({"dropped": counts.to_dict()})
     assert compute_recap([], duration_s=-1).duration_s == 0
 
 
