@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "seller_studio.cli.bundle_cmd",
     "seller_studio.cli.replay_cmd",
     "seller_studio.cli.break_cmd",
+    "seller_studio.cli.reproduce_cmd",
 ]
 
 

@@ -26,6 +26,9 @@ class ExitCode(IntEnum):
     DOCTOR_FOUND_FAILURES = 24
     DRAW_MISMATCH = 25  # `break verify`: the seed or buyers do not match what was posted
     BAD_BREAK_INPUT = 26  # a break or draw that cannot be made (more buyers than spots, ...)
+    DAMAGED_BUNDLE = 27  # reproduce: the bundle is not a readable zip
+    NO_JOURNAL = 28  # reproduce: the bundle has no journal of a live session
+    REPRODUCED_PARTLY = 29  # reproduce: an older/newer bundle lacked fields; what it had was reproduced
     INGEST_NO_ANSWER = 30  # the ingest accepted the connection, then said nothing
     NOT_AN_RTMP_SERVER = 31  # it answered, but not as an RTMP server (HTTP, closed or reset at once)
     TLS_FAILED = 32  # rtmps:// and the TLS handshake failed (not a TLS server, or a TLS error)

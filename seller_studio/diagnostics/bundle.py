@@ -1,7 +1,9 @@
 """`seller-studio support-bundle`: one zip with everything support needs and no secret in it.
 
 Contents: ``logs/`` (session logs, crash reports, journals), ``settings/`` (every settings file,
-secret fields masked), ``doctor.json``, ``system.json`` and ``manifest.json``. Every text passes the
+secret fields masked), ``doctor.json``, ``system.json``, ``reproduction.json`` (per live journal: the
+profile as it went live, the go-live settings, the stats timeline; and the device list — what
+``seller-studio reproduce`` reads) and ``manifest.json``. Every text passes the
 redactor, which knows the secrets of this machine (keyring entries of every profile, secret-named
 settings fields, secret-named environment variables) on top of its shape rules. Before the zip is
 moved into place, every byte of it and of every file in it is searched for those secrets; a hit
@@ -26,6 +28,7 @@ from seller_studio import __version__
 from seller_studio.common import paths
 from seller_studio.common.errors import ExitCode, UnwritablePathError, UserError
 from seller_studio.diagnostics.redact import REDACTOR, Redactor, is_secret_name, secret_values_in
+from seller_studio.diagnostics.reproduce import journals_in_texts, reproduction_manifest
 
 MAX_FILE_BYTES = 20_000_000  # bigger logs keep their last 20 MB: the end is where the problem is
 DESTINATIONS = ("custom", "sandbox")
@@ -103,6 +106,24 @@ def _system_info() -> dict[str, Any]:
     return info
 
 
+def _devices() -> dict[str, Any]:
+    """Cameras with their modes and microphones, as `devices --json` lists them (the seller's kit)."""
+    devices: dict[str, Any] = {}
+    try:
+        from seller_studio.media.sources.camera import list_cameras
+
+        devices["cameras"] = list_cameras()
+    except Exception as exc:
+        devices["cameras"] = f"unavailable: {type(exc).__name__}"
+    try:
+        from seller_studio.media.audio.microphone import list_microphones
+
+        devices["microphones"] = list_microphones()
+    except Exception as exc:
+        devices["microphones"] = f"unavailable: {type(exc).__name__}"
+    return devices
+
+
 def _tail(path: Path) -> bytes:
     size = path.stat().st_size
     with open(path, "rb") as f:
@@ -147,6 +168,14 @@ def build_bundle(out: Path, extra_files: list[Path] | None = None, doctor: bool 
         report = report_json(run_doctor(doctor_url, with_ingest=doctor_url is not None, probe_s=0.5))
         entries["doctor.json"] = clean(json.dumps(report, indent=2, default=str)).encode()
     entries["system.json"] = clean(json.dumps(_system_info(), indent=2, default=str)).encode()
+    # What `seller-studio reproduce` needs, read from the redacted journals: each live session's
+    # profile (scenes, sources with kinds and delivered modes, encoder), settings and stats timeline,
+    # and the devices this machine has now.
+    journals = journals_in_texts({name: data.decode("utf-8", "replace") for name, data in entries.items()
+                                  if name.endswith(".jsonl")})
+    manifest_r = reproduction_manifest(journals, _devices(), __version__)
+    entries["reproduction.json"] = clean(json.dumps(REDACTOR.redact_obj(redactor.redact_obj(manifest_r)),
+                                                    indent=2, default=str)).encode()
     manifest = {"version": __version__, "created": time.time(),
                 "files": {name: len(data) for name, data in entries.items()}}
     entries["manifest.json"] = json.dumps(manifest, indent=2).encode()

@@ -17,6 +17,7 @@ from typing import Any
 from seller_studio.diagnostics.faults import STREAM_FAULTS, Fault, parse_simulate
 from seller_studio.diagnostics.journal import Journal, default_journal_path
 from seller_studio.diagnostics.logsetup import current_session, log_devices, log_settings
+from seller_studio.diagnostics.reproduce import describe_setup
 from seller_studio.diagnostics.studio_faults import StudioFaults
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class FlightRecorder:
                     "keyframe_interval_s": getattr(video, "keyframe_interval_s", None),
                     "outputs": [{"kind": o.kind, "url": getattr(o, "display_url", None)} for o in session.outputs]}
         log_settings("encoder and settings", settings)
+        self.journal.write("head", "profile", **describe_setup(self.studio, video))  # for `reproduce`
         self.journal.action("go_live", **settings)
         if self.rig is not None:
             self.rig.start(self.studio, self.stream, self.journal)  # the fault clock starts with the show

@@ -42,8 +42,9 @@ class BuildResult:
 
 def make_source(spec: dict[str, Any], width: int, height: int, fps: float) -> VideoSource:
     """Create (not start) the source a spec describes; UserError with one line when it cannot."""
-    if spec["kind"] == "camera":
+    if spec["kind"] in ("camera", "test-pattern"):
         # "mode" (optional, "1280x720@30"): the seller's choice in Settings; else the canvas decides.
+        # A test pattern with a mode is `reproduce`'s stand-in for a camera that delivered that mode.
         width, height, fps = parse_camera_mode(spec.get("mode")) or (width, height, fps)
     return registry.make_source(spec["kind"], spec["id"], spec.get("spec", ""), width, height, fps)
 

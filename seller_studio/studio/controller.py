@@ -29,6 +29,7 @@ from seller_studio.common.errors import UserError
 from seller_studio.diagnostics.faults import PLATFORM_FAULTS, Fault
 from seller_studio.diagnostics.journal import Journal, default_journal_path
 from seller_studio.diagnostics.logsetup import current_session
+from seller_studio.diagnostics.reproduce import describe_setup
 from seller_studio.diagnostics.studio_faults import StudioFaults
 from seller_studio.media.compositor import Layer, Rect, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
@@ -478,6 +479,8 @@ class StudioController:
         assert studio is not None
         video = self._video_settings()
         has_audio = bool(studio.mixer.channels)
+        if studio.session is None:  # what `seller-studio reproduce` rebuilds: the collection as it went live
+            self.journal.write("head", "profile", **describe_setup(studio, video))
         self.journal.action("go_live" if studio.session is None else "add_output",
                             outputs=[getattr(o, "display_url", None) or o.kind for o in outputs])
         faults, journal = self.faults, self.journal
