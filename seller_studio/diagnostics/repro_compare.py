@@ -10,6 +10,12 @@ A verdict here is the problem the health row named, grouped as a seller reads it
 upload too slow or struggling or bitrate lowered, a source lost, computer/encoder overloaded, healthy).
 A verdict shorter than ``MIN_VERDICT_S`` is flicker (one tick between two states) and is folded into
 its neighbours on both sides alike.
+
+The machine's own load is not part of the plan (no fault makes a computer slow): "computer
+overloaded" seconds and the frames skipped for render or encode lag are reported on both sides but
+not compared — they say how busy each machine was. The compared verdicts are the others (an
+overloaded tick counts as healthy there), and the compared dropped-frame percentage is the frames
+the faults dropped (congestion and disconnect).
 """
 
 from __future__ import annotations
@@ -31,10 +37,12 @@ def verdict_group(health: dict[str, Any]) -> str:
         return "healthy"
     if reason.startswith(("Connection lost", "Not live")):
         return "connection lost"
-    if reason.startswith(("Upload", "Bitrate lowered")):
+    if reason.startswith(("Upload", "Bitrate lowered", "Your upload")):
         return "upload too slow"
     if reason.startswith(("Encoder overloaded", "Computer too busy", "CPU at")):
         return "computer overloaded"
+    if "internal error" in reason or "stopped responding" in reason:
+        return "internal error"
     if "lost" in reason or "stopped delivering" in reason or "frozen" in reason:
         return "source lost"
     return "other warning"
@@ -71,14 +79,27 @@ class SessionSummary:
     platform_drops_s: list[float] = field(default_factory=list)
     series: list[tuple[float, float, float, str]] = field(default_factory=list)  # (t, sent kbps, buffer ms, level)
 
+    overloaded_s: float = 0.0  # seconds the health row said the computer was overloaded
+
+    @property
+    def frames_made(self) -> int:
+        return self.frames_encoded + self.dropped.get("render_lag", 0) + self.dropped.get("encode_lag", 0)
+
     @property
     def dropped_total(self) -> int:
         return sum(self.dropped.values())
 
     @property
     def dropped_pct(self) -> float:
-        made = self.frames_encoded + self.dropped.get("render_lag", 0) + self.dropped.get("encode_lag", 0)
-        return 100.0 * self.dropped_total / made if made else 0.0
+        """Frames the faults dropped (congestion, disconnect), as a share of the frames made."""
+        fault = self.dropped.get("network", 0) + self.dropped.get("disconnect", 0)
+        return 100.0 * fault / self.frames_made if self.frames_made else 0.0
+
+    @property
+    def load_dropped_pct(self) -> float:
+        """Frames this machine's load skipped (render and encode lag)."""
+        load = self.dropped.get("render_lag", 0) + self.dropped.get("encode_lag", 0)
+        return 100.0 * load / self.frames_made if self.frames_made else 0.0
 
 
 def summarize(entries: list[dict[str, Any]]) -> SessionSummary:
@@ -95,11 +116,16 @@ def summarize(entries: list[dict[str, Any]]) -> SessionSummary:
     mic_lost: list[tuple[float, float]] = []
     platform_drops: list[float] = []
     connected = False
+    overloaded = 0.0
     for e in entries:
         kind, name, d, t = e.get("kind"), e.get("name"), e.get("data") or {}, float(e["t"]) - t0
         if kind == "stats":
             health = d.get("health") or {}
-            ticks.append((t, verdict_group(health), str(health.get("level", "good"))))
+            group = verdict_group(health)
+            if group == "computer overloaded":  # the machine's load: reported, not compared
+                overloaded += 1.0
+                group, health = "healthy", {"level": "good"}
+            ticks.append((t, group, str(health.get("level", "good"))))
             o = next((x for x in d.get("outputs") or [] if x.get("kind") == "stream"), {})
             series.append((t, float(o.get("bitrate_sent_kbps", 0) or 0), float(o.get("send_buffer_ms", 0) or 0),
                            str(health.get("level", ""))))
@@ -144,7 +170,7 @@ def summarize(entries: list[dict[str, Any]]) -> SessionSummary:
     if mic_since is not None:
         mic_lost.append((mic_since, end))
     return SessionSummary(verdict_runs(ticks), reconnects, dropped, int(last.get("frames_encoded", 0) or 0),
-                          steps, end, sorted(sources_lost), mic_lost, platform_drops, series)
+                          steps, end, sorted(sources_lost), mic_lost, platform_drops, series, overloaded)
 
 
 _LEVELS = {"good": 0, "warning": 1, "bad": 2}
@@ -188,10 +214,12 @@ class Comparison:
     reconnects_match: bool
     dropped_pct_diff: float
     disagreements: list[str]
+    losses_match: bool = True  # sources, mic and platform connection lost the same times, each within 2 s
 
     @property
     def is_match(self) -> bool:
-        return self.verdicts_match and self.reconnects_match and abs(self.dropped_pct_diff) <= DROPPED_TOLERANCE_PTS
+        return (self.verdicts_match and self.reconnects_match and self.losses_match
+                and abs(self.dropped_pct_diff) <= DROPPED_TOLERANCE_PTS)
 
     def figures(self) -> dict[str, Any]:
         o, r = self.original, self.reproduced
@@ -199,6 +227,7 @@ class Comparison:
                 "max_verdict_offset_s": round(max((abs(x) for x in self.verdict_offsets_s), default=0.0), 2),
                 "reconnects": [len(o.reconnects), len(r.reconnects)],
                 "dropped_pct": [round(o.dropped_pct, 1), round(r.dropped_pct, 1)],
+                "load_dropped_pct": [round(o.load_dropped_pct, 1), round(r.load_dropped_pct, 1)],
                 "match": self.is_match}
 
 
@@ -221,12 +250,25 @@ def compare(original: list[dict[str, Any]] | SessionSummary,
     else:
         disagreements.append(f"verdicts differ: originally {' > '.join(og)}; reproduced {' > '.join(rg)}")
     reconnects_match = len(o.reconnects) == len(r.reconnects)
+    losses_match = True
     if not reconnects_match:
         disagreements.append(f"reconnects: {len(o.reconnects)} originally, {len(r.reconnects)} reproduced")
+    # Losses the health row does not judge (the mic) or judges with others: the same ones, each within 2 s.
+    for what, original_s, ours in (("source lost", [a for a, _ in o.sources_lost_s], [a for a, _ in r.sources_lost_s]),
+                                   ("microphone lost", [a for a, _ in o.mic_lost_s], [a for a, _ in r.mic_lost_s]),
+                                   ("platform disconnect", o.platform_drops_s, r.platform_drops_s)):
+        theirs = [t / speed for t in original_s]
+        if len(theirs) != len(ours):
+            disagreements.append(f"{what}: {len(theirs)} originally, {len(ours)} reproduced")
+            losses_match = False
+        elif any(abs(a - b) > VERDICT_TOLERANCE_S for a, b in zip(theirs, ours, strict=True)):
+            disagreements.append(f"{what}: at {', '.join(f'{t:.1f}' for t in theirs)} s originally, "
+                                 f"{', '.join(f'{t:.1f}' for t in ours)} s reproduced")
+            losses_match = False
     diff = r.dropped_pct - o.dropped_pct
     if abs(diff) > DROPPED_TOLERANCE_PTS:
         disagreements.append(f"dropped frames: {o.dropped_pct:.1f}% originally, {r.dropped_pct:.1f}% reproduced")
-    return Comparison(o, r, verdicts_match, offsets, reconnects_match, round(diff, 2), disagreements)
+    return Comparison(o, r, verdicts_match, offsets, reconnects_match, round(diff, 2), disagreements, losses_match)
 
 
 def _verdict_lines(summary: SessionSummary) -> list[str]:
@@ -260,8 +302,11 @@ def report_text(c: Comparison, title: str = "") -> str:
     lines.append("Frames dropped by cause (original / reproduced):")
     for cause in ("network", "disconnect", "encode_lag", "render_lag"):
         lines.append(f"    {cause:11s} {o.dropped.get(cause, 0):6d} / {r.dropped.get(cause, 0):6d}")
-    lines.append(f"    {'total':11s} {o.dropped_pct:5.1f}% / {r.dropped_pct:5.1f}% of {o.frames_encoded} / "
-                 f"{r.frames_encoded} frames ({c.dropped_pct_diff:+.1f} points)")
+    lines.append(f"    by faults   {o.dropped_pct:5.1f}% / {r.dropped_pct:5.1f}% of {o.frames_made} / "
+                 f"{r.frames_made} frames ({c.dropped_pct_diff:+.1f} points)")
+    lines.append(f"    by load     {o.load_dropped_pct:5.1f}% / {r.load_dropped_pct:5.1f}% (render/encode lag: each "
+                 f"machine's own load, not compared); computer overloaded {o.overloaded_s:.0f} s / "
+                 f"{r.overloaded_s:.0f} s")
     lines.append("Bitrate steps: original " + (", ".join(f"{k} kbps at {t:.1f} s" for t, k in o.bitrate_steps) or "none"))
     lines.append("               reproduced " + (", ".join(f"{k} kbps at {t:.1f} s" for t, k in r.bitrate_steps)
                                                 or "none"))

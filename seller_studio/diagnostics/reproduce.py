@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import statistics
 import zipfile
 from dataclasses import dataclass, field
@@ -40,8 +41,11 @@ BUNDLE_FORMAT = 1  # of the bundle's reproduction.json; a reader says what it mi
 
 # What the studio does between a cause and the reaction the journal shows (measured on nginx-rtmp).
 CAMERA_LOST_AFTER_S = 1.0  # the capture watchdog's lost_after_s
-BUFFER_FILL_S = 0.5  # a capped uplink fills the send buffer to 200 ms in about this long
 CONGESTED_BUFFER_MS = 200.0  # the dynamic-bitrate threshold
+# The most a capped link was seen to carry reads low (FFmpeg's 32 KB bursts, idle gaps while the plan
+# is fitted): 364 and 377 kbps of a 400 kbps cap, 539 of a 600 kbps one.
+LINK_READS_LOW = 0.92
+MIN_DROPS_PER_TICK = 3  # fewer congestion drops in one stats second are a hiccup, not a slow link
 SLOW_ACK_MS = 500.0  # a platform answer later than this was delayed on purpose or by the network
 
 
@@ -288,45 +292,80 @@ def _net_drops(entries: list[dict[str, Any]], t0: float, notes: list[str]) -> li
     return faults
 
 
+def _buffer_in(reason: str) -> float | None:
+    m = re.search(r"send buffer (\d+(?:\.\d+)?) ms", reason)
+    return float(m.group(1)) if m else None
+
+
 def _slow_uplinks(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int, notes: list[str],
                   drops: list[Fault]) -> list[Fault]:
-    """Congested stretches of the stats: buffer past 200 ms, congestion drops, or bitrate lowered for the buffer."""
-    evidence: list[tuple[float, float | None]] = []  # (t, sent kbps while the link was full, or None)
+    """Congested stretches: a send buffer past 200 ms, congestion drops, the bitrate lowered for the
+    buffer (or a raise undone) — also right after a reconnect, when the link really was that slow. The
+    rate is the most the link carried while full or dropping (the studio's own uplink measurement, or
+    the bitrate sent) over ``LINK_READS_LOW``. The stretch
+    starts when the buffer began to fill (its size over how fast it grew) and lasts until just before the
+    first raise that sent more than that rate and held: the raises in between fitted under it alike."""
+
+    # (t, buffer ms then, link or sent kbps while full; minus the sent kbps while only dropping; 0)
+    evidence: list[tuple[float, float, float]] = []
+    raises: list[tuple[float, float]] = []  # (t, video + audio kbps) of raises ("buffer drained")
+    sent_before: list[tuple[float, float]] = []  # (t, sent kbps) of healthy live ticks
     last_net = 0
     for e in entries:
         d = e.get("data") or {}
         t = float(e["t"])
-        if e.get("kind") == "media" and e.get("name") == "bitrate_changed" and "send buffer" in str(d.get("reason")):
-            evidence.append((t - BUFFER_FILL_S, None))
+        if e.get("kind") == "media" and e.get("name") == "bitrate_changed":
+            reason = str(d.get("reason", ""))
+            buffered = _buffer_in(reason)
+            if buffered is not None:
+                evidence.append((t, buffered, float(d.get("link_kbps") or 0)))
+            elif "drained" in reason or "raise" in reason:
+                raises.append((t, float(d.get("bitrate_kbps") or 0) + float(d.get("audio_kbps") or 0)))
         elif e.get("kind") == "stats":
             o = _stream(d)
-            if not o or o.get("state") != "live":
-                last_net = int(o.get("dropped_network", last_net) or last_net) if o else last_net
+            if not o:
                 continue
             net = int(o.get("dropped_network", 0) or 0)
-            full = float(o.get("send_buffer_ms", 0) or 0) > CONGESTED_BUFFER_MS
-            if full or net > last_net:
+            if o.get("state") == "live":
+                buffered = float(o.get("send_buffer_ms", 0) or 0)
                 sent = float(o.get("bitrate_sent_kbps", 0) or 0)
-                evidence.append((t - 1.0 if not evidence else t, sent if sent > 0 and full else None))
+                # A frame or two dropped once is a hiccup, not a slow link.
+                if buffered > CONGESTED_BUFFER_MS or net - last_net >= MIN_DROPS_PER_TICK:
+                    # What went out while the link was full (a reading of the link), or only dropping (a hint).
+                    evidence.append((t, buffered, sent if buffered > CONGESTED_BUFFER_MS else -sent))
+                elif buffered == 0 and net == last_net:
+                    sent_before.append((t, sent))
             last_net = net
-    # Reconnect bursts (the buffer after a net-drop) are not a slow uplink.
-    def in_drop(t: float) -> bool:
-        return any(f.at_s - 0.5 <= t - t0 <= f.at_s + (f.duration_s or 0) + 6.0 for f in drops)
-
-    evidence = [(t, s) for t, s in evidence if not in_drop(t)]
+    evidence.sort()
+    groups: list[list[tuple[float, float, float]]] = []
+    for item in evidence:
+        if groups and item[0] - groups[-1][-1][0] <= 10.0:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
     faults = []
-    group: list[tuple[float, float | None]] = []
-    for item in sorted(evidence) + [(float("inf"), None)]:
-        if group and item[0] - group[-1][0] > 3.0:
-            start, end = group[0][0], group[-1][0] + 0.5
-            rates = [s for _, s in group if s]
-            rate = max(rates) if rates else bitrate_kbps * 0.5
-            faults.append(Fault("slow-uplink", round(max(0.0, start - t0), 1), round(max(1.0, end - start), 1),
-                                rate_kbps=float(max(10, round(rate / 10) * 10))))
-            notes.append(f"slow-uplink: congested from {start - t0:.1f} s to {end - t0:.1f} s, "
-                         f"the link carried at most {rate:.0f} kbps while full")
-            group = []
-        group.append(item)
+    for group in groups:
+        reads = [k for _, _, k in group if k > 0]
+        hints = [-k for _, _, k in group if k < 0]
+        if reads:
+            rate = max(reads) / LINK_READS_LOW
+        elif hints:  # dropping with an empty buffer (e.g. right after a reconnect): the typical second
+            rate = statistics.median(hints) / LINK_READS_LOW
+        else:
+            rate = bitrate_kbps * 0.5
+        first_t, first_buffer, _ = group[0]
+        before = [s for t, s in sent_before if t < first_t]
+        growth = max(0.1, 1.0 - rate / before[-1]) if before and before[-1] > rate else 0.5
+        start = first_t - (first_buffer / 1000.0) / growth if first_buffer > 0 else first_t - 1.0
+        last = group[-1][0]
+        over = [t for t, total in raises if t > last and total > rate]
+        end = over[0] - 0.5 if over else last + 1.0
+        faults.append(Fault("slow-uplink", round(max(0.0, start - t0), 1), round(max(1.0, end - start), 1),
+                            rate_kbps=float(max(10, round(rate / 10) * 10))))
+        notes.append(f"slow-uplink: congested from {start - t0:.1f} s; the link carried "
+                     f"{rate * LINK_READS_LOW:.0f} kbps while full or dropping; "
+                     + (f"a raise past it held at {over[0] - t0:.1f} s" if over else
+                        f"last congested at {last - t0:.1f} s"))
     return faults
 
 
