@@ -22,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 
+from seller_studio.cli.stream_cmd import exit_code_for
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.faults import PLATFORM_FAULTS
 from seller_studio.diagnostics.journal import Journal, read_journal
@@ -29,6 +30,7 @@ from seller_studio.diagnostics.repro_compare import compare, report_text
 from seller_studio.diagnostics.reproduce import ReproductionPlan, derive_plan, describe_setup, load_session
 from seller_studio.diagnostics.studio_faults import StudioFaults
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
+from seller_studio.media.outputs.base import OutputError
 from seller_studio.studio import assembly
 from seller_studio.studio.destination import destination_for_url
 from seller_studio.studio.settings import Profile, VideoPrefs
@@ -177,8 +179,11 @@ def run_plan(plan: ReproductionPlan, journal_path: Path, ingest: str | None = No
                               plan.preset, "zerolatency", plan.encoder)
         has_audio = assembly.MIC_ID in studio.mixer.channels
         journal.write("head", "profile", **describe_setup(studio, video))
-        session = studio.go_live([stream], video, AudioSettings() if has_audio else None, None,
-                                 duration_s=plan.duration_s)
+        try:
+            session = studio.go_live([stream], video, AudioSettings() if has_audio else None, None,
+                                     duration_s=plan.duration_s)
+        except OutputError as err:  # the ingest refused: its one line and stream's exit code
+            raise UserError(str(err), exit_code_for(err.reason)) from None
         journal.action("go_live", encoder=session.encoders.video.codec_name, width=plan.width, height=plan.height,
                        fps=plan.fps, bitrate_kbps=plan.bitrate_kbps, preset=plan.preset,
                        keyframe_interval_s=plan.keyframe_interval_s)
