@@ -2,6 +2,8 @@
 
     scripts/screenshots.sh            # xvfb-run + this script; PNGs land in resources/screenshots/
     scripts/screenshots.sh --vertical # the window with a 720x1280 (9:16) canvas: studio-vertical*.png
+    SCREEN=1280x720x24 scripts/screenshots.sh --scenes  # a 1280x720 laptop screen, 5 scenes, live,
+                                      # then Studio Mode: studio-1280x720-5-scenes.png, studio-mode*.png
 
 Uses a throwaway SELLER_STUDIO_HOME, the sandbox platform in its own process, the test pattern and
 the tone (the build machine has no camera or microphone), and the same qasync loop as the app.
@@ -22,6 +24,8 @@ OUT = REPO / "resources" / "screenshots"
 def main() -> int:
     if "--vertical" in sys.argv[1:]:
         return vertical()
+    if "--scenes" in sys.argv[1:]:
+        return scenes()
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ["SELLER_STUDIO_HOME"] = tempfile.mkdtemp(prefix="studio-shots-")
     from seller_studio.studio.sandbox_process import start_sandbox_process
@@ -172,6 +176,87 @@ def vertical() -> int:
         await asyncio.sleep(1.5)
         grab("setup-wizard-vertical.png", wizard)
         wizard.reject()
+        window.close()
+
+    try:
+        with loop:
+            loop.run_until_complete(script())
+    finally:
+        window.shutdown()
+        sandbox.stop()
+    return 0
+
+
+def scenes() -> int:
+    """The window filling a 1280x720 laptop screen with five scenes, live on the sandbox; then Studio
+    Mode with the next scene in the preview, and a scene added while live (it opens in the preview)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ["SELLER_STUDIO_HOME"] = tempfile.mkdtemp(prefix="studio-shots-")
+    from seller_studio.studio.sandbox_process import start_sandbox_process
+    from seller_studio.studio.settings import SettingsStore
+    from seller_studio.ui.app import demo_profile, make_app
+    from seller_studio.ui.main_window import MainWindow
+
+    app, loop = make_app()
+    OUT.mkdir(parents=True, exist_ok=True)
+    sandbox = start_sandbox_process(chat_per_min=40)
+    store = SettingsStore()
+    profile = demo_profile(store)
+    profile.audio.mic = "tone"
+    w, h = profile.video.width, profile.video.height
+    profile.sources = [
+        {"id": "pattern-1", "kind": "test-pattern", "spec": "", "label": "Camera (test pattern)"},
+        {"id": "text-1", "kind": "text", "spec": "Vintage denim night", "label": "Title"},
+        {"id": "text-2", "kind": "text", "spec": "Be right back!", "label": "BRB"},
+    ]
+    title = [w // 20, h // 20, w * 2 // 5, h // 10]
+    profile.scenes = [
+        {"name": "Camera", "canvas": [w, h], "layers": [{"source_id": "pattern-1", "rect": None}]},
+        {"name": "Camera + title", "canvas": [w, h], "layers": [{"source_id": "pattern-1", "rect": None},
+                                                                {"source_id": "text-1", "rect": title}]},
+        {"name": "Close-up", "canvas": [w, h], "layers": [{"source_id": "pattern-1", "rect": [-w // 2, -h // 2, w * 2,
+                                                                                            h * 2]}]},
+        {"name": "Title card", "canvas": [w, h], "layers": [{"source_id": "text-1",
+                                                             "rect": [w // 8, h // 3, w * 3 // 4, h // 6]}]},
+        {"name": "Be right back", "canvas": [w, h], "layers": [{"source_id": "text-2",
+                                                                "rect": [w // 4, h // 3, w // 2, h // 6]}]},
+    ]
+    window = MainWindow(store, profile, sandbox=sandbox, audio_fallback="tone")
+    window.confirm = lambda title, text: True
+    window.resize(1280, 720)
+    window.move(0, 0)
+    window.show()
+
+    def grab(name: str) -> None:
+        pixmap = app.primaryScreen().grabWindow(0, window.x(), window.y(), window.frameGeometry().width(),
+                                                window.frameGeometry().height())
+        pixmap.save(str(OUT / name))
+        print(f"saved {(OUT / name).relative_to(REPO)} ({pixmap.width()}x{pixmap.height()}), window minimum "
+              f"{window.minimumSizeHint().width()}x{window.minimumSizeHint().height()}", flush=True)
+
+    async def script() -> None:
+        await window.connect_platform()
+        while window.studio is None:
+            await asyncio.sleep(0.1)
+        window.switch_scene("Camera + title")
+        window.toggle_live()
+        while window.live_state != "live":
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(3.0)
+        grab("studio-1280x720-5-scenes.png")
+        window.set_studio_mode(True)
+        window.pick_scene("Title card")
+        await asyncio.sleep(2.0)
+        grab("studio-mode.png")
+        window.ask_text = lambda title, label, text: "Unboxing"
+        window.controller.set_studio_mode(False)
+        await asyncio.sleep(0.5)
+        window._add_scene_dialog()  # live: the new scene opens in Studio Mode's preview, not on air
+        await asyncio.sleep(2.0)
+        grab("studio-mode-scene-added-live.png")
+        window.end_show()
+        while window.live_state != "idle":
+            await asyncio.sleep(0.1)
         window.close()
 
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -51,6 +51,8 @@ class SceneBar(QScrollArea):
         self._group.setExclusive(True)
         self.buttons: dict[str, QPushButton] = {}
         self.on_air = ""
+        self._scroll_target: QPushButton | None = None
+        self.horizontalScrollBar().rangeChanged.connect(lambda *_: self._scroll_to_target())
         self._fit_height()
 
     def _fit_height(self) -> None:
@@ -105,6 +107,13 @@ class SceneBar(QScrollArea):
         if button is not None:
             if not button.isChecked():
                 button.setChecked(True)
+            # Once the row is laid out (a button just added has no place yet): scroll it into view.
+            self._scroll_target = button
+            QTimer.singleShot(0, self._scroll_to_target)
+
+    def _scroll_to_target(self) -> None:
+        button = self._scroll_target
+        if button is not None and button in self.buttons.values() and button.width() > 0:
             self.ensureWidgetVisible(button, 8, 0)
 
     def set_on_air(self, name: str) -> None:

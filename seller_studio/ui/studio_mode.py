@@ -1,5 +1,7 @@
 """The centre of the window: the program alone, or in Studio Mode the preview and the program side by
-side with Cut and Fade between them (as in the reference broadcaster).
+side with Cut and Fade between them (as in the reference broadcaster). When the centre is taller than
+wide (a 1280-wide laptop with the docks open) the preview goes above the program instead, so both
+pictures stay as large as the space allows.
 
 The seller prepares the next scene on the left (a scene pick loads it there, its layers are edited
 there) while viewers keep seeing the right; Cut or Fade puts the left on air. What a pick or a
@@ -9,7 +11,8 @@ transition does is the studio controller's; this only lays the two pictures out 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 from seller_studio.media.transitions import MAX_FADE_MS
 from seller_studio.ui.preview import PreviewWidget
@@ -28,22 +31,21 @@ class StudioStage(QWidget):
         super().__init__(parent)
         self.program, self.preview = program, preview
         self.is_studio_mode = False
-        row = QHBoxLayout(self)
+        self._row = row = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
 
         self.preview_column = QWidget()
         left = QVBoxLayout(self.preview_column)
         left.setContentsMargins(0, 0, 0, 0)
-        self.preview_label = QLabel("Preview")
-        self.preview_label.setObjectName("stageLabel")
+        self.preview_label = _label("Preview")
         self.preview_label.setToolTip("The next scene, not on air: pick a scene, arrange its sources here")
         left.addWidget(self.preview_label)
         left.addWidget(preview, 1)
         row.addWidget(self.preview_column, 1)
 
         self.transition_column = QWidget()
-        middle = QVBoxLayout(self.transition_column)
+        self._middle = middle = QBoxLayout(QBoxLayout.Direction.TopToBottom, self.transition_column)
         middle.setContentsMargins(0, 0, 0, 0)
         middle.addStretch(1)
         self.cut_button = QPushButton("Cut ▶")
@@ -68,13 +70,25 @@ class StudioStage(QWidget):
 
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
-        self.program_label = QLabel("Program")
-        self.program_label.setObjectName("stageLabel")
+        self.program_label = _label("Program")
         self.program_label.setToolTip("What viewers see")
         right.addWidget(self.program_label)
         right.addWidget(program, 1)
         row.addLayout(right, 1)
         self.set_studio_mode(False)
+
+    @property
+    def is_stacked(self) -> bool:
+        """Preview above program (a tall centre) rather than side by side."""
+        return self._row.direction() == QBoxLayout.Direction.TopToBottom
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt name
+        stacked = event.size().height() > event.size().width() * 0.8
+        if stacked != self.is_stacked:
+            self._row.setDirection(QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight)
+            self._middle.setDirection(QBoxLayout.Direction.LeftToRight if stacked else QBoxLayout.Direction.TopToBottom)
+            self.updateGeometry()
+        super().resizeEvent(event)
 
     def _on_fade_ms(self, value: int) -> None:
         self.fade_button.setToolTip(f"Dissolve from the program to the preview over {value} ms")
@@ -96,6 +110,8 @@ class StudioStage(QWidget):
         """The labels over the two pictures: which scene each shows, and whether viewers see it."""
         self.preview_label.setText(f"Preview: {preview}" if preview else "Preview")
         self.program_label.setText(f"Program: {program}" + ("  ● on air" if is_on_air else ""))
+        self.preview_label.setToolTip(f"{self.preview_label.text()} — not on air: arrange its sources here")
+        self.program_label.setToolTip(f"{self.program_label.text()} — what viewers see")
         if bool(self.program_label.property("onAir")) != is_on_air:
             self.program_label.setProperty("onAir", is_on_air)
             self.program_label.style().unpolish(self.program_label)
@@ -104,3 +120,12 @@ class StudioStage(QWidget):
         self.cut_button.setEnabled(can_transition)
         self.fade_button.setEnabled(can_transition)
 
+
+
+def _label(text: str) -> QLabel:
+    """A picture's title: it may be cut short rather than widen the window (the tooltip has it all)."""
+    label = QLabel(text)
+    label.setObjectName("stageLabel")
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+    label.setMinimumWidth(40)
+    return label

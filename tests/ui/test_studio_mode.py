@@ -48,6 +48,11 @@ def test_the_window_fits_1280_wide_with_any_number_of_scenes(qtbot, make_window,
     studio_mode = window.minimumSizeHint().width()
     print(f"\n{count} scenes: minimum width {normal} px, in Studio Mode {studio_mode} px")
     assert normal <= 1280 and studio_mode <= 1280 and window.width() == 1280
+    # The centre is tall at 1280x720 with the docks open: the preview goes above the program, so both
+    # pictures keep the centre's full width instead of a third of it each.
+    assert window.stage.is_stacked
+    assert window.preview.width() >= 300 and window.scene_preview.width() >= 300, (
+        window.preview.width(), window.scene_preview.width())
     # End Show / Go Live and Record stay on screen, inside the window.
     for button in (window.go_live_button, window.record_button, window.controls.studio_mode_button):
         right = button.mapTo(window, button.rect().topRight()).x()
