@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +48,25 @@ def make_clips(folder: Path, seconds: int) -> list[Path]:
                        check=True)
         clips.append(path)
     return clips
+
+
+def thread_cpu_s() -> dict[str, float]:
+    """CPU seconds per thread group (Linux /proc): the cameras' capture threads, the compositor, the
+    encoder, the outputs, and native threads (x264's and OpenCV's own workers)."""
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    tick_s = 1 / os.sysconf("SC_CLK_TCK")
+    groups: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread just ended
+        name = names.get(int(task.name), "native")
+        group = ("cameras" if name.startswith("source-camera") else "watchdogs" if name.startswith("camera-watchdog")
+                 else "outputs" if name.startswith("output-") else name if name in ("compositor", "encoder", "MainThread")
+                 else "native")
+        groups[group] = groups.get(group, 0.0) + (int(fields[11]) + int(fields[12])) * tick_s
+    return groups
 
 
 def cpu_s() -> float:
@@ -82,9 +102,13 @@ def main() -> int:
         lag0, counts0 = comp.frames_skipped_render_lag, [c.slot.frames_in for c in cams]
         comp.render_times_s.clear()
         comp.render_cpu_times_s.clear()
-        cpu0, wall0 = cpu_s(), time.monotonic()
+        rendered0, encoded0 = comp.frames_rendered, session.frames_encoded if session is not None else 0
+        cpu0, wall0, threads0 = cpu_s(), time.monotonic(), thread_cpu_s()
         time.sleep(args.seconds)
-        cpu1, wall1 = cpu_s(), time.monotonic()
+        cpu1, wall1, threads1 = cpu_s(), time.monotonic(), thread_cpu_s()
+        rendered = comp.frames_rendered - rendered0
+        frames_in = sum(c.slot.frames_in - n for c, n in zip(cams, counts0, strict=True))
+        encoded_in_window = (session.frames_encoded - encoded0) if session is not None else 0
         render_ms = [t * 1000 for t in comp.render_times_s]
         render_cpu_ms = [t * 1000 for t in comp.render_cpu_times_s]
         load = os.getloadavg()
@@ -105,6 +129,17 @@ def main() -> int:
           f"p99 {percentile(render_ms, 99):.2f}, max {max(render_ms):.2f} over {len(render_ms)} frames")
     print(f"  compositor CPU ms/frame (its own thread's CPU time): p50 {statistics.median(render_cpu_ms):.2f}, "
           f"p95 {percentile(render_cpu_ms, 95):.2f}")
+    spent = {g: threads1.get(g, 0.0) - threads0.get(g, 0.0) for g in threads1}
+    per_frame = {"cameras": (spent.get("cameras", 0.0), frames_in / 3),
+                 "compositor": (spent.get("compositor", 0.0), rendered),
+                 "encoder + native (x264, OpenCV workers)": (spent.get("encoder", 0.0) + spent.get("native", 0.0),
+                                                             encoded_in_window or rendered)}
+    need = 0.0
+    for group, (cpu, frames) in per_frame.items():
+        ms = 1000 * cpu / max(1, frames)
+        need += ms * FPS / 1000
+        print(f"  CPU {group}: {100 * cpu / (wall1 - wall0):.0f}% of one core, {ms:.1f} ms per program frame")
+    print(f"  CPU needed for {FPS} fps (per-frame costs x {FPS}): {need:.2f} cores of {os.cpu_count()}")
     print("  cameras delivered: " + ", ".join(f"{c.id} {fps:.1f} fps" for c, fps in zip(cams, delivered, strict=True)))
     print(f"  camera freezes: {sum(c.freezes for c in cams)}")
     return 0
