@@ -224,7 +224,7 @@ def scene_to_json(scene: Scene, width: int, height: int) -> dict[str, Any]:
     """A scene as the profile stores it (layers bottom to top, rects in pixels of a WxH canvas)."""
     layers = [{"source_id": layer.source_id, "visible": layer.is_visible,
                "rect": [layer.rect.x, layer.rect.y, layer.rect.w, layer.rect.h] if layer.rect else None,
-               "scale": layer.scale_mode.value if layer.scale_mode else "auto"}
+               "scale": ScaleMode(layer.scale_mode).value if layer.scale_mode else "auto"}
               for layer in sorted(scene.layers, key=lambda layer: layer.z)]
     return {"name": scene.name, "canvas": [width, height], "layers": layers}
 

@@ -115,7 +115,7 @@ def test_scale_mode_is_saved_in_the_scene_collection():
     studio = Studio(720, 1280, 30)
     for raw in scenes:
         studio.add_scene(scene_from_json(raw, 720, 1280))
-    studio.compositor.update_layer("Camera", 0, scale_mode=ScaleMode.FIT)
+    studio.compositor.update_layer("Camera", 0, scale_mode="fit")  # a plain string works as well
     _, saved = collection_to_json(studio, {s["id"]: s for s in sources})
     assert saved[0]["layers"][0]["scale"] == "fit"
     assert saved[1]["layers"][1]["scale"] == "fit" and saved[1]["layers"][0]["scale"] == "auto"
