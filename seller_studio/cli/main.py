@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "seller_studio.cli.replay_cmd",
     "seller_studio.cli.break_cmd",
     "seller_studio.cli.reproduce_cmd",
+    "seller_studio.cli.clips_cmd",
 ]
 
 

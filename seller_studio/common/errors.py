@@ -33,6 +33,7 @@ class ExitCode(IntEnum):
     NOT_AN_RTMP_SERVER = 31  # it answered, but not as an RTMP server (HTTP, closed or reset at once)
     TLS_FAILED = 32  # rtmps:// and the TLS handshake failed (not a TLS server, or a TLS error)
     DISK_FULL = 33  # the disk filled while recording (what was recorded is kept)
+    NOTHING_TO_CLIP = 34  # `clips`: no sold lot inside the recording, or the asked lot is unsold/missing
     INTERRUPTED = 130
 
 

@@ -46,6 +46,7 @@ from seller_studio.studio.assembly import (
     make_source,
     new_source_id,
 )
+from seller_studio.studio.chapters import attach_to_recording, follow_show
 from seller_studio.studio.destination import Destination, destination_for_profile
 from seller_studio.studio.dispatch import Dispatcher
 from seller_studio.studio.events import (
@@ -109,6 +110,8 @@ class StudioController:
         self.lost_sources: set[str] = set()
         self.last_stats: dict[str, Any] = {}
         self.health_gate = HealthGate()  # asks before an auction or a draw on a sick stream
+        self.show_lots: Any = None  # the ShowController whose lots become the recording's chapters
+        self._unfollow_lots: Callable[[], None] | None = None
         self.platform_client: Any = None
         self.studio_mode = False  # preview and program side by side; scene picks load the preview
         self._countdown_generation = 0
@@ -538,6 +541,7 @@ class StudioController:
             self.session = None
             self.stream = None
             recording, self.recording = self.recording, None
+            self._stop_following_lots()
             self.events.emit(RecordingChanged(False))
             self.events.emit(StreamConnection(False))
             self._set_live_state(LiveState.IDLE)
@@ -607,6 +611,7 @@ class StudioController:
             self._start_outputs([self.recording])
         elif not is_on and self.recording is not None:
             recording, self.recording = self.recording, None
+            self._stop_following_lots()
             self.events.emit(RecordingChanged(False))
             studio = self.studio
             if self.stream is None:
@@ -625,10 +630,24 @@ class StudioController:
         folder = self.recording_folder()
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            return RecordingOutput(folder / time.strftime("show-%Y%m%d-%H%M%S.mkv"))
+            recording = RecordingOutput(folder / time.strftime("show-%Y%m%d-%H%M%S.mkv"))
         except OSError as exc:
             self._notice(f"Cannot record to {folder}: {exc.strerror}")
             return None
+        self._follow_lots(recording)
+        return recording
+
+    def _follow_lots(self, recording: RecordingOutput) -> None:
+        """A chapter per lot (studio/chapters.py): the sidecar beside the file as the show goes, the
+        chapters inside it when it closes."""
+        chapter_log = attach_to_recording(recording)
+        if self.show_lots is not None:
+            self._unfollow_lots = follow_show(chapter_log, self.show_lots)
+
+    def _stop_following_lots(self) -> None:
+        if self._unfollow_lots is not None:
+            self._unfollow_lots()
+            self._unfollow_lots = None
 
     def _recording_saved(self, recording: RecordingOutput) -> None:
         self.events.emit(StatusMessage(f"Recording saved: {recording.final_path or recording.path}", 15000))

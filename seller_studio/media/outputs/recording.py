@@ -11,8 +11,11 @@ import errno
 import logging
 import os
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -54,6 +57,11 @@ class RecordingOutput(Output):
         self.crashes_total = 0
         self._crash: ThreadCrash | None = None
         self._skip_to_keyframe = False
+        # Hooks for per-lot chapters (studio/chapters.py): where the file's timeline starts, and the
+        # chapters to write into the file when it is closed (MKV keeps them in its trailer).
+        self.first_video_pts_s: float | None = None
+        self.first_video_written_at_s: float | None = None  # time.monotonic() when it was muxed
+        self.chapters_at_close: Callable[[], list[dict[str, Any]]] | None = None
 
     def start(self, templates: list) -> None:
         check_writable(self.path)
@@ -97,6 +105,8 @@ class RecordingOutput(Output):
                             self._skip_to_keyframe = False
                             self._restarted()
                     muxer.mux(packet)
+                    if self.first_video_pts_s is None and packet.kind == "video":
+                        self.first_video_pts_s, self.first_video_written_at_s = packet.pts_s, time.monotonic()
                 except (OSError, av.FFmpegError):
                     raise
                 except Exception as exc:  # supervised: report, skip to the next keyframe, go on
@@ -108,6 +118,7 @@ class RecordingOutput(Output):
                     continue
                 self.packets_written += 1
                 self.bytes_written = muxer.bytes_written
+            self._write_chapters(muxer)
             muxer.close()
             muxer = None
             self.final_path = self.path
@@ -137,6 +148,16 @@ class RecordingOutput(Output):
                     muxer.close()
                 except Exception:  # the file is already as good as it will get
                     pass
+
+    def _write_chapters(self, muxer: Muxer) -> None:
+        if self.chapters_at_close is None:
+            return
+        try:
+            chapters = self.chapters_at_close()
+            if chapters:
+                muxer.container.set_chapters(chapters)
+        except Exception:  # chapters are a convenience: never lose the recording over them
+            log.exception("chapters not written into %s (the .chapters.jsonl beside it has them)", self.path)
 
     def _restarted(self) -> None:
         if self._crash is not None:

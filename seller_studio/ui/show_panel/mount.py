@@ -101,6 +101,8 @@ def install_show_panel(window: Any, store: InventoryStore | None = None,
     window.previous_item_requested.connect(panel.previous_item)
     window.start_auction_requested.connect(panel.arm_auction)
     panel.now_showing.ask_before_start = lambda action: ask_before_start(window, action)
+    if getattr(window, "controller", None) is not None:
+        window.controller.show_lots = controller  # each lot becomes a chapter of the recording
 
     overlay = ProductCardOverlay(controller, panel)
     panel.card_overlay = overlay  # type: ignore[attr-defined]
