@@ -669,6 +669,9 @@ class StudioController:
             self._on_source_state(payload)
         elif name == "mic_state":
             self._on_mic_state(payload)
+        elif name == "camera_notice":  # "This camera gives 10 fps at 1920x1080 — choose 1280x720 ..."
+            label = self.source_label(str(payload.get("source_id", "")))
+            self.events.emit(StatusMessage(f"{label}: {payload.get('message', '')}", 20000))
         elif name == "scene_switched":
             # Reported when the switch reaches a frame; the seller may have chosen another scene since
             # (a late event would light the old one): the views show the latest choice.

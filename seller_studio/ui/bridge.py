@@ -24,9 +24,11 @@ class CoreBridge(QObject):
     mic_state = Signal(dict)
     scene_switched = Signal(dict)
     bitrate_changed = Signal(dict)
+    camera_notice = Signal(dict)  # a camera gives less than asked: one sentence with the fix
     _call = Signal(object)
 
-    _NAMED = ("stats", "output_state", "source_state", "mic_state", "scene_switched", "bitrate_changed")
+    _NAMED = ("stats", "output_state", "source_state", "mic_state", "scene_switched", "bitrate_changed",
+              "camera_notice")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

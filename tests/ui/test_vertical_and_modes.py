@@ -138,3 +138,11 @@ def test_wizard_says_so_when_the_previewed_camera_vanishes(qtbot, file_keyring):
         assert wizard.isEnabled()  # the wizard goes on: another camera or the test pattern can be chosen
     finally:
         page.close_devices()
+
+
+def test_a_camera_notice_reaches_the_status_bar(qtbot, make_window, small_profile):
+    window = make_window(small_profile)
+    sentence = "This camera gives 10 fps at 1920x1080 — choose 1600x896 or 1280x720 for 30 fps."
+    window.studio.events.emit("camera_notice", source_id="pattern-1", message=sentence)  # from its capture thread
+    qtbot.waitUntil(lambda: sentence in window.statusBar().currentMessage(), timeout=3000)
+    assert window.statusBar().currentMessage().startswith("Pattern")  # which camera says it
