@@ -102,7 +102,12 @@ class Journal:
         def on_event(event: Any) -> None:
             self.write("platform_in", event.TYPE, seq=event.seq, **event.to_data())
 
-        self._unsubscribers.append(client.subscribe(on_event))
+        # replay: the window attaches after the first connect, when the platform's backlog was already
+        # delivered; the flight recorder should hold it (sales made while the studio was closed).
+        try:
+            self._unsubscribers.append(client.subscribe(on_event, replay=True))
+        except TypeError:  # a client without replay
+            self._unsubscribers.append(client.subscribe(on_event))
         self._unsubscribers.append(client.status.subscribe(
             lambda name, payload: self.write("platform_state", str(payload.get("state", name)), **payload)))
         # The state it is already in (usually "connected": the window attaches after the first connect).

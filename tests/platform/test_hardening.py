@@ -275,11 +275,16 @@ def test_sales_made_before_the_studio_attached_are_recorded(quiet_sandbox: Embed
         assert buyer.command("listing.purchase", {"item_id": "1", "buyer": name})["type"] == "ack"
     buyer.close()
 
+    from seller_studio.diagnostics.journal import Journal
+
+    journal = Journal(tmp_path / "journal.jsonl", command="test")
+
     async def main() -> None:
         client = PlatformClient(quiet_sandbox.ws_url, "test-token")
         await client.connect()
         ctl = ShowController(store, "tonight")
         ctl.attach_client(client)
+        journal.attach_platform(client)  # the flight recorder attaches late too
         await asyncio.sleep(0.2)
         late = Raw(quiet_sandbox.ws_url)  # and the live ones after it, once each
         late.command("listing.purchase", {"item_id": "1", "buyer": "dee"})
@@ -295,3 +300,6 @@ def test_sales_made_before_the_studio_attached_are_recorded(quiet_sandbox: Embed
     assert sorted(s.buyer for s in store.list_sales()) == ["amy", "bo", "cy", "dee"]
     assert store.get_item(1).quantity == 1  # type: ignore[union-attr]
     store.close()
+    journal.close()
+    recorded = (tmp_path / "journal.jsonl").read_text()
+    assert all(f'"buyer": "{name}"' in recorded or f'"buyer":"{name}"' in recorded for name in ("amy", "bo", "cy"))
