@@ -7,6 +7,8 @@ buyer list as chat lines), draw, animate the reveal on the board, then show the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from seller_studio.media.sources.break_board import BoardSpotView, BoardView, BreakBoardSource, DrawAnimation
 from seller_studio.platform.rules import format_dollars
 from seller_studio.show.break_board import BreakBoard, BreakFormat, DrawAnnouncement
@@ -45,8 +47,11 @@ def announce(board: BreakBoard, overlay: BreakBoardSource | None = None) -> Draw
 
 
 def draw_on_stream(board: BreakBoard, overlay: BreakBoardSource, *, started_at_s: float | None = None,
-                   reveal_every_s: float = 0.6) -> DrawAnimation:
-    """Draw (the board must be announced) and animate the reveal; the seed shows at the end."""
+                   reveal_every_s: float = 0.6, studio: Any = None) -> DrawAnimation:
+    """Draw (the board must be announced) and animate the reveal; the seed shows at the end. With the
+    ``StudioController`` as ``studio``, the draw is a show moment (the board scene comes on air)."""
     board.run_draw()
+    if studio is not None:
+        studio.show_moment("draw")
     return overlay.start_draw(board_view(board), board.spec.teams, started_at_s=started_at_s,
                               reveal_every_s=reveal_every_s)

@@ -72,9 +72,12 @@ from seller_studio.studio.events import (
     StudioModeChanged,
 )
 from seller_studio.studio.health_gate import HealthGate
+from seller_studio.studio.scene_follow import SceneFollower
 from seller_studio.studio.settings import Profile, SettingsStore
 
 log = logging.getLogger(__name__)
+
+THANKS_HOLD_S = 3.0  # the show-end scene is on air this long before End Show stops the outputs
 
 
 class StudioController:
@@ -112,6 +115,11 @@ class StudioController:
         self.health_gate = HealthGate()  # asks before an auction or a draw on a sick stream
         self.show_lots: Any = None  # the ShowController whose lots become the recording's chapters
         self._unfollow_lots: Callable[[], None] | None = None
+        # Scenes that follow the show (auction -> overhead cam, item -> its scene, ...); a switch by
+        # hand wins until the next moment.
+        self._is_auto_switching = False
+        self.scene_follower = SceneFollower(self._auto_switch, self.scene_names, profile.scene_follow)
+        self._unfollow_show: Callable[[], None] | None = None
         self.platform_client: Any = None
         self.studio_mode = False  # preview and program side by side; scene picks load the preview
         self._countdown_generation = 0
@@ -176,8 +184,43 @@ class StudioController:
         except ValueError as exc:
             self._notice(f"Could not fade: {exc}.")
             return False
-        self.journal.action("scene_switch", scene=name, **({"fade_ms": fade_ms} if fade_ms else {}))
+        self.journal.action("scene_switch", scene=name, **({"fade_ms": fade_ms} if fade_ms else {}),
+                            **({"auto": True} if self._is_auto_switching else {}))
+        if not self._is_auto_switching:
+            self.scene_follower.manual_switch(name)
         return True
+
+    def scene_names(self) -> list[str]:
+        return list(self.studio.compositor.scenes) if self.studio is not None else []
+
+    def _auto_switch(self, name: str) -> bool:
+        self._is_auto_switching = True
+        try:
+            switched = self.switch_scene(name)
+        finally:
+            self._is_auto_switching = False
+        return switched  # the compositor's scene_switched event tells the views
+
+    def follow_show(self, show: Any) -> None:
+        """The window's ShowController: its lots become the recording's chapters and its moments
+        (auction started, item shown, show ended) switch scenes by the profile's ``scene_follow``."""
+        if self._unfollow_show is not None:
+            self._unfollow_show()
+        self.show_lots = show
+        self._unfollow_show = show.events.subscribe(self.scene_follower.on_show_event)
+
+    def show_moment(self, moment: str, item_id: Any = None) -> bool:
+        """A moment the show controller does not report (a break's draw starting)."""
+        return self.scene_follower.moment(moment, item_id, key=object()) is not None
+
+    def set_scene_follow(self, rules: dict[str, str]) -> None:
+        """The Show dock's choices: kept in the profile."""
+        self.profile.scene_follow = {k: v for k, v in rules.items() if v}
+        self.scene_follower.rules = dict(self.profile.scene_follow)
+        try:
+            self.store.save_profile(self.profile, make_active=False)
+        except (OSError, ValueError) as exc:
+            self._notice(f"Could not save the scene choices: {exc}")
 
     # Studio Mode, as in the reference broadcaster: the seller prepares the next scene in the preview
     # while the program stays on air, then cuts or fades to it. A scene pick (button or hotkey 1-9)
@@ -525,6 +568,10 @@ class StudioController:
         if studio is None:
             return
         live_s = time.monotonic() - self.live_started_at_s if self.live_started_at_s is not None else None
+        # A thank-you scene for the show's end (Scenes follow the show) stays on air a moment first.
+        is_on_air = self.stream is not None or self.recording is not None
+        hold_s = THANKS_HOLD_S if is_on_air and self.scene_follower.moment(
+            "show_end", key=("end_show", time.monotonic())) is not None else 0.0
         self._set_live_state(LiveState.ENDING)
         self.journal.action("end_show")
         self._spawn(self._platform_end_show())
@@ -555,7 +602,10 @@ class StudioController:
             self._notice(f"Ending: {exc}")
             done(None)
 
-        self.dispatcher.run("end-show", stop, done, failed)
+        if hold_s:
+            self.dispatcher.call_later(hold_s, lambda: self.dispatcher.run("end-show", stop, done, failed))
+        else:
+            self.dispatcher.run("end-show", stop, done, failed)
 
     def _set_live_state(self, state: LiveState) -> None:
         previous, self.live_state = self.live_state, state
@@ -784,6 +834,7 @@ class StudioController:
         if self.studio is not None and profile.name == old.name:
             profile.sources, profile.scenes = collection_to_json(self.studio, self.specs)
         self.profile = profile
+        self.scene_follower.rules = dict(profile.scene_follow)
         needs_rebuild = (profile.video.width, profile.video.height, profile.video.fps) != (
             old.video.width, old.video.height, old.video.fps) or profile.audio.mic != old.audio.mic \
             or profile.name != old.name

@@ -24,6 +24,7 @@ from typing import Any
 
 from seller_studio.common import paths
 from seller_studio.common.secrets import SecretStore, platform_token_name, stream_key_name
+from seller_studio.studio.scene_follow import check_rules
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,9 @@ class Profile:
     countdown_s: int = 3
     record_when_live: bool = False  # a recording starts with Go Live and stops with End Show
     fade_ms: int = 300  # Studio Mode's Fade button
+    # Scenes that follow the show (studio/scene_follow.py): moment ("auction", "draw", "item",
+    # "show_end", "item:ID") -> scene name
+    scene_follow: dict[str, str] = field(default_factory=dict)
 
     @property
     def secret_id(self) -> str:
@@ -150,6 +154,7 @@ class Profile:
             countdown_s=_expect(data.get("countdown_s", 3), int, "countdown_s"),
             record_when_live=_expect(data.get("record_when_live", False), bool, "record_when_live"),
             fade_ms=_expect(data.get("fade_ms", 300), int, "fade_ms"),
+            scene_follow=check_rules(data.get("scene_follow", {})),
         )
         if not 0 <= profile.countdown_s <= 60:
             raise ValueError("countdown_s must be 0-60")

@@ -18,6 +18,7 @@ from seller_studio.show.demo import needs_samples, open_demo_store, sample_inven
 from seller_studio.show.inventory import DamagedDatabaseError, InventoryStore, default_db_path, recover
 from seller_studio.ui.product_card import ProductCardOverlay
 from seller_studio.ui.show_panel.panel import ShowPanel
+from seller_studio.ui.show_panel.scene_follow import SceneFollowWidget
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,10 @@ def install_show_panel(window: Any, store: InventoryStore | None = None,
     window.start_auction_requested.connect(panel.arm_auction)
     panel.now_showing.ask_before_start = lambda action: ask_before_start(window, action)
     if getattr(window, "controller", None) is not None:
-        window.controller.show_lots = controller  # each lot becomes a chapter of the recording
+        # each lot becomes a chapter of the recording; show moments switch scenes (Scenes tab)
+        window.controller.follow_show(controller)
+        panel.scene_follow = SceneFollowWidget(window.controller, panel)  # type: ignore[attr-defined]
+        panel.tabs.addTab(panel.scene_follow, "Scenes")
 
     overlay = ProductCardOverlay(controller, panel)
     panel.card_overlay = overlay  # type: ignore[attr-defined]
