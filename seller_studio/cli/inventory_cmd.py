@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -105,6 +106,8 @@ def run_list(args: argparse.Namespace) -> int:
     if (args.db or default_db_path()).exists():
         with InventoryStore(args.db, read_only=True) as store:
             items = store.list_items()
+            if store.notice:
+                print(f"note: {store.notice}", file=sys.stderr)
     if args.json:
         text = json.dumps([item.to_dict() for item in items], ensure_ascii=False, indent=2)
         # json leaves DEL and C1 controls (e.g. U+009B, a terminal CSI) raw: escape them too.
@@ -129,6 +132,8 @@ def run_export_sales(args: argparse.Namespace) -> int:
     else:
         with InventoryStore(args.db, read_only=True) as store:
             count = export_sales(store, args.file, show_id=args.show)
+            if store.notice:
+                print(f"note: {store.notice}", file=sys.stderr)
     print(f"wrote {count} sale{'s' if count != 1 else ''} to {printable(str(args.file))}")
     return 0
 

@@ -314,6 +314,7 @@ class InventoryStore:
         self.path = Path(path) if path is not None else default_db_path()
         self._busy_timeout_s = busy_timeout_s
         self.is_read_only = read_only
+        self.notice: str | None = None  # one line worth telling the user (read-only snapshot)
         self._ro_uri: str | None = None
         self._write_lock = threading.RLock()
         self._local = threading.local()
@@ -394,6 +395,12 @@ class InventoryStore:
                     raise DatabaseError(f"{self.path} is not a Seller Studio inventory database ({problem})")
                 raise DamagedDatabaseError(self.path, problem)
             self._ro_uri = uri
+            wal = Path(str(self.path) + "-wal")
+            if "immutable=1" in uri and wal.is_file() and wal.stat().st_size > 0:
+                # Read as a snapshot of the main file: changes still in the WAL are not visible.
+                self.notice = (f"the disk is read-only and {wal.name} holds changes not yet folded into "
+                               f"{self.path.name}: the newest of them are not shown")
+                log.debug("%s", self.notice)
             with self._conns_lock:
                 self._all_conns.append(conn)
             return conn

@@ -149,3 +149,26 @@ def test_a_full_disk_mid_import_is_one_line_and_imports_nothing(tmp_path: Path) 
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and "full" in errors[0] and "Traceback" not in result.stderr, result.stderr
     assert result.stdout.rstrip().endswith("[]")  # the import was one transaction: nothing half-imported
+
+
+@needs_unshare
+def test_a_read_only_disk_with_unfolded_changes_says_so(tmp_path: Path) -> None:
+    """After a crash the WAL can still hold the newest changes; a read-only disk cannot fold them in."""
+    data = tmp_path / "ro"
+    data.mkdir()
+    live = tmp_path / "live.db"
+    make_inventory(live, items=3, sales=1)
+    store = InventoryStore(live)  # still open, as if the studio had crashed: its WAL holds this item
+    store.add_item(Item("Added just before the crash", sku="LATE"))
+    for suffix in ("", "-wal"):
+        shutil.copyfile(str(live) + suffix, str(data / "inv.db") + suffix)
+    store.close()
+    script = (f"mount --bind {data} {data} && mount -o remount,ro,bind {data} && "
+              f"{sys.executable} -m seller_studio.cli.main inventory list --db {data}/inv.db")
+    env = {**os.environ, "SELLER_STUDIO_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Item 2" in result.stdout
+    notes = result.stderr.strip().splitlines()
+    assert len(notes) == 1 and notes[0].startswith("note:") and "read-only" in notes[0], result.stderr
