@@ -20,6 +20,7 @@ from seller_studio.media.compositor import Layer, Scene, picture_in_picture, sid
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputError, StopReason
 from seller_studio.media.outputs.recording import RecordingOutput
+from seller_studio.media.outputs.stream import url_secrets
 from seller_studio.media.session import LiveSession
 from seller_studio.media.sources.registry import kind_of_spec
 from seller_studio.media.stats import StreamStats
@@ -166,10 +167,23 @@ def schedule_switches(studio: Studio, switches: list[str]) -> list[threading.Tim
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.url:
+        for secret in url_secrets(args.url):  # a key pasted into the URL is masked everywhere printed
+            register_secret_value(secret)
     stream_key = read_stream_key(args) if args.url else ""
     studio, outputs, video, has_audio = prepare_stream(args, stream_key)
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    cleaning = threading.Event()
+
+    def on_signal(*_: object) -> None:
+        # Interrupt whatever the main thread waits on (connecting included); while the show is being
+        # finished (recording finalized), further signals only ask again, they never cut it short.
+        stop.set()
+        if not cleaning.is_set():
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    previous_int = signal.signal(signal.SIGINT, on_signal)
     session = None
     recorder = None
     try:
@@ -190,15 +204,25 @@ def run(args: argparse.Namespace) -> int:
             while not stop.is_set() and not session.wait(0.2):
                 pass
         except KeyboardInterrupt:
+            pass
+        if stop.is_set():
             print("stopping...", file=sys.stderr)
         for timer in timers:
             timer.cancel()
+    except KeyboardInterrupt:
+        print("stopping before the stream went live...", file=sys.stderr)
+        raise
     finally:
-        studio.stop()
+        cleaning.set()
+        studio.stop(timeout_s=CLI_STOP_BUDGET_S)
         if recorder is not None:
             recorder.close()
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     return report(session)
+
+
+CLI_STOP_BUDGET_S = 1.5  # Ctrl-C / SIGTERM / --duration: the process ends within 2 s, recording finalized
 
 
 # The one place where an output's stop reason becomes a process exit code (README's table).

@@ -87,7 +87,7 @@ class LiveSession:
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, duration_s: float | None = None, wait_outputs_s: float | None = 15.0) -> None:
         """Open encoders and outputs. With ``wait_outputs_s`` it waits for every output to go live
-        and raises the first one's UserError; with None it returns at once (the window's way:
+        and raises the first failure as OutputError (reason and one line); with None it returns at once (the window's way:
         failures then arrive as output_state events)."""
         if any(isinstance(o, StreamOutput) and o.is_dynamic_bitrate for o in self.outputs):
             # x264 ignores bitrate changes while it writes CBR HRD (nal-hrd=cbr) headers.
@@ -95,12 +95,21 @@ class LiveSession:
         self.encoders = open_encoders(self.video_settings, self.audio_settings)
         for output in self.outputs:
             self._start_output(output)
+        try:
+            self._wait_outputs(wait_outputs_s)
+        except BaseException:  # a failed output, or Ctrl-C / SIGTERM while connecting: close them all
+            self._abort()
+            raise
+        self._start_threads(duration_s)
+
+    def _wait_outputs(self, wait_outputs_s: float | None) -> None:
         for output in self.outputs if wait_outputs_s is not None else []:
             if not output.wait_started(wait_outputs_s):
-                self._abort()
                 if output.stop_reason is not StopReason.UNSET:
                     raise OutputError(output.stop_reason, output.error or f"{output.name} stopped")
                 raise OutputError(StopReason.NO_ANSWER, f"{output.name} did not start within {wait_outputs_s:.0f} s")
+
+    def _start_threads(self, duration_s: float | None) -> None:
         self.max_frames = round(duration_s * self.video_settings.fps) if duration_s else None
         self._render_lag_at_start = self.compositor.frames_skipped_render_lag
         self._encode_thread = threading.Thread(target=self._encode_main, name="encoder", daemon=True)
@@ -112,8 +121,11 @@ class LiveSession:
         self.events.emit("session_started", outputs=[o.name for o in self.outputs])
 
     def _abort(self) -> None:
-        for output in self.outputs:
-            output.stop(timeout_s=2.0)
+        stoppers = [threading.Thread(target=o.stop, args=(0.8,), daemon=True) for o in self.outputs]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join(1.0)
         if self.encoders:
             self.encoders.close()
 

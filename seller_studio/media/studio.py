@@ -130,14 +130,15 @@ class Studio:
         output.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
         self.session.add_output(output)
 
-    def end_show(self) -> LiveSession | None:
+    def end_show(self, timeout_s: float = 2.5) -> LiveSession | None:
+        """Finish the live session within ``timeout_s`` (see LiveSession.stop)."""
         session, self.session = self.session, None
         if session is not None:
-            session.stop()
+            session.stop(timeout_s)
         return session
 
-    def stop(self) -> None:
-        self.end_show()
+    def stop(self, timeout_s: float = 2.5) -> None:
+        self.end_show(timeout_s)
         self.compositor.stop()
         for source in list(self.compositor.sources.values()):
             source.stop()

@@ -47,6 +47,11 @@ class RecordingOutput(Output):
     def __init__(self, path: str | Path, remux_to_mp4: bool = False, name: str = "recording") -> None:
         super().__init__(name)
         self.path = Path(path)
+        # An MP4 is unreadable until its index is written at the end: a crash or a full disk would lose
+        # the whole show. So an .mp4 target is recorded as MKV while live and remuxed at the end.
+        self.mp4_target: Path | None = None
+        if self.path.suffix.lower() == ".mp4":
+            self.mp4_target, self.path = self.path, self.path.with_suffix(".recording.mkv")
         self.format = FORMATS.get(self.path.suffix.lower(), "matroska")
         self.remux_to_mp4 = remux_to_mp4
         self.final_path: Path | None = None
@@ -64,7 +69,10 @@ class RecordingOutput(Output):
         self.chapters_at_close: Callable[[], list[dict[str, Any]]] | None = None
 
     def start(self, templates: list) -> None:
-        check_writable(self.path)
+        check_writable(self.mp4_target or self.path)
+        if self.mp4_target is not None:
+            log.info("recording to %s while live (crash-safe); %s is written from it at the end",
+                     self.path.name, self.mp4_target.name)
         self._set_state(OutputState.CONNECTING)
         self._thread = threading.Thread(target=self._run, args=(templates,), name=f"output-{self.name}", daemon=True)
         self._thread.start()
@@ -122,7 +130,10 @@ class RecordingOutput(Output):
             muxer.close()
             muxer = None
             self.final_path = self.path
-            if self.remux_to_mp4 and self.format != "mp4":
+            if self.mp4_target is not None:
+                self.final_path = remux(self.path, self.mp4_target)
+                self.path.unlink(missing_ok=True)  # the MP4 now holds every packet
+            elif self.remux_to_mp4 and self.format != "mp4":
                 self.final_path = remux(self.path, self.path.with_suffix(".mp4"))
             self.stop_reason = StopReason.FINISHED
             self._set_state(OutputState.STOPPED, path=str(self.final_path))

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import av
 
@@ -93,6 +93,27 @@ def _controller_for(templates: list, video_kbps: int, raise_interval_s: float) -
                              has_audio=audio is not None, raise_interval_s=raise_interval_s)
 
 
+def url_secrets(url: str) -> list[str]:
+    """The parts of an ingest URL that are secrets: a password, query values, and for RTMP a stream
+    key pasted after the application name (rtmp://host/app/KEY, as platforms show it)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found = [parts.password] if parts.password else []
+    found += [v for _, v in parse_qsl(parts.query) if len(v) >= 4]
+    segments = [seg for seg in parts.path.split("/") if seg]
+    if parts.scheme.lower() in ("rtmp", "rtmps") and len(segments) >= 2 and len(segments[-1]) >= 4:
+        found.append(segments[-1])
+    return found
+
+
+def mask_url(url: str) -> str:
+    for secret in sorted(url_secrets(url), key=len, reverse=True):
+        url = url.replace(secret, "****")
+    return url
+
+
 def redact(text: str, *secrets: str) -> str:
     for secret in secrets:
         if secret:
@@ -149,6 +170,7 @@ class StreamOutput(Output):
         self._pending_crash: ThreadCrash | None = None
         self._muxer: Muxer | None = None
         self._keyframe_asked_s = -1e9
+        self._probe_sock: socket.socket | None = None
         self._paced_until_s = 0.0
 
     def route_via(self, host: str, port: int, url: str) -> None:
@@ -157,8 +179,8 @@ class StreamOutput(Output):
 
     @property
     def display_url(self) -> str:
-        """The URL without the key, safe for logs and the UI."""
-        return self.url
+        """The URL without the key, safe for logs and the UI (a key pasted into it is masked)."""
+        return mask_url(self.url)
 
     # -- control (any thread) ----------------------------------------------------------------
     def start(self, templates: list, bitrate_kbps: int = 0) -> None:
@@ -196,6 +218,12 @@ class StreamOutput(Output):
     def stop(self, timeout_s: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
+        probe = self._probe_sock
+        if probe is not None:
+            try:
+                probe.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         self.buffer.wake()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout_s)
@@ -233,6 +261,8 @@ class StreamOutput(Output):
                 muxer = self._connect(templates)
                 self._last_failure_unreachable = False
             except OutputError as err:
+                if self._stop.is_set():
+                    return  # stopped while connecting: not a failure
                 self._last_failure_unreachable = err.reason in (StopReason.UNREACHABLE, StopReason.NO_ANSWER)
                 if not self._ever_live:
                     # First connect: a refused key, a bad URL or an unreachable host is reported, not looped.
@@ -306,6 +336,10 @@ class StreamOutput(Output):
             raise OutputError(StopReason.UNREACHABLE, f"cannot reach the ingest {where} ({exc.strerror or exc}): "
                               "check the server address and your internet connection") from None
         sock: socket.socket = raw
+        self._probe_sock = raw  # stop() shuts it down: a stop never waits out the probe's deadline
+        if self._stop.is_set():
+            raw.close()
+            raise OutputError(StopReason.REQUESTED, "stopped")
         try:
             if self.scheme == "rtmps":
                 context = ssl.create_default_context()
@@ -339,6 +373,7 @@ class StreamOutput(Output):
         else:
             closed = "it closed the connection during the handshake"
         finally:
+            self._probe_sock = None
             sock.close()
         if len(got) >= 1 + 1536 and got[:1] == b"\x03":
             return
@@ -362,7 +397,7 @@ class StreamOutput(Output):
         except av.error.ProtocolNotFoundError:
             raise OutputError(StopReason.BAD_URL, f"this FFmpeg build cannot send {self.scheme}://") from None
         except (av.FFmpegError, OSError) as exc:
-            message = redact(str(exc), self._key, target)
+            message = redact(str(exc), self._key, target, *url_secrets(self.url))
             if self.scheme == "srt":
                 raise OutputError(StopReason.UNREACHABLE, f"cannot reach the SRT ingest {self.host}:{self.port} "
                                   f"({message}): check the address and your internet connection") from None
