@@ -154,7 +154,11 @@ def vertical() -> int:
         while window.studio is None:
             await asyncio.sleep(0.1)
         window.switch_scene("Face + product")
-        await asyncio.sleep(2.0)
+        try:
+            window.show_panel.next_item()  # a demo item: the product card, laid out for a phone
+        except Exception as exc:  # noqa: BLE001 - a screenshot without the card is still useful
+            print(f"no product card: {exc}", flush=True)
+        await asyncio.sleep(2.5)
         grab("studio-vertical.png")
         window.switch_scene("Picture in picture")
         window.preview.set_safe_zone_shown(True)
