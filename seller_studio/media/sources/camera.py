@@ -179,7 +179,8 @@ def open_capture(cap: CaptureBoundary, device: str | int, api: int, choice: Mode
     """
     if not cap.open(device, api):
         cap.release()
-        raise DeviceNotFoundError(f"camera {device!r} could not be opened (unplugged, or no permission)")
+        raise DeviceNotFoundError(f"camera {device!r} could not be opened: it is unplugged, in use by another "
+                                  f"program (close video calls and browser tabs using it), or not allowed")
     refused: list[str] = []
     asked = choice.asked if choice is not None else (0, 0, 0.0)
     fourcc_asked = ""
