@@ -71,7 +71,7 @@ class Rejected:
 
 @dataclass(frozen=True)
 class BoardSpot:
-    label: str  # "Spot 3" or the team name
+    label: str  # "#3" (random team: the 3rd spot sold) or the team name
     team: str | None  # None while a random team is not drawn yet
     buyer: str | None
 
@@ -181,8 +181,8 @@ class BreakBoard:
             by_team = {s.team: s.buyer for s in self.active_sales()}
             return [BoardSpot(team, team, by_team.get(team)) for team in self.spec.teams]
         active = self.active_sales()
-        spots = [BoardSpot(f"Spot {n + 1}", sale.team, sale.buyer) for n, sale in enumerate(active)]
-        spots += [BoardSpot(f"Spot {n + 1}", None, None) for n in range(len(active), self.total)]
+        spots = [BoardSpot(f"#{n + 1}", sale.team, sale.buyer) for n, sale in enumerate(active)]
+        spots += [BoardSpot(f"#{n + 1}", None, None) for n in range(len(active), self.total)]
         if self.result is not None:  # teams no buyer got
             spots = spots[:len(active)] + [BoardSpot(team, team, None) for team in self.result.unassigned]
         return spots
@@ -256,7 +256,7 @@ class BreakBoard:
         return sale
 
     def reassign(self, spot: str, new_buyer: str, reason: str) -> SpotSale:
-        """Give a sold spot (its team after the draw or in pick-your-team, else "Spot N") to
+        """Give a sold spot (its team after the draw or in pick-your-team, else "#N": the Nth spot sold) to
         another buyer by hand; the reason is required and journaled."""
         if not reason.strip():
             raise BreakError("Say why the spot is reassigned; the reason goes in the journal.")
@@ -280,8 +280,8 @@ class BreakBoard:
         for sale in active:
             if sale.team is not None and sale.team == spot:
                 return sale
-        if spot.lower().startswith("spot "):
-            number = spot[5:].strip()
+        if spot.startswith("#") or spot.lower().startswith("spot "):
+            number = spot[1:].strip() if spot.startswith("#") else spot[5:].strip()
             if number.isdigit() and 1 <= int(number) <= len(active):
                 return active[int(number) - 1]
         raise BreakError(f"No sold spot is called {spot!r} in this break.")
@@ -345,7 +345,7 @@ class BreakBoard:
     def manifest_rows(self) -> list[tuple[str, str, str, str]]:
         rows = []
         for n, sale in enumerate(self.active_sales(), 1):
-            spot = sale.team if self.spec.format is BreakFormat.PICK_YOUR_TEAM else f"Spot {n}"
+            spot = sale.team if self.spec.format is BreakFormat.PICK_YOUR_TEAM else f"#{n}"
             rows.append((spot, sale.team or "", sale.buyer, sale.order_id))
         return rows
 

@@ -7,11 +7,24 @@ buyer list as chat lines), draw, animate the reveal on the board, then show the 
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from seller_studio.media.sources.break_board import BoardSpotView, BoardView, BreakBoardSource, DrawAnimation
-from seller_studio.platform.rules import format_dollars
-from seller_studio.show.break_board import BreakBoard, BreakFormat, DrawAnnouncement
+from seller_studio.media.compositor import Layer
+from seller_studio.media.sources.break_board import (
+    BoardSpotView,
+    BoardView,
+    BreakBoardSource,
+    DrawAnimation,
+    board_layer,
+)
+from seller_studio.platform.rules import format_dollars, money_error, to_cents
+from seller_studio.show import break_draw
+from seller_studio.show.break_board import BreakBoard, BreakError, BreakFormat, DrawAnnouncement, new_break
+from seller_studio.show.inventory import Item
 
 
 def board_view(board: BreakBoard) -> BoardView:
@@ -55,3 +68,156 @@ def draw_on_stream(board: BreakBoard, overlay: BreakBoardSource, *, started_at_s
         studio.show_moment("draw")
     return overlay.start_draw(board_view(board), board.spec.teams, started_at_s=started_at_s,
                               reveal_every_s=reveal_every_s)
+
+
+BOARD_SOURCE_ID = "break-board"
+
+
+class BreakSession:
+    """A break in the studio: its listings in the inventory, its board filled from this show's
+    sales (the show controller's ``purchase`` / ``auction_sold``: nothing typed twice), the board
+    on the program picture, the commitment posted in chat, the draw (a show moment, behind the
+    health gate's question in the window), the journal and the packing list.
+
+    ``show`` is the window's ``ShowController``, ``studio`` the ``StudioController``; ``notice``
+    says one sentence to the seller (a sale the board refused, a chat post that failed)."""
+
+    def __init__(self, show: Any, studio: Any, breaks_dir: Path, *,
+                 notice: Callable[[str], None] | None = None) -> None:
+        self.show = show
+        self.studio = studio
+        self.breaks_dir = Path(breaks_dir)
+        self.notice = notice or (lambda text: None)
+        self.board: BreakBoard | None = None
+        self.overlay: BreakBoardSource | None = None
+        self.layer: Layer | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def _record(self, name: str, data: dict[str, Any]) -> None:
+        journal = getattr(self.studio, "journal", None)
+        if journal is not None:
+            journal.write("action", name, **data)
+
+    def open_break(self, title: str, fmt: BreakFormat | str, spots: str, price: str | float) -> BreakBoard:
+        """Create the break's listings (one item of N spots, or one item per team) and its board."""
+        fmt = BreakFormat(fmt)
+        try:
+            teams = break_draw.teams_from_spec(spots)
+        except break_draw.DrawError as err:
+            raise BreakError(str(err)) from None
+        if not title.strip():
+            raise BreakError("A break needs a title.")
+        price_cents = to_cents(price) if money_error(float(price) if _is_number(price) else price) is None else 0
+        if price_cents <= 0:
+            raise BreakError(f"The price per spot {price!r} is not an amount of money.")
+        self.close()
+        listings: dict[str, str | None] = {}
+        if fmt is BreakFormat.RANDOM_TEAM:
+            item = self.show.add_item(Item(f"{title} - spot", type="buy_it_now", price_cents=price_cents,
+                                           quantity=len(teams), category="Break"))
+            listings[str(item.id)] = None
+        else:
+            for team in teams:
+                item = self.show.add_item(Item(f"{title} - {team}", type="buy_it_now", price_cents=price_cents,
+                                               quantity=1, category="Break"))
+                listings[str(item.id)] = team
+        break_id = time.strftime("break-%Y%m%d-%H%M%S")
+        self.board = new_break(break_id, title, fmt, teams, price_cents / 100, listings,
+                               path=self.breaks_dir / f"{break_id}.json", record=self._record)
+        self._unsubscribe = self.show.events.subscribe(self._on_show_event)
+        self._attach_overlay()
+        return self.board
+
+    def _attach_overlay(self) -> None:
+        media = getattr(self.studio, "studio", None)
+        if media is None or self.board is None:
+            return
+        comp = media.compositor
+        self.overlay = BreakBoardSource(BOARD_SOURCE_ID, comp.width, comp.height)
+        media.add_source(self.overlay)
+        self.layer = board_layer(BOARD_SOURCE_ID, comp.width, comp.height, z=900)
+        comp.add_overlay(self.layer)
+        follow_board(self.board, self.overlay)
+
+    def set_on_stream(self, is_visible: bool) -> None:
+        if self.layer is not None:
+            self.layer.is_visible = is_visible  # read by the compositor each frame
+
+    def _on_show_event(self, name: str, payload: dict[str, Any]) -> None:
+        board = self.board
+        if board is None or name not in ("purchase", "auction_sold"):
+            return
+        item_id = str(payload.get("item_id"))
+        if item_id not in board.spec.listings:
+            return
+        buyer = str(payload.get("buyer") or payload.get("winner") or "")
+        quantity = int(payload.get("quantity") or 1)
+        price_each = int(payload.get("price_cents") or 0) // max(1, quantity)
+        for n in range(quantity):
+            order = f"sale-{payload.get('sale_id')}" + (f"-{n + 1}" if quantity > 1 else "")
+            try:
+                board.on_sale(item_id, buyer, price_each, order)
+            except BreakError as err:
+                self.notice(str(err))
+
+    def announce(self) -> DrawAnnouncement:
+        """Show the commitment on the board and post it with the buyers in order in chat."""
+        board = self._require()
+        announcement = announce(board, self.overlay)
+        if getattr(self.show, "client", None) is not None:
+            for line in announcement.chat_lines():
+                try:
+                    self.show.send_chat(line)
+                except Exception as exc:  # noqa: BLE001 - the board still shows it; say so
+                    self.notice(f"The commitment could not be posted in chat ({exc}); it is on the board.")
+                    break
+        else:
+            self.notice("Not connected to the platform: the commitment is on the board only; post it in chat "
+                        "when you are connected.")
+        return announcement
+
+    def draw_question(self) -> str | None:
+        """The health gate's question before the draw (None: draw at once)."""
+        ask = getattr(self.studio, "start_question", None)
+        return ask("draw") if ask is not None else None
+
+    def draw(self, reveal_every_s: float = 0.6) -> break_draw.DrawResult:
+        board = self._require()
+        if self.overlay is not None:
+            draw_on_stream(board, self.overlay, reveal_every_s=reveal_every_s, studio=self.studio)
+        else:
+            board.run_draw()
+            if self.studio is not None and hasattr(self.studio, "show_moment"):
+                self.studio.show_moment("draw")
+        assert board.result is not None
+        if getattr(self.show, "client", None) is not None:
+            try:
+                self.show.send_chat(f"Draw done. Seed: {board.seed} - check it: {board.verify_command()}"[:500])
+            except Exception as exc:  # noqa: BLE001
+                self.notice(f"The seed could not be posted in chat ({exc}); it is on the board.")
+        return board.result
+
+    def _require(self) -> BreakBoard:
+        if self.board is None:
+            raise BreakError("Open a break first.")
+        return self.board
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        media = getattr(self.studio, "studio", None)
+        if media is not None and self.layer is not None:
+            with contextlib.suppress(ValueError):
+                media.compositor.overlays.remove(self.layer)
+            media.remove_source(BOARD_SOURCE_ID)
+        self.layer = None
+        self.overlay = None
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True

@@ -31,7 +31,7 @@ def _view(buyers: int, *, drawn: bool = False, footer: str = "") -> BoardView:
     order = list(reversed(TEAMS))
     for n in range(len(TEAMS)):
         buyer = f"buyer{n + 1}" if n < buyers else None
-        spots.append(BoardSpotView(f"Spot {n + 1}", order[n] if drawn and buyer else None, buyer))
+        spots.append(BoardSpotView(f"#{n + 1}", order[n] if drawn and buyer else None, buyer))
     return BoardView("Test break", tuple(spots), buyers, len(TEAMS), "$10.00 a spot", footer)
 
 

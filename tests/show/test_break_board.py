@@ -85,7 +85,7 @@ async def _random_team_break(tmp_path: Path) -> None:
         with open(tmp_path / "manifest.csv", encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
         assert count == 6 and rows[0] == ["spot", "team", "buyer", "order id"]
-        assert rows[2] == ["Spot 2", teams[1], "gus", board.sales[1].order_id]
+        assert rows[2] == ["#2", teams[1], "gus", board.sales[1].order_id]
         # A restarted studio reads the same board back, drawn, with the hand change.
         again = BreakBoard.load(tmp_path / "break.json")
         assert again.is_drawn and again.buyers() == board.buyers() and [s.team for s in again.sales] == teams

@@ -40,7 +40,7 @@ CELL_LIVE = (220, 110, 20, 255)
 
 @dataclass(frozen=True)
 class BoardSpotView:
-    label: str  # "Spot 3" or a team name
+    label: str  # "#3" (the 3rd spot sold, random teams) or a team name
     team: str | None = None  # None: not drawn yet (random team)
     buyer: str | None = None  # None: open
 
@@ -195,13 +195,13 @@ def render_board(view: BoardView, width: int, height: int, *, highlight: int | N
         buyer_w = min(cell_w * 2 // 5, cv2.getTextSize(ascii_text(buyer), FONT, text_scale, 1)[0][0] + 4)
         name_w = cell_w - buyer_w - 3 * gap
         if spot.team and spot.label != spot.team:  # random team: "3  Yankees"
-            number = spot.label.replace("Spot ", "")
+            number = spot.label.lstrip("#")
             image.text(number, (cx + gap, base), text_scale, DIM, 1)
             offset = cv2.getTextSize("00", FONT, text_scale, 1)[0][0] + 2 * gap
         else:
             offset = gap
         image.text(_fit(name, text_scale, 1, name_w - offset), (cx + offset, base), text_scale,
-                   WHITE if spot.team or not spot.label.startswith("Spot") else DIM, 1)
+                   WHITE if spot.team or not spot.label.startswith("#") else DIM, 1)
         buyer_text = _fit(buyer, text_scale, 1, buyer_w)
         bw = cv2.getTextSize(buyer_text, FONT, text_scale, 1)[0][0]
         image.text(buyer_text, (cx + cell_w - bw - gap, base), text_scale, GOLD if spot.buyer else DIM, 1)

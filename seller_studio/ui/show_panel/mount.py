@@ -17,6 +17,7 @@ from seller_studio.show.controller import ShowController
 from seller_studio.show.demo import needs_samples, open_demo_store, sample_inventory_path
 from seller_studio.show.inventory import DamagedDatabaseError, InventoryStore, default_db_path, recover
 from seller_studio.ui.product_card import ProductCardOverlay
+from seller_studio.ui.show_panel.break_tab import BreakTab
 from seller_studio.ui.show_panel.panel import ShowPanel
 from seller_studio.ui.show_panel.scene_follow import SceneFollowWidget
 
@@ -107,6 +108,8 @@ def install_show_panel(window: Any, store: InventoryStore | None = None,
         window.controller.follow_show(controller)
         panel.scene_follow = SceneFollowWidget(window.controller, panel)  # type: ignore[attr-defined]
         panel.tabs.addTab(panel.scene_follow, "Scenes")
+        panel.break_tab = BreakTab(window, controller, panel)  # type: ignore[attr-defined]
+        panel.tabs.addTab(panel.break_tab, "Break")
 
     overlay = ProductCardOverlay(controller, panel)
     panel.card_overlay = overlay  # type: ignore[attr-defined]
