@@ -37,6 +37,8 @@ def shoot(out: Path, width: int, height: int, tag: str, keep: set[str]) -> list[
     def save(name: str) -> None:
         if name not in keep:
             return
+        if name != "drawing":
+            board_src.wait_rendered(5)
         frame = comp.render(45, 1.5)  # not a flash frame of the test pattern
         path = out / f"break-{name}-{tag}.png"
         cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))

@@ -11,10 +11,12 @@ def test_board_drives_the_overlay_through_the_draw() -> None:
     board = new_break("b", "Hobby box", "random-team", "4", "10", {"spots": None}, seed="ab" * 32)
     overlay = BreakBoardSource("board", 720, 1280)
     follow_board(board, overlay)
+    assert overlay.wait_rendered(5.0)
     first = overlay.frame_at(0, 0.0).image.copy()
     assert board_view(board).footer.startswith("Seed hash " + board.seed_hash[:32])
     board.on_sale("spots", "ann", 1000, "o1")
     board.on_sale("spots", "bo", 1000, "o2")
+    assert overlay.wait_rendered(5.0)
     after_sales = overlay.frame_at(1, 0.0).image
     assert (after_sales != first).any()
     view = board_view(board)

@@ -212,9 +212,10 @@ def render_board(view: BoardView, width: int, height: int, *, highlight: int | N
 
 
 class BreakBoardSource(ImageOverlaySource):
-    """The board layer (use ``board_layer`` for its place); ``set_board`` and ``start_draw`` from any
-    thread. A draw's frames are rendered on a short-lived ``break-board-draw`` thread (about 8 a
-    second), never on the compositor's clock thread, which only picks up the newest picture."""
+    """The board layer (use ``board_layer`` for its place). ``set_board`` and ``start_draw`` return
+    at once from any thread (the GUI's included): every picture is rendered on the source's own
+    ``break-board`` thread (a draw's spin about 8 times a second), never on the caller's or the
+    compositor's clock thread, which only picks up the newest picture."""
 
     kind = "break-board"
     SPIN_FPS = 8.0
@@ -224,65 +225,106 @@ class BreakBoardSource(ImageOverlaySource):
         self.width, self.height = width, height
         self._view: BoardView | None = None
         self._animation: DrawAnimation | None = None
-        self._anim_lock = threading.Lock()
-        self._wake = threading.Event()
+        self._cond = threading.Condition()
+        self._generation = 0  # bumped by every set_board / start_draw
+        self._rendered_generation = 0
+        self._is_stopping = False
         self._thread: threading.Thread | None = None
         self.draw_frames_rendered = 0
 
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._is_stopping = False
+            self._thread = threading.Thread(target=self._run, name="break-board", daemon=True)
+            self._thread.start()
+
     def set_board(self, view: BoardView | None) -> None:
-        """Show ``view`` now (renders on the calling thread: one picture, about 10-20 ms); ends a draw."""
-        with self._anim_lock:
+        """Show ``view`` (None hides the board); ends a draw in progress."""
+        with self._cond:
             self._view = view
             self._animation = None
-        self._wake.set()
-        self.set_image(None if view is None else render_board(view, self.width, self.height))
+            self._generation += 1
+            self._ensure_thread()
+            self._cond.notify_all()
 
     def start_draw(self, final: BoardView, teams: tuple[str, ...], *, started_at_s: float | None = None,
                    reveal_every_s: float = 0.6, spin_s: float = 1.2) -> DrawAnimation:
         animation = DrawAnimation(final, teams, time.monotonic() if started_at_s is None else started_at_s,
                                   reveal_every_s, spin_s)
-        with self._anim_lock:
+        with self._cond:
             self._view = final
             self._animation = animation
-            previous = self._thread
-        if previous is not None:
-            self._wake.set()
-            previous.join(timeout=2)
-        self._wake.clear()
-        self._thread = threading.Thread(target=self._animate, args=(animation,), name="break-board-draw", daemon=True)
-        self._thread.start()
+            self._generation += 1
+            self._ensure_thread()
+            self._cond.notify_all()
         return animation
 
     @property
     def is_drawing(self) -> bool:
-        with self._anim_lock:
+        with self._cond:
             return self._animation is not None
 
-    def wait_drawn(self, timeout_s: float) -> bool:
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout_s)
-        return not self.is_drawing
+    def wait_rendered(self, timeout_s: float) -> bool:
+        """Wait until the newest board (and any draw) is on the picture; True when it is."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while self._animation is not None or self._rendered_generation != self._generation:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+            return True
 
-    def _animate(self, animation: DrawAnimation) -> None:
+    wait_drawn = wait_rendered
+
+    def stop(self) -> None:
+        with self._cond:
+            self._is_stopping = True
+            self._cond.notify_all()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2.0)
+        super().stop()
+
+    def _run(self) -> None:
         last_key = None
         while True:
-            with self._anim_lock:
-                if self._animation is not animation:
-                    return  # replaced or cancelled by set_board
+            with self._cond:
+                while (not self._is_stopping and self._animation is None
+                       and self._rendered_generation == self._generation):
+                    self._cond.wait()
+                if self._is_stopping:
+                    return
+                generation, view, animation = self._generation, self._view, self._animation
+            if animation is None:
+                image = None if view is None else render_board(view, self.width, self.height)
+                with self._cond:
+                    if generation == self._generation:
+                        self.set_image(image)
+                        self._rendered_generation = generation
+                        self._cond.notify_all()
+                last_key = None
+                continue
             now = time.monotonic()
             if now - animation.started_at_s >= animation.duration_s():
-                break
-            view, spinning = animation.view_at(now)
-            key = (view.spots, view.footer, spinning)
+                image = render_board(animation.final, self.width, self.height)
+                with self._cond:
+                    if self._animation is animation:
+                        self.set_image(image)
+                        self._animation = None
+                        self._rendered_generation = generation
+                        self._cond.notify_all()
+                last_key = None
+                continue
+            shown, spinning = animation.view_at(now)
+            key = (id(animation), shown.spots, shown.footer, spinning)
             if key != last_key:
-                self.set_image(render_board(view, self.width, self.height, highlight=spinning))
-                self.draw_frames_rendered += 1
+                image = render_board(shown, self.width, self.height, highlight=spinning)
+                with self._cond:
+                    if self._animation is animation:
+                        self.set_image(image)
+                        self.draw_frames_rendered += 1
                 last_key = key
-            self._wake.wait(1.0 / self.SPIN_FPS)
-        image = render_board(animation.final, self.width, self.height)
-        with self._anim_lock:
-            if self._animation is not animation:
-                return
-            self._animation = None
-            self.set_image(image)
+            with self._cond:
+                if self._animation is animation and self._generation == generation:
+                    self._cond.wait(1.0 / self.SPIN_FPS)
