@@ -304,11 +304,13 @@ def _slow_uplinks(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int, n
     rate is the most the link carried while full or dropping (the studio's own uplink measurement, or
     the bitrate sent) over ``LINK_READS_LOW``. The stretch
     starts when the buffer began to fill (its size over how fast it grew) and lasts until just before the
-    first raise that sent more than that rate and held: the raises in between fitted under it alike."""
+    first raise that sent more than that rate and held: the raises in between fitted under it alike.
+    A link the studio fitted under and never saw room on again stays capped to the end."""
 
     # (t, buffer ms then, link or sent kbps while full; minus the sent kbps while only dropping; 0)
     evidence: list[tuple[float, float, float]] = []
     raises: list[tuple[float, float]] = []  # (t, video + audio kbps) of raises ("buffer drained")
+    lowered: list[float] = []  # times the studio lowered (or undid a raise) for the send buffer
     sent_before: list[tuple[float, float]] = []  # (t, sent kbps) of healthy live ticks
     last_net = 0
     for e in entries:
@@ -319,6 +321,7 @@ def _slow_uplinks(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int, n
             buffered = _buffer_in(reason)
             if buffered is not None:
                 evidence.append((t, buffered, float(d.get("link_kbps") or 0)))
+                lowered.append(t)
             elif "drained" in reason or "raise" in reason:
                 raises.append((t, float(d.get("bitrate_kbps") or 0) + float(d.get("audio_kbps") or 0)))
         elif e.get("kind") == "stats":
@@ -359,13 +362,23 @@ def _slow_uplinks(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int, n
         start = first_t - (first_buffer / 1000.0) / growth if first_buffer > 0 else first_t - 1.0
         last = group[-1][0]
         over = [t for t, total in raises if t > last and total > rate]
-        end = over[0] - 0.5 if over else last + 1.0
-        faults.append(Fault("slow-uplink", round(max(0.0, start - t0), 1), round(max(1.0, end - start), 1),
+        was_lowered = any(group[0][0] - 0.01 <= t <= last for t in lowered)
+        later = [g[0][0] for g in groups if g[0][0] > last]
+        end: float | None
+        if over:
+            end, why = over[0] - 0.5, f"a raise past it held at {over[0] - t0:.1f} s"
+        elif was_lowered:
+            # Fitted under the link and never shown to have room again: capped until the next
+            # congestion or the end of the show.
+            end = later[0] - 1.0 if later else None
+            why = "no raise past it held" + ("" if later else ": capped until the end")
+        else:
+            end, why = last + 1.0, f"last congested at {last - t0:.1f} s"
+        faults.append(Fault("slow-uplink", round(max(0.0, start - t0), 1),
+                            None if end is None else round(max(1.0, end - start), 1),
                             rate_kbps=float(max(10, round(rate / 10) * 10))))
         notes.append(f"slow-uplink: congested from {start - t0:.1f} s; the link carried "
-                     f"{rate * LINK_READS_LOW:.0f} kbps while full or dropping; "
-                     + (f"a raise past it held at {over[0] - t0:.1f} s" if over else
-                        f"last congested at {last - t0:.1f} s"))
+                     f"{rate * LINK_READS_LOW:.0f} kbps while full or dropping; {why}")
     return faults
 
 

@@ -115,6 +115,19 @@ def test_slow_uplink_follows_what_the_link_carried_while_full():
     assert fault.at_s == pytest.approx(5.2, abs=0.05) and fault.ends_at_s == pytest.approx(19.5, abs=0.1)
 
 
+def test_a_link_never_shown_to_have_room_again_stays_capped_to_the_end():
+    j = J().ticks(1, 5)
+    j.add(5.8, "media", "bitrate_changed", output="stream", bitrate_kbps=900, audio_kbps=64, link_kbps=1100,
+          reason="send buffer 600 ms, uplink ~1100 kbps")
+    j.ticks(6, 8, "bad", "Upload too slow: 12% of frames dropped", sent=1000, buffer_ms=300, net=30, encoder_kbps=900)
+    j.ticks(9, 30, "warning", "Your upload carries about 1100 kbps", sent=960, encoder_kbps=900, net=30)
+    j.add(14.0, "media", "bitrate_changed", output="stream", bitrate_kbps=1000, audio_kbps=64, reason="buffer drained")
+    j.lines.sort(key=lambda e: e["t"])
+    (fault,) = derive_plan(j.lines).faults
+    assert fault.duration_s is None and fault.rate_kbps == 1200  # 1100 read while full, 8 % low
+    assert derive_plan(j.lines).spec() == "slow-uplink@5s:1200kbps"  # 600 ms filled at 1 - 1196/4600 per s
+
+
 def test_camera_mic_and_platform_losses():
     j = J().ticks(1, 30)
     j.add(-1, "platform_state", "connected", on_attach=True)
@@ -262,7 +275,9 @@ def test_bundle_carries_what_reproduction_needs(tmp_path):
 CASES = {
     # name: (--simulate of the recorded original, seconds live)
     "net-drop": ("net-drop@6s:5s", 22),
-    "slow-uplink": ("slow-uplink@6s:400kbps:12s", 32),
+    # Capped to the end: how fast the studio climbs back after a cap lifts varies by a raise step (4 s)
+    # between two recordings of the very same fault (24 s or 28 s, see benchmarks/reproduce_fidelity.py).
+    "slow-uplink": ("slow-uplink@6s:400kbps", 28),
     "camera-lost": ("camera-lost@6s:6s", 20),
     "mic-lost": ("mic-lost@5s:5s", 16),
     "platform-disconnect": ("disconnect@6s", 16),
