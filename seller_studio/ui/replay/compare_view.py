@@ -53,7 +53,7 @@ class ComparisonChart(QWidget):
             rect = QRectF(64, 36 + row * strip_h + 18, self.width() - 80, strip_h - 30)
             self._strip(painter, rect, name, summary, top_sent, top_buffer)
         self._axis(painter, QRectF(64, legend_top - 10, self.width() - 80, 10))
-        self._legend(painter, legend_top + 10)
+        self._legend(painter, legend_top + 10, top_buffer)
         painter.end()
 
     def _strip(self, painter: QPainter, rect: QRectF, name: str, s: SessionSummary, top_sent: float,
@@ -103,15 +103,15 @@ class ComparisonChart(QWidget):
             painter.drawText(QPointF(x - 8, rect.bottom() + 6), f"{t}s")
             t += step
 
-    def _legend(self, painter: QPainter, y: float) -> None:
+    def _legend(self, painter: QPainter, y: float, top_buffer_ms: float) -> None:
         x = 12.0
         items = [(colour, group) for group, colour in VERDICT_COLOURS.items()]
-        items += [(SENT_COLOUR, "bitrate sent"), (BUFFER_COLOUR, "send buffer")]
+        items += [(SENT_COLOUR, "bitrate sent"), (BUFFER_COLOUR, f"send buffer (top {top_buffer_ms:.0f} ms)")]
         for colour, label in items:
             painter.fillRect(QRectF(x, y + 4, 12, 10), QColor(colour))
             painter.setPen(QColor("#c8c8d0"))
             painter.drawText(QPointF(x + 16, y + 14), label)
-            x += 28 + painter.fontMetrics().horizontalAdvance(label)
+            x += 24 + painter.fontMetrics().horizontalAdvance(label)
 
 
 class ComparisonWindow(QMainWindow):
@@ -134,7 +134,7 @@ class ComparisonWindow(QMainWindow):
         splitter.setStretchFactor(1, 2)
         self.setCentralWidget(splitter)
         self.resize(1500, 780)
-        splitter.setSizes([900, 600])
+        splitter.setSizes([960, 540])
 
 
 def run_comparison_window(comparison: Comparison, report: str, title: str = "") -> int:
