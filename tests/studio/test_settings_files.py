@@ -75,8 +75,8 @@ def test_a_damaged_studio_json_is_set_aside(body: bytes) -> None:
     assert_set_aside(store.state_path, store)
 
 
-def test_studio_command_survives_a_non_utf8_studio_json(tmp_path: Path, _isolated_home: Path) -> None:
-    """`studio` used to crash on this file before its window opened; the start-up path now reads it."""
+def test_a_non_utf8_studio_json_is_set_aside_with_its_bytes_kept(tmp_path: Path, _isolated_home: Path) -> None:
+    """`studio` used to crash reading this file (read_text raised UnicodeDecodeError) before its window opened."""
     from seller_studio.common import paths
 
     state = paths.config_dir() / "studio.json"
