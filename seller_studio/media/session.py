@@ -54,7 +54,8 @@ class LiveSession:
         self._stats_thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.frames_encoded = 0
-        self.frames_dropped_encode_lag = 0
+        self.frames_dropped_encode_lag = 0  # counted on the compositor, encoder and stopping threads
+        self._encode_lag_lock = threading.Lock()
         self.audio_samples_encoded = 0
         self._encode_s_total = 0.0
         self._encode_s_window: list[float] = []  # encoder appends, stats swaps: both under _encode_s_lock
@@ -172,7 +173,7 @@ class LiveSession:
             except queue.Full:
                 try:
                     self._frames.get_nowait()
-                    self.frames_dropped_encode_lag += 1
+                    self._count_encode_lag()
                 except queue.Empty:
                     pass
 
@@ -194,6 +195,10 @@ class LiveSession:
             self._frames.put_nowait((index, image))
         except queue.Full:
             # The encoder cannot keep up: skip this frame (encode lag) rather than fall behind.
+            self._count_encode_lag()
+
+    def _count_encode_lag(self) -> None:
+        with self._encode_lag_lock:
             self.frames_dropped_encode_lag += 1
 
     def _encode_main(self) -> None:
@@ -205,7 +210,7 @@ class LiveSession:
                 return
             except Exception as exc:
                 crash = report_crash("encoder", exc)
-                self.frames_dropped_encode_lag += 1  # the frame it was working on is lost
+                self._count_encode_lag()  # the frame it was working on is lost
                 self._record_crash(crash)
             while True:
                 try:
