@@ -11,7 +11,8 @@ stays equal to wall time.
 
 Studio Mode: ``preview_scene`` names a scene the seller prepares while another is on air; the clock
 thread renders it too (every other frame, into ``preview_frame()``), never onto the program. A
-switch can fade (``set_scene(name, fade_ms=...)``, ``transitions.Fade``) instead of cutting.
+switch can fade (``set_scene(name, fade_ms=...)``, ``transitions.Fade``) instead of cutting: the
+scene going off air is held on its picture at the fade's start while the new one dissolves in.
 """
 
 from __future__ import annotations
@@ -292,7 +293,11 @@ class Compositor:
                     if self._fade is fade:
                         self._fade = None
             else:
-                image = blend(self._compose(old_layers, frame_index, now_s), image, progress)
+                # The scene going off air is held on its picture at the fade's start while it dissolves:
+                # one scene composed per frame, not two (a fade is a few hundred ms).
+                if fade.old_image is None:
+                    fade.old_image = self._compose(old_layers, frame_index, now_s).copy()
+                image = blend(fade.old_image, image, progress)
         return image
 
     def render_scene(self, name: str, frame_index: int, now_s: float) -> np.ndarray:

@@ -148,3 +148,30 @@ def test_in_studio_mode_sources_are_added_to_the_preview_scene(qtbot, make_windo
     assert [layer.source_id for layer in comp.scenes["Pattern"].layers] == ["pattern-1"]
     assert window.sources_panel.list.count() == 1 and "Sale" in window.sources_panel.list.item(0).text()
     assert comp.active_scene == "Pattern"
+
+
+def test_in_studio_mode_layers_are_dragged_on_the_preview_not_on_air(qtbot, make_window, small_profile):
+    from PySide6.QtCore import QPoint
+
+    from seller_studio.media.compositor import Rect
+
+    window = make_window(small_profile)
+    window.resize(1600, 900)
+    comp = window.studio.compositor
+    window.controls.studio_mode_button.click()
+    window.pick_scene("Titled")
+    qtbot.wait(300)
+    view = window.scene_preview
+    assert view.scene_name() == "Titled" and comp.active_scene == "Pattern"
+    qtbot.mousePress(window.preview, Qt.MouseButton.LeftButton, pos=window.preview.rect().center())
+    assert window.preview.selected == -1  # the program picture does not take edits in Studio Mode
+    start = view._to_widget(Rect(10, 10, 120, 30)).center()
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    assert view.selected == 1 and window.sources_panel.selected_layer() == 1
+    scale = view._target_rect().width() / W
+    end = start + QPoint(round(50 * scale), round(40 * scale))
+    qtbot.mouseMove(view, end)
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
+    rect = comp.scenes["Titled"].layers[1].rect
+    assert abs(rect.x - 60) <= 3 and abs(rect.y - 50) <= 3
+    assert comp.active_scene == "Pattern" and [la.rect for la in comp.scenes["Pattern"].layers] == [None]
