@@ -215,6 +215,7 @@ class Comparison:
     dropped_pct_diff: float
     disagreements: list[str]
     losses_match: bool = True  # sources, mic and platform connection lost the same times, each within 2 s
+    speed: float = 1.0  # the reproduction ran its schedule this much faster
 
     @property
     def is_match(self) -> bool:
@@ -268,7 +269,8 @@ def compare(original: list[dict[str, Any]] | SessionSummary,
     diff = r.dropped_pct - o.dropped_pct
     if abs(diff) > DROPPED_TOLERANCE_PTS:
         disagreements.append(f"dropped frames: {o.dropped_pct:.1f}% originally, {r.dropped_pct:.1f}% reproduced")
-    return Comparison(o, r, verdicts_match, offsets, reconnects_match, round(diff, 2), disagreements, losses_match)
+    return Comparison(o, r, verdicts_match, offsets, reconnects_match, round(diff, 2), disagreements, losses_match,
+                      speed)
 
 
 def _verdict_lines(summary: SessionSummary) -> list[str]:
@@ -288,7 +290,11 @@ def report_text(c: Comparison, title: str = "") -> str:
     o, r = c.original, c.reproduced
     lines = [f"Reproduction report{': ' + title if title else ''}",
              f"Verdict: {'REPRODUCED' if c.is_match else 'DIFFERENT'}"
-             + ("" if c.is_match else f" ({len(c.disagreements)} difference(s))"), ""]
+             + ("" if c.is_match else f" ({len(c.disagreements)} difference(s))")]
+    if c.speed != 1.0:
+        lines.append(f"(run at --speed {c.speed:g}: the original's times are divided by {c.speed:g} where compared; "
+                     "the studio's own clocks were not sped up)")
+    lines.append("")
     lines.append("Health verdicts over time (s from Go Live)")
     lines.append("  original:")
     lines += _verdict_lines(o)

@@ -353,3 +353,34 @@ def test_losses_the_health_row_does_not_judge_are_compared_too():
     late = compare(with_mic_loss(20.0), with_mic_loss(23.0))
     assert late.verdicts_match and not late.is_match
     assert late.disagreements == ["microphone lost: at 20.0 s originally, 23.0 s reproduced"]
+
+
+def test_the_plan_builds_stand_ins_at_the_delivered_modes():
+    """Through the one assembler: a test pattern per seller camera at its delivered size and fps,
+    the seller's scenes and canvas, a tone for the mic; and describe_setup reads the same back."""
+    from seller_studio.cli.reproduce_cmd import plan_profile
+    from seller_studio.diagnostics.reproduce import describe_setup
+    from seller_studio.media.encoders.base import VideoSettings
+    from seller_studio.studio import assembly
+
+    plan = derive_plan(J().ticks(1, 5).lines)
+    studio = assembly.build_studio(plan_profile(plan), is_strict=True).studio
+    try:
+        assert (studio.compositor.width, studio.compositor.height) == (1920, 1080)
+        described = {s["id"]: s for s in describe_setup(studio, VideoSettings(1920, 1080, 30, 4500))["sources"]}
+        assert {k: (v["kind"], v["delivered"]) for k, v in described.items()} == {
+            "cam-1": ("test-pattern", {"width": 1280, "height": 720, "fps": 25.0}),
+            "cam-2": ("test-pattern", {"width": 640, "height": 480, "fps": 15.0})}
+        assert list(studio.compositor.scenes) == ["Main", "Product"]
+        assert "mic" in studio.mixer.channels
+    finally:
+        studio.stop()
+
+
+def test_a_sped_up_reproduction_is_compared_on_the_compressed_clock():
+    original = _net_drop_journal()
+    halved = [dict(e, t=GO_LIVE_T + (e["t"] - GO_LIVE_T) / 2) for e in original]
+    assert not compare(original, halved).is_match
+    sped = compare(original, halved, speed=2.0)
+    assert sped.is_match, sped.disagreements
+    assert "run at --speed 2" in report_text(sped)
