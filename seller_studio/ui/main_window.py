@@ -208,7 +208,9 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.sources_panel.visibility_changed.connect(self._on_visibility)
         self.sources_panel.raise_requested.connect(self.move_layer)
         self.mixer.mute_toggled.connect(lambda _sid, _muted: self.health.set_muted(self.mixer.muted_labels()))
-        self.resize(1280, 720)
+        # The first size (a saved layout replaces it): roomy, but never more than the screen has.
+        available = self.screen().availableGeometry()
+        self.resize(min(1480, available.width()), min(860, available.height()))
         self.resizeDocks([self.sources_dock, self.show_dock], [260, 380], Qt.Orientation.Horizontal)
         self.status_labels = add_status_labels(self.statusBar())
         self._build_menus()
@@ -449,6 +451,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         """Take new settings: hotkeys at once; video and audio rebuild the studio when not live."""
         self.controller.apply_profile(profile)
         self.apply_hotkeys(profile.hotkeys)
+        self.stage.set_fade_ms(profile.fade_ms)
 
     # ------------------------------------------------------------------------------------- platform
     async def connect_platform(self) -> None:

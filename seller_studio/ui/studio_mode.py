@@ -90,6 +90,14 @@ class StudioStage(QWidget):
             self.updateGeometry()
         super().resizeEvent(event)
 
+    def set_fade_ms(self, value: int) -> None:
+        """Show the profile's fade (Settings; 0 there is a cut: the box shows its minimum) without
+        writing it back."""
+        self.fade_ms.blockSignals(True)
+        self.fade_ms.setValue(max(self.fade_ms.minimum(), value))
+        self.fade_ms.blockSignals(False)
+        self.fade_button.setToolTip(f"Dissolve from the program to the preview over {self.fade_ms.value()} ms")
+
     def _on_fade_ms(self, value: int) -> None:
         self.fade_button.setToolTip(f"Dissolve from the program to the preview over {value} ms")
         self.fade_ms_changed.emit(value)

@@ -379,6 +379,7 @@ def test_a_whole_show_through_the_window(qapp: Any, qtbot: Any, make_window: Any
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(int(float(os.environ.get("E2E_SOAK_S", "1800"))) + 300)
 def test_random_seller_actions_on_a_congested_link(qapp: Any, qtbot: Any, file_keyring: Any, small_profile: Any,
                                                    e2e_sandbox: Any) -> None:
     """On demand: ``E2E_SOAK_S`` seconds (default 1800) of random seller actions, live on the sandbox

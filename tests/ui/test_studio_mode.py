@@ -175,3 +175,19 @@ def test_in_studio_mode_layers_are_dragged_on_the_preview_not_on_air(qtbot, make
     rect = comp.scenes["Titled"].layers[1].rect
     assert abs(rect.x - 60) <= 3 and abs(rect.y - 50) <= 3
     assert comp.active_scene == "Pattern" and [la.rect for la in comp.scenes["Pattern"].layers] == [None]
+
+
+def test_the_fade_set_in_settings_reaches_the_stage_and_the_hotkey(qtbot, make_window, small_profile):
+    import copy
+
+    small_profile.scenes.append({"name": "Empty", "canvas": [W, H], "layers": []})
+    window = make_window(small_profile)
+    comp = window.studio.compositor
+    profile = copy.deepcopy(window.profile)
+    profile.fade_ms = 0  # Settings: "Cut (no fade)"
+    window.apply_profile(profile)
+    assert window.stage.fade_ms.value() == 100 and window.profile.fade_ms == 0  # the box did not write back
+    window.set_studio_mode(True)
+    window.pick_scene("Empty")
+    window.transition_to_program(window.profile.fade_ms)  # what the hotkey does: a cut
+    assert comp.active_scene == "Empty" and not comp.is_fading
