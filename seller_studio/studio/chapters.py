@@ -31,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from seller_studio.media.clips import cut, scan
 from seller_studio.platform.rules import format_dollars
 
 log = logging.getLogger(__name__)
@@ -262,3 +263,45 @@ def follow_show(chapter_log: ChapterLog, show: Any) -> Callable[[], None]:
     if item is not None and item.id is not None:
         chapter_log.lot_started(str(item.id), item.title)
     return show.events.subscribe(on_event)
+
+
+class NoClipError(ValueError):
+    """Why a sale has no clip, as one sentence for the seller."""
+
+
+def find_lot(recording_dir: Path, *, item_id: Any, buyer: str, order_ids: tuple[str, ...] = ()) -> tuple[Path, Lot]:
+    """The recording (newest first) and lot in which this sale happened; ``NoClipError`` when no
+    recording in ``recording_dir`` has it (the studio was not recording then)."""
+    sidecars = sorted(Path(recording_dir).glob(f"*{SIDECAR_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    fallback: tuple[Path, Lot] | None = None
+    for side in sidecars:
+        recording = side.with_name(side.name[: -len(SIDECAR_SUFFIX)])
+        if not recording.is_file():
+            continue
+        for lot in read_sidecar(side):
+            if lot.item_id != str(item_id):
+                continue
+            if any(s.order_id in order_ids for s in lot.sales if s.order_id):
+                return recording, lot
+            if fallback is None and any(s.buyer == buyer for s in lot.sales):
+                fallback = (recording, lot)
+    if fallback is not None:
+        return fallback
+    raise NoClipError("No recording has this sale: the studio was not recording when it sold (turn on Record, "
+                      "or Settings > Record automatically when going live).")
+
+
+def clip_for_sale(recording_dir: Path, *, item_id: Any, buyer: str, order_ids: tuple[str, ...] = ()) -> Path:
+    """The clip of the lot a sale belongs to (cut on first use, beside the recording, by packet copy)."""
+    recording, lot = find_lot(recording_dir, item_id=item_id, buyer=buyer, order_ids=order_ids)
+    span = scan(recording)
+    start = max(span.start_s, lot.start_s if lot.start_s is not None else span.start_s)
+    end = min(span.end_s, lot.end_s if lot.end_s is not None else span.end_s)
+    if end <= start:
+        raise NoClipError("This sale's lot lies outside its recording: the recording was off then.")
+    out_dir = recording.with_name(recording.stem + "-clips")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clip = out_dir / f"item{lot.item_id}-{round(start * 1000)}.mp4"
+    if not clip.is_file():
+        cut(recording, clip, start, end, span)
+    return clip

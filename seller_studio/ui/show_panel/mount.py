@@ -16,6 +16,7 @@ from seller_studio.common.errors import UserError
 from seller_studio.show.controller import ShowController
 from seller_studio.show.demo import needs_samples, open_demo_store, sample_inventory_path
 from seller_studio.show.inventory import DamagedDatabaseError, InventoryStore, default_db_path, recover
+from seller_studio.studio.chapters import clip_for_sale
 from seller_studio.ui.product_card import ProductCardOverlay
 from seller_studio.ui.show_panel.break_tab import BreakTab
 from seller_studio.ui.show_panel.panel import ShowPanel
@@ -110,6 +111,7 @@ def install_show_panel(window: Any, store: InventoryStore | None = None,
         panel.tabs.addTab(panel.scene_follow, "Scenes")
         panel.break_tab = BreakTab(window, controller, panel)  # type: ignore[attr-defined]
         panel.tabs.addTab(panel.break_tab, "Break")
+        panel.sales.clip_finder = lambda **sale: clip_for_sale(window.controller.recording_folder(), **sale)
 
     overlay = ProductCardOverlay(controller, panel)
     panel.card_overlay = overlay  # type: ignore[attr-defined]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from seller_studio.show.sales_export import format_time
 from seller_studio.show.selling import format_money
+from seller_studio.ui.workers import run_in_worker
 
 COLUMNS = ("Item", "SKU", "Buyer", "Price", "Time", "Type")
 
@@ -43,6 +46,14 @@ class SalesWidget(QWidget):
         self.all_shows.setToolTip("Show the sales of every show, not only this one")
         self.all_shows.toggled.connect(lambda _: self.refresh())
         row.addWidget(self.all_shows)
+        # A sale's lot from the show's recording (studio/chapters.clip_for_sale, set by the window)
+        self.clip_finder: Any = None
+        self.clip_button = QPushButton("Open clip")
+        self.clip_button.setToolTip("Play the moment of this sale from the show's recording")
+        self.clip_button.clicked.connect(self.open_clip)
+        row.addWidget(self.clip_button)
+        self.last_clip: Path | None = None
+        self.open_file = lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))  # tests replace it
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self._choose_export)
         row.addWidget(self.export_button)
@@ -64,6 +75,29 @@ class SalesWidget(QWidget):
         total_cents = sum(s.price_cents for s in sales)
         scope = "All shows" if self.is_all_shows else "This show"
         self.total.setText(f"{scope}: {len(sales)} sale(s) · {format_money(total_cents)}")
+
+    def selected_sale(self) -> Any:
+        sales = self.controller.all_sales() if self.is_all_shows else self.controller.sales()
+        row = self.table.currentRow()
+        return sales[row] if 0 <= row < len(sales) else None
+
+    def open_clip(self) -> None:
+        """Cut (on a worker, the first time) and open the selected sale's clip."""
+        sale = self.selected_sale()
+        if sale is None or self.clip_finder is None:
+            self.total.setText("Pick a sale first.")
+            return
+        finder = self.clip_finder
+        order_ids = (f"sale-{sale.id}", f"auction-{sale.auction_id}" if sale.auction_id else "")
+        self.total.setText(f"Finding the clip of {sale.title}…")
+
+        def done(path: Path) -> None:
+            self.last_clip = path
+            self.total.setText(f"Clip: {path.name}")
+            self.open_file(path)
+
+        run_in_worker(self, "sale-clip", lambda: finder(item_id=sale.item_id, buyer=sale.buyer, order_ids=order_ids),
+                      done, lambda exc: self.total.setText(str(exc)))
 
     def export_to(self, path: Path | str) -> int:
         count = self.controller.export_sales(path, all_shows=self.is_all_shows)
