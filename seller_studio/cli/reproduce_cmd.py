@@ -27,7 +27,13 @@ from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.faults import PLATFORM_FAULTS
 from seller_studio.diagnostics.journal import Journal, read_journal
 from seller_studio.diagnostics.repro_compare import compare, report_text
-from seller_studio.diagnostics.reproduce import ReproductionPlan, derive_plan, describe_setup, load_session
+from seller_studio.diagnostics.reproduce import (
+    PlatformCommand,
+    ReproductionPlan,
+    derive_plan,
+    describe_setup,
+    load_session,
+)
 from seller_studio.diagnostics.studio_faults import StudioFaults
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputError
@@ -85,6 +91,21 @@ class PlatformStandIn:
 
     async def _attach(self, journal: Journal) -> None:
         journal.attach_platform(self.client)
+
+    def replay(self, commands: list[PlatformCommand]) -> None:
+        """Send the seller's commands again at their times from now (Go Live); answers are journaled."""
+
+        async def send(command: PlatformCommand) -> None:
+            try:
+                await self.client.command(command.type, command.data)
+            except Exception as exc:  # a refused or unanswered command is part of what is reproduced
+                log.info("replayed %s: %s", command.type, exc)
+
+        def schedule() -> None:
+            for command in commands:
+                self.loop.call_later(command.at_s, lambda c=command: self.loop.create_task(send(c)))
+
+        self.loop.call_soon_threadsafe(schedule)
 
     def close(self) -> None:
         try:
@@ -189,6 +210,8 @@ def run_plan(plan: ReproductionPlan, journal_path: Path, ingest: str | None = No
                        keyframe_interval_s=plan.keyframe_interval_s)
         if stream_faults or platform is not None:
             rig.start(studio, stream, journal)
+        if platform is not None:
+            platform.replay(plan.platform_commands)
         print(f"live: reproducing for {plan.duration_s:.0f} s into {ingest}", file=sys.stderr)
         deadline = time.monotonic() + plan.duration_s + 15
         while not stop.is_set() and not session.wait(0.2) and time.monotonic() < deadline:

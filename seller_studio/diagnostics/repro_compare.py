@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from seller_studio.diagnostics.reproduce import go_live_time_s
+from seller_studio.diagnostics.reproduce import SLOW_ACK_MS, go_live_time_s
 
 VERDICT_TOLERANCE_S = 2.0
 DROPPED_TOLERANCE_PTS = 5.0
@@ -80,6 +80,7 @@ class SessionSummary:
     series: list[tuple[float, float, float, str]] = field(default_factory=list)  # (t, sent kbps, buffer ms, level)
 
     overloaded_s: float = 0.0  # seconds the health row said the computer was overloaded
+    slow_acks_s: list[float] = field(default_factory=list)  # platform answers later than SLOW_ACK_MS (sent at)
 
     @property
     def frames_made(self) -> int:
@@ -117,6 +118,7 @@ def summarize(entries: list[dict[str, Any]]) -> SessionSummary:
     platform_drops: list[float] = []
     connected = False
     overloaded = 0.0
+    slow_acks: list[float] = []
     for e in entries:
         kind, name, d, t = e.get("kind"), e.get("name"), e.get("data") or {}, float(e["t"]) - t0
         if kind == "stats":
@@ -150,6 +152,8 @@ def summarize(entries: list[dict[str, Any]]) -> SessionSummary:
             elif not d.get("is_lost") and mic_since is not None:
                 mic_lost.append((mic_since, t))
                 mic_since = None
+        elif kind == "platform_ack" and float(d.get("latency_ms") or 0) > SLOW_ACK_MS:
+            slow_acks.append(round(t - float(d["latency_ms"]) / 1000, 3))
         elif kind == "platform_state":
             if name == "connected":
                 connected = True
@@ -170,7 +174,8 @@ def summarize(entries: list[dict[str, Any]]) -> SessionSummary:
     if mic_since is not None:
         mic_lost.append((mic_since, end))
     return SessionSummary(verdict_runs(ticks), reconnects, dropped, int(last.get("frames_encoded", 0) or 0),
-                          steps, end, sorted(sources_lost), mic_lost, platform_drops, series, overloaded)
+                          steps, end, sorted(sources_lost), mic_lost, platform_drops, series, overloaded,
+                          sorted(slow_acks))
 
 
 _LEVELS = {"good": 0, "warning": 1, "bad": 2}
@@ -257,7 +262,8 @@ def compare(original: list[dict[str, Any]] | SessionSummary,
     # Losses the health row does not judge (the mic) or judges with others: the same ones, each within 2 s.
     for what, original_s, ours in (("source lost", [a for a, _ in o.sources_lost_s], [a for a, _ in r.sources_lost_s]),
                                    ("microphone lost", [a for a, _ in o.mic_lost_s], [a for a, _ in r.mic_lost_s]),
-                                   ("platform disconnect", o.platform_drops_s, r.platform_drops_s)):
+                                   ("platform disconnect", o.platform_drops_s, r.platform_drops_s),
+                                   ("late platform answer", o.slow_acks_s, r.slow_acks_s)):
         theirs = [t / speed for t in original_s]
         if len(theirs) != len(ours):
             disagreements.append(f"{what}: {len(theirs)} originally, {len(ours)} reproduced")
@@ -322,6 +328,9 @@ def report_text(c: Comparison, title: str = "") -> str:
     if o.mic_lost_s or r.mic_lost_s:
         lines.append("Microphone lost: original " + ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in o.mic_lost_s)
                      + "; reproduced " + ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in r.mic_lost_s))
+    if o.slow_acks_s or r.slow_acks_s:
+        lines.append(f"Platform answers later than {SLOW_ACK_MS:.0f} ms: original {len(o.slow_acks_s)}, "
+                     f"reproduced {len(r.slow_acks_s)}")
     if o.platform_drops_s or r.platform_drops_s:
         lines.append("Platform disconnects: original " + ", ".join(f"{t:.1f} s" for t in o.platform_drops_s)
                      + "; reproduced " + ", ".join(f"{t:.1f} s" for t in r.platform_drops_s))

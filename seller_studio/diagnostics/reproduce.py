@@ -119,6 +119,16 @@ class AudioStandIn:
     channels: int
 
 
+@dataclass(frozen=True)
+class PlatformCommand:
+    """A command the seller's studio sent the platform, replayed at the same time (from Go Live) so
+    that a delayed-acks fault has answers to delay."""
+
+    at_s: float
+    type: str
+    data: dict[str, Any] = field(hash=False, compare=False)
+
+
 @dataclass
 class ReproductionPlan:
     width: int
@@ -137,6 +147,7 @@ class ReproductionPlan:
     has_platform: bool
     missing: list[str] = field(default_factory=list)  # fields the bundle did not have
     notes: list[str] = field(default_factory=list)  # what was derived from what
+    platform_commands: list[PlatformCommand] = field(default_factory=list)
 
     def spec(self) -> str:
         return format_spec(self.faults)
@@ -246,9 +257,13 @@ def derive_plan(entries: list[dict[str, Any]], speed: float = 1.0) -> Reproducti
     end_show = [float(e["t"]) for e in entries if e.get("kind") == "action" and e.get("name") == "end_show"]
     duration_s = max(1.0, (min(end_show) if end_show else end_t) - t0) / speed
     has_platform = any(e.get("kind", "").startswith("platform_") for e in entries)
+    commands = [PlatformCommand(round((float(e["t"]) - t0) / speed, 3), str(e.get("name")), dict(e.get("data") or {}))
+                for e in entries if e.get("kind") == "platform_out" and float(e["t"]) >= t0]
+    if commands:
+        notes.append(f"platform: {len(commands)} commands the studio sent are sent again at the same times")
     return ReproductionPlan(width, height, fps, bitrate, encoder, preset, keyint, sources, scenes,
                             profile.get("active_scene"), audio, faults, round(duration_s, 1), has_platform,
-                            missing, notes)
+                            missing, notes, commands)
 
 
 def derive_faults(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int,
@@ -424,10 +439,12 @@ def _source_losses(entries: list[dict[str, Any]], t0: float, notes: list[str]) -
 
 
 def _platform_faults(entries: list[dict[str, Any]], t0: float, notes: list[str]) -> list[Fault]:
+    """Platform drops; and runs of answers later than SLOW_ACK_MS, each from midway between the last
+    prompt answer and the first late one to midway between the last late one and the next prompt one."""
     faults = []
     connected_once = False
     down = False
-    slow: list[tuple[float, float]] = []  # (t sent, latency ms)
+    acks: list[tuple[float, float]] = []  # (t sent, latency ms)
     for e in entries:
         kind, name, d, t = e.get("kind"), str(e.get("name")), e.get("data") or {}, float(e["t"])
         if kind == "platform_state":
@@ -437,20 +454,26 @@ def _platform_faults(entries: list[dict[str, Any]], t0: float, notes: list[str])
                 down = True
                 faults.append(Fault("disconnect", round(t - t0, 1)))
                 notes.append(f"disconnect: the platform connection dropped at {t - t0:.1f} s")
-        elif kind == "platform_ack" and float(d.get("latency_ms") or 0) > SLOW_ACK_MS and t >= t0:
+        elif kind == "platform_ack" and t >= t0 and d.get("latency_ms") is not None:
             latency = float(d["latency_ms"])
-            slow.append((t - latency / 1000, latency))
-    group: list[tuple[float, float]] = []
-    for item in slow + [(float("inf"), 0.0)]:
-        if group and item[0] - group[-1][0] > 10.0:
-            start = group[0][0]
-            delay = statistics.median(latency for _, latency in group)
-            end = group[-1][0] + 1.0
-            faults.append(Fault("delayed-acks", round(max(0.0, start - t0 - 0.5), 1), round(end - start + 0.5, 1),
+            acks.append((t - latency / 1000, latency))
+    acks.sort()
+    run: list[tuple[float, float]] = []
+    prompt_before: float | None = None
+    for sent, latency in acks + [(float("inf"), 0.0)]:
+        if latency > SLOW_ACK_MS:
+            run.append((sent, latency))
+            continue
+        if run:
+            first, last = run[0][0], run[-1][0]
+            start = (prompt_before + first) / 2 if prompt_before is not None else first - 0.5
+            end = (last + sent) / 2 if sent != float("inf") else last + 1.0
+            delay = statistics.median(latency for _, latency in run)
+            faults.append(Fault("delayed-acks", round(max(0.0, start - t0), 1), round(max(0.1, end - start), 1),
                                 delay_ms=float(round(delay / 50) * 50)))
-            notes.append(f"delayed-acks: {len(group)} platform answers took ~{delay:.0f} ms from {start - t0:.1f} s")
-            group = []
-        group.append(item)
+            notes.append(f"delayed-acks: {len(run)} platform answers took ~{delay:.0f} ms from {first - t0:.1f} s")
+            run = []
+        prompt_before = sent
     return faults
 
 

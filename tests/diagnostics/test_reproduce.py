@@ -281,18 +281,24 @@ CASES = {
     "camera-lost": ("camera-lost@6s:6s", 20),
     "mic-lost": ("mic-lost@5s:5s", 16),
     "platform-disconnect": ("disconnect@6s", 16),
+    # The seller's commands (a ping every second) are sent again by the reproduction, so the late
+    # answers happen there too.
+    "delayed-acks": ("delayed-acks@6s:1500ms:6s", 18),
 }
 
 
 def record_original(case: str, nginx_url: str, journal: Path) -> None:
     """The seller's night: the stream command (stream faults), or a platform session (platform faults)."""
     spec, seconds = CASES[case]
-    if case == "platform-disconnect":
+    if case in ("platform-disconnect", "delayed-acks"):
         from seller_studio.cli.reproduce_cmd import run_plan
+        from seller_studio.diagnostics.reproduce import PlatformCommand
 
         plan = derive_plan(J(with_profile=False).ticks(1, seconds).lines)
         plan.width, plan.height, plan.bitrate_kbps = 320, 180, 800
         plan.has_platform, plan.faults = True, parse_simulate(spec)
+        if case == "delayed-acks":
+            plan.platform_commands = [PlatformCommand(n + 0.5, "ping", {}) for n in range(seconds - 2)]
         run_plan(plan, journal, ingest=nginx_url)
         return
     result = subprocess.run([sys.executable, "-m", "seller_studio", "stream", "--url", nginx_url + "/orig", "--no-key",
