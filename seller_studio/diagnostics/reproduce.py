@@ -62,9 +62,11 @@ class NoJournalError(BundleError):
 
 
 # -- what the journal records at Go Live ----------------------------------------------------------
-def describe_setup(studio: Any, video: Any) -> dict[str, Any]:
+def describe_setup(studio: Any, video: Any, destination: Any = None) -> dict[str, Any]:
     """The scene collection as it went live: sources with kind and delivered mode, scenes with layers,
-    the mic, canvas and encoder settings. Written into the journal as ``head``/``profile``."""
+    the mic, canvas and encoder settings, and where it streamed (ingest URL without the key,
+    protocol, preset; never the key or its keyring entry). Written into the journal as
+    ``head``/``profile`` (the journal's redactor runs over it as over every line)."""
     sources = []
     for source_id, source in list(studio.sources.items()):
         inner = getattr(source, "inner", source)
@@ -97,7 +99,20 @@ def describe_setup(studio: Any, video: Any) -> dict[str, Any]:
             "encoder": {"name": getattr(video, "encoder", None), "bitrate_kbps": video.bitrate_kbps,
                         "preset": getattr(video, "preset", None),
                         "keyframe_interval_s": getattr(video, "keyframe_interval_s", None)},
-            "sources": sources, "scenes": scenes, "active_scene": studio.compositor.active_scene, "audio": audio}
+            "sources": sources, "scenes": scenes, "active_scene": studio.compositor.active_scene, "audio": audio,
+            "destination": _describe_destination(destination)}
+
+
+def _describe_destination(destination: Any) -> dict[str, Any] | None:
+    if destination is None:
+        return None
+    if isinstance(destination, str):  # a display URL (stream key already masked)
+        url = destination
+        return {"url": url, "protocol": url.split("://", 1)[0].lower() if "://" in url else ""}
+    url = str(getattr(destination, "url", "") or "")
+    return {"label": getattr(destination, "label", ""), "url": url,
+            "protocol": url.split("://", 1)[0].lower() if "://" in url else "",
+            "preset": getattr(destination, "preset", ""), "has_platform": bool(getattr(destination, "platform_url", ""))}
 
 
 # -- the plan --------------------------------------------------------------------------------------
@@ -148,6 +163,7 @@ class ReproductionPlan:
     missing: list[str] = field(default_factory=list)  # fields the bundle did not have
     notes: list[str] = field(default_factory=list)  # what was derived from what
     platform_commands: list[PlatformCommand] = field(default_factory=list)
+    destination: dict[str, Any] | None = None  # where the seller streamed (no key), for the printout
 
     def spec(self) -> str:
         return format_spec(self.faults)
@@ -162,6 +178,10 @@ class ReproductionPlan:
                          f"{self.audio.channels} ch")
         lines.append(f"  scenes: {', '.join(sc['name'] for sc in self.scenes) or '(one full-screen pattern)'}"
                      + (f" (on air: {self.active_scene})" if self.active_scene else ""))
+        if self.destination:
+            d = self.destination
+            lines.append(f"  destination: {d.get('label') or d.get('url')} ({d.get('protocol') or '?'}) -> "
+                         "a local nginx-rtmp ingest")
         if self.has_platform:
             lines.append("  platform: the sandbox platform stands in for the seller's")
         return "\n".join(lines)
@@ -263,7 +283,8 @@ def derive_plan(entries: list[dict[str, Any]], speed: float = 1.0) -> Reproducti
         notes.append(f"platform: {len(commands)} commands the studio sent are sent again at the same times")
     return ReproductionPlan(width, height, fps, bitrate, encoder, preset, keyint, sources, scenes,
                             profile.get("active_scene"), audio, faults, round(duration_s, 1), has_platform,
-                            missing, notes, commands)
+                            missing, notes, commands,
+                            profile.get("destination") if isinstance(profile.get("destination"), dict) else None)
 
 
 def derive_faults(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int,

@@ -66,7 +66,8 @@ class FlightRecorder:
                     "keyframe_interval_s": getattr(video, "keyframe_interval_s", None),
                     "outputs": [{"kind": o.kind, "url": getattr(o, "display_url", None)} for o in session.outputs]}
         log_settings("encoder and settings", settings)
-        self.journal.write("head", "profile", **describe_setup(self.studio, video))  # for `reproduce`
+        self.journal.write("head", "profile", **describe_setup(  # for `reproduce`
+            self.studio, video, getattr(self.stream, "display_url", None)))
         self.journal.action("go_live", **settings)
         if self.rig is not None:
             self.rig.start(self.studio, self.stream, self.journal)  # the fault clock starts with the show

@@ -526,7 +526,11 @@ class StudioController:
         video = self._video_settings()
         has_audio = bool(studio.mixer.channels)
         if studio.session is None:  # what `seller-studio reproduce` rebuilds: the collection as it went live
-            self.journal.write("head", "profile", **describe_setup(studio, video))
+            try:
+                destination: Destination | None = self.destination()
+            except UserError:  # not streaming anywhere (recording only)
+                destination = None
+            self.journal.write("head", "profile", **describe_setup(studio, video, destination))
         self.journal.action("go_live" if studio.session is None else "add_output",
                             outputs=[getattr(o, "display_url", None) or o.kind for o in outputs])
         faults, journal = self.faults, self.journal

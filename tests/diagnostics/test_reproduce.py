@@ -379,6 +379,13 @@ def test_the_plan_builds_stand_ins_at_the_delivered_modes():
             "cam-2": ("test-pattern", {"width": 640, "height": 480, "fps": 15.0})}
         assert list(studio.compositor.scenes) == ["Main", "Product"]
         assert "mic" in studio.mixer.channels
+        from seller_studio.studio.destination import Destination
+
+        where = Destination("My channel", "rtmps://ingest.example/live", key_ref="stream-key:x", key="sekrit-key-123")
+        setup = describe_setup(studio, VideoSettings(1920, 1080, 30, 4500), where)
+        assert setup["destination"] == {"label": "My channel", "url": "rtmps://ingest.example/live",
+                                        "protocol": "rtmps", "preset": "", "has_platform": False}
+        assert "sekrit" not in json.dumps(setup) and "stream-key" not in json.dumps(setup)
     finally:
         studio.stop()
 
