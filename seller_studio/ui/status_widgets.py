@@ -5,6 +5,9 @@ They only draw what the studio controller's events say (``studio/events.py``).
 
 from __future__ import annotations
 
+import html
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
 from seller_studio.studio.events import StatsUpdated
@@ -44,6 +47,10 @@ class NoticeBar(QFrame):
 
 
 class HealthLight(QWidget):
+    """The health row: the stream's verdict (good / warning / bad, the reason and the fix) and, whatever
+    the stream's health, a muted microphone (viewers hear nothing): said first, in the warning colour,
+    and the light at least amber."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
@@ -54,29 +61,37 @@ class HealthLight(QWidget):
         self.text.setMinimumWidth(120)
         layout.addWidget(self.dot)
         layout.addWidget(self.text, 1)
-        # A muted microphone is said here too, whatever the stream's health: viewers hear nothing.
-        self.muted = QLabel("")
-        self.muted.setObjectName("mutedNote")
-        self.muted.setWordWrap(True)
-        self.muted.setStyleSheet(f"color: {theme.WARN}; font-weight: 600;")
-        self.muted.hide()
-        layout.addWidget(self.muted)
         self.level = "idle"
+        self.stream_level = "idle"
+        self.muted_note = ""
+        self._reason, self._fix = "Not live", ""
         self.set_health("idle", "Not live", "")
 
     def set_muted(self, names: list[str]) -> None:
         """The muted audio sources (empty: nothing muted)."""
-        if names:
-            what = names[0] if len(names) == 1 else ", ".join(names)
-            self.muted.setText(f"🔇 {what} muted — viewers hear nothing")
-            self.muted.setToolTip("Unmute in the audio mixer (or press the mute hotkey)")
-        self.muted.setVisible(bool(names))
+        what = names[0] if len(names) == 1 else ", ".join(names)
+        self.muted_note = f"🔇 {what} muted — viewers hear nothing" if names else ""
+        self._show()
 
     def set_health(self, level: str, reason: str, fix: str) -> None:
+        self.stream_level, self._reason, self._fix = level, reason, fix
+        self._show()
+
+    def _show(self) -> None:
+        level, reason, fix = self.stream_level, self._reason, self._fix
+        text = reason + (f" — {fix}" if fix else "")
+        tip = f"{reason}\n{fix}".strip()
+        self.text.setTextFormat(Qt.TextFormat.RichText if self.muted_note else Qt.TextFormat.PlainText)
+        if self.muted_note:
+            text = (f'<b style="color: {theme.WARN}">{html.escape(self.muted_note, quote=False)}</b> · '
+                    f"{html.escape(text, quote=False)}")
+            tip = f"{self.muted_note} (unmute in the audio mixer or with the mute hotkey)\n{tip}"
+            if level in ("good", "idle"):
+                level = "warning"
         self.level = level
         self.dot.setStyleSheet(f"color: {HEALTH_COLOURS.get(level, '#5c616a')}; font-size: 18pt;")
-        self.text.setText(reason + (f" — {fix}" if fix else ""))
-        self.setToolTip(f"{reason}\n{fix}".strip())
+        self.text.setText(text)
+        self.setToolTip(tip)
 
 
 _STATUS_TIPS = (("platform", "Connection to the live-shopping platform"),

@@ -76,15 +76,18 @@ def test_check_my_setup_knows_the_sandbox_ingest_idle_and_live(qtbot, make_windo
 def test_a_muted_microphone_shows_in_the_health_row(qtbot, make_window, small_profile):
     window = make_window(small_profile)
     qtbot.waitUntil(lambda: bool(window.mixer.strips), timeout=5000)
-    assert not window.health.muted.isVisible()
+    assert "muted" not in window.health.text.text() and window.health.level == "idle"
     strip = next(iter(window.mixer.strips.values()))
     strip.mute.click()
-    assert window.health.muted.isVisible() and "muted" in window.health.muted.text()
-    assert "viewers hear nothing" in window.health.muted.text()
+    assert "muted — viewers hear nothing" in window.health.text.text() and "Not live" in window.health.text.text()
+    assert window.health.level == "warning" and "muted" in window.health.toolTip()
+    window.health.set_health("bad", "Connection lost", "")  # a worse verdict stays worse, the note stays
+    assert window.health.level == "bad" and "muted" in window.health.text.text()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     qtbot.keyClick(window, Qt.Key.Key_M)  # the mute hotkey unmutes: the note goes
-    assert not strip.mute.isChecked() and not window.health.muted.isVisible()
+    assert not strip.mute.isChecked() and "muted" not in window.health.text.text()
+    assert window.health.level == "bad"
 
 
 def test_record_automatically_is_a_setting_saved_in_the_profile(qtbot, tmp_path):
