@@ -59,8 +59,8 @@ def test_check_my_setup_knows_the_sandbox_ingest_idle_and_live(qtbot, make_windo
     assert "no ingest configured" not in shown[0] and ingest_host in line and "reachable" in line
     window.go_live_button.click()
     wait_state(qtbot, window, "live")
-    qtbot.waitUntil(lambda: any(o.get("kind") == "stream" for o in window.last_stats.get("outputs", [])),
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: any(o.get("kind") == "stream" and o.get("state") == "live"
+                                for o in window.last_stats.get("outputs", [])), timeout=15_000)
     shown.clear()
     window.check_setup()
     qtbot.waitUntil(lambda: bool(shown), timeout=60_000)
