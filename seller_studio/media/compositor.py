@@ -384,10 +384,10 @@ class Compositor:
         self._thread = threading.Thread(target=self._run, args=(sink, max_frames), name="compositor", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 5.0) -> None:
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5.0)
+            self._thread.join(timeout=timeout_s)
 
     def wait(self, timeout: float | None = None) -> bool:
         if self._thread is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -138,12 +139,17 @@ class Studio:
         return session
 
     def stop(self, timeout_s: float = 2.5) -> None:
-        self.end_show(timeout_s)
-        self.compositor.stop()
-        for source in list(self.compositor.sources.values()):
-            source.stop()
-        for ch in self.mixer.channels.values():
-            ch.source.stop()
+        """End the show, stop the clock and close every source within ``timeout_s`` (quit): a source
+        or thread that does not let go in time is abandoned (daemon threads), never waited for."""
+        deadline = time.monotonic() + timeout_s
+        self.end_show(timeout_s * 0.7)
+        self.compositor.stop(max(0.1, (deadline - time.monotonic()) / 2))
+        closers = [threading.Thread(target=source.stop, name=f"stop-{source.id}", daemon=True)
+                   for source in [*self.compositor.sources.values(), *(ch.source for ch in self.mixer.channels.values())]]
+        for t in closers:
+            t.start()
+        for t in closers:
+            t.join(max(0.05, deadline - time.monotonic()))
         self._is_running = False
 
 

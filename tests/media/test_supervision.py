@@ -16,10 +16,12 @@ import pytest
 
 from seller_studio.diagnostics.faults import FaultSpecError, parse_simulate
 from seller_studio.diagnostics.journal import read_journal
+from seller_studio.media.compositor import Layer, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.recording import RecordingOutput
 from seller_studio.media.outputs.stream import StreamOutput
-from seller_studio.media.studio import pattern_studio
+from seller_studio.media.sources.test_pattern import TestPatternSource
+from seller_studio.media.studio import Studio, pattern_studio
 from tests.helpers import SELLER_STUDIO, decode_media
 
 FPS = 30
@@ -138,3 +140,42 @@ def test_a_stream_output_crash_before_it_ever_connected_does_not_kill_it(tmp_pat
         assert stream.state.value == "live" and session.is_streaming()
     finally:
         studio.stop()
+
+
+class StuckSource(TestPatternSource):
+    """A source whose driver hangs: reads block for seconds and closing it never returns in time."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.is_stuck = threading.Event()
+        self.release = threading.Event()
+
+    def frame_at(self, frame_index, now_s):
+        if self.is_stuck.is_set():
+            self.release.wait(10)
+        return super().frame_at(frame_index, now_s)
+
+    def stop(self) -> None:
+        self.release.wait(10)
+        super().stop()
+
+
+def test_quit_finishes_within_3_s_with_a_hung_source_and_a_live_recording(tmp_path):
+    studio = Studio(320, 180, FPS)
+    source = StuckSource("cam", 320, 180, FPS)
+    studio.add_source(source)
+    studio.add_scene(Scene("s", [Layer("cam")]))
+    studio.start()
+    studio.go_live([RecordingOutput(tmp_path / "show.mkv")], VideoSettings(320, 180, FPS, 500), None)
+    time.sleep(1.0)
+    source.is_stuck.set()  # the compositor's clock thread is now stuck inside the source
+    time.sleep(0.5)
+    started = time.monotonic()
+    try:
+        studio.stop()
+        took_s = time.monotonic() - started
+    finally:
+        source.release.set()
+    print(f"\nquit with a hung source took {took_s:.2f} s")
+    assert took_s < 3.0
+    assert decode_media(tmp_path / "show.mkv", with_audio=False).frame_codes
