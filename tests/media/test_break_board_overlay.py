@@ -99,7 +99,7 @@ def test_board_source_in_the_compositor_animates_then_holds() -> None:
     assert board.wait_drawn(5.0)
     assert board.draw_frames_rendered >= 5
     board.stop()
-    assert not any(t.name == "break-board" and t.is_alive() for t in threading.enumerate())
+    assert not any(t.name == "break-board-board" and t.is_alive() for t in threading.enumerate())
     assert np.array_equal(board.frame_at(46, 1.6).image, render_board(final, 1280, 720))  # holds the result
     times = []
     for n in range(30):

@@ -30,6 +30,7 @@ def test_board_drives_the_overlay_through_the_draw() -> None:
     assert animation.final == final and final.footer.startswith(f"Seed {board.seed}")
     assert [s.team for s in final.spots[:2]] == [a.team for a in board.result.assignments]
     assert final.spots[2].buyer is None and final.spots[2].team in board.result.unassigned
+    overlay.stop()
 
 
 def test_the_source_factory_makes_a_board() -> None:

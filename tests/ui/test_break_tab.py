@@ -40,6 +40,7 @@ def test_break_night_in_the_window(qtbot, qapp, make_window, small_profile, sand
 
     async def scenario() -> None:
         await window.connect_platform()
+        await window.platform_client.command("show.start", {"title": "break night"})  # the shared sandbox may have ended one
         watcher = PlatformClient(sandbox.ws_url, sandbox.token)
         await watcher.connect()
         watcher.subscribe(lambda e: chat_lines.append(e.text) if getattr(e, "TYPE", "") == "chat.message" else None)

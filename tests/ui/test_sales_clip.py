@@ -27,6 +27,7 @@ def test_sales_tab_opens_the_clip_of_a_sale(qtbot, qapp, make_window, small_prof
 
     async def scenario() -> None:
         await window.connect_platform()
+        await window.platform_client.command("show.start", {"title": "clips"})  # the shared sandbox may have ended one
         window.controller.set_recording(True)
         await until(lambda: window.controller.recording is not None
                     and window.controller.recording.first_video_pts_s is not None, 15, "recording")

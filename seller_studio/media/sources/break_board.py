@@ -214,7 +214,7 @@ def render_board(view: BoardView, width: int, height: int, *, highlight: int | N
 class BreakBoardSource(ImageOverlaySource):
     """The board layer (use ``board_layer`` for its place). ``set_board`` and ``start_draw`` return
     at once from any thread (the GUI's included): every picture is rendered on the source's own
-    ``break-board`` thread (a draw's spin about 8 times a second), never on the caller's or the
+    ``break-board-ID`` thread (a draw's spin about 8 times a second), never on the caller's or the
     compositor's clock thread, which only picks up the newest picture."""
 
     kind = "break-board"
@@ -235,7 +235,7 @@ class BreakBoardSource(ImageOverlaySource):
     def _ensure_thread(self) -> None:
         if self._thread is None or not self._thread.is_alive():
             self._is_stopping = False
-            self._thread = threading.Thread(target=self._run, name="break-board", daemon=True)
+            self._thread = threading.Thread(target=self._run, name=f"break-board-{self.id}", daemon=True)
             self._thread.start()
 
     def set_board(self, view: BoardView | None) -> None:
