@@ -397,3 +397,46 @@ def test_a_sped_up_reproduction_is_compared_on_the_compressed_clock():
     sped = compare(original, halved, speed=2.0)
     assert sped.is_match, sped.disagreements
     assert "run at --speed 2" in report_text(sped)
+
+
+@pytest.mark.rtmp
+def test_a_window_journal_reproduces_the_windows_collection(nginx, file_keyring):
+    """The studio window's controller journals its collection at Go Live: the plan rebuilds that
+    collection (a title is the profile's own text, not a device) and finds the camera loss."""
+    import time
+
+    from seller_studio.diagnostics.studio_faults import parse_for_window
+    from seller_studio.studio.events import LiveState
+    from seller_studio.studio.settings import Profile
+    from tests.studio.test_controller import Rig, _ready
+
+    profile = Profile(name="Window")
+    profile.video.width, profile.video.height, profile.video.fps, profile.video.bitrate_kbps = 320, 180, 30, 600
+    profile.audio.mic, profile.countdown_s = "tone", 0
+    profile.destination.kind, profile.destination.url = "custom", nginx.url
+    profile.sources = [{"id": "pattern-1", "kind": "test-pattern", "spec": "", "label": "Pattern"},
+                       {"id": "text-1", "kind": "text", "spec": "Welcome", "label": "Title"}]
+    profile.scenes = [{"name": "Main", "canvas": [320, 180], "layers": [
+                          {"source_id": "pattern-1", "rect": None}, {"source_id": "text-1", "rect": [10, 10, 100, 30]}]},
+                      {"name": "Pattern only", "canvas": [320, 180], "layers": [{"source_id": "pattern-1", "rect": None}]}]
+    rig = Rig(profile, simulate=parse_for_window("camera-lost@2s:3s", has_sandbox=False))
+    try:
+        rig.store.set_stream_key(rig.ctl.profile, "window-key-4711")
+        _ready(rig)
+        rig.call(lambda c: c.go_live())
+        rig.wait(lambda: rig.ctl.live_state == LiveState.LIVE, 15, "live")
+        time.sleep(8)
+        rig.call(lambda c: c.end_show())
+        rig.wait(lambda: rig.ctl.live_state == LiveState.IDLE, 15, "idle")
+    finally:
+        rig.close()
+    text = rig.ctl.journal.path.read_text()
+    assert "window-key-4711" not in text
+    plan = derive_plan(read_journal(text))
+    assert plan.missing == [] and (plan.width, plan.height, plan.fps, plan.bitrate_kbps) == (320, 180, 30, 600)
+    assert [(s.source_id, s.original_kind, s.width, s.height) for s in plan.sources] == [
+        ("pattern-1", "test-pattern", 320, 180)]
+    assert [sc["name"] for sc in plan.scenes] == ["Main", "Pattern only"]
+    assert plan.destination is not None and plan.destination["url"] == nginx.url
+    (fault,) = plan.faults
+    assert fault.kind == "camera-lost" and abs(fault.at_s - 2.0) <= 0.5 and abs(fault.duration_s - 3.0) <= 0.5
