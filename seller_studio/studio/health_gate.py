@@ -41,6 +41,8 @@ class HealthGate:
         self._is_streaming = False
 
     def on_stream_state(self, state: str) -> None:
+        if state == "connecting" and self._stream_state in ("", "starting", "stopped", "failed"):
+            state = "starting"  # the first connect of Go Live is not a reconnect
         self._stream_state = state
         self._is_streaming = state not in ("", "stopped", "failed")
 
@@ -51,7 +53,10 @@ class HealthGate:
             self._is_streaming = False
             return
         self._is_streaming = True
-        self._stream_state = str(streams[0].get("state", self._stream_state))
+        state = str(streams[0].get("state", self._stream_state))
+        if state == "connecting" and not (streams[0].get("reconnects", 0) or streams[0].get("attempt", 0)):
+            state = "starting"  # the first connect of Go Live is not a reconnect
+        self._stream_state = state
         dropped = stats.get("dropped") or {}
         total = sum(int(dropped.get(k, 0) or 0) for k in ("network", "encode_lag", "render_lag"))
         self._ticks.append((int(stats.get("frames_encoded", 0) or 0), total))

@@ -43,6 +43,12 @@ def test_rule_drops_over_five_percent_and_reconnecting() -> None:
     assert problem.question("draw").endswith("Viewers must see the draw live. Start the draw anyway?")
     gate.observe(_tick(300, 17, state="reconnecting"))
     assert gate.problem().reason == "The stream is reconnecting: viewers are not seeing you right now."
+    first = HealthGate()
+    first.observe(_tick(0, 0, state="connecting"))  # Go Live's first connect is not a reconnect
+    assert first.problem() is None
+    first.observe({**_tick(30, 0, state="connecting"), "outputs": [{"kind": "stream", "state": "connecting",
+                                                                      "reconnects": 1}]})
+    assert first.problem().is_reconnecting
     gate.observe({"frames_encoded": 400, "dropped": {}, "outputs": [{"kind": "recording", "state": "live"}]})
     assert gate.problem() is None  # recording only: no viewers to lose
     encode = HealthGate()
