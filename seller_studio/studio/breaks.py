@@ -128,6 +128,24 @@ class BreakSession:
         self._attach_overlay()
         return self.board
 
+    def resume_latest(self) -> BreakBoard | None:
+        """After a restart: the newest break of the folder, as it was saved (spots, rejected sales,
+        announcement, draw), on the stream and fed again. None when there is none; a damaged file
+        is one sentence (``notice``) and left as it is."""
+        files = sorted(self.breaks_dir.glob("break-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        if not files:
+            return None
+        try:
+            board = BreakBoard.load(files[0], record=self._record)
+        except BreakError as err:
+            self.notice(str(err))
+            return None
+        self.close()
+        self.board = board
+        self._unsubscribe = self.show.events.subscribe(self._on_show_event)
+        self._attach_overlay()
+        return board
+
     def _attach_overlay(self) -> None:
         media = getattr(self.studio, "studio", None)
         if media is None or self.board is None:

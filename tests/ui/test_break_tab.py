@@ -96,3 +96,13 @@ def test_break_night_in_the_window(qtbot, qapp, make_window, small_profile, sand
     assert [line.split()[-2:] for line in verify.stdout.splitlines()[2:6]] == [
         ["Spot", a["team"].split()[-1]] for a in drawn["assignments"]]
     (tmp_path / "journal-draw.json").write_text(json.dumps(drawn))
+    # A restarted studio's Break tab has the same board (drawn, same teams).
+    from seller_studio.ui.show_panel.break_tab import BreakTab
+
+    again = BreakTab(window, panel.controller)
+    qtbot.addWidget(again)
+    restored = again.session.board
+    assert restored is not None and restored.is_drawn and restored.buyers() == ["ann", "bo", "ann", "cy"]
+    assert [s.team for s in restored.sales] == [a["team"] for a in drawn["assignments"]]
+    assert again.status.text() == "Break \u201cHobby Box Break\u201d restored: 4/4 spots filled."
+    again.session.close()

@@ -86,6 +86,9 @@ class BreakTab(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status)
+        board = self.session.resume_latest()  # a restarted studio has the same board
+        if board is not None:
+            self._say(f"Break \u201c{board.spec.title}\u201d restored: {board.filled}/{board.total} spots filled.")
         self._timer = QTimer(self)  # the board changes on the show's loop: redraw the list calmly
         self._timer.timeout.connect(self.refresh)
         self._timer.start(250)
