@@ -71,6 +71,7 @@ def draw_on_stream(board: BreakBoard, overlay: BreakBoardSource, *, started_at_s
 
 
 BOARD_SOURCE_ID = "break-board"
+RESUME_WITHIN_S = 12 * 3600  # a break saved this recently is tonight's: a restart reopens it
 
 
 class BreakSession:
@@ -129,11 +130,12 @@ class BreakSession:
         return self.board
 
     def resume_latest(self) -> BreakBoard | None:
-        """After a restart: the newest break of the folder, as it was saved (spots, rejected sales,
-        announcement, draw), on the stream and fed again. None when there is none; a damaged file
-        is one sentence (``notice``) and left as it is."""
+        """After a restart mid-show: the newest break of the folder changed in the last
+        ``RESUME_WITHIN_S`` (an older one belongs to a past show and stays off the stream), as it was
+        saved (spots, rejected sales, announcement, draw), on the stream and fed again. None when
+        there is none; a damaged file is one sentence (``notice``) and left as it is."""
         files = sorted(self.breaks_dir.glob("break-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        if not files:
+        if not files or time.time() - files[0].stat().st_mtime > RESUME_WITHIN_S:
             return None
         try:
             board = BreakBoard.load(files[0], record=self._record)

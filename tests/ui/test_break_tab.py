@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +108,10 @@ def test_break_night_in_the_window(qtbot, qapp, make_window, small_profile, sand
     assert [s.team for s in restored.sales] == [a["team"] for a in drawn["assignments"]]
     assert again.status.text() == "Break \u201cHobby Box Break\u201d restored: 4/4 spots filled."
     again.session.close()
+    # A break from a past show stays closed (and off the stream).
+    old = time.time() - 13 * 3600
+    for f in (again.session.breaks_dir).glob("break-*.json"):
+        os.utime(f, (old, old))
+    later = BreakTab(window, panel.controller)
+    qtbot.addWidget(later)
+    assert later.session.board is None and later.count.text() == "No break open."
