@@ -4,7 +4,8 @@ Both journals are summed up the same way — health verdicts over time, reconnec
 took, frames dropped by cause, bitrate steps — and compared: the verdict sequences must be the same
 verdicts in the same order, each starting within ``VERDICT_TOLERANCE_S``; reconnect counts equal;
 the dropped-frame percentage within ``DROPPED_TOLERANCE_PTS``. ``report_text`` is the one-page report;
-the replay window plots the same ``Comparison``.
+the replay window plots the same ``Comparison``. Verdicts are compared over the time both sessions
+were live: one that starts in the other session's last second or after it ended is not compared.
 
 A verdict here is the problem the health row named, grouped as a seller reads it (connection lost,
 upload too slow or struggling or bitrate lowered, a source lost, computer/encoder overloaded, healthy).
@@ -242,11 +243,16 @@ def compare(original: list[dict[str, Any]] | SessionSummary,
     o = original if isinstance(original, SessionSummary) else summarize(original)
     r = reproduced if isinstance(reproduced, SessionSummary) else summarize(reproduced)
     disagreements = []
-    og, rg = [v.group for v in o.verdicts], [v.group for v in r.verdicts]
+    # A verdict that starts when the other session had already ended (the last second of either)
+    # cannot be compared: the sessions are judged over the time both were live.
+    horizon_s = min(o.duration_s / speed, r.duration_s) - 1.0
+    o_verdicts = [v for v in o.verdicts if v.start_s / speed <= horizon_s] or o.verdicts[:1]
+    r_verdicts = [v for v in r.verdicts if v.start_s <= horizon_s] or r.verdicts[:1]
+    og, rg = [v.group for v in o_verdicts], [v.group for v in r_verdicts]
     offsets: list[float] = []
     verdicts_match = og == rg
     if verdicts_match:
-        for a, b in zip(o.verdicts, r.verdicts, strict=True):
+        for a, b in zip(o_verdicts, r_verdicts, strict=True):
             offset = b.start_s - a.start_s / speed
             offsets.append(round(offset, 2))
             if abs(offset) > VERDICT_TOLERANCE_S:

@@ -206,6 +206,14 @@ def test_comparison_agrees_within_two_seconds_and_not_beyond():
     assert "DIFFERENT" in text and "reconnects: 1 originally, 2 reproduced" in text
 
 
+def test_a_verdict_after_the_other_session_ended_is_not_compared():
+    original = [e for e in _net_drop_journal() if e["t"] <= GO_LIVE_T + 12.2]  # ended just as it came back
+    comparison = compare(original, _net_drop_journal())
+    assert [v.group for v in comparison.original.verdicts] == ["healthy", "connection lost"]
+    assert comparison.verdicts_match, comparison.disagreements  # the later "healthy" is past the original
+    assert [v.group for v in comparison.reproduced.verdicts][-1] == "healthy"
+
+
 def test_summary_counts_drops_by_cause():
     s = summarize(_net_drop_journal())
     assert s.dropped == {"render_lag": 0, "encode_lag": 0, "network": 0, "disconnect": 150}
@@ -331,8 +339,8 @@ def reproduce_case(case: str, nginx_url: str, tmp_path: Path) -> dict[str, Any]:
 
 @pytest.mark.rtmp
 def test_short_net_drop_is_reproduced(nginx, tmp_path):
-    """The default run's one real case: 14 s with a 4 s network drop, recorded, bundled, reproduced."""
-    CASES["short-net-drop"] = ("net-drop@4s:4s", 14)
+    """The default run's one real case: 18 s with a 4 s network drop, recorded, bundled, reproduced."""
+    CASES["short-net-drop"] = ("net-drop@3s:4s", 18)
     try:
         figures = reproduce_case("short-net-drop", nginx.url, tmp_path)
     finally:
