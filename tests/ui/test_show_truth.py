@@ -470,5 +470,10 @@ def test_demo_window_sample_items_platform_link_and_recap(qapp: Any, qtbot: Any,
             dialog.close()
         finally:
             await buyer.client.close()
+            # Close what runs on this test's loop while it still runs: a client left open on a closed
+            # qasync loop keeps socket notifiers whose file descriptors later tests reuse.
+            await ctl.close()
+            if window.platform_client is not None:
+                await window.platform_client.close()
 
     run_async(qapp, scenario, timeout_s=120)
