@@ -376,3 +376,48 @@ def test_sources_can_be_brought_forward_and_sent_back(qtbot, make_window, small_
     assert layers[0].z < layers[1].z
     saved = SettingsStore().load_profile("Test")
     assert [la["source_id"] for la in saved.scenes[1]["layers"]] == ["pattern-1", "text-1"]
+
+
+def test_the_window_draws_what_the_controller_says(qtbot, make_window, small_profile):
+    """The window as a view: typed controller events in, widgets out (no media involved)."""
+    from seller_studio.studio.events import (
+        CountdownTick,
+        HealthChanged,
+        LiveState,
+        LiveStateChanged,
+        Notice,
+        RecordingChanged,
+        StatsCleared,
+        StatsUpdated,
+        StreamConnection,
+    )
+
+    window = make_window(small_profile)
+    emit = window.controller.events.emit
+    states: list[str] = []
+    window.live_state_changed.connect(states.append)
+    emit(LiveStateChanged(LiveState.COUNTDOWN, LiveState.IDLE))
+    emit(CountdownTick(2))
+    assert window.countdown_label.isVisible() and window.countdown_label.text() == "2"
+    assert window.go_live_button.text() == "Cancel (2)"
+    emit(CountdownTick(0))
+    assert window.countdown_label.isHidden()
+    emit(LiveStateChanged(LiveState.LIVE, LiveState.STARTING))
+    assert window.go_live_button.text() == "End Show" and window.go_live_button.property("live") is True
+    emit(StreamConnection(True, "Connection lost — reconnecting (attempt 2)."))
+    assert window.banner.isVisible() and "attempt 2" in window.banner.label.text()
+    emit(StreamConnection(False))
+    assert window.banner.isHidden()
+    emit(RecordingChanged(True, "/tmp/show.mkv"))
+    assert window.record_button.isChecked()
+    emit(HealthChanged("warning", "Upload slow", "Lower the bitrate"))
+    assert window.health.level == "warning" and "Lower the bitrate" in window.health.text.text()
+    emit(StatsUpdated({"fps": 29.6, "target_fps": 30, "cpu_percent": 40, "dropped": {}}, True, True, 2480.4))
+    assert window.status_labels["bitrate"].text() == "2480 kbps" and window.status_labels["fps"].text() == "30/30 fps"
+    emit(StatsCleared())
+    assert window.status_labels["fps"].text() == "Not live" and window.status_labels["bitrate"].text() == ""
+    emit(Notice("Could not start: the camera is busy"))
+    assert "camera is busy" in window.notice_bar.label.text()
+    emit(LiveStateChanged(LiveState.IDLE, LiveState.ENDING))
+    assert window.go_live_button.text() == "Go Live" and window.elapsed.text() == "00:00:00"
+    assert states == ["countdown", "live", "idle"]
