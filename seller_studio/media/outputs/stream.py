@@ -124,7 +124,6 @@ def redact(text: str, *secrets: str) -> str:
 class StreamOutput(Output):
     kind = "stream"
     connect_timeout_s = 5.0  # TCP connect, TLS handshake, RTMP handshake probe: each wait
-    io_timeout_s = 10.0  # FFmpeg's own reads and writes on the connection (rw_timeout)
     raise_interval_s = 4.0  # drained this long: the bitrate may be raised again (bitrate.py)
     port_probe_interval_s = 0.5
     rate_history_s = 6.0  # how much send history is kept for send_rate_kbps
@@ -387,10 +386,7 @@ class StreamOutput(Output):
             self._probe()
         target = full_ingest_url(self.url, self._key)
         try:
-            # rw_timeout (µs): every read and write FFmpeg makes on the connection has a deadline too,
-            # so a server that stalls after the handshake ends in a reconnect, not a frozen output.
-            options = {"rw_timeout": str(int(self.io_timeout_s * 1e6))} if self.scheme != "srt" else {}
-            container = av.open(target, "w", format=self.format, options=options)
+            container = av.open(target, "w", format=self.format)
             muxer = Muxer(container, templates)
             muxer.start()  # RTMP: handshake, connect and publish happen here
             return muxer
