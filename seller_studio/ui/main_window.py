@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from seller_studio.diagnostics.faults import Fault
@@ -51,6 +51,7 @@ from seller_studio.ui.collection_actions import CollectionActions
 from seller_studio.ui.docks import build_docks
 from seller_studio.ui.help_actions import HelpActions
 from seller_studio.ui.live_controls import CountdownLabel, LiveControls
+from seller_studio.ui.menus import build_menus
 from seller_studio.ui.preview import PreviewWidget
 from seller_studio.ui.status_widgets import (
     HealthLight,
@@ -213,34 +214,10 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.resize(min(1480, available.width()), min(860, available.height()))
         self.resizeDocks([self.sources_dock, self.show_dock], [260, 380], Qt.Orientation.Horizontal)
         self.status_labels = add_status_labels(self.statusBar())
-        self._build_menus()
+        self.settings_action = build_menus(self)
         self._elapsed_timer = QTimer(self)
         self._elapsed_timer.timeout.connect(self._tick)
         self._elapsed_timer.start(500)
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar().addMenu("&Studio")
-        self.settings_action = QAction("Settings…", self)
-        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
-        self.settings_action.triggered.connect(self.open_settings)
-        menu.addAction(self.settings_action)
-        setup = QAction("First-run setup…", self)
-        setup.triggered.connect(self.open_setup_wizard)
-        menu.addAction(setup)
-        menu.addSeparator()
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        menu.addAction(quit_action)
-        view = self.menuBar().addMenu("&View")
-        for dock in (self.sources_dock, self.mixer_dock, self.show_dock):
-            view.addAction(dock.toggleViewAction())
-        help_menu = self.menuBar().addMenu("&Help")
-        for label, slot in (("Check my setup…", self.check_setup), ("Save support bundle…", self.save_support_bundle),
-                            ("Open replay…", self.open_replay)):
-            action = QAction(label, self)
-            action.triggered.connect(lambda _checked=False, slot=slot: slot())  # not the bool as an argument
-            help_menu.addAction(action)
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
         super().resizeEvent(event)
