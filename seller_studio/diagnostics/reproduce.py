@@ -347,6 +347,7 @@ def _slow_uplinks(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int, n
     evidence: list[tuple[float, float, float]] = []
     raises: list[tuple[float, float]] = []  # (t, video + audio kbps) of raises ("buffer drained")
     lowered: list[float] = []  # times the studio lowered (or undid a raise) for the send buffer
+    undone: list[float] = []  # times a raise did not fit and was undone: the link still had no room
     sent_before: list[tuple[float, float]] = []  # (t, sent kbps) of healthy live ticks
     last_net = 0
     for e in entries:
@@ -358,6 +359,8 @@ def _slow_uplinks(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int, n
             if buffered is not None:
                 evidence.append((t, buffered, float(d.get("link_kbps") or 0)))
                 lowered.append(t)
+                if "undone" in reason:
+                    undone.append(t)
             elif "drained" in reason or "raise" in reason:
                 raises.append((t, float(d.get("bitrate_kbps") or 0) + float(d.get("audio_kbps") or 0)))
         elif e.get("kind") == "stats":
@@ -378,7 +381,8 @@ def _slow_uplinks(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int, n
     evidence.sort()
     groups: list[list[tuple[float, float, float]]] = []
     for item in evidence:
-        if groups and item[0] - groups[-1][-1][0] <= 10.0:
+        # A raise undone (however long after) means the cap never lifted: the same stretch goes on.
+        if groups and (item[0] - groups[-1][-1][0] <= 10.0 or item[0] in undone):
             groups[-1].append(item)
         else:
             groups.append([item])
@@ -397,7 +401,8 @@ def _slow_uplinks(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int, n
         growth = max(0.1, 1.0 - rate / before[-1]) if before and before[-1] > rate else 0.5
         start = first_t - (first_buffer / 1000.0) / growth if first_buffer > 0 else first_t - 1.0
         last = group[-1][0]
-        over = [t for t, total in raises if t > last and total > rate]
+        # A raise past the rate that held (no undo within 10 s of it) shows the link had room again.
+        over = [t for t, total in raises if t > last and total > rate and not any(t < u <= t + 10 for u in undone)]
         was_lowered = any(group[0][0] - 0.01 <= t <= last for t in lowered)
         later = [g[0][0] for g in groups if g[0][0] > last]
         end: float | None

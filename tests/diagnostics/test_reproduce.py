@@ -122,6 +122,10 @@ def test_a_link_never_shown_to_have_room_again_stays_capped_to_the_end():
     j.ticks(6, 8, "bad", "Upload too slow: 12% of frames dropped", sent=1000, buffer_ms=300, net=30, encoder_kbps=900)
     j.ticks(9, 30, "warning", "Your upload carries about 1100 kbps", sent=960, encoder_kbps=900, net=30)
     j.add(14.0, "media", "bitrate_changed", output="stream", bitrate_kbps=1000, audio_kbps=64, reason="buffer drained")
+    # A raise past the link that did not hold (undone 2 s later, 14 s after the last congestion).
+    j.add(20.0, "media", "bitrate_changed", output="stream", bitrate_kbps=1300, audio_kbps=64, reason="buffer drained")
+    j.add(22.0, "media", "bitrate_changed", output="stream", bitrate_kbps=1000, audio_kbps=64, link_kbps=1050,
+          reason="send buffer 233 ms after a raise: undone")
     j.lines.sort(key=lambda e: e["t"])
     (fault,) = derive_plan(j.lines).faults
     assert fault.duration_s is None and fault.rate_kbps == 1200  # 1100 read while full, 8 % low
