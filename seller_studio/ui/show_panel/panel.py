@@ -7,6 +7,7 @@ show in a banner inside the panel (never a box over the live preview); End Show 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -181,5 +182,12 @@ class ShowPanel(QWidget):
         return self.recap_dialog
 
     def shutdown(self) -> None:
+        """The window goes away: nothing of the panel runs any more (events, refresh and chat timers)."""
         self.bridge.detach_all()
         self.now_showing.disarm()
+        self.now_showing._timer.stop()
+        self.chat._timer.stop()
+        if self.recap_dialog is not None:
+            with contextlib.suppress(RuntimeError):  # already deleted with its parent window
+                self.recap_dialog.close()
+            self.recap_dialog = None
