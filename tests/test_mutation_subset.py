@@ -1,4 +1,4 @@
-"""The mutations issue 19 found surviving, each applied to a copy of the package and run against the
+"""The mutations issue 19 named as surviving, each applied to a copy of the package and run against the
 test that must now catch it: a deterministic slice of `scripts/mutation.sh` in the default run.
 
 If a product change moves the mutated line, update its entry (the test says which one is stale)."""
@@ -47,6 +47,9 @@ MUTATIONS = [
              '"""Skip the rest of a backoff wait."""\n        self._wake.set()',
              '"""Skip the rest of a backoff wait."""\n        pass',
              "tests/media/test_stay_live.py::test_reconnect_now_skips_the_wait"),
+    Mutation("dynamic bitrate lowers only past 800 ms instead of 200 ms", "media/outputs/bitrate.py",
+             "    lower_ms = 200.0", "    lower_ms = 800.0",
+             "tests/media/test_policy_thresholds.py::test_dynamic_bitrate_lowers_once_the_buffer_passes_200_ms_not_before"),
     Mutation("disposable-drop threshold 700 -> 300 ms", "media/outputs/send_buffer.py",
              "drop_disposable_ms: float = 700.0", "drop_disposable_ms: float = 300.0",
              "tests/media/test_policy_thresholds.py::test_disposable_video_goes_only_past_700_ms"),

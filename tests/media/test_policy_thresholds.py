@@ -61,3 +61,25 @@ def test_retry_numbers_count_from_one_and_attempts_can_be_capped() -> None:
     assert ReconnectPolicy().should_retry(10_000)
     capped = ReconnectPolicy(max_attempts=3)
     assert [capped.should_retry(n) for n in (1, 3, 4)] == [True, True, False]
+
+
+def _congest(buffered_ms: float, seconds: float = 2.0):
+    """Feed a fresh 2500 kbps controller a buffer held at ``buffered_ms``; the first new plan, if any."""
+    from seller_studio.media.outputs.bitrate import BitrateController
+
+    controller = BitrateController(2500, 160, 1280, 720, 30)
+    t = 100.0
+    while t < 100.0 + seconds:
+        change = controller.update(t, buffered_ms, lambda window_s: 900.0)  # the link carries ~900 kbps
+        if change is not None:
+            return change
+        t += 0.1
+    return None
+
+
+def test_dynamic_bitrate_lowers_once_the_buffer_passes_200_ms_not_before() -> None:
+    assert _congest(190.0) is None
+    change = _congest(210.0)
+    assert change is not None
+    plan, why = change
+    assert plan.video_kbps + plan.audio_kbps < 2500 + 160 and why
