@@ -118,7 +118,6 @@ class BitrateController:
         self._congested_since: float | None = None
         self._drained_since: float | None = None
         self._last_change_s = -1e9
-        self._buffer_at_change_ms = 0.0
         self._last_raise_s: float | None = None
         self._raise_step_kbps = max(1, video_kbps // 10)
         self._probe_wait_s = raise_interval_s
@@ -148,7 +147,7 @@ class BitrateController:
         if self._drained_since is None:
             self._drained_since = now
             return None
-        return self._maybe_raise(now, buffered_ms)
+        return self._maybe_raise(now)
 
     def _on_congested(self, now: float, buffered_ms: float, sent_kbps: Callable[[float], float]) -> tuple[RatePlan, str] | None:
         self._drained_since = None
@@ -167,7 +166,7 @@ class BitrateController:
                 plan = RatePlan(plan.video_kbps, plan.audio_kbps, plan.fps_divisor,
                                 min(plan.link_kbps, probe_total / PROBE_OVER_LINK))
             self._past_link = False
-            return self._change(plan, now, buffered_ms, f"send buffer {buffered_ms:.0f} ms after a raise: undone")
+            return self._change(plan, now, f"send buffer {buffered_ms:.0f} ms after a raise: undone")
         if span < self.congested_for_s or now - self._last_change_s < 1.0:
             return None
         # At least 1 s: FFmpeg hands bytes to the socket in 32 KB bursts, so a shorter window reads
@@ -191,9 +190,9 @@ class BitrateController:
         if plan.video_kbps >= self.plan.video_kbps and plan.audio_kbps >= self.plan.audio_kbps:
             plan = RatePlan(max(MIN_VIDEO_KBPS, int(self.plan.video_kbps * 0.8)), plan.audio_kbps,
                             max(plan.fps_divisor, self.plan.fps_divisor), link)
-        return self._change(plan, now, buffered_ms, f"send buffer {buffered_ms:.0f} ms, uplink ~{link:.0f} kbps")
+        return self._change(plan, now, f"send buffer {buffered_ms:.0f} ms, uplink ~{link:.0f} kbps")
 
-    def _maybe_raise(self, now: float, buffered_ms: float) -> tuple[RatePlan, str] | None:
+    def _maybe_raise(self, now: float) -> tuple[RatePlan, str] | None:
         quiet_s = min(now - self._drained_since, now - self._last_change_s)
         if quiet_s < self._probe_wait_s:
             return None
@@ -233,7 +232,7 @@ class BitrateController:
             return None
         self._before_raise = self.plan
         self._last_raise_s = now
-        return self._change(plan, now, buffered_ms, "buffer drained")
+        return self._change(plan, now, "buffer drained")
 
     @staticmethod
     def _total(plan: RatePlan) -> float:
@@ -243,7 +242,7 @@ class BitrateController:
         """A probe small enough that a link which has not recovered is barely overrun."""
         return max(1, min(self.configured.video_kbps // 10, self.plan.video_kbps // 4))
 
-    def _change(self, plan: RatePlan, now: float, buffered_ms: float, why: str) -> tuple[RatePlan, str] | None:
+    def _change(self, plan: RatePlan, now: float, why: str) -> tuple[RatePlan, str] | None:
         if plan == self.plan:
             return None
         if plan == self.configured:
@@ -253,5 +252,4 @@ class BitrateController:
             self.measured_link_kbps = None
         self.plan = plan
         self._last_change_s = now
-        self._buffer_at_change_ms = buffered_ms
         return plan, why
