@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -466,7 +467,10 @@ def test_demo_window_sample_items_platform_link_and_recap(qapp: Any, qtbot: Any,
             values = {label: widget.text() for label, widget in dialog.values.items()}
             sales = ctl.sales()
             assert values["Sales"].split()[0] == str(len(sales)) and len(sales) >= 1
-            assert values["Frames dropped"] != "—" and values["Duration"].startswith("0:00:")
+            # The show runs from the platform's show start: on the session-wide sandbox an earlier test
+            # may have started it, so only the form is certain here.
+            assert values["Frames dropped"] != "—" and re.fullmatch(r"\d+:\d\d:\d\d", values["Duration"])
+            assert values["Duration"] != "0:00:00"
             dialog.close()
         finally:
             await buyer.client.close()
