@@ -72,6 +72,7 @@ def test_break_night_in_the_window(qtbot, qapp, make_window, small_profile, sand
         await until(lambda: any(line.startswith("Draw done. Seed") for line in chat_lines), 10, "the seed in chat")
         for client in (*buyers, watcher):
             await client.close()
+        await window.platform_client.end_show()  # the shared sandbox: later tests time their own show
 
     run_async(qapp, scenario, timeout_s=90)
     # The board is on the program picture (the panel's pixels differ from the scene without it).

@@ -45,6 +45,7 @@ def test_sales_tab_opens_the_clip_of_a_sale(qtbot, qapp, make_window, small_prof
         controller.next_item()  # the lot ends with the next item
         window.controller.set_recording(False)
         await until(lambda: window.controller.recording is None, 5, "recording off")
+        await window.platform_client.end_show()  # the shared sandbox: later tests time their own show
 
     run_async(qapp, scenario, timeout_s=60)
     def closed() -> bool:  # the recording writes its chapters when it closes, on its own thread
