@@ -247,22 +247,14 @@ class FaultSchedule:
 
 
 # -- media faults --------------------------------------------------------------------------------
-class WithholdingVideoSource(VideoSource):
-    """Wraps a video source; while withholding, it delivers no new frames, as an unplugged camera.
-
-    It then behaves as the capture watchdog does for real cameras: the last frame repeats for
-    ``lost_after_s``, then the source is LOST and the layer shows the "lost" slate; the next real
-    frame brings it back to LIVE.
-    """
-
-    lost_after_s = 1.0
+class _StandInVideoSource(VideoSource):
+    """What the video fault wrappers share: they pass the inner source's events, start and stop
+    through, report LOST while they hold it lost, and draw the "lost" slate at the last frame's size."""
 
     def __init__(self, inner: VideoSource) -> None:
         super().__init__(inner.id)
         self.inner = inner
         self.kind = inner.kind  # type: ignore[misc]
-        self.is_withholding = False
-        self._withheld_since_s: float | None = None
         self._last: VideoFrame | None = None
         self._slate: VideoFrame | None = None
         inner.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
@@ -276,6 +268,31 @@ class WithholdingVideoSource(VideoSource):
 
     def stop(self) -> None:
         self.inner.stop()
+
+    def _slate_frame(self, text: str) -> VideoFrame:
+        width, height = self._last.size if self._last is not None else (1280, 720)
+        if self._slate is None or self._slate.size != (width, height):
+            self._slate = VideoFrame(make_slate(width, height, text), time.monotonic())
+        return self._slate
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.inner.describe(), "state": self.state.value}
+
+
+class WithholdingVideoSource(_StandInVideoSource):
+    """Wraps a video source; while withholding, it delivers no new frames, as an unplugged camera.
+
+    It then behaves as the capture watchdog does for real cameras: the last frame repeats for
+    ``lost_after_s``, then the source is LOST and the layer shows the "lost" slate; the next real
+    frame brings it back to LIVE.
+    """
+
+    lost_after_s = 1.0
+
+    def __init__(self, inner: VideoSource) -> None:
+        super().__init__(inner)
+        self.is_withholding = False
+        self._withheld_since_s: float | None = None
 
     def withhold(self, is_withholding: bool) -> None:
         self.is_withholding = is_withholding
@@ -293,13 +310,7 @@ class WithholdingVideoSource(VideoSource):
         if now_s - self._withheld_since_s <= self.lost_after_s and self._state != SourceState.LOST:
             return self._last
         self._set_state(SourceState.LOST, f"{self.kind} stopped delivering frames (simulated)")
-        width, height = self._last.size if self._last is not None else (1280, 720)
-        if self._slate is None or self._slate.size != (width, height):
-            self._slate = VideoFrame(make_slate(width, height, f"{self.kind} lost - reconnecting"), time.monotonic())
-        return self._slate
-
-    def describe(self) -> dict[str, Any]:
-        return {**self.inner.describe(), "state": self.state.value}
+        return self._slate_frame(f"{self.kind} lost - reconnecting")
 
 
 class WithholdingAudioSource(AudioSource):
@@ -381,7 +392,7 @@ def media_appliers(video: WithholdingVideoSource | list[WithholdingVideoSource] 
     return appliers
 
 
-class FreezableVideoSource(VideoSource):
+class FreezableVideoSource(_StandInVideoSource):
     """A stand-in camera (the demo's test pattern) that camera-freeze can hang. A real CameraSource
     hangs in its device reads and its own watchdog reacts; this wrapper gives the same picture on the
     program: while frozen the last picture repeats, the source is LOST after ``frozen_after_s``, the
@@ -391,25 +402,13 @@ class FreezableVideoSource(VideoSource):
     slate_after_s = 2.0
 
     def __init__(self, inner: VideoSource) -> None:
-        super().__init__(inner.id)
-        self.inner = inner
-        self.kind = inner.kind  # type: ignore[misc]
+        super().__init__(inner)
         self.device_frozen = threading.Event()
         self._frozen_since_s: float | None = None
-        self._last: VideoFrame | None = None
-        self._slate: VideoFrame | None = None
-        inner.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
-
-    @property
-    def state(self) -> SourceState:
-        return self._state if self._state == SourceState.LOST else self.inner.state
-
-    def start(self) -> None:
-        self.inner.start()
 
     def stop(self) -> None:
         self.device_frozen.clear()
-        self.inner.stop()
+        super().stop()
 
     def frame_at(self, frame_index: int, now_s: float) -> VideoFrame | None:
         if not self.device_frozen.is_set():
@@ -427,13 +426,7 @@ class FreezableVideoSource(VideoSource):
                                               f"{self.frozen_after_s:g} s): reopening it (simulated)")
         if stale_s < self.slate_after_s:
             return self._last
-        width, height = self._last.size if self._last is not None else (1280, 720)
-        if self._slate is None or self._slate.size != (width, height):
-            self._slate = VideoFrame(make_slate(width, height, "camera lost - reconnecting"), time.monotonic())
-        return self._slate
-
-    def describe(self) -> dict[str, Any]:
-        return {**self.inner.describe(), "state": self.state.value}
+        return self._slate_frame("camera lost - reconnecting")
 
 
 def wrap_freezable(source: Any, faults: list[Fault]) -> Any:
