@@ -103,7 +103,9 @@ def test_throttled_uplink_bounded_buffer_drops_and_dynamic_bitrate():
     print(f"plan under the cap: {plan}; dropped in the last 3 s of the cap: "
           f"{r['dropped_last_3s_of_cap']}/{r['frames_last_3s_of_cap']}")
     assert plan["link_kbps"] is not None and 350 <= plan["link_kbps"] <= 850
-    assert plan["video_kbps"] + plan["audio_kbps"] <= 1.1 * 700  # a fit (85 %) or a probe (105 %)
+    # A fit (85 % of the measured uplink) or a probe just past it (105 %): relative to what was measured,
+    # which tc's bursts can put a little above the 700 kbit/s cap (a 1.1 x 700 bound failed once at 775).
+    assert plan["video_kbps"] + plan["audio_kbps"] <= 1.05 * plan["link_kbps"]
     assert r["dropped_last_3s_of_cap"] <= 0.05 * r["frames_last_3s_of_cap"]  # settled: it fits the link
     assert r["recovered_kbps"] == 2000 and r["final_buffer_ms"] < 200  # and back once the cap lifted
     assert r["state"] == "live" and r["reconnects"] == 0
