@@ -78,6 +78,19 @@ def make_window(qtbot, qapp, file_keyring) -> Iterator[Callable[..., MainWindow]
         window.shutdown()
 
 
+def simulating_window(qtbot, profile: Profile, sandbox: SandboxProcess, spec: str) -> MainWindow:
+    """A window running support's ``--simulate SPEC`` against ``sandbox`` (faults count from Go Live)."""
+    from seller_studio.diagnostics.studio_faults import parse_for_window
+
+    window = MainWindow(SettingsStore(), profile, sandbox=sandbox, audio_fallback="tone",
+                        simulate=parse_for_window(spec, has_sandbox=True))
+    window.confirm = lambda title, text: True
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.studio is not None, timeout=10_000)
+    return window
+
+
 def wait_state(qtbot, window: MainWindow, state: str, timeout_ms: int = 15_000) -> None:
     qtbot.waitUntil(lambda: window.live_state == state, timeout=timeout_ms)
 

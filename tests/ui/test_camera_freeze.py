@@ -7,28 +7,15 @@ from __future__ import annotations
 import pytest
 
 from seller_studio.diagnostics.journal import read_journal
-from seller_studio.diagnostics.studio_faults import parse_for_window
 from seller_studio.studio.sandbox_process import start_sandbox_process
-from seller_studio.studio.settings import SettingsStore
-from seller_studio.ui.main_window import MainWindow
-from tests.ui.conftest import run_async, until
+from tests.ui.conftest import run_async, simulating_window, until
 
 pytestmark = pytest.mark.qt
 
 
-def _window(qtbot, profile, sandbox, spec: str) -> MainWindow:
-    window = MainWindow(SettingsStore(), profile, sandbox=sandbox, audio_fallback="tone",
-                        simulate=parse_for_window(spec, has_sandbox=True))
-    window.confirm = lambda title, text: True
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.studio is not None, timeout=10_000)
-    return window
-
-
 def test_camera_freeze_in_the_window(qtbot, qapp, file_keyring, small_profile):
     with start_sandbox_process(chat_per_min=0) as sandbox:
-        window = _window(qtbot, small_profile, sandbox, "camera-freeze@1s:4s")
+        window = simulating_window(qtbot, small_profile, sandbox, "camera-freeze@1s:4s")
         seen: dict[str, str] = {}
 
         async def scenario() -> list[dict]:

@@ -14,28 +14,16 @@ from seller_studio.diagnostics.faults import FaultSpecError
 from seller_studio.diagnostics.journal import read_journal
 from seller_studio.diagnostics.studio_faults import parse_for_window
 from seller_studio.studio.sandbox_process import start_sandbox_process
-from seller_studio.studio.settings import SettingsStore
-from seller_studio.ui.main_window import MainWindow
 from tests.helpers import SELLER_STUDIO
-from tests.ui.conftest import run_async, until, wait_state
+from tests.ui.conftest import run_async, simulating_window, until, wait_state
 
 pytestmark = pytest.mark.qt
-
-
-def _window(qtbot, profile, sandbox, spec: str) -> MainWindow:
-    window = MainWindow(SettingsStore(), profile, sandbox=sandbox, audio_fallback="tone",
-                        simulate=parse_for_window(spec, has_sandbox=True))
-    window.confirm = lambda title, text: True
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.studio is not None, timeout=10_000)
-    return window
 
 
 def test_faults_run_from_go_live_and_the_show_recovers(qtbot, qapp, file_keyring, small_profile):
     spec = "camera-lost@1s:2s,mic-lost@1s:2s,net-drop@1.5s:2s,disconnect@2s,delayed-acks@2.5s:300ms:1s"
     with start_sandbox_process(chat_per_min=0, fault_control=True) as sandbox:
-        window = _window(qtbot, small_profile, sandbox, spec)
+        window = simulating_window(qtbot, small_profile, sandbox, spec)
         mic_warning = window.mixer.strips["mic"].warning
 
         async def scenario() -> list[dict]:
@@ -76,7 +64,7 @@ def test_faults_run_from_go_live_and_the_show_recovers(qtbot, qapp, file_keyring
 
 def test_ending_the_show_mid_fault_restores_the_camera(qtbot, qapp, file_keyring, small_profile):
     with start_sandbox_process(chat_per_min=0) as sandbox:
-        window = _window(qtbot, small_profile, sandbox, "camera-lost@0.5s")  # no end: lost until the show ends
+        window = simulating_window(qtbot, small_profile, sandbox, "camera-lost@0.5s")  # no end: lost until the show ends
         try:
             window.toggle_live()
             wait_state(qtbot, window, "live")
