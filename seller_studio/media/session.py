@@ -93,6 +93,9 @@ class LiveSession:
         if any(isinstance(o, StreamOutput) and o.is_dynamic_bitrate for o in self.outputs):
             # x264 ignores bitrate changes while it writes CBR HRD (nal-hrd=cbr) headers.
             self.video_settings = replace(self.video_settings, strict_cbr=False)
+        if any(getattr(o, "needs_baseline_h264", False) for o in self.outputs):
+            # WebRTC (WHIP) peers take H.264 constrained baseline without B-frames.
+            self.video_settings = replace(self.video_settings, profile="baseline")
         self.encoders = open_encoders(self.video_settings, self.audio_settings)
         for output in self.outputs:
             self._start_output(output)

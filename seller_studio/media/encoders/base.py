@@ -31,6 +31,9 @@ class VideoSettings:
     # CBR with HRD signalling (x264 nal-hrd=cbr). x264 then ignores bitrate changes, so a session
     # whose stream adapts its bitrate turns it off and gets CBR from filler data instead.
     strict_cbr: bool = True
+    # H.264 profile to ask for (None: the encoder's default). A WHIP output makes the session ask
+    # for "baseline": WebRTC peers negotiate (constrained) baseline and no B-frames.
+    profile: str | None = None
 
     @property
     def gop_frames(self) -> int:

@@ -44,6 +44,8 @@ def _options(kind: str, s: VideoSettings) -> dict[str, str]:
             opts["x264-params"] += ":filler=1"
         if s.tune:
             opts["tune"] = s.tune
+        if s.profile:
+            opts["profile"] = s.profile
         return opts
     if kind == "nvenc":
         return {"preset": "p4", "tune": "ll", "rc": "cbr", "forced-idr": "1"}

@@ -1,0 +1,205 @@
+"""The WHIP output against a real WebRTC peer (issue 14 item 4): the sandbox's aiortc WHIP ingest
+decodes what the studio sends; endpoints that refuse, fail or never answer each give one line."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from seller_studio.common.errors import BadUrlError
+from seller_studio.media import framecode
+from seller_studio.media.encoders.base import AudioSettings, VideoSettings
+from seller_studio.media.encoders.registry import open_encoders
+from seller_studio.media.outputs.base import OutputState, StopReason
+from seller_studio.media.outputs.whip import WhipOutput, h264_profile_of, parse_whip_url
+from seller_studio.media.studio import pattern_studio
+from seller_studio.platform.sandbox.whip_ingest import WhipIngest
+
+pytestmark = pytest.mark.timeout(60)
+
+
+class Peer:
+    """The sandbox's WHIP ingest with what it decoded: frame codes in arrival order, audio frames, events."""
+
+    def __init__(self, key: str = "whip-key") -> None:
+        self.codes: list[int] = []
+        self.audio_rates: set[int] = set()
+        self.events: list[tuple[str, dict]] = []
+        self.ingest = WhipIngest(lambda name, payload: self.events.append((name, payload)), stream_key=key,
+                                 on_video_frame=self._video, on_audio_frame=self._audio)
+
+    def _video(self, frame) -> None:
+        code = framecode.read(frame.to_ndarray(format="gray"))
+        if code is not None:
+            self.codes.append(code.frame_number)
+
+    def _audio(self, frame) -> None:
+        self.audio_rates.add(frame.sample_rate)
+
+    def health(self) -> list[dict]:
+        return [payload for name, payload in self.events if name == "ingest.health"]
+
+
+@pytest.fixture
+def peer():
+    p = Peer()
+    p.ingest.start()
+    yield p
+    p.ingest.stop()
+
+
+def test_stream_reaches_a_webrtc_peer_with_increasing_frame_codes_and_audio(peer):
+    studio = pattern_studio(640, 360, 30)
+    output = WhipOutput(peer.ingest.url.replace("http://", "whip://"), "whip-key", name="auction")
+    try:
+        session = studio.go_live([output], VideoSettings(640, 360, 30, 1000), AudioSettings())
+        assert output.state == OutputState.LIVE
+        # WebRTC peers take baseline without B-frames: the session encoded it so.
+        assert h264_profile_of(bytes(session.encoders.video.stream.codec_context.extradata)) == 66
+        deadline = time.monotonic() + 20
+        while (len(peer.codes) < 60 or not any(h["has_audio"] for h in peer.health())) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        stats = output.stats()
+    finally:
+        studio.stop()
+    assert len(peer.codes) >= 60, f"only {len(peer.codes)} decoded frames with a frame code"
+    assert all(b > a for a, b in zip(peer.codes, peer.codes[1:], strict=False)), "frame codes must increase frame by frame"
+    assert peer.ingest.audio_frames > 50 and peer.audio_rates == {48000}
+    health = peer.health()[-1]
+    assert (health["width"], health["height"]) == (640, 360) and health["has_audio"]
+    assert health["fps"] > 20 and health["bitrate_kbps"] > 100
+    assert output.first_packet_after_connect_was_keyframe == [True]
+    assert stats.kind == "stream" and stats.bytes_sent > 0 and stats.url.startswith("http://127.0.0.1")
+    # End Show ends the WHIP session with a DELETE of its resource.
+    assert peer.ingest.sessions_deleted == 1 and peer.ingest.sessions == 0
+    assert ("ingest.status", {"state": "ended"}) in peer.events
+
+
+def templates():
+    return open_encoders(VideoSettings(320, 180, 30, 500, profile="baseline"), AudioSettings())
+
+
+def start_and_wait(output: WhipOutput, timeout_s: float = 15.0) -> float:
+    encoders = templates()
+    started = time.monotonic()
+    try:
+        output.start(encoders.templates())
+        assert not output.wait_started(timeout_s)
+        return time.monotonic() - started
+    finally:
+        output.stop(2.0)
+        encoders.close()
+
+
+def assert_one_line(output: WhipOutput, reason: StopReason, *words: str) -> None:
+    assert output.state == OutputState.FAILED and output.stop_reason is reason, (output.stop_reason, output.error)
+    assert output.error and "\n" not in output.error
+    for word in words:
+        assert word in output.error, (word, output.error)
+
+
+def test_wrong_key_is_a_refusal_naming_the_destination(peer):
+    output = WhipOutput(peer.ingest.url, "not-the-key", name="tiktok")
+    start_and_wait(output)
+    assert_one_line(output, StopReason.REJECTED, "401", "stream key", "tiktok", peer.ingest.url)
+    assert "not-the-key" not in output.error
+    assert peer.ingest.offers_refused == 1 and peer.ingest.offers_answered == 0
+
+
+class StatusServer:
+    """An HTTP server that answers every POST with one status (a platform's endpoint having a bad day)."""
+
+    def __init__(self, status: int) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/whip/live"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(("status", "reason", "words"), [
+    (503, StopReason.UNREACHABLE, ("503", "server error")),
+    (404, StopReason.BAD_URL, ("404", "WHIP URL")),
+    (403, StopReason.REJECTED, ("403", "stream key")),
+])
+def test_endpoint_answering_an_error_status_is_one_line(status, reason, words):
+    server = StatusServer(status)
+    try:
+        output = WhipOutput(server.url, "k", name="shop")
+        start_and_wait(output)
+    finally:
+        server.close()
+    assert_one_line(output, reason, *words, "destination 'shop'", server.url)
+
+
+def test_endpoint_that_never_answers_the_offer_fails_at_its_deadline():
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)  # accepts (the kernel does), never reads, never answers
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/whip"
+    try:
+        output = WhipOutput(url, "k", name="youtube")
+        output.answer_timeout_s = 1.0
+        took = start_and_wait(output)
+    finally:
+        silent.close()
+    assert_one_line(output, StopReason.NO_ANSWER, "did not answer within 1 s", "youtube")
+    assert took < 4.0, f"the deadline took {took:.1f} s"
+
+
+def test_nothing_listening_is_unreachable():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    output = WhipOutput(f"whip://127.0.0.1:{port}/whip", "k")
+    start_and_wait(output)
+    assert_one_line(output, StopReason.UNREACHABLE, "cannot reach the WHIP endpoint", f"127.0.0.1:{port}")
+
+
+def test_stop_while_the_endpoint_is_silent_returns_at_once():
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    encoders = templates()
+    try:
+        output = WhipOutput(f"http://127.0.0.1:{silent.getsockname()[1]}/whip", "k")
+        output.answer_timeout_s = 30.0
+        output.start(encoders.templates())
+        time.sleep(0.5)
+        started = time.monotonic()
+        output.stop(3.0)
+        assert time.monotonic() - started < 3.5
+        assert output.state == OutputState.STOPPED and output.stop_reason is StopReason.REQUESTED
+    finally:
+        silent.close()
+        encoders.close()
+
+
+@pytest.mark.parametrize("url", ["rtmp://127.0.0.1/live", "ftp://host/whip", "whip:///nohost", "http://h:99999/x"])
+def test_unsupported_protocol_or_bad_url_is_one_line(url):
+    with pytest.raises(BadUrlError) as err:
+        WhipOutput(url, "k")
+    assert "\n" not in str(err.value) and "WHIP URL" in str(err.value)
+
+
+def test_whip_urls_go_out_as_http():
+    assert parse_whip_url("whip://ingest.example:8080/live?x=1") == "http://ingest.example:8080/live?x=1"
+    assert parse_whip_url("whips://ingest.example/whip") == "https://ingest.example/whip"
+    assert parse_whip_url("https://ingest.example") == "https://ingest.example/"
