@@ -4,7 +4,8 @@
    ffmpeg command line encoding the identical raw frames with identical settings, at 720p30 and
    1080p30. Both run the same number of frames; the ratio is ours / ffmpeg's (lower is better).
 2. Capture-to-ingest latency p50/p95: the test pattern's frame codes carry their capture time; a
-   receiver in another process plays the stream back from a local ingest and compares.
+   receiver in another process plays the stream back from a local ingest and compares. Over RTMP
+   (nginx-rtmp, read back with PyAV) and over WHIP (the sandbox's aiortc WHIP peer decoding it).
 3. The highest size/fps this machine sustains with 20 % CPU headroom, and the settings the
    first-run setup applies.
 """
@@ -154,6 +155,47 @@ def latency(seconds: float, progress: Progress, width: int = 1280, height: int =
             "dropped": stats.get("dropped")}
 
 
+def _percentiles(samples: list[float], missing: int | None) -> dict[str, Any]:
+    q = np.percentile(samples, [50, 95, 99])
+    return {"frames": len(samples), "p50_ms": round(float(q[0]), 1), "p95_ms": round(float(q[1]), 1),
+            "p99_ms": round(float(q[2]), 1), "missing_frames": missing}
+
+
+def whip_latency(seconds: float, progress: Progress, width: int = 1280, height: int = 720,
+                 fps: int = 30) -> dict[str, Any]:
+    """Capture -> WHIP -> decoded-at-the-peer latency of the test pattern's frame codes (loopback)."""
+    from seller_studio.common.net import free_port
+    from seller_studio.media.encoders.base import AudioSettings
+    from seller_studio.media.outputs.whip import WhipOutput
+
+    port, key = free_port(), "bench"
+    peer = subprocess.Popen([sys.executable, "-m", "seller_studio.diagnostics.whip_latency_probe", str(port), key,
+                             str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    studio = None
+    try:
+        assert peer.stdout is not None
+        if peer.stdout.readline().strip() != "ready":
+            return {"error": f"the WHIP peer did not start ({(peer.stderr.read() if peer.stderr else '')[-200:]})"}
+        studio = pattern_studio(width, height, fps)
+        output = WhipOutput(f"http://127.0.0.1:{port}/whip", key)
+        session = studio.go_live([output], VideoSettings(width, height, fps, 2500), AudioSettings())
+        progress(f"latency: {seconds:.0f} s over WHIP to an aiortc peer in another process")
+        out, err = peer.communicate(timeout=seconds + 60)
+        stats = session.last_stats
+    finally:
+        if studio is not None:
+            studio.stop()
+        if peer.poll() is None:
+            peer.kill()
+            peer.wait()
+    lines = out.strip().splitlines()
+    result = json.loads(lines[-1]) if lines else {}
+    if not result.get("latencies_ms"):
+        return {"error": f"no frame codes received over WHIP ({err.strip()[-200:]})"}
+    return {**_percentiles(result["latencies_ms"], result.get("missing")), "audio_frames": result.get("audio_frames"),
+            "setup_ms": round(output.setup_ms or 0), "dropped": stats.get("dropped")}
+
+
 def sustainable(cpu_ms_720: float, cpu_ms_1080: float) -> list[dict[str, Any]]:
     """Which candidates fit in 80 % of this machine's cores, estimated from the CPU per frame
     measured at 30 fps (60 fps costs about twice as much per second)."""
@@ -165,6 +207,17 @@ def sustainable(cpu_ms_720: float, cpu_ms_1080: float) -> list[dict[str, Any]]:
         load = per_px * w * h * fps / 1000 / cores  # fraction of all cores
         verdicts.append({"size": f"{w}x{h}", "fps": fps, "cpu_load": round(load, 3), "fits": load <= HEADROOM})
     return verdicts
+
+
+def latency_comparison(seconds: float, progress: Progress) -> dict[str, Any]:
+    """RTMP and WHIP latency, one after the other on the same machine (``bench --latency-only``)."""
+    result: dict[str, Any] = {"cores": os.cpu_count()}
+    for key, run in (("latency", latency), ("whip_latency", whip_latency)):
+        try:
+            result[key] = run(seconds, progress)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            result[key] = {"error": str(exc)}
+    return result
 
 
 def run_bench(quick: bool = False, with_latency: bool = True, progress: Progress | None = None) -> dict[str, Any]:
@@ -181,6 +234,11 @@ def run_bench(quick: bool = False, with_latency: bool = True, progress: Progress
                 result["latency"] = latency(5.0 if quick else 15.0, progress)
             except RuntimeError as exc:
                 result["latency"] = {"error": str(exc)}
+            if not quick:
+                try:
+                    result["whip_latency"] = whip_latency(15.0, progress)
+                except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+                    result["whip_latency"] = {"error": str(exc)}
         verdicts = sustainable(result["cpu"][0]["studio_cpu_ms_per_frame"], result["cpu"][1]["studio_cpu_ms_per_frame"])
         result["sustainable"] = verdicts
         highest = next((v for v in verdicts if v["fits"]), verdicts[-1])

@@ -44,6 +44,8 @@ from seller_studio.media.stats import StreamStats
 from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
 
 log = logging.getLogger(__name__)
+# aioice logs every ICE candidate pair check at INFO: the studio's log says only what a seller can use.
+logging.getLogger("aioice").setLevel(logging.WARNING)
 
 # whip:// and whips:// are how a destination says "WHIP" in one URL; on the wire they are HTTP(S).
 SCHEMES = {"whip": "http", "whips": "https", "http": "http", "https": "https"}

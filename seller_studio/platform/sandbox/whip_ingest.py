@@ -29,6 +29,8 @@ from typing import Any
 from seller_studio.platform.sandbox.ingest import EventSink, _HealthWindow
 
 log = logging.getLogger(__name__)
+# aioice logs every ICE candidate pair check at INFO: the studio's log says only what a seller can use.
+logging.getLogger("aioice").setLevel(logging.WARNING)
 
 FrameSink = Callable[[Any], None]
 MAX_BODY_BYTES = 64 * 1024
