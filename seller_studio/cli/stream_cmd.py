@@ -10,6 +10,7 @@ import re
 import signal
 import sys
 import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from seller_studio.common.errors import ExitCode, UnsupportedSizeError, UserError
@@ -20,7 +21,7 @@ from seller_studio.media.compositor import Layer, Scene, picture_in_picture, sid
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputError, StopReason
 from seller_studio.media.outputs.recording import RecordingOutput
-from seller_studio.media.outputs.stream import url_secrets
+from seller_studio.media.outputs.stream import StreamOutput, url_secrets
 from seller_studio.media.session import LiveSession
 from seller_studio.media.sources.registry import kind_of_spec
 from seller_studio.media.stats import StreamStats
@@ -28,7 +29,7 @@ from seller_studio.media.studio import Studio
 from seller_studio.studio import assembly
 from seller_studio.studio.assembly import scene_to_json
 from seller_studio.studio.destination import destination_for_url
-from seller_studio.studio.settings import Profile, VideoPrefs
+from seller_studio.studio.settings import Profile, VerticalPrefs, VideoPrefs
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mic", default="tone", metavar="SPEC",
                    help="tone, silence, none, a microphone index or name, or an audio file (default: tone)")
     p.add_argument("--size", default="1280x720", help="output size WxH (default 1280x720)")
+    p.add_argument("--vertical-size", metavar="WxH",
+                   help="also compose a vertical canvas of this size (e.g. 720x1280) from the same sources and "
+                        "sound, its scenes derived from the landscape ones; --record then also writes "
+                        "NAME.vertical.mkv (default size 720x1280 when --vertical-url turns it on)")
+    p.add_argument("--vertical-url", metavar="URL",
+                   help="stream the vertical canvas to this ingest URL (a key, if any, pasted in the URL)")
     p.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
     p.add_argument("--bitrate", type=int, default=2500, metavar="KBPS", help="video bitrate (default 2500)")
     p.add_argument("--encoder", default="x264", help="x264, auto, nvenc, qsv, amf, vaapi, videotoolbox (default x264)")
@@ -107,14 +114,36 @@ def _read_stream_key(args: argparse.Namespace) -> str:
                     ExitCode.NO_STREAM_KEY)
 
 
+def vertical_size(args: argparse.Namespace) -> tuple[int, int] | None:
+    """The vertical canvas's size: ``--vertical-size``, or 720x1280 when a vertical destination needs
+    one; None when the command has no vertical canvas."""
+    text = getattr(args, "vertical_size", None)
+    if not text and not getattr(args, "vertical_url", None):
+        return None
+    width, height = parse_size(text or "720x1280")
+    if height <= width:
+        raise UnsupportedSizeError(f"--vertical-size {width}x{height} is not upright: the height must be the "
+                                   "larger, e.g. 720x1280")
+    return width, height
+
+
+def vertical_recording_path(path: Path) -> Path:
+    """The vertical canvas's recording beside the landscape one: show.mkv -> show.vertical.mkv."""
+    return path.with_name(f"{path.stem}.vertical{path.suffix or '.mkv'}")
+
+
 def profile_from_args(args: argparse.Namespace) -> Profile:
     """The arguments as the profile the window uses: canvas, encoder, mic and a scene collection
-    (``single``; with ``--camera2`` also ``camera2``, ``pip`` and ``side-by-side``)."""
+    (``single``; with ``--camera2`` also ``camera2``, ``pip`` and ``side-by-side``), and with
+    ``--vertical-size`` the vertical canvas (its scenes derived from these)."""
     width, height = parse_size(args.size)
     if not 1 <= args.fps <= 120:
         raise UnsupportedSizeError(f"{args.fps} fps is not supported: use 1 to 120")
     profile = Profile(name="stream")
     profile.video = VideoPrefs(width, height, args.fps, args.encoder, args.bitrate)
+    vsize = vertical_size(args)
+    if vsize is not None:
+        profile.vertical = VerticalPrefs(True, vsize[0], vsize[1], args.bitrate)
     profile.audio.mic = args.mic
     profile.sources = [{"id": "camera", "kind": kind_of_spec(args.camera), "spec": args.camera, "label": "camera"}]
     scenes = [Scene("single", [Layer("camera")])]
@@ -128,12 +157,29 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
     return profile
 
 
+@dataclass
+class VerticalPlan:
+    """The vertical canvas's part of the command: its encode settings and outputs."""
+
+    video: VideoSettings
+    outputs: list
+
+
 def prepare_stream(args: argparse.Namespace, stream_key: str) -> tuple[Studio, list, VideoSettings, bool]:
     """The window's assembler (``studio/assembly.build_studio``) on the profile of the arguments,
-    strict: a source or mic that cannot open is its one line and exit code."""
+    strict: a source or mic that cannot open is its one line and exit code. The vertical canvas's
+    outputs, if any, are in ``args.vertical_plan``."""
     profile = profile_from_args(args)
-    if not args.url and not args.record:
+    if not args.url and not args.record and not getattr(args, "vertical_url", None):
         raise UserError("nothing to do: give --url to stream, --record to record, or both", ExitCode.USAGE)
+    vertical_outputs: list = []
+    if getattr(args, "vertical_url", None):
+        # Until named destinations (--dest NAME=URL,canvas=vertical): a key, if any, is in the URL.
+        vertical_outputs.append(StreamOutput(args.vertical_url, "", name="vertical",
+                                             dynamic_bitrate=not args.no_dynamic_bitrate))
+    if args.record and profile.vertical.is_enabled:
+        vertical_outputs.append(RecordingOutput(vertical_recording_path(Path(args.record)),
+                                                remux_to_mp4=args.record_mp4))
     outputs = []
     faults = stream_faults.parse(args)  # a bad --simulate spec is one line before anything opens
     if args.url:  # validates the URL before any device is opened
@@ -146,6 +192,9 @@ def prepare_stream(args: argparse.Namespace, stream_key: str) -> tuple[Studio, l
     v = profile.video
     video = VideoSettings(v.width, v.height, v.fps, v.bitrate_kbps, args.keyframe_interval, args.preset,
                           None if args.no_zerolatency else "zerolatency", v.encoder)
+    vp = profile.vertical
+    args.vertical_plan = VerticalPlan(replace(video, width=vp.width, height=vp.height, bitrate_kbps=vp.bitrate_kbps),
+                                      vertical_outputs) if vertical_outputs else None
     return studio, outputs, video, assembly.MIC_ID in studio.mixer.channels
 
 
@@ -167,8 +216,8 @@ def schedule_switches(studio: Studio, switches: list[str]) -> list[threading.Tim
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.url:
-        for secret in url_secrets(args.url):  # a key pasted into the URL is masked everywhere printed
+    for url in (args.url, getattr(args, "vertical_url", None)):
+        for secret in url_secrets(url) if url else ():  # a key pasted into a URL is masked everywhere printed
             register_secret_value(secret)
     stream_key = read_stream_key(args) if args.url else ""
     studio, outputs, video, has_audio = prepare_stream(args, stream_key)
@@ -185,23 +234,35 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, on_signal)
     previous_int = signal.signal(signal.SIGINT, on_signal)
     session = None
+    sessions: list[LiveSession] = []
     recorder = None
     try:
         timers = schedule_switches(studio, args.switch)
         recorder = stream_faults.FlightRecorder(args, studio, outputs)
         studio.start()
+        plan: VerticalPlan | None = getattr(args, "vertical_plan", None)
+        audio = AudioSettings() if has_audio else None
+        stats_path = Path(args.stats) if args.stats else None
+        sessions = []
         try:
-            session = studio.go_live(outputs, video, AudioSettings() if has_audio else None,
-                                     Path(args.stats) if args.stats else None, duration_s=args.duration)
+            if outputs:
+                session = studio.go_live(outputs, video, audio, stats_path, duration_s=args.duration)
+                sessions.append(session)
+            if plan is not None:  # one encode per canvas: the vertical canvas's own session
+                sessions.append(studio.go_live(plan.outputs, plan.video, audio, stats_path,
+                                               duration_s=args.duration, canvas="vertical"))
         except OutputError as err:
             raise UserError(str(err), exit_code_for(err.reason)) from None
+        session = sessions[0]
         recorder.on_live(session, video)
         for timer in timers:
             timer.start()
-        where = " and ".join(f"{o.kind} {getattr(o, 'display_url', getattr(o, 'path', ''))}" for o in outputs)
-        print(f"live: {where} ({args.size}@{args.fps}, {session.encoders.video.codec_name})", file=sys.stderr)
+        for s in sessions:
+            where = " and ".join(f"{o.kind} {getattr(o, 'display_url', getattr(o, 'path', ''))}" for o in s.outputs)
+            size = f"{s.video_settings.width}x{s.video_settings.height}"
+            print(f"live: {where} ({size}@{args.fps}, {s.encoders.video.codec_name})", file=sys.stderr)
         try:
-            while not stop.is_set() and not session.wait(0.2):
+            while not stop.is_set() and not all(s.wait(0.2 / len(sessions)) for s in sessions):
                 pass
         except KeyboardInterrupt:
             pass
@@ -219,7 +280,10 @@ def run(args: argparse.Namespace) -> int:
             recorder.close()
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
-    return report(session)
+    code = 0
+    for s in sessions:
+        code = report(s) or code
+    return code
 
 
 CLI_STOP_BUDGET_S = 1.5  # Ctrl-C / SIGTERM / --duration: the process ends within 2 s, recording finalized
@@ -244,7 +308,8 @@ def exit_code_for(reason: StopReason) -> ExitCode:
 
 def report(session: LiveSession) -> int:
     fps = session.video_settings.fps
-    print(f"done: {session.frames_encoded} frames ({session.frames_encoded / fps:.2f} s), "
+    canvas = "vertical " if session.canvas == "vertical" else ""
+    print(f"done: {canvas}{session.frames_encoded} frames ({session.frames_encoded / fps:.2f} s), "
           f"dropped render {session.compositor.frames_skipped_render_lag} / encode "
           f"{session.frames_dropped_encode_lag}", file=sys.stderr)
     code = 0

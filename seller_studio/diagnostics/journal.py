@@ -93,6 +93,8 @@ class Journal:
     def _on_media_event(self, name: str, payload: dict[str, Any]) -> None:
         if name == "stats":
             self.write("stats", "stats", **payload)
+        elif name == "canvas_stats":  # the vertical canvas's session: a kind of its own, so "stats" readers see one canvas
+            self.write("canvas_stats", "stats", **payload)
         elif name in MEDIA_EVENTS:
             self.write("media", name, **payload)
 

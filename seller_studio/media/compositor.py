@@ -158,7 +158,7 @@ class Compositor:
         self.preview_scene: str | None = None  # Studio Mode: the scene being prepared, off air
         self._preview_frame: tuple[int, np.ndarray] | None = None
         self._lock = threading.Lock()
-        self._scale_cache: dict[tuple, tuple[int, np.ndarray, Rect]] = {}
+        self._scale_cache: dict[tuple, tuple[np.ndarray, np.ndarray, Rect]] = {}
         self.events = EventEmitter()
         self.frames_rendered = 0
         self.frames_skipped_render_lag = 0
@@ -364,7 +364,10 @@ class Compositor:
         mode = layer.effective_scale_mode(image)
         key = (layer.source_id, rect, layer.crop, mode)
         cached = self._scale_cache.get(key)
-        if cached is not None and cached[0] == id(image):
+        # The entry keeps the source picture itself: an id alone can be reused by the next picture a
+        # source makes once this one is freed (the test pattern draws a new one per frame), which
+        # showed a stale picture.
+        if cached is not None and cached[0] is image:
             return cached[1], cached[2]
         c = layer.crop
         h, w = image.shape[:2]
@@ -373,15 +376,18 @@ class Compositor:
         image = image[used.y : used.y + used.h, used.x : used.x + used.w]
         if image.shape[1] != dest.w or image.shape[0] != dest.h:
             image = resize(image, dest.w, dest.h)
-        self._scale_cache[key] = (id(frame.image), image, dest)
+        self._scale_cache[key] = (frame.image, image, dest)
         return image, dest
 
     # -- the clock thread -------------------------------------------------------------------
-    def start(self, sink: FrameSink, max_frames: int | None = None, start_s: float | None = None) -> None:
-        """Render frames on time on a thread named "compositor" and hand each to ``sink``."""
+    def start(self, sink: FrameSink, max_frames: int | None = None, start_s: float | None = None,
+              first_index: int = 0) -> None:
+        """Render frames on time on a thread named "compositor" and hand each to ``sink``. A second
+        canvas joins a running one's clock with its ``start_s`` and the frame due now as ``first_index``."""
         self._stop.clear()
         self.start_s = time.monotonic() if start_s is None else start_s
-        self._thread = threading.Thread(target=self._run, args=(sink, max_frames), name="compositor", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(sink, max_frames, first_index), name="compositor",
+                                        daemon=True)
         self._thread.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
@@ -395,12 +401,12 @@ class Compositor:
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
-    def _run(self, sink: FrameSink, max_frames: int | None) -> None:
+    def _run(self, sink: FrameSink, max_frames: int | None, first_index: int = 0) -> None:
         period = 1.0 / self.fps
         # A short hiccup (a GC pause, an encoder opening) is caught up by rendering back to back;
         # only when further behind than this are ticks skipped and counted as render lag.
         catch_up_frames = max(2, round(self.fps / 2))
-        index = 0
+        index = first_index
         while not self._stop.is_set() and (max_frames is None or index < max_frames):
             due = self.start_s + index * period
             delay = due - time.monotonic()

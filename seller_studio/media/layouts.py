@@ -9,9 +9,10 @@ buttons down the right edge. The fractions below follow the common creator guide
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
-from seller_studio.media.compositor import Rect
+from seller_studio.media.compositor import Layer, Rect, Scene
 
 VERTICAL_SIZES: list[tuple[int, int]] = [(1080, 1920), (720, 1280)]
 
@@ -88,3 +89,47 @@ def scene_templates(width: int, height: int, main_id: str, second_id: str | None
                            "layers": [{"source_id": layer.source_id, "rect": rect_json(layer.rect)}
                                       for layer in scene.layers]})
     return scenes
+
+
+def derive_vertical_scene(scene: Scene, width: int, height: int, vertical_w: int, vertical_h: int) -> Scene:
+    """The vertical (phone) counterpart of a landscape ``width`` x ``height`` scene, on a ``vertical_w`` x
+    ``vertical_h`` canvas — what the second canvas shows until the seller edits it:
+
+    - a full-canvas layer stays full (a camera then fills the phone picture, cropped at the sides by
+      its scale mode, never squashed);
+    - layers that each span the landscape canvas's height side by side (two cameras) are stacked top
+      to bottom in their left-to-right order, each filling its share of the height;
+    - any other layer (an inset, a title, a logo) keeps its shape and its area in pixels (capped to
+      the phone's safe zone) and moves to the same relative place inside the safe zone, where the
+      phone app's header, comments and buttons do not cover it.
+    """
+    zone = VERTICAL_SAFE_ZONE.rect(vertical_w, vertical_h)
+    columns = sorted((layer for layer in scene.layers
+                      if layer.rect is not None and layer.rect.h >= 0.9 * height and layer.rect.w < 0.9 * width),
+                     key=lambda layer: layer.rect.x if layer.rect is not None else 0)
+    stack = columns if len(columns) >= 2 else []
+    layers: list[Layer] = []
+    for layer in scene.layers:
+        rect = layer.rect
+        if rect is None or (rect.w >= 0.98 * width and rect.h >= 0.98 * height):
+            new_rect = None if rect is None else Rect(0, 0, vertical_w, vertical_h)
+        elif any(column is layer for column in stack):
+            i = next(n for n, column in enumerate(stack) if column is layer)
+            top, bottom = vertical_h * i // len(stack), vertical_h * (i + 1) // len(stack)
+            new_rect = Rect(0, top, vertical_w, bottom - top)
+        else:
+            new_rect = _into_safe_zone(rect, width, height, vertical_w, vertical_h, zone)
+        layers.append(replace(layer, rect=new_rect))
+    return Scene(scene.name, layers)
+
+
+def _into_safe_zone(rect: Rect, width: int, height: int, vertical_w: int, vertical_h: int, zone: Rect) -> Rect:
+    scale = math.sqrt((vertical_w * vertical_h) / max(1, width * height))  # the same area in pixels
+    w, h = rect.w * scale, rect.h * scale
+    shrink = min(1.0, zone.w / max(1.0, w), zone.h / max(1.0, h))
+    w, h = max(1, round(w * shrink)), max(1, round(h * shrink))
+    cx = zone.x + (rect.x + rect.w / 2) / max(1, width) * zone.w
+    cy = zone.y + (rect.y + rect.h / 2) / max(1, height) * zone.h
+    x = min(max(round(cx - w / 2), zone.x), zone.x + zone.w - w)
+    y = min(max(round(cy - h / 2), zone.y), zone.y + zone.h - h)
+    return Rect(x, y, w, h)

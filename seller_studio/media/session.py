@@ -23,6 +23,7 @@ import numpy as np
 
 from seller_studio.common.events import EventEmitter
 from seller_studio.media.audio.mixer import AudioMixer
+from seller_studio.media.audio.tee import MixTap
 from seller_studio.media.compositor import Compositor
 from seller_studio.media.encoders.aac import FRAME_SAMPLES
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
@@ -38,9 +39,11 @@ log = logging.getLogger(__name__)
 
 
 class LiveSession:
-    def __init__(self, compositor: Compositor, mixer: AudioMixer | None, video: VideoSettings,
-                 audio: AudioSettings | None, outputs: list[Output], stats_path: Path | None = None) -> None:
+    def __init__(self, compositor: Compositor, mixer: AudioMixer | MixTap | None, video: VideoSettings,
+                 audio: AudioSettings | None, outputs: list[Output], stats_path: Path | None = None,
+                 canvas: str = "landscape") -> None:
         self.compositor = compositor
+        self.canvas = canvas  # "landscape", or "vertical" for a studio's second canvas
         self.mixer = mixer
         self.video_settings = video
         self.audio_settings = audio if mixer is not None else None
@@ -463,6 +466,7 @@ class LiveSession:
             camera_notices=tuple(notice for _, src in sources
                                  if (notice := getattr(getattr(src, "inner", src), "rate_notice", ""))),
             audio=self.mixer.levels() if self.mixer is not None else None,
+            canvas=self.canvas,
         )
         stats = replace(stats, health=self.health.assess(stats))
         last.update(frames=self.frames_encoded, render_lag=render_lag, encode_lag=encode_lag, time=now)

@@ -180,6 +180,7 @@ class SessionStats:
     sources_lost: tuple[dict[str, str], ...] = ()  # {"id", "kind", "reason"} of sources not delivering
     camera_notices: tuple[str, ...] = ()  # "This camera gives 10 fps at 1920x1080 — choose ..."
     health: Verdict | None = None
+    canvas: str = "landscape"  # "vertical": the stats of a studio's second canvas (one session each)
 
     def streams(self) -> list[StreamStats]:
         return [o for o in self.outputs if isinstance(o, StreamStats)]
@@ -198,6 +199,8 @@ class SessionStats:
             d["audio"] = self.audio
         if self.health is not None:
             d["health"] = self.health.to_dict()
+        if self.canvas != "landscape":
+            d["canvas"] = self.canvas
         return d
 
     @classmethod
@@ -215,4 +218,5 @@ class SessionStats:
             thread_crashes=tuple(CrashRecord.from_dict(c) for c in d.get("thread_crashes", [])),
             thread_crashes_total=d.get("thread_crashes_total", 0), audio=d.get("audio"),
             sources_lost=tuple(d.get("sources_lost", [])), camera_notices=tuple(d.get("camera_notices", [])),
-            health=Verdict(health["level"], health["reason"], health.get("fix", "")) if health else None)
+            health=Verdict(health["level"], health["reason"], health.get("fix", "")) if health else None,
+            canvas=d.get("canvas", "landscape"))

@@ -19,7 +19,7 @@ from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.registry import audio_from_spec
 from seller_studio.media.audio.synthetic import SilenceSource, ToneSource
 from seller_studio.media.compositor import Layer, Rect, ScaleMode, Scene
-from seller_studio.media.layouts import is_vertical, scene_templates, title_rect
+from seller_studio.media.layouts import derive_vertical_scene, is_vertical, scene_templates, title_rect
 from seller_studio.media.sources import registry
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.sources.camera import list_cameras
@@ -38,6 +38,8 @@ class BuildResult:
     studio: Studio
     specs: dict[str, dict[str, Any]]  # source id -> spec, in the order added
     warnings: list[str] = field(default_factory=list)
+    # Vertical scenes the seller edited (kept in the profile); the others follow their landscape scene.
+    vertical_edited: set[str] = field(default_factory=set)
 
 
 def make_source(spec: dict[str, Any], width: int, height: int, fps: float) -> VideoSource:
@@ -146,6 +148,9 @@ def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: l
             studio.add_scene(scene_from_json(raw, v.width, v.height))
         if not studio.compositor.scenes:
             studio.add_scene(Scene("Scene 1", []))
+        vertical_edited: set[str] = set()
+        if profile.vertical.is_enabled and not is_vertical(v.width, v.height):
+            vertical_edited = add_vertical_canvas(studio, profile)
         if is_strict:
             audio, warning = audio_from_spec(MIC_ID, profile.audio.mic), ""
         else:
@@ -166,7 +171,30 @@ def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: l
     except BaseException:
         studio.stop()
         raise
-    return BuildResult(studio, specs, warnings)
+    return BuildResult(studio, specs, warnings, vertical_edited)
+
+
+def add_vertical_canvas(studio: Studio, profile: Profile) -> set[str]:
+    """Give the studio its second canvas (``profile.vertical``) with a scene per landscape scene: the
+    seller's edited one from ``profile.vertical_scenes`` or one derived from the landscape scene.
+    Returns the names of the edited ones."""
+    vp = profile.vertical
+    edited = {str(raw.get("name")): raw for raw in profile.vertical_scenes}
+    comp = studio.compositor
+    scenes = [scene_from_json(edited[name], vp.width, vp.height) if name in edited
+              else derive_vertical_scene(scene, comp.width, comp.height, vp.width, vp.height)
+              for name, scene in comp.scenes.items()]
+    studio.add_vertical_canvas(vp.width, vp.height, scenes)
+    return set(edited) & set(comp.scenes)
+
+
+def vertical_scenes_to_json(studio: Studio, edited: set[str]) -> list[dict[str, Any]]:
+    """The edited vertical scenes as the profile stores them (derived ones are not stored)."""
+    vertical = studio.vertical
+    if vertical is None:
+        return []
+    return [scene_to_json(scene, vertical.width, vertical.height)
+            for name, scene in vertical.scenes.items() if name in edited]
 
 
 def make_audio(choice: str, fallback: str = "silence") -> tuple[AudioSource | None, str]:

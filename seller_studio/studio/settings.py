@@ -89,6 +89,18 @@ class VideoPrefs:
 
 
 @dataclass
+class VerticalPrefs:
+    """The second (vertical, 9:16) canvas beside a landscape one: same sources and sound, its own
+    scenes (derived from the landscape scenes until edited) and its own encode. Off until the seller
+    turns it on (or a destination streams to it)."""
+
+    is_enabled: bool = False
+    width: int = 720
+    height: int = 1280
+    bitrate_kbps: int = 2500
+
+
+@dataclass
 class AudioPrefs:
     mic: str = "auto"  # auto (first microphone, else none) | tone | silence | none | a device name
     gain_db: float = 0.0
@@ -111,6 +123,10 @@ class Profile:
     # Scenes that follow the show (studio/scene_follow.py): moment ("auction", "draw", "item",
     # "show_end", "item:ID") -> scene name
     scene_follow: dict[str, str] = field(default_factory=dict)
+    vertical: VerticalPrefs = field(default_factory=VerticalPrefs)
+    # The vertical canvas's scenes the seller edited (same names as the landscape scenes, layers in
+    # pixels of their "canvas"); every other landscape scene gets a derived vertical one.
+    vertical_scenes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def secret_id(self) -> str:
@@ -155,18 +171,23 @@ class Profile:
             record_when_live=_expect(data.get("record_when_live", False), bool, "record_when_live"),
             fade_ms=_expect(data.get("fade_ms", 300), int, "fade_ms"),
             scene_follow=check_rules(data.get("scene_follow", {})),
+            # Profiles written before the second canvas have neither: it starts off, all scenes derived.
+            vertical=pick(VerticalPrefs, data.get("vertical"), "vertical"),
+            vertical_scenes=_check_scenes(data.get("vertical_scenes", []), "vertical_scenes"),
         )
         if not 0 <= profile.countdown_s <= 60:
             raise ValueError("countdown_s must be 0-60")
         if not 0 <= profile.fade_ms <= 5000:
             raise ValueError("fade_ms must be 0-5000")
         validate_video(profile.video)
+        validate_vertical(profile.vertical)
         if profile.destination.kind not in DESTINATION_KINDS:
             raise ValueError(f"unknown destination kind {profile.destination.kind!r}")
         return profile
 
 
-_FIELD_TYPES: dict[Any, type] = {"str": str, "int": int, "float": float, str: str, int: int, float: float}
+_FIELD_TYPES: dict[Any, type] = {"str": str, "int": int, "float": float, "bool": bool,
+                                 str: str, int: int, float: float, bool: bool}
 _TYPE_WORDS = {bool: "true or false", str: "text", int: "a whole number", float: "a number", dict: "an object", list: "a list"}
 
 
@@ -191,18 +212,18 @@ def _check_sources(raw: Any) -> list[dict[str, Any]]:
     return list(raw)
 
 
-def _check_scenes(raw: Any) -> list[dict[str, Any]]:
-    for i, scene in enumerate(_expect(raw, list, "scenes")):
-        _expect(scene, dict, f"scenes[{i}]")
-        _expect(scene.get("name"), str, f"scenes[{i}].name")
+def _check_scenes(raw: Any, key: str = "scenes") -> list[dict[str, Any]]:
+    for i, scene in enumerate(_expect(raw, list, key)):
+        _expect(scene, dict, f"{key}[{i}]")
+        _expect(scene.get("name"), str, f"{key}[{i}].name")
         if scene.get("canvas") is not None:
-            canvas = _expect(scene["canvas"], list, f"scenes[{i}].canvas")
+            canvas = _expect(scene["canvas"], list, f"{key}[{i}].canvas")
             if len(canvas) != 2:
-                raise ValueError(f"`scenes[{i}].canvas` must be [width, height]")
+                raise ValueError(f"`{key}[{i}].canvas` must be [width, height]")
             for v in canvas:
-                _expect(v, int, f"scenes[{i}].canvas")
-        for j, layer in enumerate(_expect(scene.get("layers", []), list, f"scenes[{i}].layers")):
-            where = f"scenes[{i}].layers[{j}]"
+                _expect(v, int, f"{key}[{i}].canvas")
+        for j, layer in enumerate(_expect(scene.get("layers", []), list, f"{key}[{i}].layers")):
+            where = f"{key}[{i}].layers[{j}]"
             _expect(layer, dict, where)
             _expect(layer.get("source_id"), str, f"{where}.source_id")
             rect = layer.get("rect")
@@ -222,6 +243,17 @@ def validate_video(v: VideoPrefs) -> None:
         raise ValueError(f"{v.fps} fps is not supported: use 1 to 120")
     if not 200 <= int(v.bitrate_kbps) <= 50_000:
         raise ValueError(f"bitrate {v.bitrate_kbps} kbps is out of range: use 200 to 50000")
+
+
+def validate_vertical(v: VerticalPrefs) -> None:
+    """Raise ValueError with one line when the vertical canvas's settings cannot work."""
+    if not (90 <= int(v.width) <= 2304 and 160 <= int(v.height) <= 4096) or v.width % 2 or v.height % 2:
+        raise ValueError(f"vertical size {v.width}x{v.height} is not supported: use even numbers up to 2304x4096")
+    if v.height <= v.width:
+        raise ValueError(f"vertical size {v.width}x{v.height} is not upright: the height must be the larger, "
+                         "e.g. 720x1280")
+    if not 200 <= int(v.bitrate_kbps) <= 50_000:
+        raise ValueError(f"vertical bitrate {v.bitrate_kbps} kbps is out of range: use 200 to 50000")
 
 
 def safe_profile_name(name: str) -> str:
