@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from seller_studio.common.errors import ExitCode
-from seller_studio.show.csv_import import RowIssue, import_csv
+from seller_studio.show.csv_import import DECIMAL_STYLES, RowIssue, import_csv
 from seller_studio.show.inventory import TYPE_LABELS, InventoryStore, default_db_path, recover
 from seller_studio.show.sales_export import export_sales, format_price, write_sales
 
@@ -26,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p_import = sub.add_parser("import", help="import a bulk-listing CSV")
     p_import.add_argument("file", type=Path, metavar="FILE")
+    p_import.add_argument("--decimal", choices=DECIMAL_STYLES, default="auto",
+                          help="how prices are written: comma (1299,00), point (1299.00) or auto "
+                               "(default: comma in ;-separated files, else point)")
     add_db(p_import)
     p_import.set_defaults(func=run_import)
 
@@ -37,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_export = sub.add_parser("export-sales", help="write recorded sales to a CSV file")
     p_export.add_argument("file", type=Path, metavar="FILE")
     p_export.add_argument("--show", metavar="SHOW_ID", help="only this show's sales")
+    p_export.add_argument("--decimal", choices=DECIMAL_STYLES, default="auto",
+                          help="prices as 1299,00 with ;-separated cells (comma) or 1299.00 with commas "
+                               "(point); default: the studio's language (nb: comma)")
     add_db(p_export)
     p_export.set_defaults(func=run_export_sales)
 
@@ -79,10 +85,11 @@ def _print_issues(title: str, issues: list[RowIssue]) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     with InventoryStore(args.db) as store:
-        result = import_csv(store, args.file)
+        result = import_csv(store, args.file, decimal=getattr(args, "decimal", "auto"))
     delimiter = {",": "comma", ";": "semicolon", "\t": "tab"}.get(result.delimiter, repr(result.delimiter))
     rows = len(result.imported) + len(result.skipped) + len(result.errors)
-    print(f"{printable(str(args.file))}: {rows} rows ({result.encoding}, {delimiter}-separated)")
+    style = "decimal comma" if result.decimal_comma else "decimal point"
+    print(f"{printable(str(args.file))}: {rows} rows ({result.encoding}, {delimiter}-separated, {style})")
     print(f"imported: {len(result.imported)}")
     already = [i.row for i in result.skipped if i.is_plain_duplicate and i.row]
     noted = [i for i in result.skipped if not i.is_plain_duplicate]
@@ -127,11 +134,13 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_export_sales(args: argparse.Namespace) -> int:
+    decimal = getattr(args, "decimal", "auto")
+    comma = None if decimal == "auto" else decimal == "comma"
     if not (args.db or default_db_path()).exists():
-        count = write_sales(args.file, [])  # no database yet: no sales, but the file the seller asked for
+        count = write_sales(args.file, [], decimal_comma=comma)  # no database yet: the file the seller asked for
     else:
         with InventoryStore(args.db, read_only=True) as store:
-            count = export_sales(store, args.file, show_id=args.show)
+            count = export_sales(store, args.file, show_id=args.show, decimal_comma=comma)
             if store.notice:
                 print(f"note: {store.notice}", file=sys.stderr)
     print(f"wrote {count} sale{'s' if count != 1 else ''} to {printable(str(args.file))}")

@@ -14,6 +14,7 @@ from typing import Any
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.faults import PLATFORM_FAULTS, parse_simulate
 from seller_studio.diagnostics.redact import register_secret
+from seller_studio.platform import rules
 from seller_studio.platform.sandbox.embedded import start_sandbox
 from seller_studio.platform.sandbox.server import SandboxConfig
 
@@ -54,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--bid-rate", type=_rate, default=12.0, metavar="PER_MIN", help="bids per minute while an auction runs")
     parser.add_argument("--buy-rate", type=_rate, default=4.0, metavar="PER_MIN", help="buy-now purchases per minute")
     parser.add_argument("--entry-rate", type=_rate, default=30.0, metavar="PER_MIN", help="giveaway entries per minute")
+    parser.add_argument("--currency", type=_currency, default="USD", metavar="CODE",
+                        help="the show's currency until a show.start names one: "
+                             f"{', '.join(rules.CURRENCIES)} (default: USD)")
     parser.add_argument("--token", help="platform token clients must send (default: a new random one)")
     parser.add_argument("--stream-key", help="RTMP stream key (default: a new random one)")
     parser.add_argument("--simulate", metavar="SPEC",
@@ -64,10 +68,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+def _currency(text: str) -> str:
+    code = text.strip().upper()
+    if rules.currency_error(code) is not None:
+        raise argparse.ArgumentTypeError(f"unknown currency {text!r}: use one of {', '.join(rules.CURRENCIES)}")
+    return code
+
+
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     config = SandboxConfig(host=args.host, port=args.port, token=args.token, seed=args.seed,
                            chat_per_min=args.chat_rate, bid_per_min=args.bid_rate, buy_per_min=args.buy_rate,
-                           entry_per_min=args.entry_rate)
+                           entry_per_min=args.entry_rate, currency=args.currency)
     faults = parse_simulate(args.simulate, PLATFORM_FAULTS) if args.simulate else []
     try:
         sandbox = start_sandbox(config, rtmp_port=args.rtmp_port, stream_key=args.stream_key)

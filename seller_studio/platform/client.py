@@ -117,6 +117,7 @@ class PlatformClient:
         self._state = ConnectionState.DISCONNECTED
         self.last_seq = 0
         self.show_id: str | None = None
+        self.currency: str | None = None  # the show's ISO 4217 currency from the last welcome (None: not said)
         self.server_time_offset_s = 0.0  # server clock minus ours, from the last welcome
         self._pending: dict[str, _Pending] = {}
         self._ws: ClientConnection | None = None
@@ -256,8 +257,8 @@ class PlatformClient:
 
     # Convenience wrappers for the show panel: typed commands, checked before they are sent.
 
-    async def start_show(self, title: str | None = None) -> dict[str, Any]:
-        return await self.send(p.ShowStart(title=title))
+    async def start_show(self, title: str | None = None, currency: str | None = None) -> dict[str, Any]:
+        return await self.send(p.ShowStart(title=title, currency=currency))
 
     async def end_show(self) -> dict[str, Any]:
         return await self.send(p.ShowEnd())
@@ -418,6 +419,8 @@ class PlatformClient:
         data = env.data
         show_id = data.get("show_id")
         self.show_id = show_id if isinstance(show_id, str) and 0 < len(show_id) <= 200 else None
+        currency = data.get("currency")
+        self.currency = currency if rules.currency_error(currency) is None else None
         server_time = _finite_number(data.get("server_time"))
         if server_time is not None:
             self.server_time_offset_s = server_time - time.time()

@@ -185,8 +185,9 @@ class Message:
         return out
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Any:
-        return _build(cls, data)
+    def from_data(cls, data: dict[str, Any], *, currency: str = rules.DEFAULT_CURRENCY) -> Any:
+        """The typed message; ``currency`` (the show's) only words the money error messages."""
+        return _build(cls, data, currency)
 
 
 @functools.cache
@@ -196,7 +197,7 @@ def _type_hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _build(cls: type, data: dict[str, Any]) -> Any:
+def _build(cls: type, data: dict[str, Any], currency: str = rules.DEFAULT_CURRENCY) -> Any:
     hints = _type_hints(cls)
     kwargs: dict[str, Any] = {}
     money: dict[str, int] = getattr(cls, "MONEY_FIELDS", {})
@@ -206,10 +207,11 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
         if f.name in money and data.get(f.name) is not None:
             # Money before the type check: a 400-digit integer must get the money message, and never
             # reach float(), which would overflow.
-            why = rules.money_error(data[f.name], minimum_cents=money[f.name])
+            why = rules.money_error(data[f.name], minimum_cents=money[f.name], currency=currency)
             if why is not None:
-                raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{cls.TYPE}: `{f.name}` {why} (dollars, at most "  # type: ignore[attr-defined]
-                                    f"{rules.format_dollars(rules.MONEY_MAX_CENTS)}, 2 decimals)")
+                unit = "dollars" if currency == "USD" else currency
+                raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{cls.TYPE}: `{f.name}` {why} ({unit}, at most "  # type: ignore[attr-defined]
+                                    f"{rules.format_money(rules.MONEY_MAX_CENTS, currency)}, 2 decimals)")
         has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
         if f.name not in data:
             if has_default:
@@ -292,9 +294,13 @@ class Ping(Message):
 class ShowStart(Message):
     TYPE: ClassVar[str] = "show.start"
     title: str | None = None
+    currency: str | None = None  # ISO 4217 (rules.CURRENCIES); None: the platform's default
 
     def validate(self) -> None:
         _require_len(self.title, self.TYPE, "title", rules.MAX_TITLE_CHARS, min_chars=0)
+        if self.currency is not None:
+            why = rules.currency_error(self.currency)
+            _require(why is None, self.TYPE, f"`currency` {why}")
 
 
 @dataclass
@@ -494,6 +500,7 @@ class ShowStarted(Event):
     show_id: str
     started_at: float
     title: str | None = None
+    currency: str | None = None  # the show's ISO 4217 currency (absent from older platforms: USD)
 
 
 @dataclass

@@ -38,6 +38,7 @@ from typing import Any
 
 from seller_studio.common.events import EventEmitter
 from seller_studio.platform import protocol as p
+from seller_studio.platform import rules
 from seller_studio.show.chat import ChatLog
 from seller_studio.show.csv_import import ImportResult, import_csv
 from seller_studio.show.inventory import InventoryStore, Item, Sale
@@ -89,11 +90,13 @@ class ShowRun:
 
 class ShowController:
     def __init__(self, store: InventoryStore, show_id: str, *, client: Any = None,
-                 clock: ClockSync | None = None, presets: tuple[AuctionPreset, ...] = DEFAULT_PRESETS) -> None:
+                 clock: ClockSync | None = None, presets: tuple[AuctionPreset, ...] = DEFAULT_PRESETS,
+                 currency: str = rules.DEFAULT_CURRENCY) -> None:
         self.store = store
         self.show_id = show_id
         self.events = EventEmitter()
         self.session = SellingSession(store, show_id, clock)
+        self.session.currency = rules.normal_currency(currency)
         self.clock = self.session.clock
         self.run = RunOfShow(store, show_id, guard=self.session.check_can_change_item)
         self.quick_replies = QuickReplies(store)
@@ -122,6 +125,25 @@ class ShowController:
 
     # --- platform link -------------------------------------------------------------------------------
 
+    @property
+    def currency(self) -> str:
+        """The show's ISO 4217 currency: every price, bid and sale of this show is in it."""
+        return self.session.currency
+
+    def set_currency(self, currency: str) -> None:
+        """The seller's currency (the profile's) for a show the platform has not priced yet."""
+        self._follow_platform_currency(currency)
+
+    def money(self, cents: int) -> str:
+        """``cents`` in the show's currency, in the studio's language ("kr 1 299,00" / "$1,299.00")."""
+        return self.session.money(cents)
+
+    def _follow_platform_currency(self, currency: object) -> None:
+        # The platform's word (welcome, show.started) wins: its prices are in that currency.
+        if rules.currency_error(currency) is None and currency != self.session.currency:
+            self.session.currency = str(currency)
+            self.events.emit("currency_changed", currency=self.session.currency)
+
     def attach_client(self, client: Any) -> None:
         """Subscribe to a connected PlatformClient's events (call on its loop). The item showing (e.g.
         restored after a restart) is shown on the platform too."""
@@ -134,6 +156,7 @@ class ShowController:
         except RuntimeError:  # called from a Qt callback outside the loop's own callbacks
             self._loop = asyncio.get_event_loop()
         self.platform_show_id = getattr(client, "show_id", None) or ""
+        self._follow_platform_currency(getattr(client, "currency", None))
         # The client measured server_time - time.time() at the welcome: map it onto our monotonic clock
         # until the pings below (which have a known round trip) take over.
         offset_wall_s = float(getattr(client, "server_time_offset_s", 0.0))
@@ -264,6 +287,7 @@ class ShowController:
         if isinstance(event, p.AuctionStarted | p.GiveawayStarted) and self._is_live(event.ends_at):
             self._follow_platform_item(event.item_id)
         if isinstance(event, p.ShowStarted):
+            self._follow_platform_currency(event.currency)
             self.begin_show(event.started_at, platform_show_id=event.show_id)
         elif isinstance(event, p.ShowEnded):
             self.end_show_run(event.ended_at)
@@ -507,7 +531,8 @@ class ShowController:
             peak = run.peak_viewers
         else:
             duration_s, peak = live_s or 0.0, self.viewer_count
-        return compute_recap(self.sales(), duration_s=duration_s, peak_viewers=peak, stats=stats)
+        return compute_recap(self.sales(), duration_s=duration_s, peak_viewers=peak, stats=stats,
+                             currency=self.currency)
 
     # --- selling -------------------------------------------------------------------------------------
 
@@ -582,7 +607,7 @@ class ShowController:
 
     def send_quick_reply(self, index: int, *, reply_to_msg_id: str | None = None) -> asyncio.Task[Any]:
         entry = self.chat.get(reply_to_msg_id) if reply_to_msg_id else None
-        text = self.quick_replies.render(index, item=self.session.item, user=None)
+        text = self.quick_replies.render(index, item=self.session.item, user=None, currency=self.currency)
         if entry is not None:
             return self.reply(entry.msg_id, text)
         return self.send_chat(text)

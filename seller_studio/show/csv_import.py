@@ -33,6 +33,7 @@ from seller_studio.show.inventory import InventoryStore, Item
 
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FILE_BYTES = 200 * 1024 * 1024
+DECIMAL_STYLES = ("auto", "comma", "point")  # `inventory import --decimal`
 MAX_PRICE_CENTS = MONEY_MAX_CENTS  # the platform refuses more; anything above is a typo, not a listing
 MAX_QUANTITY = 1_000_000
 
@@ -96,6 +97,7 @@ class ParsedFile:
     encoding: str
     delimiter: str
     columns: dict[str, int]  # field -> 0-based column index (images: the first image column)
+    decimal_comma: bool = False  # prices read as 1299,00 (see decimal_comma_for)
     rows: list[tuple[int, Item]] = field(default_factory=list)  # (row number, item) for good rows
     errors: list[RowIssue] = field(default_factory=list)
     warnings: list[RowIssue] = field(default_factory=list)
@@ -111,6 +113,7 @@ class ImportResult:
     path: Path | None
     encoding: str
     delimiter: str
+    decimal_comma: bool = False
     imported: list[tuple[int, Item]] = field(default_factory=list)
     skipped: list[RowIssue] = field(default_factory=list)  # duplicates: already there or twice in file
     errors: list[RowIssue] = field(default_factory=list)
@@ -272,14 +275,35 @@ _US_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d*))?")
 _EU_NUMBER = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)?(?:,(\d*))?")
 
 
+# Currency marks a seller's sheet may put around a price: "$9.99", "US$ 9.99", "kr 1 299,00",
+# "1 299,00 kr", "NOK 450", "€12", "1299,-" (Norwegian for a whole amount).
+_CURRENCY_MARK = re.compile(
+    r"^(?:US\$|USD|NOK|SEK|DKK|EUR|GBP|kr\.?|[$€£])|(?:US\$|USD|NOK|SEK|DKK|EUR|GBP|kr\.?|[$€£]|[,.]-)$",
+    re.IGNORECASE)
+_AMBIGUOUS_DOT = re.compile(r"(\d{1,3})\.(\d{3})")  # "1.299": 1299 (nb/de) or 1.299 (en)?
+_AMBIGUOUS_COMMA = re.compile(r"(\d{1,3}),(\d{3})")  # "1,299" in a decimal-comma file: 1299 or 1,299?
+
+
 def parse_price_cents(text: str, *, decimal_comma: bool = False) -> int:
-    """'9.99', '$1,234.50', '9,99' (semicolon files) -> cents. Raises ValueError with the reason."""
-    s = re.sub(r"[\s\u00a0]", "", text)
-    s = s.strip("$€£").removeprefix("US$").removesuffix("USD").strip("$")
+    """'9.99', '$1,234.50', '9,99' (decimal-comma files), 'kr 1 299,00', '1299,-' -> cents.
+
+    Raises ValueError with the reason. In a decimal-comma file a lone '.' or ',' before exactly three
+    digits ('1.299') could be a thousands separator or a decimal point: the row is refused with a
+    message saying how to write it, never guessed. (With decimal points, '1.299' has more than 2
+    decimal places and '1,299' is one thousand two hundred ninety-nine, as before.)
+    """
+    s = re.sub(r"[\s\u00a0\u202f]", "", text)
+    for _ in range(2):  # a mark on each side at most ("US$ 5 USD" is not a price anyone writes)
+        s = _CURRENCY_MARK.sub("", s)
     if not s:
         raise ValueError("missing Price")
     if s.startswith("-"):
         raise ValueError(f"Price cannot be negative (got {shown(text)})")
+    ambiguous = (_AMBIGUOUS_DOT.fullmatch(s) or _AMBIGUOUS_COMMA.fullmatch(s)) if decimal_comma else None
+    if ambiguous:
+        whole = ambiguous.group(1) + ambiguous.group(2)
+        raise ValueError(f"Price {shown(text)} is ambiguous ({whole} or {s.replace(',', '.')}?): "
+                         f"write {whole},00 for {whole}, or at most 2 decimals")
     patterns = (_EU_NUMBER, _US_NUMBER) if decimal_comma else (_US_NUMBER, _EU_NUMBER)
     for pattern in patterns:
         m = pattern.fullmatch(s)
@@ -458,11 +482,23 @@ def _parse_row(
     return item, []
 
 
-def parse_inventory_csv(data: bytes, name: str = "file", path: Path | None = None) -> ParsedFile:
-    """Parse and validate without touching the inventory (the UI uses this for a preview)."""
+def decimal_comma_for(decimal: str, delimiter: str) -> bool:
+    """Whether prices are read with a decimal comma: ``decimal`` "comma" or "point" says so; "auto"
+    follows the file: ';'-separated files are what nb/de/fr spreadsheets export, with '1299,00'."""
+    if decimal not in DECIMAL_STYLES:
+        raise ValueError(f"decimal style must be one of {', '.join(DECIMAL_STYLES)}, not {decimal!r}")
+    return delimiter == ";" if decimal == "auto" else decimal == "comma"
+
+
+def parse_inventory_csv(data: bytes, name: str = "file", path: Path | None = None, *,
+                        decimal: str = "auto") -> ParsedFile:
+    """Parse and validate without touching the inventory (the UI uses this for a preview).
+    ``decimal``: "auto" (decimal comma in ';'-separated files), "comma" or "point"."""
     decoded = decode_csv_bytes(data, name)
     delimiter = _sniff_delimiter(decoded.lines)
-    parsed = ParsedFile(path=path, encoding=decoded.encoding, delimiter=delimiter, columns={})
+    decimal_comma = decimal_comma_for(decimal, delimiter)
+    parsed = ParsedFile(path=path, encoding=decoded.encoding, delimiter=delimiter, columns={},
+                        decimal_comma=decimal_comma)
     if decoded.warning:
         parsed.warnings.append(RowIssue(None, decoded.warning))
     header: list[str] | None = None
@@ -501,7 +537,7 @@ def parse_inventory_csv(data: bytes, name: str = "file", path: Path | None = Non
                     parsed.warnings.append(RowIssue(None, "ignored columns: " + ", ".join(ignored)))
                 continue
             item, problems = _parse_row(
-                cells, columns, image_columns, len(header), decimal_comma=delimiter == ";"
+                cells, columns, image_columns, len(header), decimal_comma=decimal_comma
             )
             if item is None:
                 parsed.errors.append(RowIssue(row_number, "; ".join(problems)))
@@ -519,15 +555,17 @@ def parse_inventory_csv(data: bytes, name: str = "file", path: Path | None = Non
     return parsed
 
 
-def import_csv(store: InventoryStore, path: Path | str) -> ImportResult:
-    """Import the good rows of ``path`` in one transaction; report the rest."""
+def import_csv(store: InventoryStore, path: Path | str, *, decimal: str = "auto") -> ImportResult:
+    """Import the good rows of ``path`` in one transaction; report the rest. ``decimal`` as in
+    ``parse_inventory_csv``."""
     started = time.perf_counter()
     path = Path(path)
-    parsed = parse_inventory_csv(read_file_bytes(path), name=str(path), path=path)
+    parsed = parse_inventory_csv(read_file_bytes(path), name=str(path), path=path, decimal=decimal)
     result = ImportResult(
         path=path,
         encoding=parsed.encoding,
         delimiter=parsed.delimiter,
+        decimal_comma=parsed.decimal_comma,
         errors=list(parsed.errors),
         warnings=list(parsed.warnings),
     )

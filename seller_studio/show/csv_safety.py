@@ -31,9 +31,10 @@ def unneutralise_cell(value: str) -> str:
     return value
 
 
-def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
+def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]], *,
+                         delimiter: str = ",") -> int:
     """Write a formula-safe CSV (UTF-8 with BOM so Excel shows accents). The file appears whole or
-    not at all. Returns the number of data rows."""
+    not at all. Returns the number of data rows. ``delimiter`` ";" for decimal-comma spreadsheets."""
     import csv
 
     path = Path(path)
@@ -45,7 +46,7 @@ def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Seque
         raise UnwritablePathError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL)
+            writer = csv.writer(fh, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
             writer.writerow([neutralise_cell(h) for h in header])
             for row in rows:
                 writer.writerow([neutralise_cell(str(v)) for v in row])

@@ -96,6 +96,7 @@ class Sale:
     auction_id: str | None
     quantity: int = 1
     is_new: bool = True  # False when this result was already recorded (a replayed event)
+    currency: str = "USD"  # ISO 4217 of price_cents: its show's currency (settings "currency:SHOW_ID")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +111,7 @@ class Sale:
             "show_id": self.show_id,
             "auction_id": self.auction_id,
             "quantity": self.quantity,
+            "currency": self.currency,
         }
 
 
@@ -252,8 +254,11 @@ _ITEM_COLUMNS = (
     "id, sku, import_key, title, description, category, sub_category, condition, type, "
     "price_cents, quantity, shipping_profile, images, status, created_at, updated_at"
 )
+# A sale's currency is its show's: the settings row "currency:SHOW_ID" (written with each of its
+# sale; no row, as for every sale before currencies existed: dollars). No schema change needed.
 _SALE_COLUMNS = (
-    "id, item_id, sku, title, buyer, price_cents, sold_at, type, show_id, auction_id, quantity"
+    "id, item_id, sku, title, buyer, price_cents, sold_at, type, show_id, auction_id, quantity, "
+    "COALESCE((SELECT value FROM settings WHERE key = 'currency:' || sales.show_id), 'USD')"
 )
 
 
@@ -292,6 +297,7 @@ def _row_to_sale(row: Sequence[Any], is_new: bool = True) -> Sale:
         auction_id=row[9],
         quantity=row[10],
         is_new=is_new,
+        currency=row[11],
     )
 
 
@@ -662,6 +668,7 @@ class InventoryStore:
         auction_id: str | None = None,
         quantity: int = 1,
         sold_at: float | None = None,
+        currency: str = "USD",
     ) -> Sale:
         """Record a sale and take it out of stock, in one durable transaction.
 
@@ -713,6 +720,9 @@ class InventoryStore:
                 (stored_item_id, sku, title, buyer, price_cents, quantity, sold_at if sold_at is not None else now,
                  sale_type, show_id, auction_id, now),
             )
+            if show_id is not None:
+                conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                             (f"currency:{show_id}", currency))
             sale_id = cur.lastrowid
             row = conn.execute(f"SELECT {_SALE_COLUMNS} FROM sales WHERE id = ?", (sale_id,)).fetchone()
             return _row_to_sale(row)

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from seller_studio.i18n import tr
 from seller_studio.show.inventory import Sale
-from seller_studio.show.selling import format_money
+from seller_studio.show.selling import format_money, format_total
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class ShowRecap:
     peak_viewers: int | None  # None: no platform reported viewers
     dropped_frames: int | None  # None: not live (no media stats)
     giveaways: int = 0
+    currency: str = "USD"  # of total_cents (the show's)
+    total_text: str = ""  # the total as written, one amount per currency when sales were in several
 
     @property
     def duration_text(self) -> str:
@@ -33,13 +36,13 @@ class ShowRecap:
 
     def lines(self) -> list[tuple[str, str]]:
         """(label, value) rows, in the order the recap shows them."""
+        items = tr(" ({n} items)").format(n=self.items_sold) if self.items_sold != self.sales_count else ""
         return [
-            ("Duration", self.duration_text),
-            ("Sales", f"{self.sales_count}" + (f" ({self.items_sold} items)" if self.items_sold != self.sales_count
-                                                else "")),
-            ("Total", format_money(self.total_cents)),
-            ("Peak viewers", "—" if self.peak_viewers is None else f"{self.peak_viewers:,}"),
-            ("Frames dropped", "—" if self.dropped_frames is None else f"{self.dropped_frames:,}"),
+            (tr("Duration"), self.duration_text),
+            (tr("Sales"), f"{self.sales_count}{items}"),
+            (tr("Total"), self.total_text or format_money(self.total_cents, self.currency)),
+            (tr("Peak viewers"), "—" if self.peak_viewers is None else f"{self.peak_viewers:,}"),
+            (tr("Frames dropped"), "—" if self.dropped_frames is None else f"{self.dropped_frames:,}"),
         ]
 
 
@@ -56,7 +59,8 @@ def dropped_frames(stats: Mapping[str, Any] | Any | None) -> int | None:
 
 
 def compute_recap(sales: Sequence[Sale], *, duration_s: float, peak_viewers: int | None = None,
-                  stats: Mapping[str, Any] | Any | None = None) -> ShowRecap:
+                  stats: Mapping[str, Any] | Any | None = None, currency: str = "USD") -> ShowRecap:
+    currencies = {s.currency for s in sales}
     return ShowRecap(
         duration_s=max(0.0, duration_s),
         sales_count=len(sales),
@@ -65,4 +69,6 @@ def compute_recap(sales: Sequence[Sale], *, duration_s: float, peak_viewers: int
         peak_viewers=peak_viewers,
         dropped_frames=dropped_frames(stats),
         giveaways=sum(1 for s in sales if s.type == "giveaway"),
+        currency=next(iter(currencies)) if len(currencies) == 1 else currency,
+        total_text=format_total(sales, currency) if len(currencies) > 1 else "",
     )

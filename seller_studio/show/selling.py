@@ -23,6 +23,7 @@ from enum import Enum
 from typing import Any
 
 from seller_studio.common.events import EventEmitter
+from seller_studio.i18n import current_locale, tr, tr_noop
 from seller_studio.platform import rules
 from seller_studio.platform.rules import increment_cents as min_increment_cents  # noqa: F401 (re-export)
 from seller_studio.platform.rules import next_min_bid_cents as next_min_bid_cents
@@ -184,16 +185,17 @@ class AuctionPreset:
 
     def __post_init__(self) -> None:
         if not (rules.AUCTION_DURATION_MIN_S <= self.duration_s <= rules.AUCTION_DURATION_MAX_S):
-            raise ValueError(f"auction duration must be between {rules.AUCTION_DURATION_MIN_S:g} s and 1 hour")
+            raise ValueError(tr("auction duration must be between {min_s} s and 1 hour").format(
+                min_s=f"{rules.AUCTION_DURATION_MIN_S:g}"))
         if not (rules.COUNTER_BID_MIN_S <= self.counter_bid_s <= rules.COUNTER_BID_MAX_S):
-            raise ValueError(f"counter-bid time must be between {rules.COUNTER_BID_MIN_S:g} and "
-                             f"{rules.COUNTER_BID_MAX_S:g} s")
+            raise ValueError(tr("counter-bid time must be between {min_s} and {max_s} s").format(
+                min_s=f"{rules.COUNTER_BID_MIN_S:g}", max_s=f"{rules.COUNTER_BID_MAX_S:g}"))
 
 
 DEFAULT_PRESETS = (
-    AuctionPreset("Quick 15 s", duration_s=15),
-    AuctionPreset("Standard 30 s", duration_s=30),
-    AuctionPreset("Sudden death 20 s", duration_s=20, is_sudden_death=True),
+    AuctionPreset(tr_noop("Quick 15 s"), duration_s=15),
+    AuctionPreset(tr_noop("Standard 30 s"), duration_s=30),
+    AuctionPreset(tr_noop("Sudden death 20 s"), duration_s=20, is_sudden_death=True),
 )
 
 
@@ -274,10 +276,24 @@ class ProductCard:
     bidder: str | None = None
     sold_to: str | None = None  # set for the SOLD flash
     quantity_left: int | None = None
+    is_giveaway: bool = False  # the flash says WON, not SOLD
 
 
-def format_money(price_cents: int) -> str:
-    return rules.format_dollars(price_cents)
+def format_money(price_cents: int, currency: str = rules.DEFAULT_CURRENCY) -> str:
+    """Minor units in the show's ``currency`` as the seller reads them in the studio's language
+    ("kr 1 299,00" in nb, "$1,299.00" in en): ``rules.format_money`` with ``i18n.current_locale()``."""
+    return rules.format_money(price_cents, currency, current_locale())
+
+
+def format_total(sales: Sequence[Sale], currency: str = rules.DEFAULT_CURRENCY) -> str:
+    """The sum of ``sales`` as money: one amount per currency present ("kr 2 598,00 + $5.00"), never a
+    sum across currencies; ``currency`` (the show's) when there are none."""
+    totals: dict[str, int] = {}
+    for sale in sales:
+        totals[sale.currency] = totals.get(sale.currency, 0) + sale.price_cents
+    if not totals:
+        return format_money(0, currency)
+    return " + ".join(format_money(cents, code) for code, cents in totals.items())
 
 
 SHOW_START_SLACK_S = 2.0  # clock estimates on both sides: a sale this close before the start still counts
@@ -290,14 +306,23 @@ def this_show_sales(sales: Sequence[Sale], started_at: float | None) -> list[Sal
     return [s for s in sales if s.sold_at >= started_at - SHOW_START_SLACK_S]
 
 
+def _type_words(item_type: str) -> str:
+    return {"auction": tr("auction"), "buy_it_now": tr("buy it now"), "giveaway": tr("giveaway")}.get(
+        item_type, item_type.replace("_", " "))
+
+
+def _left_text(left: int) -> str:
+    return tr("Sold out.") if left == 0 else tr("{n} left.").format(n=left)
+
+
 def _sale_note(sale: Sale, item: Item | None) -> str:
+    price = format_money(sale.price_cents, sale.currency)
     if sale.type == "giveaway":
-        return f"Giveaway won by {sale.buyer}."
+        return tr("Giveaway won by {buyer}.").format(buyer=sale.buyer)
     if sale.type == "buy_it_now":
         left = item.quantity if item is not None else 0
-        return f"Last bought by {sale.buyer}: {format_money(sale.price_cents)}. " + (
-            "Sold out." if left == 0 else f"{left} left.")
-    return f"Sold to {sale.buyer} for {format_money(sale.price_cents)}."
+        return tr("Last bought by {buyer}: {price}.").format(buyer=sale.buyer, price=price) + " " + _left_text(left)
+    return tr("Sold to {buyer} for {price}.").format(buyer=sale.buyer, price=price)
 
 
 class SellingSession:
@@ -328,6 +353,7 @@ class SellingSession:
         self.last_sale: Sale | None = None  # the showing item's last sale in this show, when it came back on
         self.listings: dict[int, OpenListing] = {}  # open buy-it-now listings by item id
         self.show_started_at: float | None = None  # server epoch s: sales before it are an earlier show's
+        self.currency = rules.DEFAULT_CURRENCY  # the show's ISO 4217 currency (the platform's word wins)
         self._lock = threading.RLock()  # platform events and panel actions come from different threads
 
     # --- the showing item ----------------------------------------------------------------------------
@@ -338,7 +364,7 @@ class SellingSession:
             self.check_can_change_item()
             self.item = self.store.get_item(item_id) if item_id is not None else None
             if item_id is not None and self.item is None:
-                raise SellingError(f"item {item_id} is not in the inventory")
+                raise SellingError(tr("item {item_id} is not in the inventory").format(item_id=item_id))
             self.auction = None
             self.giveaway = None
             self.last_sale = self._last_sale_this_show(item_id)
@@ -403,19 +429,21 @@ class SellingSession:
         with self._lock:
             item = self.item
             if item is None:
-                raise SellingError("show an item first")
+                raise SellingError(tr("show an item first"))
             if item.type != "auction":
-                raise SellingError(f"{item.title!r} is listed as {item.type.replace('_', ' ')}, not auction")
+                raise SellingError(tr("{title} is listed as {type}, not auction").format(
+                    title=repr(item.title), type=_type_words(item.type)))
             if self.is_auction_running:
-                raise SellingError("an auction is already running")
+                raise SellingError(tr("an auction is already running"))
             if item.quantity < 1 or item.status in ("sold", "sold_out"):
-                raise SellingError(f"{item.title!r} is sold out")
+                raise SellingError(tr("{title} is sold out").format(title=repr(item.title)))
             starting = preset.starting_bid_cents if preset.starting_bid_cents is not None else item.price_cents
             if starting < rules.MIN_STARTING_BID_CENTS:
-                raise SellingError(f"the starting bid must be at least "
-                                   f"{rules.format_dollars(rules.MIN_STARTING_BID_CENTS)}")
+                raise SellingError(tr("the starting bid must be at least {price}").format(
+                    price=self.money(rules.MIN_STARTING_BID_CENTS)))
             if starting > rules.MONEY_MAX_CENTS:
-                raise SellingError(f"the starting bid can be at most {rules.format_dollars(rules.MONEY_MAX_CENTS)}")
+                raise SellingError(tr("the starting bid can be at most {price}").format(
+                    price=self.money(rules.MONEY_MAX_CENTS)))
             # Keys and units of the protocol's auction.start, so the client sends it as is.
             return {
                 "item_id": platform_item_id(item.id or 0),
@@ -526,6 +554,7 @@ class SellingSession:
                     show_id=self.show_id,
                     auction_id=auction_id,
                     sold_at=sold_at,
+                    currency=self.currency,
                 )
                 if auction is not None:
                     if auction.current_bid_cents not in (None, price_cents):
@@ -533,7 +562,8 @@ class SellingSession:
                                  auction_id, price_cents, auction.current_bid_cents)
                     auction.phase, auction.winner, auction.price_cents = AuctionPhase.SOLD, winner, price_cents
                     auction.sale = sale
-                self.set_note(target_item_id, f"Sold to {winner} for {format_money(price_cents)}.")
+                self.set_note(target_item_id, tr("Sold to {buyer} for {price}.").format(
+                    buyer=winner, price=self.money(price_cents)))
             else:
                 self.store.set_status(target_item_id, "unsold")
                 if auction is not None:
@@ -582,7 +612,7 @@ class SellingSession:
         with self._lock:
             target = self.store.get_item(local_item_id(item_id)) if item_id is not None else self.item
             if target is None or target.id is None:
-                raise SellingError("no item for this purchase")
+                raise SellingError(tr("no item for this purchase"))
             total_cents = price_cents if price_cents is not None else target.price_cents * quantity
             sale = self.store.record_sale(
                 target.id,
@@ -593,6 +623,7 @@ class SellingSession:
                 auction_id=order_id,
                 quantity=quantity,
                 sold_at=to_epoch_s(purchased_at) if purchased_at is not None else self.clock.server_now(),
+                currency=self.currency,
             )
             after = self.store.get_item(target.id)
             if self.item is not None and self.item.id == target.id:
@@ -605,8 +636,8 @@ class SellingSession:
                     if listing.quantity_left == 0:
                         del self.listings[target.id]
                 bought = f"{quantity} × " if quantity > 1 else ""
-                self.set_note(target.id, f"Bought by {buyer}: {bought}{format_money(total_cents)}. "
-                              + ("Sold out." if left == 0 else f"{left} left."))
+                self.set_note(target.id, tr("Bought by {buyer}: {price}.").format(
+                    buyer=buyer, price=bought + self.money(total_cents)) + " " + _left_text(left))
         if sale.is_new:
             self.events.emit("purchase", item_id=target.id, buyer=buyer, quantity=quantity,
                              price_cents=total_cents, sale_id=sale.id, quantity_left=left)
@@ -620,7 +651,8 @@ class SellingSession:
         with self._lock:
             listing = OpenListing(item_id, price_cents, quantity, quantity)
             self.listings[item_id] = listing
-            self.set_note(item_id, f"Buy It Now open: {quantity} at {format_money(price_cents)}.")
+            self.set_note(item_id, tr("Buy It Now open: {quantity} at {price}.").format(
+                quantity=quantity, price=self.money(price_cents)))
         self.events.emit("listing_open", item_id=item_id, quantity_left=quantity)
         return listing
 
@@ -644,18 +676,21 @@ class SellingSession:
             if item is None:
                 raise SellingError("show an item first")
             if item.type != "buy_it_now":
-                raise SellingError(f"{item.title!r} is listed as {item.type.replace('_', ' ')}, not buy it now")
+                raise SellingError(tr("{title} is listed as {type}, not buy it now").format(
+                    title=repr(item.title), type=_type_words(item.type)))
             if item.quantity < 1:
-                raise SellingError(f"{item.title!r} is sold out")
+                raise SellingError(tr("{title} is sold out").format(title=repr(item.title)))
             if item.price_cents < 1:
-                raise SellingError(f"{item.title!r} has no price")
+                raise SellingError(tr("{title} has no price").format(title=repr(item.title)))
             if item.price_cents > rules.MONEY_MAX_CENTS:
-                raise SellingError(f"the price can be at most {rules.format_dollars(rules.MONEY_MAX_CENTS)}")
+                raise SellingError(tr("the price can be at most {price}").format(
+                    price=self.money(rules.MONEY_MAX_CENTS)))
             wanted = min(item.quantity, rules.BUY_NOW_MAX_QUANTITY) if quantity is None else quantity
             if not (1 <= wanted <= item.quantity):
-                raise SellingError(f"only {item.quantity} in stock")
+                raise SellingError(tr("only {n} in stock").format(n=item.quantity))
             if wanted > rules.BUY_NOW_MAX_QUANTITY:
-                raise SellingError(f"a buy-now listing holds at most {rules.BUY_NOW_MAX_QUANTITY:,}")
+                raise SellingError(tr("a buy-now listing holds at most {n}").format(
+                    n=f"{rules.BUY_NOW_MAX_QUANTITY:,}"))
             return {"item_id": platform_item_id(item.id or 0), "price": rules.to_dollars(item.price_cents),
                     "quantity": wanted}
 
@@ -674,7 +709,8 @@ class SellingSession:
             if self.item is None:
                 raise SellingError("show an item first")
             if not (rules.GIVEAWAY_MIN_S <= duration_s <= rules.GIVEAWAY_MAX_S):
-                raise SellingError(f"a giveaway's entry window is {rules.GIVEAWAY_MIN_S:g} s to 5 minutes")
+                raise SellingError(tr("a giveaway's entry window is {min_s} s to 5 minutes").format(
+                    min_s=f"{rules.GIVEAWAY_MIN_S:g}"))
             if self.giveaway is not None and not self.giveaway.is_closed:
                 raise SellingError("a giveaway is already open")
             return {"item_id": platform_item_id(self.item.id or 0), "duration_s": duration_s}
@@ -718,10 +754,12 @@ class SellingSession:
                 sale = self.store.record_sale(
                     target_item_id, buyer=winner, price_cents=0, sale_type="giveaway",
                     show_id=self.show_id, auction_id=giveaway_id, sold_at=self.clock.server_now(),
+                    currency=self.currency,
                 )
             if g is not None:
                 g.is_closed, g.winner, g.sale = True, winner, sale
-            self.set_note(target_item_id, f"Giveaway won by {winner}." if winner else "Nobody entered the giveaway.")
+            self.set_note(target_item_id, tr("Giveaway won by {buyer}.").format(buyer=winner) if winner
+                          else tr("Nobody entered the giveaway."))
             self._refresh_item()
         if sale is not None:
             self.events.emit("giveaway_won", giveaway_id=giveaway_id, item_id=target_item_id,
@@ -732,6 +770,10 @@ class SellingSession:
 
     # --- what the overlay draws ----------------------------------------------------------------------
 
+    def money(self, cents: int, currency: str | None = None) -> str:
+        """``cents`` in this show's currency (or ``currency``), in the studio's language."""
+        return format_money(cents, currency or self.currency)
+
     def product_card(self, now: float | None = None) -> ProductCard | None:
         """The product card for the showing item at local monotonic time ``now``."""
         with self._lock:
@@ -740,31 +782,31 @@ class SellingSession:
                 return None
             if auction is not None and auction.item_id == item.id:
                 if auction.phase is AuctionPhase.SOLD:
-                    return ProductCard(item.title, "Sold", format_money(auction.price_cents or 0),
+                    return ProductCard(item.title, tr("Sold"), self.money(auction.price_cents or 0),
                                        sold_to=auction.winner)
                 if auction.phase is AuctionPhase.UNSOLD:
-                    return ProductCard(item.title, "No bids", format_money(auction.starting_bid_cents))
+                    return ProductCard(item.title, tr("No bids"), self.money(auction.starting_bid_cents))
                 if auction.current_bid_cents is None:
-                    return ProductCard(item.title, "Starting bid", format_money(auction.starting_bid_cents),
+                    return ProductCard(item.title, tr("Starting bid"), self.money(auction.starting_bid_cents),
                                        countdown_text=auction.countdown.label(now))
-                return ProductCard(item.title, "Current bid", format_money(auction.current_bid_cents),
+                return ProductCard(item.title, tr("Current bid"), self.money(auction.current_bid_cents),
                                    countdown_text=auction.countdown.label(now), bidder=auction.current_bidder)
             if giveaway is not None and giveaway.item_id == item.id:
                 if giveaway.is_closed:
-                    return ProductCard(item.title, "Giveaway", "Free", sold_to=giveaway.winner)
-                return ProductCard(item.title, "Giveaway", "Free", countdown_text=giveaway.countdown.label(now))
+                    return ProductCard(item.title, tr("Giveaway"), tr("Free"), is_giveaway=True, sold_to=giveaway.winner)
+                return ProductCard(item.title, tr("Giveaway"), tr("Free"), is_giveaway=True, countdown_text=giveaway.countdown.label(now))
             last = self.last_sale if self.last_sale is not None and self.last_sale.item_id == item.id else None
             if last is not None and item.quantity == 0 and last.type in ("auction", "giveaway"):
                 # Back on a sold lot (Previous, a restart): the card says sold, to whom, not "Starting bid".
                 if last.type == "giveaway":
-                    return ProductCard(item.title, "Giveaway", "Free", sold_to=last.buyer)
-                return ProductCard(item.title, "Sold", format_money(last.price_cents), sold_to=last.buyer)
+                    return ProductCard(item.title, tr("Giveaway"), tr("Free"), is_giveaway=True, sold_to=last.buyer)
+                return ProductCard(item.title, tr("Sold"), self.money(last.price_cents, last.currency), sold_to=last.buyer)
             if item.type == "buy_it_now":
-                caption = "Sold out" if item.quantity == 0 else "Buy It Now"
-                return ProductCard(item.title, caption, format_money(item.price_cents), quantity_left=item.quantity)
+                caption = tr("Sold out") if item.quantity == 0 else tr("Buy It Now")
+                return ProductCard(item.title, caption, self.money(item.price_cents), quantity_left=item.quantity)
             if item.type == "giveaway":
-                return ProductCard(item.title, "Giveaway", "Free")
-            return ProductCard(item.title, "Starting bid", format_money(item.price_cents))
+                return ProductCard(item.title, tr("Giveaway"), tr("Free"), is_giveaway=True)
+            return ProductCard(item.title, tr("Starting bid"), self.money(item.price_cents))
 
 
 # --- quick replies -------------------------------------------------------------------------------------
@@ -777,9 +819,9 @@ class QuickReply:
 
 
 DEFAULT_QUICK_REPLIES = (
-    QuickReply("Shipping", "Shipping is combined: everything you win tonight ships together for one fee."),
-    QuickReply("Payment", "Payment is taken by the app at checkout with the card on your account."),
-    QuickReply("Next item up", "Next item up: {item}!"),
+    QuickReply(tr_noop("Shipping"), tr_noop("Shipping is combined: everything you win tonight ships together for one fee.")),
+    QuickReply(tr_noop("Payment"), tr_noop("Payment is taken by the app at checkout with the card on your account.")),
+    QuickReply(tr_noop("Next item up"), tr_noop("Next item up: {item}!")),
 )
 
 
@@ -795,7 +837,7 @@ class QuickReplies:
         self.events = EventEmitter()
         saved = store.load_quick_replies()
         if saved is None:
-            self._replies = [QuickReply(r.label, r.text) for r in DEFAULT_QUICK_REPLIES]
+            self._replies = [QuickReply(tr(r.label), tr(r.text)) for r in DEFAULT_QUICK_REPLIES]
         else:
             self._replies = [QuickReply(label, text) for _, label, text in saved]
 
@@ -807,7 +849,7 @@ class QuickReplies:
 
     def add(self, label: str, text: str, position: int | None = None) -> None:
         if not text.strip():
-            raise ValueError("a quick reply needs some text")
+            raise ValueError(tr("a quick reply needs some text"))
         reply = QuickReply(label.strip() or text.strip()[:20], text)
         self._replies.insert(len(self._replies) if position is None else position, reply)
         self._save()
@@ -818,7 +860,7 @@ class QuickReplies:
             reply.label = label
         if text is not None:
             if not text.strip():
-                raise ValueError("a quick reply needs some text")
+                raise ValueError(tr("a quick reply needs some text"))
             reply.text = text
         self._save()
 
@@ -832,14 +874,16 @@ class QuickReplies:
         self._save()
 
     def reset_defaults(self) -> None:
-        self._replies = [QuickReply(r.label, r.text) for r in DEFAULT_QUICK_REPLIES]
+        self._replies = [QuickReply(tr(r.label), tr(r.text)) for r in DEFAULT_QUICK_REPLIES]
         self._save()
 
-    def render(self, index: int, *, item: Item | None = None, user: str | None = None) -> str:
+    def render(self, index: int, *, item: Item | None = None, user: str | None = None,
+               currency: str = rules.DEFAULT_CURRENCY) -> str:
+        """The reply's text with ``{price}`` in the show's ``currency`` and the studio's language."""
         text = self._replies[index].text
         values: Sequence[tuple[str, str]] = (
             ("{item}", item.title if item else ""),
-            ("{price}", format_money(item.price_cents) if item else ""),
+            ("{price}", format_money(item.price_cents, currency) if item else ""),
             ("{user}", f"@{user}" if user else ""),
         )
         for token, value in values:

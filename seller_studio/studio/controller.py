@@ -898,7 +898,7 @@ class StudioController:
         client = self.platform_client
         if client is not None and client.is_connected:
             try:
-                await client.start_show()
+                await client.start_show(currency=self.profile.show_currency)
             except Exception as exc:  # the stream goes on without the platform's show state
                 log.warning("platform show.start: %s", exc)
 

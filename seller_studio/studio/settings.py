@@ -24,6 +24,8 @@ from typing import Any
 
 from seller_studio.common import paths
 from seller_studio.common.secrets import SecretStore, platform_token_name, stream_key_name
+from seller_studio.i18n import LANGUAGES, system_currency
+from seller_studio.platform.rules import currency_error
 from seller_studio.studio.scene_follow import check_rules
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,15 @@ class Profile:
     # The vertical canvas's scenes the seller edited (same names as the landscape scenes, layers in
     # pixels of their "canvas"); every other landscape scene gets a derived vertical one.
     vertical_scenes: list[dict[str, Any]] = field(default_factory=list)
+    # The studio's language ("" follows the system; "en", "nb") and the show's currency (ISO 4217;
+    # "" follows the system's region: nb_NO -> NOK, else USD). docs/i18n.md.
+    language: str = ""
+    currency: str = ""
+
+    @property
+    def show_currency(self) -> str:
+        """The currency this profile's shows are priced in."""
+        return self.currency or system_currency()
 
     @property
     def secret_id(self) -> str:
@@ -174,7 +185,16 @@ class Profile:
             # Profiles written before the second canvas have neither: it starts off, all scenes derived.
             vertical=pick(VerticalPrefs, data.get("vertical"), "vertical"),
             vertical_scenes=_check_scenes(data.get("vertical_scenes", []), "vertical_scenes"),
+            language=_expect(data.get("language", ""), str, "language"),
+            currency=_expect(data.get("currency", ""), str, "currency"),
         )
+        # A language or currency this studio does not have is not damage: follow the system instead.
+        if profile.language not in ("", *LANGUAGES):
+            log.warning("profile language %r is not one the studio has; following the system", profile.language)
+            profile.language = ""
+        if profile.currency and currency_error(profile.currency) is not None:
+            log.warning("profile currency %r is not supported; following the system", profile.currency)
+            profile.currency = ""
         if not 0 <= profile.countdown_s <= 60:
             raise ValueError("countdown_s must be 0-60")
         if not 0 <= profile.fade_ms <= 5000:

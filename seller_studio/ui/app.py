@@ -60,6 +60,30 @@ def make_app(argv: list[str] | None = None):  # -> (QApplication, qasync.QEventL
     return app, loop
 
 
+def apply_language(app, choice: str | None = None) -> str:
+    """The studio's language for this run: the profile's ``choice`` ("en", "nb"; "" = the system's,
+    read from the environment and then ``QLocale.system()`` for Windows and macOS). Qt's own
+    buttons (OK, Cancel in standard dialogs) follow through Qt's translations when it ships them."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    from seller_studio import i18n
+
+    language = i18n.set_language(choice, fallback_locale=QLocale.system().name())
+    old = getattr(app, "_studio_qt_translator", None)
+    if old is not None:
+        app.removeTranslator(old)
+        app._studio_qt_translator = None
+    if language != i18n.SOURCE_LANGUAGE:
+        translator = QTranslator(app)
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        # Qt ships no qtbase_nb: Nynorsk's button words (Ja, Nei, Avbryt, Lukk) are Bokmål's too.
+        if any(translator.load(f"qtbase_{name}", folder) for name in (language, "nn")):
+            app.installTranslator(translator)
+            app._studio_qt_translator = translator
+    log.info("studio language: %s", language)
+    return language
+
+
 def quit_on_signals(window) -> None:
     """Ctrl-C (SIGINT) and SIGTERM close the window cleanly instead of raising KeyboardInterrupt in
     whatever Qt slot happens to run. Python runs its signal handlers only between bytecodes, so a
@@ -94,11 +118,14 @@ def run_studio(*, demo: bool = False, simulate: str | None = None, argv: list[st
     if demo:
         from seller_studio.studio.sandbox_process import start_sandbox_process
 
-        sandbox = start_sandbox_process(fault_control=any(f.kind in PLATFORM_FAULTS for f in faults))
         profile = demo_profile(store)
         store.save_profile(profile, make_active=False)
+        # The demo platform prices its show in the seller's currency from the start (welcome).
+        sandbox = start_sandbox_process(fault_control=any(f.kind in PLATFORM_FAULTS for f in faults),
+                                        extra_args=["--currency", profile.show_currency])
     else:
         profile = store.load_profile()
+    apply_language(app, profile.language)
     window = MainWindow(store, profile, sandbox=sandbox, audio_fallback="tone" if demo else "silence",
                         simulate=faults)
     window.show()

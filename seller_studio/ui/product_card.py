@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath
 
+from seller_studio.i18n import tr
 from seller_studio.media.compositor import Layer, Rect
 from seller_studio.media.layouts import CARD_LAYOUT_LANDSCAPE, card_layout
 from seller_studio.media.sources.overlay import ImageOverlaySource
@@ -142,11 +143,11 @@ def render_card(card: ProductCard, width: int, height: int, style: CardStyle = C
             colour = QColor(style.sold_colour if is_flash_on else style.background)
             painter.fillRect(banner, colour)
             painter.setPen(text)
-            word = "WON" if card.price_caption == "Giveaway" else "SOLD"
+            word = tr("WON") if card.is_giveaway else tr("SOLD")
             big = _font(style.font_family, round(banner.height() * 0.42), bold=True)
             painter.setFont(big)
             top = QRectF(banner.x(), banner.y(), banner.width(), banner.height() * 0.55)
-            label = f"{word} {card.price_text}" if word == "SOLD" else word
+            label = word if card.is_giveaway else f"{word} {card.price_text}"
             painter.drawText(top, Qt.AlignmentFlag.AlignCenter, label)
             small = _font(style.font_family, round(banner.height() * 0.24), bold=True)
             painter.setFont(small)

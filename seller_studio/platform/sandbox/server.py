@@ -27,6 +27,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from seller_studio.platform import protocol as p
+from seller_studio.platform import rules
 from seller_studio.platform.protocol import Envelope, ErrorCode, ProtocolError
 from seller_studio.platform.rules import to_cents, to_dollars
 from seller_studio.platform.sandbox.auction import Auction, AuctionEngine, AuctionError
@@ -54,6 +55,7 @@ class SandboxConfig:
     port: int = 0  # 0: pick a free port
     token: str | None = None  # None: generate one
     show_id: str | None = None
+    currency: str = "USD"  # the show's ISO 4217 currency until a show.start names another
     seed: int = 0
     simulate_viewers: bool = True
     chat_per_min: float = 20.0
@@ -149,6 +151,7 @@ class SandboxServer:
         # Unique per sandbox run: auction ids restart at a1 each run, and the studio keys sales by
         # show id + auction id, so two demo runs on one day must not look like the same show.
         self.show_id = self.config.show_id or f"show-{self.config.seed}-{time.time_ns() // 1_000_000}"
+        self.currency = rules.normal_currency(self.config.currency)
         self.clock = self.config.clock
         self.engine = AuctionEngine(self.clock)
         self.sim = ViewerSim(seed=self.config.seed, chat_per_min=self.config.chat_per_min,
@@ -374,7 +377,7 @@ class SandboxServer:
         # No await between here and marking the connection authed: no event can slip in between.
         conn.send(Envelope(type="welcome", id=env.id, data={
             "show_id": self.show_id, "server_time": self.clock(), "protocol": p.PROTOCOL_VERSION,
-            "last_seq": self.seq, "resume_from": start_after,
+            "last_seq": self.seq, "resume_from": start_after, "currency": self.currency,
         }))
         first = start_after - (oldest - 1)
         for _, text in self.history[first:]:
@@ -390,7 +393,7 @@ class SandboxServer:
             log.info("unknown command type %r answered with unknown_type", env.type[:40])
             return p.error_envelope(ErrorCode.UNKNOWN_TYPE, f"unknown command type {env.type[:40]!r}", env.id)
         try:
-            cmd = cls.from_data(env.data)
+            cmd = cls.from_data(env.data, currency=self.currency)
             result = handler(self, cmd)
         except (ProtocolError, AuctionError) as err:
             return p.error_envelope(err.code, err.message, env.id)
@@ -417,8 +420,14 @@ class SandboxServer:
 
     def _cmd_show_start(self, cmd: p.ShowStart) -> dict[str, Any]:
         if not self.is_live:
+            self.currency = cmd.currency or self.currency
             self.is_live, self.has_ended = True, False
-            self.publish_event(p.ShowStarted(show_id=self.show_id, started_at=self.clock(), title=cmd.title))
+            self.publish_event(p.ShowStarted(show_id=self.show_id, started_at=self.clock(), title=cmd.title,
+                                             currency=self.currency))
+        elif cmd.currency is not None and cmd.currency != self.currency:
+            # Prices already on the wire were in the running show's currency: never re-label them.
+            raise ProtocolError(ErrorCode.BAD_MESSAGE,
+                                f"show.start: the show is already live in {self.currency}; end it to change currency")
         return {"show_id": self.show_id}
 
     def _cmd_show_end(self, cmd: p.ShowEnd) -> dict[str, Any]:

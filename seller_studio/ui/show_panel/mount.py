@@ -91,7 +91,9 @@ def install_show_panel(window: Any, store: InventoryStore | None = None,
             stand_in = DamagedInventoryPanel(window, err, show_id)
             window.show_dock.setWidget(stand_in)  # its button runs the recovery; no modal dialog at start-up
             return stand_in
-    controller = ShowController(store, show_id or default_show_id())
+    profile = getattr(window, "profile", None)
+    currency = profile.show_currency if profile is not None else "USD"
+    controller = ShowController(store, show_id or default_show_id(), currency=currency)
     controller.restore_filter_words()
     if is_demo and needs_samples(store):
         try:  # the demo starts with a few items, so Next and the auction buttons do something at once

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.i18n import current_locale
 from seller_studio.platform import rules
 from seller_studio.show.csv_import import ImportResult
 from seller_studio.show.inventory import TYPE_LABELS, Item
@@ -53,7 +54,7 @@ def import_report(result: ImportResult) -> str:
 class AddItemDialog(QDialog):
     """One item by hand: title, listing type, price (starting bid for auctions), quantity."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, currency: str = rules.DEFAULT_CURRENCY) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add an item")
         form = QFormLayout(self)
@@ -67,7 +68,8 @@ class AddItemDialog(QDialog):
         self.price = QDoubleSpinBox()
         self.price.setRange(0, rules.to_dollars(rules.MONEY_MAX_CENTS))  # the platform's money maximum
         self.price.setDecimals(2)
-        self.price.setPrefix("$")
+        symbol = rules.currency_symbol(currency, current_locale())
+        self.price.setPrefix(symbol + (" " if symbol[-1:].isalpha() else ""))
         self.price.setValue(1.0)
         form.addRow("Price / starting bid", self.price)
         self.quantity = QSpinBox()
@@ -151,7 +153,7 @@ class QueueWidget(QWidget):
         self.list.clear()
         for item in items:
             kind = TYPE_LABELS.get(item.type, item.type)
-            price = "" if item.type == "giveaway" else f" · {format_money(item.price_cents)}"
+            price = "" if item.type == "giveaway" else f" · {format_money(item.price_cents, self.controller.currency)}"
             marker = "▶ " if item.id == now_id else ""
             row = QListWidgetItem(f"{marker}{item.title}  —  {kind}{price} · qty {item.quantity} · {item.status}")
             row.setData(Qt.ItemDataRole.UserRole, item.id)
@@ -215,7 +217,7 @@ class QueueWidget(QWidget):
         return added
 
     def _add_dialog(self) -> None:
-        dialog = AddItemDialog(self)
+        dialog = AddItemDialog(self, self.controller.currency)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             try:
                 self.add_item(dialog.item())

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.i18n import tr
 from seller_studio.show.sales_export import format_time
-from seller_studio.show.selling import format_money
+from seller_studio.show.selling import format_money, format_total
 from seller_studio.ui.workers import run_in_worker
 
 COLUMNS = ("Item", "SKU", "Buyer", "Price", "Time", "Type")
@@ -68,13 +69,13 @@ class SalesWidget(QWidget):
         sales = self.controller.all_sales() if self.is_all_shows else self.controller.sales()
         self.table.setRowCount(len(sales))
         for r, sale in enumerate(sales):
-            values = (sale.title, sale.sku or "", sale.buyer, format_money(sale.price_cents),
+            values = (sale.title, sale.sku or "", sale.buyer, format_money(sale.price_cents, sale.currency),
                       format_time(sale.sold_at), sale.type.replace("_", " "))
             for c, value in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(value))
-        total_cents = sum(s.price_cents for s in sales)
-        scope = "All shows" if self.is_all_shows else "This show"
-        self.total.setText(f"{scope}: {len(sales)} sale(s) · {format_money(total_cents)}")
+        scope = tr("All shows") if self.is_all_shows else tr("This show")
+        count = tr("{n} sale(s)").format(n=len(sales))
+        self.total.setText(f"{scope}: {count} · {format_total(sales, self.controller.currency)}")
 
     def selected_sale(self) -> Any:
         sales = self.controller.all_sales() if self.is_all_shows else self.controller.sales()
