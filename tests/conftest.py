@@ -19,6 +19,22 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     yield home
 
 
+@pytest.fixture(autouse=True)
+def _qt_garbage_on_gui_thread(request):
+    """In Qt tests, Python's cyclic collector runs on the GUI thread only, as in the app (ui/gui_gc.py):
+    a cycle holding an earlier test's window, collected on an encoder or output thread, deletes Qt
+    objects off the GUI thread and crashes the run later (a segfault in tests/ui, CI stop 22)."""
+    if not {"qapp", "qtbot"} & set(request.fixturenames):
+        yield
+        return
+    from seller_studio.ui.gui_gc import GuiThreadGarbageCollector
+
+    collector = GuiThreadGarbageCollector(request.getfixturevalue("qapp"))
+    yield
+    collector.stop()  # after the test's windows are shut down and closed: their cycles go here
+    collector.deleteLater()
+
+
 @pytest.fixture
 def file_keyring(tmp_path: Path):
     """A real keyring backend that keeps its secrets in a file under the test's temp dir."""

@@ -47,6 +47,7 @@ def make_app(argv: list[str] | None = None):  # -> (QApplication, qasync.QEventL
     except ImportError as exc:
         raise UserError(f"the studio window needs PySide6 and qasync ({exc}); reinstall Seller Studio") from None
     from seller_studio.ui.binding_guard import guard_qt_binding
+    from seller_studio.ui.gui_gc import collect_on_gui_thread
     from seller_studio.ui.theme import apply_dark_theme
 
     guard_qt_binding()  # a binding that leaks None would abort the app ~40 s in
@@ -55,6 +56,7 @@ def make_app(argv: list[str] | None = None):  # -> (QApplication, qasync.QEventL
     app.setApplicationName("Seller Studio")
     app.setOrganizationName("SellerStudio")
     apply_dark_theme(app)
+    collect_on_gui_thread(app)  # a Qt object freed on a media thread crashes Qt later
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     return app, loop
