@@ -166,6 +166,23 @@ def test_a_command_without_id_is_answered_bad_message(two: tuple[Raw, Raw], fram
     assert not [e for e in b.events(0.2) if e["type"] == "chat.message"]  # no effect
 
 
+@pytest.mark.parametrize("hello", [
+    {"type": "hello", "data": {"token": "test-token", "resume_from": 0}},
+    {"type": "hello", "id": None, "data": {"token": "test-token", "resume_from": 0}},
+])
+def test_a_hello_without_id_is_bad_message_and_not_welcomed(quiet_sandbox: EmbeddedSandbox, hello: dict) -> None:
+    c = Raw(quiet_sandbox.ws_url, hello=False)
+    try:
+        c.send(hello)
+        answers = _drain(c)
+        assert [(m["type"], m["data"]["code"]) for m in answers] == [("error", ErrorCode.BAD_MESSAGE)], answers
+        assert "`id`" in answers[0]["data"]["message"]
+        c.send({"type": "ping", "id": "p1"})  # still not authenticated: the hello had no effect
+        assert c.recv()["data"]["code"] == ErrorCode.NOT_AUTHENTICATED
+    finally:
+        c.close()
+
+
 def _drain(c: Raw, timeout_s: float = 0.3) -> list[dict]:
     out = []
     while True:

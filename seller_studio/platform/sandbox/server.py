@@ -315,6 +315,10 @@ class SandboxServer:
             conn.send(p.error_envelope(err.code, err.message, mid))
             return
         if env.type == p.Hello.TYPE:
+            if env.id is None:  # a command like any other: no id, no welcome (docs/protocol.md)
+                conn.send(p.error_envelope(ErrorCode.BAD_MESSAGE,
+                                           f"hello: `id` is required (a string of 1-{p.MAX_ID_CHARS} characters)"))
+                return
             self._on_hello(conn, env)
             return
         if not conn.is_authed:
