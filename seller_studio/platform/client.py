@@ -335,6 +335,7 @@ class PlatformClient:
                 if not await self._wait_retry(attempt, reason):
                     return
                 continue
+            is_discarded = False
             try:
                 was_welcomed = await self._session(ws, token)
             except PlatformAuthError as err:
@@ -343,10 +344,16 @@ class PlatformClient:
                 if self._welcomed is not None and not self._welcomed.done():
                     self._welcomed.set_exception(err)
                 return
+            except GeneratorExit:
+                # The loop went away with this task suspended (a window closed without running its
+                # loop again): nothing may be awaited now; the socket goes with the process.
+                is_discarded = True
+                raise
             finally:
                 self._ws = None
-                with contextlib.suppress(Exception):
-                    await ws.close()
+                if not is_discarded:
+                    with contextlib.suppress(Exception):
+                        await ws.close()
             if self._is_closing:
                 return
             if self._welcomed is not None and not self._welcomed.done():
