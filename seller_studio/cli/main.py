@@ -12,7 +12,7 @@ import importlib
 import sys
 
 from seller_studio import __version__
-from seller_studio.cli.studio_cmd import add_simulate_argument
+from seller_studio.cli.studio_cmd import add_demo_ingest_argument, add_simulate_argument
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.logsetup import setup_logging
 
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="open the studio window against the built-in sandbox platform")
     add_simulate_argument(parser)
+    add_demo_ingest_argument(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

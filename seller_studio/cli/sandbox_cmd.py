@@ -43,13 +43,15 @@ def _port(text: str) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "sandbox", help="run the sandbox platform (protocol server, simulated viewers, RTMP ingest)",
+        "sandbox", help="run the sandbox platform (protocol server, simulated viewers, RTMP and WHIP ingest)",
         description="Run the sandbox live-shopping platform on this machine: the protocol v1 server, "
-                    "simulated viewers and an RTMP ingest. Prints the URLs, stream key and token to use.",
+                    "simulated viewers, an RTMP ingest and a WHIP (WebRTC) ingest. Prints the URLs, stream key and token to use.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8765, help="websocket port (default: 8765; 0: any free)")
     parser.add_argument("--rtmp-port", type=_port, default=1935, help="RTMP ingest port (default: 1935; 0: any free)")
+    parser.add_argument("--whip-port", type=_port, default=8181,
+                        help="WHIP (WebRTC) ingest port (default: 8181; 0: any free)")
     parser.add_argument("--seed", type=int, default=0, help="random seed: the same seed repeats the same viewers")
     parser.add_argument("--chat-rate", type=_rate, default=20.0, metavar="PER_MIN", help="viewer chat messages per minute")
     parser.add_argument("--bid-rate", type=_rate, default=12.0, metavar="PER_MIN", help="bids per minute while an auction runs")
@@ -81,10 +83,11 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                            entry_per_min=args.entry_rate, currency=args.currency)
     faults = parse_simulate(args.simulate, PLATFORM_FAULTS) if args.simulate else []
     try:
-        sandbox = start_sandbox(config, rtmp_port=args.rtmp_port, stream_key=args.stream_key)
+        sandbox = start_sandbox(config, rtmp_port=args.rtmp_port, stream_key=args.stream_key,
+                                whip_port=getattr(args, "whip_port", 0))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise UserError("a port is already in use; pick others with --port / --rtmp-port (0 picks a free one)",
+            raise UserError("a port is already in use; pick others with --port / --rtmp-port / --whip-port (0 picks a free one)",
                             ExitCode.UNREACHABLE_HOST) from None
         raise UserError(f"cannot listen on {args.host}: {exc.strerror or exc}", ExitCode.UNREACHABLE_HOST) from None
     register_secret(sandbox.stream_key, sandbox.token)
@@ -92,6 +95,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     print("Sandbox platform running. Use these in the studio:", flush=True)
     print(f"  Ingest URL:    {sandbox.ingest_url}")
     print(f"  Stream key:    {sandbox.stream_key}")
+    print(f"  WHIP URL:      {sandbox.whip_url or '(none: aiortc is not installed)'}")
     print(f"  Platform URL:  {sandbox.ws_url}")
     print(f"  Token:         {sandbox.token}")
     print("Press Ctrl-C to stop.", flush=True)

@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Capture, compose, encode and push to an ingest (and/or record locally). "
                                    "The stream key comes from the keyring, the variable named by --key-env, "
                                    "or a prompt; never from the command line.")
-    p.add_argument("--url", help="ingest URL: rtmp://, rtmps:// or srt://host:port (without the stream key)")
+    p.add_argument("--url", help="ingest URL: rtmp://, rtmps:// or srt://host:port (without the stream key), "
+                   "or whip://host[:port]/path (whips:// for https) for a WHIP (WebRTC) endpoint")
     p.add_argument("--camera", default="test-pattern", metavar="SPEC",
                    help="test-pattern, a camera index or name, or a video/image file (default: test-pattern)")
     p.add_argument("--camera2", metavar="SPEC", help="a second source for --scene pip or side-by-side")

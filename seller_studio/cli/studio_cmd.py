@@ -10,13 +10,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Open the studio window with your saved profile.")
     p.add_argument("--demo", action="store_true", help="use the built-in sandbox platform as the destination")
     add_simulate_argument(p)
+    add_demo_ingest_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from seller_studio.ui.app import run_studio  # Qt is imported only when the window is wanted
 
-    return run_studio(demo=bool(getattr(args, "demo", False)), simulate=getattr(args, "simulate", None))
+    return run_studio(demo=bool(getattr(args, "demo", False)), simulate=getattr(args, "simulate", None),
+                      demo_ingest=getattr(args, "demo_ingest", "rtmp"))
+
+
+def add_demo_ingest_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--demo-ingest", choices=("rtmp", "whip"), default="rtmp",
+                        help="with --demo: send to the sandbox over RTMP (default) or WHIP (WebRTC, sub-second)")
 
 
 def add_simulate_argument(parser: argparse.ArgumentParser) -> None:

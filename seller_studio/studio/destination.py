@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.common.secrets import SecretStore, stream_key_name
+from seller_studio.media.outputs.base import Output
 from seller_studio.media.outputs.stream import StreamOutput
 
 
@@ -28,8 +29,9 @@ class Destination:
 
     @property
     def protocol(self) -> str:
-        """rtmp, rtmps or srt (from the URL)."""
-        return urlsplit(self.url).scheme.lower()
+        """rtmp, rtmps, srt, or whip (a whip:// or whips:// URL) — from the URL."""
+        scheme = urlsplit(self.url).scheme.lower()
+        return "whip" if scheme in ("whip", "whips") else scheme
 
     def stream_key(self, secrets: SecretStore | None = None) -> str:
         if self.key or self.key_ref is None:
@@ -37,7 +39,7 @@ class Destination:
         return (secrets or SecretStore()).get(self.key_ref) or ""
 
     def open_output(self, secrets: SecretStore | None = None, *, is_key_required: bool = True,
-                    dynamic_bitrate: bool = True) -> StreamOutput:
+                    dynamic_bitrate: bool = True) -> StreamOutput | Output:
         """The output that pushes to this destination (not started). UserError with one line when
         the URL or the key is missing; a bad URL raises from ``StreamOutput`` itself."""
         if not self.url:
@@ -46,6 +48,13 @@ class Destination:
         if is_key_required and not key:
             raise UserError("No stream key: paste your stream key in Settings > Destination.",
                             ExitCode.NO_STREAM_KEY)
+        if self.protocol == "whip":
+            from seller_studio.media.outputs.whip import WhipOutput, unavailable_reason
+
+            reason = unavailable_reason()
+            if reason is not None:
+                raise UserError(reason, ExitCode.BAD_URL)
+            return WhipOutput(self.url, key, name="stream")
         return StreamOutput(self.url, key, dynamic_bitrate=dynamic_bitrate)
 
 
@@ -56,8 +65,10 @@ def destination_for_profile(profile, sandbox=None) -> Destination:  # noqa: ANN0
         if sandbox is None:
             raise UserError("The sandbox platform is not running: start with `seller-studio --demo`, "
                             "or choose another destination in Settings.")
-        return Destination("the sandbox platform", sandbox.ingest_url, None, platform_url=sandbox.ws_url,
-                           key=sandbox.stream_key)
+        # `--demo --demo-ingest whip`: the sandbox's WHIP ingest (whip:// is its http:// endpoint).
+        url = (sandbox.whip_url.replace("http://", "whip://", 1) if getattr(sandbox, "protocol", "rtmp") == "whip"
+               else sandbox.ingest_url)
+        return Destination("the sandbox platform", url, None, platform_url=sandbox.ws_url, key=sandbox.stream_key)
     label = d.preset if d.kind == "preset" else d.url
     return Destination(label, d.ingest_url(), stream_key_name(profile.secret_id),
                        preset=d.preset if d.kind == "preset" else "", platform_url=d.platform_url)

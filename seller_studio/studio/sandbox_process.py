@@ -20,7 +20,8 @@ from seller_studio.common.errors import UserError
 
 log = logging.getLogger(__name__)
 
-_FIELDS = {"Ingest URL:": "ingest_url", "Stream key:": "stream_key", "Platform URL:": "ws_url", "Token:": "token"}
+_FIELDS = {"Ingest URL:": "ingest_url", "Stream key:": "stream_key", "WHIP URL:": "whip_url",
+           "Platform URL:": "ws_url", "Token:": "token"}
 
 
 @dataclass
@@ -29,6 +30,8 @@ class SandboxProcess:
     token: str = field(default="", repr=False)
     ingest_url: str = ""
     stream_key: str = field(default="", repr=False)
+    whip_url: str = ""  # the WHIP ingest (the same key, as a Bearer token); "" without aiortc
+    protocol: str = "rtmp"  # how the demo sends to it: rtmp, or whip (`--demo --demo-ingest whip`)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -74,10 +77,11 @@ def _die_with_parent() -> None:
 
 def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0,
                           extra_args: list[str] | None = None, settle_s: float = 2.0,
-                          fault_control: bool = False) -> SandboxProcess:
+                          fault_control: bool = False, protocol: str = "rtmp") -> SandboxProcess:
     """Start ``seller-studio sandbox`` on free ports and read the URLs, key and token it prints.
-    ``fault_control``: the child takes platform faults on its stdin (see ``send_fault``)."""
-    cmd = [sys.executable, "-m", "seller_studio", "sandbox", "--port", "0", "--rtmp-port", "0",
+    ``fault_control``: the child takes platform faults on its stdin (see ``send_fault``).
+    ``protocol``: which of its ingests the demo sends to (rtmp or whip)."""
+    cmd = [sys.executable, "-m", "seller_studio", "sandbox", "--port", "0", "--rtmp-port", "0", "--whip-port", "0",
            "--chat-rate", str(chat_per_min), *(["--fault-control"] if fault_control else []), *(extra_args or [])]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if fault_control else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -94,7 +98,7 @@ def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0
         lines.put(None)
 
     threading.Thread(target=read, name="sandbox-stdout", daemon=True).start()
-    sandbox = SandboxProcess(process=proc)
+    sandbox = SandboxProcess(process=proc, protocol=protocol)
     found: set[str] = set()
     try:
         while len(found) < len(_FIELDS):
@@ -104,7 +108,8 @@ def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0
             text = line.strip()
             for prefix, name in _FIELDS.items():
                 if text.startswith(prefix):
-                    setattr(sandbox, name, text[len(prefix):].strip())
+                    value = text[len(prefix):].strip()
+                    setattr(sandbox, name, "" if value.startswith("(") else value)
                     found.add(name)
     except queue.Empty:
         sandbox.stop()
@@ -112,6 +117,9 @@ def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0
     except BaseException:
         sandbox.stop()
         raise
+    if protocol == "whip" and not sandbox.whip_url:
+        sandbox.stop()
+        raise UserError("the sandbox has no WHIP ingest here: the aiortc package is not installed")
     # The ingest's listener thread starts just after the URLs are printed; a publisher arriving
     # before it is refused ("End of file"). Give it a moment (the platform side should say "ready").
     time.sleep(settle_s)

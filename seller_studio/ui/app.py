@@ -106,7 +106,8 @@ def quit_on_signals(window) -> None:
     window._signal_wakeup.start(250)
 
 
-def run_studio(*, demo: bool = False, simulate: str | None = None, argv: list[str] | None = None) -> int:
+def run_studio(*, demo: bool = False, simulate: str | None = None, argv: list[str] | None = None,
+               demo_ingest: str = "rtmp") -> int:
     from seller_studio.diagnostics.faults import PLATFORM_FAULTS
     from seller_studio.diagnostics.studio_faults import parse_for_window
 
@@ -124,7 +125,7 @@ def run_studio(*, demo: bool = False, simulate: str | None = None, argv: list[st
         store.save_profile(profile, make_active=False)
         # The demo platform prices its show in the seller's currency from the start (welcome).
         sandbox = start_sandbox_process(fault_control=any(f.kind in PLATFORM_FAULTS for f in faults),
-                                        extra_args=["--currency", profile.show_currency])
+                                        extra_args=["--currency", profile.show_currency], protocol=demo_ingest)
     else:
         profile = store.load_profile()
     apply_language(app, profile.language)

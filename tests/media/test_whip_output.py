@@ -220,3 +220,17 @@ def test_whip_and_rtmp_latency_bench_prints_both(capsys):
         assert "error" not in result[key], result[key]
         assert result[key]["frames"] > 100 and result[key]["missing_frames"] is not None
     assert result["whip_latency"]["audio_frames"] > 100
+
+
+def test_stream_command_goes_live_over_whip_and_a_wrong_key_is_exit_11(peer):
+    """`seller-studio stream --url whip://...`: the headless command over WHIP, key from --key-env."""
+    from seller_studio.common.errors import ExitCode
+    from tests.media.test_errors import assert_one_line_error, run_stream
+
+    url = peer.ingest.url.replace("http://", "whip://")
+    ok = run_stream("--url", url, "--size", "640x360", "--duration", "3", key="whip-key")
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert len(peer.codes) > 30 and peer.ingest.audio_frames > 20
+    assert all(b > a for a, b in zip(peer.codes, peer.codes[1:], strict=False))
+    refused = run_stream("--url", url, key="secret-key-123")
+    assert_one_line_error(refused, ExitCode.REJECTED_KEY, "refused the stream (401 Unauthorized): check the stream key")

@@ -17,16 +17,19 @@ pytestmark = pytest.mark.timeout(30)
 
 
 def test_sandbox_command_prints_urls_key_token_and_serves() -> None:
-    proc = subprocess.Popen([*SELLER_STUDIO, "sandbox", "--port", "0", "--rtmp-port", "0", "--seed", "5",
+    proc = subprocess.Popen([*SELLER_STUDIO, "sandbox", "--port", "0", "--rtmp-port", "0", "--whip-port", "0", "--seed", "5",
                              "--token", "secret-tok", "--stream-key", "sk-123", "--chat-rate", "120"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lines = [proc.stdout.readline() for _ in range(6)]  # type: ignore[union-attr]
+        lines = [proc.stdout.readline() for _ in range(7)]  # type: ignore[union-attr]
         text = "".join(lines)
         ws_url = re.search(r"Platform URL:\s+(\S+)", text).group(1)  # type: ignore[union-attr]
         ingest = re.search(r"Ingest URL:\s+rtmp://127.0.0.1:(\d+)/live", text)
         assert ingest and "Stream key:    sk-123" in text and "Token:         secret-tok" in text
         socket.create_connection(("127.0.0.1", int(ingest.group(1))), timeout=2).close()
+        whip = re.search(r"WHIP URL:\s+http://127.0.0.1:(\d+)/whip", text)
+        assert whip, text
+        socket.create_connection(("127.0.0.1", int(whip.group(1))), timeout=2).close()
 
         async def main() -> None:
             client = PlatformClient(ws_url, "secret-tok")
@@ -52,4 +55,4 @@ def test_port_in_use_is_one_clear_line() -> None:
                               capture_output=True, text=True, timeout=20)
     assert proc.returncode == 10
     assert proc.stderr.strip().splitlines()[-1] == (
-        "seller-studio: error: a port is already in use; pick others with --port / --rtmp-port (0 picks a free one)")
+        "seller-studio: error: a port is already in use; pick others with --port / --rtmp-port / --whip-port (0 picks a free one)")

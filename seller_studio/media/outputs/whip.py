@@ -300,6 +300,7 @@ class WhipOutput(Output):
                 self.buffer.clear("disconnect")
                 if not self._stop.is_set():
                     self._set_state(OutputState.CONNECTING, attempt=self.attempt, after_crash=True)
+                    await asyncio.sleep(0.1)  # a part that crashes at once must not spin a core
 
     async def _connections(self, templates: list) -> None:
         while not self._stop.is_set():

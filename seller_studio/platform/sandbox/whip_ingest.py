@@ -212,8 +212,12 @@ class _Session:
             self.receiving = True
             self.ingest.on_event("ingest.status", {"state": "receiving"})
         elif state in ("failed", "closed") and self.receiving:
-            self.receiving = False
-            self.ingest.on_event("ingest.status", {"state": "ended"})
+            self._ended()
+
+    def _ended(self) -> None:
+        self.receiving = False
+        self.ingest.on_event("ingest.status", {"state": "ended"})
+        self.ingest.on_event("ingest.status", {"state": "listening"})  # ready for the next offer
 
     async def _consume(self, track: Any) -> None:
         from aiortc.mediastreams import MediaStreamError
@@ -271,8 +275,7 @@ class _Session:
         except (TimeoutError, Exception):  # noqa: BLE001  (closing must not stop the endpoint)
             pass
         if self.receiving:
-            self.receiving = False
-            self.ingest.on_event("ingest.status", {"state": "ended"})
+            self._ended()
 
 
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
