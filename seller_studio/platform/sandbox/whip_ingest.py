@@ -179,6 +179,7 @@ class WhipIngest:
         pc.on("connectionstatechange", session.on_state)
         try:
             await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+            _release_frames_on_marker(pc)
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as exc:  # noqa: BLE001  (aiortc raises several kinds on an unusable offer)
             await pc.close()
@@ -276,6 +277,46 @@ class _Session:
             pass
         if self.receiving:
             self._ended()
+
+
+def _release_frames_on_marker(pc: Any) -> None:
+    """Decode a video frame as soon as its last packet (RTP marker bit) is in, as browsers do.
+
+    aiortc's jitter buffer hands a frame to the decoder only when the first packet of the *next*
+    frame arrives: one frame interval (33 ms at 30 fps) more at the peer than a browser adds. Its
+    buffer is private; when a future aiortc changes that, the stock buffer stays (and says so).
+    """
+    from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+
+    class MarkerJitterBuffer(JitterBuffer):
+        def add(self, packet: Any) -> tuple[bool, JitterFrame | None]:
+            pli_flag, frame = super().add(packet)
+            if frame is None and packet.marker:
+                frame = self._frame_ending_at(packet.sequence_number)
+            return pli_flag, frame
+
+        def _frame_ending_at(self, sequence_number: int) -> JitterFrame | None:
+            packets = []
+            for count in range(self.capacity):
+                packet = self._packets[(self._origin + count) % self.capacity]
+                if packet is None:
+                    return None  # a packet of this frame is still missing
+                packets.append(packet)
+                if packet.sequence_number == sequence_number:
+                    break
+            else:
+                return None
+            if any(p.timestamp != packets[-1].timestamp for p in packets):
+                return None  # an older frame is in front of it: the stock rule handles that
+            self.remove(len(packets))
+            return JitterFrame(data=b"".join(p._data for p in packets), timestamp=packets[-1].timestamp)
+
+    for transceiver in pc.getTransceivers():
+        receiver = transceiver.receiver
+        if transceiver.kind == "video" and hasattr(receiver, "_RTCRtpReceiver__jitter_buffer"):
+            receiver._RTCRtpReceiver__jitter_buffer = MarkerJitterBuffer(capacity=512, is_video=True)
+        elif transceiver.kind == "video":
+            log.warning("WHIP ingest: this aiortc has no jitter buffer to replace; frames wait for the next one")
 
 
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
