@@ -27,7 +27,7 @@ from seller_studio.media.sources.registry import kind_of_spec
 from seller_studio.media.stats import StreamStats
 from seller_studio.media.studio import Studio
 from seller_studio.studio import assembly
-from seller_studio.studio.assembly import scene_to_json
+from seller_studio.studio.assembly import scene_to_json, vertical_recording_path
 from seller_studio.studio.destination import destination_for_url
 from seller_studio.studio.settings import Profile, VerticalPrefs, VideoPrefs
 
@@ -126,11 +126,6 @@ def vertical_size(args: argparse.Namespace) -> tuple[int, int] | None:
         raise UnsupportedSizeError(f"--vertical-size {width}x{height} is not upright: the height must be the "
                                    "larger, e.g. 720x1280")
     return width, height
-
-
-def vertical_recording_path(path: Path) -> Path:
-    """The vertical canvas's recording beside the landscape one: show.mkv -> show.vertical.mkv."""
-    return path.with_name(f"{path.stem}.vertical{path.suffix or '.mkv'}")
 
 
 def profile_from_args(args: argparse.Namespace) -> Profile:

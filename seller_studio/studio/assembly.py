@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from seller_studio.common.errors import UserError
@@ -186,6 +187,11 @@ def add_vertical_canvas(studio: Studio, profile: Profile) -> set[str]:
               for name, scene in comp.scenes.items()]
     studio.add_vertical_canvas(vp.width, vp.height, scenes)
     return set(edited) & set(comp.scenes)
+
+
+def vertical_recording_path(path: Path) -> Path:
+    """The vertical canvas's recording beside the landscape one: show.mkv -> show.vertical.mkv."""
+    return path.with_name(f"{path.stem}.vertical{path.suffix or '.mkv'}")
 
 
 def vertical_scenes_to_json(studio: Studio, edited: set[str]) -> list[dict[str, Any]]:

@@ -45,6 +45,8 @@ from seller_studio.studio.assembly import (
     collection_to_json,
     make_source,
     new_source_id,
+    vertical_recording_path,
+    vertical_scenes_to_json,
 )
 from seller_studio.studio.chapters import attach_to_recording, follow_show
 from seller_studio.studio.destination import Destination, destination_for_profile
@@ -77,7 +79,8 @@ from seller_studio.studio.settings import Profile, SettingsStore
 
 log = logging.getLogger(__name__)
 
-THANKS_HOLD_S = 3.0  # the show-end scene is on air this long before End Show stops the outputs
+THANKS_HOLD_S = 3.0
+_LEVELS = {"good": 0, "warning": 1, "bad": 2}  # the show-end scene is on air this long before End Show stops the outputs
 
 
 class StudioController:
@@ -110,6 +113,10 @@ class StudioController:
         self.countdown_left = 0
         self.stream: StreamOutput | None = None
         self.recording: RecordingOutput | None = None
+        # The vertical canvas's recording (NAME.vertical.mkv beside NAME.mkv), while the studio has one.
+        self.vertical_recording: RecordingOutput | None = None
+        self.vertical_edited: set[str] = set()  # vertical scenes the seller edited (the rest are derived)
+        self.vertical_stats: dict[str, Any] = {}  # the vertical canvas's newest stats tick
         self.lost_sources: set[str] = set()
         self.last_stats: dict[str, Any] = {}
         self.health_gate = HealthGate()  # asks before an auction or a draw on a sick stream
@@ -152,6 +159,7 @@ class StudioController:
     def _set_studio(self, result: BuildResult) -> None:
         self.studio = result.studio
         self.specs = result.specs
+        self.vertical_edited = set(result.vertical_edited)
         self._unsubscribe_studio = self.dispatcher.attach(self.studio.events, self.handle_core_event)
         self.journal.attach_studio(self.studio)
         self.events.emit(StudioChanged(self.studio, tuple(result.warnings)))
@@ -180,7 +188,7 @@ class StudioController:
         if self.studio is None or name not in self.studio.compositor.scenes:
             return False
         try:
-            self.studio.compositor.set_scene(name, fade_ms=fade_ms)
+            self.studio.set_scene(name, fade_ms=fade_ms)  # both canvases
         except ValueError as exc:
             self._notice(f"Could not fade: {exc}.")
             return False
@@ -327,6 +335,8 @@ class StudioController:
             self._notice(f"Could not rename the scene: {exc}.")
             return False
         self.journal.action("scene_rename", scene=name, new_name=new)
+        if name in self.vertical_edited:
+            self.vertical_edited = (self.vertical_edited - {name}) | {new}
         self.save_collection()  # hotkeys follow the position, so 1-9 still switch the same scenes
         return True
 
@@ -349,6 +359,7 @@ class StudioController:
         if studio is None or name not in studio.compositor.scenes or len(studio.compositor.scenes) == 1:
             return None
         on_air = studio.remove_scene(name)
+        self.vertical_edited.discard(name)
         self.journal.action("scene_remove", scene=name, on_air=on_air)
         self._close_unused_sources(studio)
         self.save_collection()
@@ -433,11 +444,46 @@ class StudioController:
     def save_collection(self) -> None:
         if self.studio is None:
             return
+        self._follow_landscape_scenes()
         self.profile.sources, self.profile.scenes = collection_to_json(self.studio, self.specs)
+        if self.studio.vertical is not None:
+            self.profile.vertical_scenes = vertical_scenes_to_json(self.studio, self.vertical_edited)
         try:
             self.store.save_profile(self.profile, make_active=False)
         except (OSError, ValueError) as exc:
             self._notice(f"Could not save the scenes: {exc}")
+
+    # ------------------------------------------------------------------------------------- vertical canvas
+    def _follow_landscape_scenes(self) -> None:
+        """Every vertical scene the seller has not edited is derived again from its landscape scene
+        (a layer added, moved or hidden there shows on the phone canvas too)."""
+        studio = self.studio
+        vertical = studio.vertical if studio is not None else None
+        if studio is None or vertical is None:
+            return
+        for name, scene in list(studio.compositor.scenes.items()):
+            if name not in self.vertical_edited:
+                vertical.add_scene(studio.derive_vertical(scene))
+
+    def vertical_scene_edited(self, name: str | None = None) -> None:
+        """The seller changed a vertical scene by hand (the vertical preview's layers): from now on it is
+        kept as edited, in the profile, instead of following its landscape scene."""
+        studio = self.studio
+        if studio is None or studio.vertical is None:
+            return
+        name = name or studio.vertical.active_scene
+        if name in studio.vertical.scenes:
+            self.vertical_edited.add(name)
+            self.journal.action("vertical_scene_edit", scene=name)
+            self.save_collection()
+
+    def reset_vertical_scene(self, name: str) -> bool:
+        """Back to the derived vertical scene (it follows its landscape scene again)."""
+        if self.studio is None or self.studio.vertical is None or name not in self.studio.compositor.scenes:
+            return False
+        self.vertical_edited.discard(name)
+        self.save_collection()
+        return True
 
     # ------------------------------------------------------------------------------------- go live
     def destination(self) -> Destination:
@@ -519,10 +565,21 @@ class StudioController:
         # The canvas decides the output size; the profile's size applies at the next rebuild.
         return VideoSettings(comp.width, comp.height, int(comp.fps), v.bitrate_kbps, encoder=v.encoder)
 
-    def _start_outputs(self, outputs: list) -> None:
-        """Start a session with these outputs, or add them to the running one (worker)."""
+    def _vertical_video_settings(self) -> VideoSettings:
+        assert self.studio is not None and self.studio.vertical is not None
+        comp, v = self.studio.vertical, self.profile.vertical
+        return VideoSettings(comp.width, comp.height, int(comp.fps), v.bitrate_kbps, encoder=self.profile.video.encoder)
+
+    def _start_outputs(self, outputs: list, vertical_outputs: list | None = None) -> None:
+        """Start a session with these outputs, or add them to the running one (worker). The vertical
+        canvas's outputs (its recording; a vertical destination) go to its own session, likewise."""
         studio = self.studio
         assert studio is not None
+        vertical_outputs = list(vertical_outputs or [])
+        if studio.vertical is not None and self.recording in outputs and self.vertical_recording is None:
+            self.vertical_recording = RecordingOutput(vertical_recording_path(self.recording.path))
+            vertical_outputs.append(self.vertical_recording)
+        vertical_video = self._vertical_video_settings() if vertical_outputs else None
         video = self._video_settings()
         has_audio = bool(studio.mixer.channels)
         if studio.session is None:  # what `seller-studio reproduce` rebuilds: the collection as it went live
@@ -547,6 +604,13 @@ class StudioController:
                 else:
                     session = studio.go_live(outputs, video, AudioSettings() if has_audio else None,
                                              wait_outputs_s=None)
+                if vertical_outputs and vertical_video is not None:  # one encode per canvas
+                    if studio.vertical_session is not None:
+                        for output in vertical_outputs:
+                            studio.add_output(output, canvas="vertical")
+                    else:
+                        studio.go_live(vertical_outputs, vertical_video, AudioSettings() if has_audio else None,
+                                       wait_outputs_s=None, canvas="vertical")
             if faults is not None and stream is not None:
                 faults.start(studio, stream, journal)  # the simulated night starts with the show
             return session
@@ -562,6 +626,7 @@ class StudioController:
                     self._set_live_state(LiveState.IDLE)
                 if output is self.recording:
                     self.recording = None
+                    self.vertical_recording = None
                     self.events.emit(RecordingChanged(False))
 
         self.dispatcher.run("go-live", start, done, failed)
@@ -591,6 +656,8 @@ class StudioController:
         def done(_: Any) -> None:
             self.session = None
             self.stream = None
+            self.vertical_recording = None
+            self.vertical_stats = {}
             recording, self.recording = self.recording, None
             self._stop_following_lots()
             self.events.emit(RecordingChanged(False))
@@ -665,9 +732,13 @@ class StudioController:
             self._start_outputs([self.recording])
         elif not is_on and self.recording is not None:
             recording, self.recording = self.recording, None
+            vertical_recording, self.vertical_recording = self.vertical_recording, None
             self._stop_following_lots()
             self.events.emit(RecordingChanged(False))
             studio = self.studio
+            if vertical_recording is not None and self.stream is not None:
+                self._in_background("stop-vertical-recording",
+                                    lambda: self._remove_vertical_output(studio, vertical_recording))
             if self.stream is None:
                 self.dispatcher.run("stop-recording", studio.end_show, lambda _: self._recording_saved(recording),
                                     lambda exc: self._notice(f"Recording: {exc}"))
@@ -717,6 +788,10 @@ class StudioController:
             return  # from a studio that was replaced
         if name == "stats":
             self._on_stats(payload)
+        elif name == "canvas_stats":
+            self.vertical_stats = payload
+        elif name == "output_state" and payload.get("canvas") == "vertical":
+            self._on_vertical_output_state(payload)
         elif name == "output_state":
             self._on_output_state(payload)
         elif name == "source_state":
@@ -755,6 +830,17 @@ class StudioController:
                 self.recording = None
                 self.events.emit(RecordingChanged(False))
 
+    def _on_vertical_output_state(self, p: dict[str, Any]) -> None:
+        """An output of the vertical canvas: its recording (or a vertical destination)."""
+        state, kind = p.get("state"), p.get("kind")
+        what = "Vertical recording" if kind == "recording" else f"Vertical stream ({p.get('name', kind)})"
+        if state == "live" and kind == "recording":
+            self.events.emit(StatusMessage(f"Recording the vertical canvas to {p.get('path', '')}", 8000))
+        elif state == "failed":
+            self._notice(f"{what} stopped: {p.get('error') or 'it failed'}")
+            if kind == "recording":
+                self.vertical_recording = None
+
     def _drop_failed_stream(self) -> None:
         """A stream that failed for good (bad key, bad URL): leave any recording running."""
         stream, self.stream = self.stream, None
@@ -768,6 +854,16 @@ class StudioController:
             if session is not None and stream is not None:
                 self._in_background("drop-stream", lambda: self._remove_output(session, stream))
             self._set_live_state(LiveState.IDLE)
+
+    def _remove_vertical_output(self, studio: Studio, output: Any) -> None:
+        """Worker: finish one output of the vertical canvas; with nothing left on it its session ends."""
+        with self._session_lock:
+            session = studio.vertical_session
+            if session is None:
+                return
+            session.remove_output(output)
+            if not session.outputs:
+                studio.end_canvas("vertical")
 
     def _remove_output(self, session: LiveSession, output: Any) -> None:
         """Worker thread: after the go-live worker that may still be adding this output (a stream can
@@ -799,6 +895,9 @@ class StudioController:
         self.health_gate.observe(s)
         health = s.get("health") or {}
         is_streaming, is_recording = self.stream is not None, self.recording is not None
+        vertical_health = (self.vertical_stats.get("health") or {}) if self.studio and self.studio.vertical_session else {}
+        if _LEVELS.get(vertical_health.get("level", "good"), 0) > _LEVELS.get(health.get("level", "good"), 0):
+            health = {**vertical_health, "reason": f"Vertical canvas: {vertical_health.get('reason', '')}"}
         if is_streaming or is_recording:
             level, reason = health.get("level", "good"), health.get("reason", "")
             if not is_streaming and level == "good":
@@ -837,11 +936,15 @@ class StudioController:
         old = self.profile
         if self.studio is not None and profile.name == old.name:
             profile.sources, profile.scenes = collection_to_json(self.studio, self.specs)
+            if self.studio.vertical is not None:
+                profile.vertical_scenes = vertical_scenes_to_json(self.studio, self.vertical_edited)
         self.profile = profile
         self.scene_follower.rules = dict(profile.scene_follow)
         needs_rebuild = (profile.video.width, profile.video.height, profile.video.fps) != (
             old.video.width, old.video.height, old.video.fps) or profile.audio.mic != old.audio.mic \
-            or profile.name != old.name
+            or profile.name != old.name or (profile.vertical.is_enabled, profile.vertical.width,
+                                            profile.vertical.height) != (old.vertical.is_enabled, old.vertical.width,
+                                                                         old.vertical.height)
         if needs_rebuild:
             if self.live_state != LiveState.IDLE or self.recording is not None:
                 self._notice("Video size, frame rate and microphone changes apply after this show.")

@@ -25,10 +25,11 @@ class CoreBridge(QObject):
     scene_switched = Signal(dict)
     bitrate_changed = Signal(dict)
     camera_notice = Signal(dict)  # a camera gives less than asked: one sentence with the fix
+    canvas_stats = Signal(dict)  # the vertical canvas's stats tick (its own session)
     _call = Signal(object)
 
     _NAMED = ("stats", "output_state", "source_state", "mic_state", "scene_switched", "bitrate_changed",
-              "camera_notice")
+              "camera_notice", "canvas_stats")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

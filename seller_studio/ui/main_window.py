@@ -177,7 +177,12 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         for view in (self.preview, self.scene_preview):
             view.layer_selected.connect(lambda index: self.sources_panel.select_layer(index))
             view.layer_changed.connect(lambda: self.controller.save_collection())
-        self.stage = StudioStage(self.preview, self.scene_preview, fade_ms=self.profile.fade_ms)
+        # The vertical canvas's program, small beside the landscape one (shown while the studio has one);
+        # moving its layers keeps that vertical scene as edited instead of derived.
+        self.vertical_preview = PreviewWidget(kind="vertical")
+        self.vertical_preview.layer_changed.connect(lambda: self.controller.vertical_scene_edited())
+        self.stage = StudioStage(self.preview, self.scene_preview, fade_ms=self.profile.fade_ms,
+                                 vertical=self.vertical_preview)
         self.stage.cut_requested.connect(lambda: self.transition_to_program(0))
         self.stage.fade_requested.connect(self.transition_to_program)
         self.stage.fade_ms_changed.connect(self._on_fade_ms)
@@ -232,6 +237,8 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
     def _on_studio_changed(self, event: StudioChanged) -> None:
         self.preview.set_studio(event.studio)
         self.scene_preview.set_studio(event.studio)
+        self.vertical_preview.set_studio(event.studio)
+        self.stage.set_vertical_shown(event.studio is not None and event.studio.vertical is not None)
         self.mixer.set_studio(event.studio)
         self.health.set_muted(self.mixer.muted_labels())
         if event.studio is None:
@@ -470,7 +477,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         """Stop everything (blocking: only when the window goes away)."""
         self.bridge.detach_all()
         self.controller.shutdown()
-        for view in (self.preview, self.scene_preview):
+        for view in (self.preview, self.scene_preview, self.vertical_preview):
             view.set_studio(None)
             view.stop()
         self.mixer.set_studio(None)

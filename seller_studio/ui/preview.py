@@ -11,7 +11,9 @@ scale mode (fill / fit / stretch). The optional safe-zone guide shades what a ph
 header, the comments, the action buttons); it is drawn on the preview only, never on air.
 
 The same widget shows Studio Mode's preview (``kind="preview"``): the compositor's off-air
-rendering of the scene being prepared (``Compositor.preview_frame``), whose layers it edits.
+rendering of the scene being prepared (``Compositor.preview_frame``), whose layers it edits; and the
+vertical canvas's program (``kind="vertical"``, ``Studio.vertical_preview``), whose layers it edits
+(the window then keeps that vertical scene as edited instead of derived).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
-from seller_studio.media.compositor import Rect, ScaleMode
+from seller_studio.media.compositor import Compositor, Rect, ScaleMode
 from seller_studio.media.layouts import safe_zone
 from seller_studio.media.studio import Studio
 
@@ -41,8 +43,10 @@ class PreviewWidget(QWidget):
 
     def __init__(self, parent: QWidget | None = None, poll_interval_ms: int = 15, kind: str = "program") -> None:
         super().__init__(parent)
-        self.kind = kind  # "program" (what goes on air) or "preview" (Studio Mode's next scene)
-        self.setObjectName("preview" if kind == "program" else "scenePreview")
+        # "program" (what goes on air), "preview" (Studio Mode's next scene) or "vertical" (the
+        # vertical canvas's program)
+        self.kind = kind
+        self.setObjectName({"program": "preview", "vertical": "verticalPreview"}.get(kind, "scenePreview"))
         self.setMinimumSize(320, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
@@ -89,7 +93,8 @@ class PreviewWidget(QWidget):
             studio = self.studio
             latest = None
             if studio is not None:
-                latest = studio.preview() if self.kind == "program" else studio.compositor.preview_frame()
+                latest = (studio.preview() if self.kind == "program" else studio.vertical_preview()
+                          if self.kind == "vertical" else studio.compositor.preview_frame())
             size = self._target_size
             if latest is None or size[0] < 2 or size[1] < 2:
                 continue
@@ -106,9 +111,9 @@ class PreviewWidget(QWidget):
 
     def poll(self) -> None:
         """GUI timer: tell the scaler the size wanted, and show what it made since the last tick."""
-        if self.studio is None or not self.isVisible():
+        comp = self._compositor()
+        if comp is None or not self.isVisible():
             return
-        comp = self.studio.compositor
         target = self._target_rect(comp.width, comp.height)
         self._target_size = (target.width(), target.height())
         with self._scaled_lock:
@@ -134,9 +139,16 @@ class PreviewWidget(QWidget):
         return (len(times) - 1) / (times[-1] - times[0])
 
     def _canvas_size(self) -> tuple[int, int]:
-        if self.studio is None:
+        comp = self._compositor()
+        if comp is None:
             return 1280, 720
-        return self.studio.compositor.width, self.studio.compositor.height
+        return comp.width, comp.height
+
+    def _compositor(self) -> Compositor | None:
+        """The canvas this widget shows: the vertical one for ``kind="vertical"``, else the main one."""
+        if self.studio is None:
+            return None
+        return self.studio.vertical if self.kind == "vertical" else self.studio.compositor
 
     def _target_rect(self, w: int | None = None, h: int | None = None) -> QRect:
         """Where the canvas is drawn: the largest rectangle of the canvas's aspect that fits."""
@@ -188,15 +200,16 @@ class PreviewWidget(QWidget):
     # -- layer editing ------------------------------------------------------------------------------
     def scene_name(self) -> str:
         """The scene this widget shows (and edits)."""
-        if self.studio is None:
+        comp = self._compositor()
+        if comp is None:
             return ""
-        comp = self.studio.compositor
         return (comp.preview_scene or comp.active_scene) if self.kind == "preview" else comp.active_scene
 
     def _scene_layers(self) -> list:
-        if self.studio is None:
+        comp = self._compositor()
+        if comp is None:
             return []
-        scene = self.studio.compositor.scenes.get(self.scene_name())
+        scene = comp.scenes.get(self.scene_name())
         return list(scene.layers) if scene else []
 
     def _layer_rect(self, index: int) -> Rect | None:
@@ -282,7 +295,9 @@ class PreviewWidget(QWidget):
         """Change a layer's scale mode (None: automatic); saved like a drag."""
         if self.studio is None or not 0 <= index < len(self._scene_layers()):
             return
-        self.studio.compositor.update_layer(self.scene_name(), index, scale_mode=mode)
+        comp = self._compositor()
+        if comp is not None:
+            comp.update_layer(self.scene_name(), index, scale_mode=mode)
         self.layer_changed.emit()
 
     def context_menu(self, index: int) -> QMenu:
@@ -325,5 +340,7 @@ class PreviewWidget(QWidget):
     def set_layer_rect(self, index: int, rect: Rect) -> None:
         if self.studio is None or not 0 <= index < len(self._scene_layers()):
             return
-        self.studio.compositor.update_layer(self.scene_name(), index, rect=rect)
+        comp = self._compositor()
+        if comp is not None:
+            comp.update_layer(self.scene_name(), index, rect=rect)
         self.update()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from seller_studio.common import paths
 from seller_studio.common.errors import UserError
 from seller_studio.media.encoders.h264 import H264_CODECS
+from seller_studio.media.layouts import VERTICAL_SIZES
 from seller_studio.media.outputs.stream import parse_ingest_url
 from seller_studio.studio.assembly import relayout_scenes
 from seller_studio.studio.settings import (
@@ -188,6 +189,19 @@ class SettingsDialog(QDialog):
             self.size.addItem(f"{v.width} × {v.height}", f"{v.width}x{v.height}")
         self.size.setCurrentIndex(self.size.findData(f"{v.width}x{v.height}"))
         form.addRow("Output size", self.size)
+        # The second canvas: a vertical program for phones from the same cameras and microphone.
+        vp = profile.vertical
+        self.vertical_size = QComboBox()
+        self.vertical_size.addItem("Off", "")
+        for w, h in VERTICAL_SIZES:
+            self.vertical_size.addItem(f"{w} × {h}  (vertical 9:16, phones)", f"{w}x{h}")
+        if vp.is_enabled and self.vertical_size.findData(f"{vp.width}x{vp.height}") < 0:
+            self.vertical_size.addItem(f"{vp.width} × {vp.height}", f"{vp.width}x{vp.height}")
+        self.vertical_size.setCurrentIndex(max(0, self.vertical_size.findData(
+            f"{vp.width}x{vp.height}" if vp.is_enabled else "")))
+        self.vertical_size.setToolTip("Also make a vertical picture for phone apps (TikTok LIVE) at the same time: "
+                                      "its scenes follow yours until you drag their layers; Record also records it")
+        form.addRow("Vertical canvas too", self.vertical_size)
         self.camera_modes: dict[str, CameraModeBox] = {}
         for spec in profile.sources:
             if spec.get("kind") == "camera":
@@ -330,6 +344,10 @@ class SettingsDialog(QDialog):
         if (p.video.height > p.video.width) != (self.profile.video.height > self.profile.video.width):
             p.scenes = relayout_scenes(p.scenes, p.video.width, p.video.height)  # landscape <-> vertical
         p.video.fps = int(self.fps.currentData())
+        vertical = str(self.vertical_size.currentData() or "")
+        p.vertical.is_enabled = bool(vertical)
+        if vertical:
+            p.vertical.width, p.vertical.height = (int(n) for n in vertical.split("x"))
         for spec in p.sources:
             box = self.camera_modes.get(spec.get("id", ""))
             if box is not None:

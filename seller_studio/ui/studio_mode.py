@@ -19,6 +19,8 @@ from seller_studio.ui.preview import PreviewWidget
 
 NORMAL_MIN = (320, 180)
 STUDIO_MODE_MIN = (128, 72)  # two pictures and the transition column still fit a 1280-wide window
+VERTICAL_MIN = (90, 160)  # the vertical canvas's picture beside the program
+VERTICAL_MAX_W = 240
 
 
 class StudioStage(QWidget):
@@ -27,9 +29,9 @@ class StudioStage(QWidget):
     fade_ms_changed = Signal(int)
 
     def __init__(self, program: PreviewWidget, preview: PreviewWidget, fade_ms: int = 300,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, vertical: PreviewWidget | None = None) -> None:
         super().__init__(parent)
-        self.program, self.preview = program, preview
+        self.program, self.preview, self.vertical = program, preview, vertical
         self.is_studio_mode = False
         self._row = row = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -75,7 +77,26 @@ class StudioStage(QWidget):
         right.addWidget(self.program_label)
         right.addWidget(program, 1)
         row.addLayout(right, 1)
+
+        # The vertical canvas's program: a small phone-shaped picture at the side (hidden without one).
+        self.vertical_column = QWidget()
+        side = QVBoxLayout(self.vertical_column)
+        side.setContentsMargins(0, 0, 0, 0)
+        self.vertical_label = _label("Vertical")
+        self.vertical_label.setToolTip("The vertical (phone) canvas: the same sources, its own scenes — "
+                                       "drag its layers to edit this scene for phones")
+        side.addWidget(self.vertical_label)
+        if vertical is not None:
+            vertical.setMinimumSize(*VERTICAL_MIN)
+            vertical.setMaximumWidth(VERTICAL_MAX_W)
+            side.addWidget(vertical, 1)
+        row.addWidget(self.vertical_column, 0)
+        self.vertical_column.setVisible(False)
         self.set_studio_mode(False)
+
+    def set_vertical_shown(self, is_shown: bool) -> None:
+        """Show the vertical canvas's picture (while the studio has a vertical canvas)."""
+        self.vertical_column.setVisible(is_shown and self.vertical is not None)
 
     @property
     def is_stacked(self) -> bool:

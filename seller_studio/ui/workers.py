@@ -21,7 +21,8 @@ from seller_studio.ui.bridge import CoreBridge
 T = TypeVar("T")
 
 # Core events the studio controller handles; the bridge's named signals carry them.
-_CORE_EVENTS = ("stats", "output_state", "source_state", "mic_state", "scene_switched", "camera_notice")
+_CORE_EVENTS = ("stats", "output_state", "source_state", "mic_state", "scene_switched", "camera_notice",
+                "canvas_stats")
 
 
 class Workers:

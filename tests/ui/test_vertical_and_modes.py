@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QPoint, Qt
 
 from seller_studio.media.compositor import Layer, ScaleMode, Scene
 from seller_studio.media.sources.camera_modes import parse_v4l2_ctl
@@ -146,3 +147,30 @@ def test_a_camera_notice_reaches_the_status_bar(qtbot, make_window, small_profil
     window.studio.events.emit("camera_notice", source_id="pattern-1", message=sentence)  # from its capture thread
     qtbot.waitUntil(lambda: sentence in window.statusBar().currentMessage(), timeout=3000)
     assert window.statusBar().currentMessage().startswith("Pattern")  # which camera says it
+
+
+def test_the_window_shows_the_vertical_canvas_and_a_drag_there_keeps_that_scene(make_window, small_profile, qtbot):
+    """Issue 14: the vertical program beside the landscape one; dragging its title makes the vertical
+    scene the seller's own (kept in the profile) instead of derived."""
+    from seller_studio.studio.settings import VerticalPrefs
+
+    small_profile.vertical = VerticalPrefs(True, 180, 320, 500)
+    window = make_window(small_profile)
+    vertical = window.vertical_preview
+    assert window.stage.vertical_column.isVisible() and window.studio.vertical is not None
+    qtbot.waitUntil(lambda: vertical._image is not None, timeout=5000)
+    assert vertical._canvas_size() == (180, 320)
+    target = vertical._target_rect()
+    assert target.height() > target.width()  # a phone-shaped picture
+    window.controller.switch_scene("Titled")
+    qtbot.waitUntil(lambda: window.studio.vertical.active_scene == "Titled", timeout=3000)
+    title = vertical._layer_rect(1)
+    assert title is not None
+    start = vertical._to_widget(title).center()
+    qtbot.mousePress(vertical, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(vertical, start + QPoint(0, 20))
+    qtbot.mouseRelease(vertical, Qt.MouseButton.LeftButton, pos=start + QPoint(0, 20))
+    moved = vertical._layer_rect(1)
+    assert moved is not None and moved.y > title.y
+    assert [s["name"] for s in window.controller.profile.vertical_scenes] == ["Titled"]
+    assert window.controller.profile.vertical_scenes[0]["layers"][1]["rect"][1] == moved.y
