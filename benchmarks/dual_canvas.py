@@ -17,9 +17,9 @@ import argparse
 import os
 import signal
 import statistics
-import threading
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
