@@ -234,3 +234,77 @@ def test_stream_command_goes_live_over_whip_and_a_wrong_key_is_exit_11(peer):
     assert all(b > a for a, b in zip(peer.codes, peer.codes[1:], strict=False))
     refused = run_stream("--url", url, key="secret-key-123")
     assert_one_line_error(refused, ExitCode.REJECTED_KEY, "refused the stream (401 Unauthorized): check the stream key")
+
+
+def _peer_process(port: int, key: str):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "seller_studio.diagnostics.whip_latency_probe", str(port), key,
+                             "60"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def test_a_killed_peer_is_noticed_and_the_stream_comes_back_when_it_returns():
+    """The WHIP peer's process is killed (no goodbye, no DELETE): the output notices the silence of
+    its RTCP reports, reconnects when the endpoint is back, keyframe first; the recording-like
+    guarantees of RTMP hold (no crash, one reconnect)."""
+    from seller_studio.common.net import free_port
+
+    port, key = free_port(), "kill-key"
+    peer = _peer_process(port, key)
+    studio = pattern_studio(320, 180, 30)
+    output = WhipOutput(f"http://127.0.0.1:{port}/whip", key)
+    output.peer_silence_s = 2.0
+    states: list[str] = []
+    output.events.subscribe(lambda name, payload: states.append(payload["state"]) if name == "output_state" else None)
+    try:
+        studio.go_live([output], VideoSettings(320, 180, 30, 300), AudioSettings())
+        time.sleep(1.5)
+        peer.kill()
+        peer.wait()
+        deadline = time.monotonic() + 10
+        while output.state == OutputState.LIVE and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert output.state in (OutputState.RECONNECTING, OutputState.CONNECTING), states
+        assert output.disconnect_reasons == ["peer silent"]
+        peer = _peer_process(port, key)
+        back_at = time.monotonic()
+        while output.state != OutputState.LIVE and time.monotonic() < back_at + 10:
+            time.sleep(0.05)
+        assert output.state == OutputState.LIVE, states
+        assert time.monotonic() - back_at < 2.0  # the port watch, not the backoff, brought it back
+        time.sleep(1.0)
+        assert output.reconnect_count == 1 and output.crashes_total == 0
+        assert output.first_packet_after_connect_was_keyframe == [True, True]
+    finally:
+        studio.stop()
+        peer.kill()
+        peer.wait()
+
+
+def test_the_peers_picture_loss_request_brings_a_keyframe_at_once():
+    """A viewer's decoder that lost a picture sends RTCP PLI: the session encodes a keyframe now
+    instead of at the next keyframe interval (10 s here)."""
+    keyframes: list[float] = []
+    ingest = WhipIngest(lambda name, payload: None, stream_key="k",
+                        on_video_frame=lambda f: keyframes.append(time.monotonic()) if f.key_frame else None).start()
+    studio = pattern_studio(320, 180, 30)
+    output = WhipOutput(ingest.url, "k")
+    try:
+        studio.go_live([output], VideoSettings(320, 180, 30, 300, keyframe_interval_s=10.0), AudioSettings())
+        deadline = time.monotonic() + 5
+        while not keyframes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        assert len(keyframes) == 1  # the first one only: the next is 10 s away
+        asked_at = time.monotonic()
+        assert ingest.ask_keyframe() == 1
+        while len(keyframes) < 2 and time.monotonic() < asked_at + 3:
+            time.sleep(0.02)
+        assert output.keyframes_asked_by_peer == 1
+        assert len(keyframes) == 2 and keyframes[1] - asked_at < 1.0
+    finally:
+        studio.stop()
+        ingest.stop()

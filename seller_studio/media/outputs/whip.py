@@ -17,8 +17,12 @@ connect fail with one line instead of looping), stats, and a keyframe first afte
 Video is the session's own encode, packetized as it is (the session encodes H.264 baseline without
 B-frames when a WHIP output is present: ``needs_baseline_h264``); SPS/PPS go before each keyframe.
 Audio is the session's AAC decoded and encoded again as 48 kHz stereo Opus (20 ms frames), the
-codec WebRTC peers take. Not done: dynamic bitrate (the studio does not read the peer's RTCP
-receiver reports yet) and keyframes on the peer's picture-loss requests (every 2 s instead).
+codec WebRTC peers take. The peer's picture-loss requests (RTCP PLI/FIR) ask the session for a
+keyframe (at most one a second). A peer that falls silent (no RTCP receiver report for 8 s: a
+crashed or unplugged endpoint sends no goodbye, and ICE consent would notice only after 30 s)
+counts as a disconnect; during the backoff a TCP probe of the endpoint every 0.5 s ends the wait as
+soon as it answers again. Not done: dynamic bitrate (the peer's receiver reports and REMB are not
+read for it yet).
 """
 
 from __future__ import annotations
@@ -168,6 +172,8 @@ class WhipOutput(Output):
     answer_timeout_s = 5.0  # TCP connect, then the HTTP answer to the offer: each wait
     media_timeout_s = 10.0  # the answer came: ICE + DTLS must connect within this
     delete_timeout_s = 1.0
+    peer_silence_s = 8.0  # no RTCP receiver report for this long: the peer is gone, reconnect
+    port_probe_interval_s = 0.5
     rate_history_s = 6.0
 
     @classmethod
@@ -206,6 +212,11 @@ class WhipOutput(Output):
         self._first_video_pending = False
         self.connected_at_s: float | None = None
         self.setup_ms: float | None = None  # POST -> media flowing, the last connect
+        self.keyframes_asked_by_peer = 0
+        self._peer_keyframe_at_s = -1e9
+        self._last_report_wall_s = 0.0
+        self._connected_wall_s = 0.0
+        self.disconnect_reasons: list[str] = []
 
     @property
     def display_url(self) -> str:
@@ -316,14 +327,18 @@ class WhipOutput(Output):
                     return
                 log.warning("%s: reconnect failed: %s", self.name, err)
             if pc is not None:
+                is_ended_by_peer = False
                 try:
                     self._on_connected()
                     await self._pump(pc)
+                    is_ended_by_peer = self._failed.is_set()
                 finally:
                     await self._close(pc)
                 if self._stop.is_set():
                     return
                 self.buffer.clear("disconnect")
+                if is_ended_by_peer:
+                    self.disconnect_reasons.append("connection ended")
                 log.warning("%s: the WebRTC connection to %s ended", self.name, self.display_url)
             self.attempt += 1
             if not self.policy.should_retry(self.attempt):
@@ -335,13 +350,34 @@ class WhipOutput(Output):
             self._set_state(OutputState.RECONNECTING, attempt=self.attempt, delay_s=round(delay, 2))
             assert self._retry_wake is not None
             self._retry_wake.clear()
-            try:
-                await asyncio.wait_for(self._retry_wake.wait(), delay)
-            except TimeoutError:
-                pass
+            await self._wait_for_retry(delay)
             self.next_retry_at = None
             if not self._stop.is_set():
                 self._set_state(OutputState.CONNECTING, attempt=self.attempt)
+
+    async def _wait_for_retry(self, delay_s: float) -> None:
+        """Sleep out the backoff; end early on stop, "reconnect now", or an endpoint that answers
+        TCP again (a restarted ingest is back within half a second, as for RTMP)."""
+        assert self._retry_wake is not None
+        deadline = time.monotonic() + delay_s
+        parts = urlsplit(self.http_url)
+        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+        while not self._retry_wake.is_set() and not self._stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                await asyncio.wait_for(self._retry_wake.wait(), min(remaining, self.port_probe_interval_s))
+                return
+            except TimeoutError:
+                pass
+            try:
+                _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 0.3)
+            except (OSError, TimeoutError):
+                continue
+            writer.close()
+            log.info("%s: the WHIP endpoint answers again; reconnecting now", self.name)
+            return
 
     async def _connect(self, templates: list):
         """Offer, POST, answer, then wait for ICE + DTLS: the connected peer connection."""
@@ -363,6 +399,11 @@ class WhipOutput(Output):
             video = pc.addTransceiver(self._video_track, direction="sendonly")
             video.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("video").codecs
                                        if c.mimeType.lower() == "video/h264"])
+            # The peer's picture-loss / full-intra requests (RTCP PLI/FIR) reach aiortc's sender,
+            # which can only force a keyframe in an encoder of its own: ask the session's instead.
+            if hasattr(video.sender, "_send_keyframe"):
+                video.sender._send_keyframe = self._peer_asked_keyframe
+            self._video_sender = video.sender
             self._audio_track = None
             if self._opus is not None:
                 self._audio_track = _packet_track("audio")
@@ -408,6 +449,27 @@ class WhipOutput(Output):
         finally:
             if not ok:
                 await self._close(pc)
+
+    def _peer_asked_keyframe(self) -> None:
+        now = time.monotonic()
+        self.keyframes_asked_by_peer += 1
+        if now - self._peer_keyframe_at_s >= 1.0:  # at most one a second, as for congestion
+            self._peer_keyframe_at_s = now
+            self.request_keyframe()
+
+    async def _peer_is_silent(self) -> bool:
+        """True when the peer has sent no RTCP receiver report for ``peer_silence_s``: it is gone
+        (a crashed or unplugged endpoint says nothing; ICE consent would notice only after 30 s)."""
+        try:
+            stats = await self._video_sender.getStats()
+        except Exception:  # noqa: BLE001  (a sender that is closing)
+            return False
+        reports = [st.timestamp.timestamp() for st in stats.values() if st.type == "remote-inbound-rtp"]
+        newest = max(reports) if reports else None
+        if newest is not None:
+            self._last_report_wall_s = max(self._last_report_wall_s, newest)
+        heard = self._last_report_wall_s or self._connected_wall_s
+        return time.time() - heard > self.peer_silence_s
 
     async def _wake_wait_for_stop(self) -> None:
         while not self._stop.is_set():
@@ -481,6 +543,8 @@ class WhipOutput(Output):
         self._ever_live = True
         self.attempt = 0
         self.connected_at_s = time.monotonic()
+        self._connected_wall_s = time.time()
+        self._last_report_wall_s = 0.0
         self.buffer.clear("disconnect")  # anything left is stale; wait for a fresh keyframe
         self.request_keyframe()
         self._first_video_pending = True
@@ -494,7 +558,15 @@ class WhipOutput(Output):
     async def _pump(self, pc) -> None:
         """Move packets from the send buffer to the tracks until stop or the connection ends."""
         assert self._wake is not None
+        next_check = time.monotonic() + 1.0
         while not self._stop.is_set() and not self._failed.is_set():
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + 1.0
+                if await self._peer_is_silent():
+                    self.disconnect_reasons.append("peer silent")
+                    log.warning("%s: no report from the WHIP peer for %.0f s: reconnecting", self.name,
+                                self.peer_silence_s)
+                    return
             self._wake.clear()
             while (packet := self.buffer.pop(timeout_s=0)) is not None:
                 self.crash_injector.check()

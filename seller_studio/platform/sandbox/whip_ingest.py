@@ -104,6 +104,25 @@ class WhipIngest:
         if self._thread is not None:
             self._thread.join(timeout_s)
 
+    def ask_keyframe(self, timeout_s: float = 2.0) -> int:
+        """Send the publisher a picture-loss indication (RTCP PLI), as a viewer's decoder that lost
+        a picture does; the number of video streams asked. Any thread."""
+        loop = self._loop
+        if loop is None or not loop.is_running():
+            return 0
+        return asyncio.run_coroutine_threadsafe(self._ask_keyframe(), loop).result(timeout_s)
+
+    async def _ask_keyframe(self) -> int:
+        asked = 0
+        for session in list(self._sessions.values()):
+            for receiver in session.pc.getReceivers():
+                if receiver.track is None or receiver.track.kind != "video":
+                    continue
+                for source in receiver.getSynchronizationSources():
+                    await receiver._send_rtcp_pli(source.source)
+                    asked += 1
+        return asked
+
     @property
     def sessions(self) -> int:
         return len(self._sessions)
