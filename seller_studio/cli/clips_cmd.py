@@ -12,6 +12,7 @@ from pathlib import Path
 
 from seller_studio.cli.inventory_cmd import printable
 from seller_studio.common.errors import ExitCode, UserError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.clips import chapters_of, cut, remux_with_chapters, scan
 from seller_studio.platform.rules import format_dollars
 from seller_studio.studio.chapters import Lot, LotSale, chapters_for, read_sidecar, sidecar_path
@@ -50,14 +51,13 @@ def _slug(text: str) -> str:
 def run(args: argparse.Namespace) -> int:
     recording: Path = args.recording
     if not recording.is_file():
-        raise UserError(f"no recording at {recording}", ExitCode.BAD_INPUT_FILE)
+        raise UserError(tr_noop('no recording at {recording}').format(recording=recording), ExitCode.BAD_INPUT_FILE)
     span = scan(recording)
     side = sidecar_path(recording)
     lots = read_sidecar(side) if side.is_file() else _lots_from_file(recording)
     source = side.name if side.is_file() else "the chapters in the file"
     if not lots:
-        raise UserError(f"{recording.name} has no lots: no {side.name} beside it and no chapters in it "
-                        "(was it recorded by the studio while items were shown?).", ExitCode.NOTHING_TO_CLIP)
+        raise UserError(tr_noop('{name} has no lots: no {name2} beside it and no chapters in it (was it recorded by the studio while items were shown?).').format(name=recording.name, name2=side.name), ExitCode.NOTHING_TO_CLIP)
     if args.merge_chapters and side.is_file():
         if chapters_of(recording):
             print(f"{recording.name} already has its chapters; left as it is.")
@@ -70,10 +70,9 @@ def run(args: argparse.Namespace) -> int:
         for item_id in sorted(wanted):
             lot = next((lot for lot in lots if lot.item_id == item_id), None)
             if lot is None:
-                raise UserError(f"Item {item_id} has no lot in this recording: it was shown while the recording "
-                                "was off, or never shown.", ExitCode.NOTHING_TO_CLIP)
+                raise UserError(tr_noop('Item {item_id} has no lot in this recording: it was shown while the recording was off, or never shown.').format(item_id=item_id), ExitCode.NOTHING_TO_CLIP)
             if not lot.is_sold:
-                raise UserError(f"Item {item_id} ({lot.title}) was not sold in this recording: no clip.",
+                raise UserError(tr_noop('Item {item_id} ({title}) was not sold in this recording: no clip.').format(item_id=item_id, title=lot.title),
                                 ExitCode.NOTHING_TO_CLIP)
     out_dir: Path = args.out or recording.with_name(recording.stem + "-clips")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -113,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             "clip_duration_s": round(result.duration_s, 3),
         })
     if made == 0:
-        raise UserError(f"No sold lot inside {recording.name} ({source}): nothing to cut.", ExitCode.NOTHING_TO_CLIP)
+        raise UserError(tr_noop('No sold lot inside {name} ({source}): nothing to cut.').format(name=recording.name, source=source), ExitCode.NOTHING_TO_CLIP)
     timeline_path = out_dir / f"{recording.stem}.timeline.json"
     timeline_path.write_text(json.dumps({"recording": recording.name, "recording_start_s": round(span.start_s, 3),
                                          "times": "seconds from the recording's first frame", "lots": timeline},

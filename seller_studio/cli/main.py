@@ -15,6 +15,7 @@ from seller_studio import __version__
 from seller_studio.cli.studio_cmd import add_demo_ingest_argument, add_simulate_argument
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.logsetup import setup_logging
+from seller_studio.i18n import set_language, tr, tr_text
 
 # Subcommand modules, in the order `--help` lists them.
 COMMAND_MODULES: list[str] = [
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    set_language()  # the system's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG); the window may switch to the profile's
     # Per-session JSON log in log_dir(), redaction on every handler, crash reports (diagnostics/).
     setup_logging(verbose=args.verbose, command=args.command)
     func = getattr(args, "func", None)
@@ -66,10 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(func(args) or 0)
     except UserError as err:
-        print(f"seller-studio: error: {err}", file=sys.stderr)
+        # Made in English in the core (and logged so); printed in the seller's language.
+        print(f"seller-studio: {tr('error')}: {tr_text(str(err))}", file=sys.stderr)
         return int(err.exit_code)
     except KeyboardInterrupt:
-        print("seller-studio: interrupted", file=sys.stderr)
+        print(f"seller-studio: {tr('interrupted')}", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
 
 

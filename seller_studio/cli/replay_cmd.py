@@ -8,6 +8,7 @@ from pathlib import Path
 
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.replay import Replay
+from seller_studio.i18n import tr_noop
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +37,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
     session = load_session(Path(args.bundle), args.journal)
     if not Path(args.compare).is_file():
-        raise UserError(f"{args.compare}: no such file", ExitCode.BAD_INPUT_FILE)
+        raise UserError(tr_noop('{compare}: no such file').format(compare=args.compare), ExitCode.BAD_INPUT_FILE)
     reproduced = read_journal(Path(args.compare).read_text(encoding="utf-8", errors="replace"))
     comparison = compare(session.entries, reproduced)
     text = report_text(comparison, session.name)

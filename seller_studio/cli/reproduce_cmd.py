@@ -35,6 +35,7 @@ from seller_studio.diagnostics.reproduce import (
     load_session,
 )
 from seller_studio.diagnostics.studio_faults import StudioFaults
+from seller_studio.i18n import tr_noop
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputError
 from seller_studio.studio import assembly
@@ -119,7 +120,7 @@ class PlatformStandIn:
 
 def run(args: argparse.Namespace) -> int:
     if not args.speed > 0 or args.speed > 16:
-        raise UserError("--speed must be more than 0 and at most 16", ExitCode.USAGE)
+        raise UserError(tr_noop("--speed must be more than 0 and at most 16"), ExitCode.USAGE)
     session = load_session(Path(args.bundle), args.journal)
     plan = derive_plan(session.entries, speed=args.speed)
     if args.simulate:
@@ -169,8 +170,8 @@ def run_plan(plan: ReproductionPlan, journal_path: Path, ingest: str | None = No
         from seller_studio.diagnostics.rtmp_server import RtmpServer, nginx_rtmp_available
 
         if not nginx_rtmp_available():
-            raise UserError("reproduce needs a local ingest: install nginx with libnginx-mod-rtmp "
-                            "(scripts/setup.sh), or pass --ingest rtmp://...", ExitCode.UNREACHABLE_HOST)
+            raise UserError(tr_noop("reproduce needs a local ingest: install nginx with libnginx-mod-rtmp "
+                            "(scripts/setup.sh), or pass --ingest rtmp://..."), ExitCode.UNREACHABLE_HOST)
         workdir = tempfile.TemporaryDirectory(prefix="reproduce-ingest-")
         server = RtmpServer(Path(workdir.name)).start()
         ingest = server.url

@@ -14,6 +14,7 @@ from typing import Any
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.faults import PLATFORM_FAULTS, parse_simulate
 from seller_studio.diagnostics.redact import register_secret
+from seller_studio.i18n import tr_noop
 from seller_studio.platform import rules
 from seller_studio.platform.sandbox.embedded import start_sandbox
 from seller_studio.platform.sandbox.server import SandboxConfig
@@ -87,9 +88,9 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                                 whip_port=getattr(args, "whip_port", 0))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise UserError("a port is already in use; pick others with --port / --rtmp-port / --whip-port (0 picks a free one)",
+            raise UserError(tr_noop("a port is already in use; pick others with --port / --rtmp-port / --whip-port (0 picks a free one)"),
                             ExitCode.UNREACHABLE_HOST) from None
-        raise UserError(f"cannot listen on {args.host}: {exc.strerror or exc}", ExitCode.UNREACHABLE_HOST) from None
+        raise UserError(tr_noop('cannot listen on {host}: {value}').format(host=args.host, value=exc.strerror or exc), ExitCode.UNREACHABLE_HOST) from None
     register_secret(sandbox.stream_key, sandbox.token)
     # The seller needs these to connect; printed to their terminal only, never logged.
     print("Sandbox platform running. Use these in the studio:", flush=True)

@@ -17,6 +17,7 @@ from seller_studio.common.errors import ExitCode, UnsupportedSizeError, UserErro
 from seller_studio.common.secrets import SecretStore, stream_key_name
 from seller_studio.diagnostics import stream_faults
 from seller_studio.diagnostics.redact import register_secret
+from seller_studio.i18n import tr_noop
 from seller_studio.media.compositor import Layer, Scene, picture_in_picture, side_by_side
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputError, StopReason
@@ -82,10 +83,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def parse_size(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
     if not m:
-        raise UnsupportedSizeError(f"size '{text}' is not WxH (for example 1280x720)")
+        raise UnsupportedSizeError(tr_noop("size '{text}' is not WxH (for example 1280x720)").format(text=text))
     w, h = int(m.group(1)), int(m.group(2))
     if not (160 <= w <= 4096 and 90 <= h <= 2304) or w % 2 or h % 2:
-        raise UnsupportedSizeError(f"size {w}x{h} is not supported: use even numbers from 160x90 to 4096x2304")
+        raise UnsupportedSizeError(tr_noop('size {w}x{h} is not supported: use even numbers from 160x90 to 4096x2304').format(w=w, h=h))
     return w, h
 
 
@@ -104,14 +105,14 @@ def _read_stream_key(args: argparse.Namespace) -> str:
     if args.key_env:
         value = os.environ.get(args.key_env)
         if not value:
-            raise UserError(f"environment variable {args.key_env} is empty or not set", ExitCode.NO_STREAM_KEY)
+            raise UserError(tr_noop('environment variable {key_env} is empty or not set').format(key_env=args.key_env), ExitCode.NO_STREAM_KEY)
         return value
     stored = SecretStore().get(stream_key_name(args.destination))
     if stored:
         return stored
     if sys.stdin.isatty():
         return getpass.getpass("Stream key: ").strip()
-    raise UserError("no stream key: store one in the keyring, use --key-env VAR, or --no-key",
+    raise UserError(tr_noop("no stream key: store one in the keyring, use --key-env VAR, or --no-key"),
                     ExitCode.NO_STREAM_KEY)
 
 
@@ -123,8 +124,7 @@ def vertical_size(args: argparse.Namespace) -> tuple[int, int] | None:
         return None
     width, height = parse_size(text or "720x1280")
     if height <= width:
-        raise UnsupportedSizeError(f"--vertical-size {width}x{height} is not upright: the height must be the "
-                                   "larger, e.g. 720x1280")
+        raise UnsupportedSizeError(tr_noop('--vertical-size {width}x{height} is not upright: the height must be the larger, e.g. 720x1280').format(width=width, height=height))
     return width, height
 
 
@@ -134,7 +134,7 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
     ``--vertical-size`` the vertical canvas (its scenes derived from these)."""
     width, height = parse_size(args.size)
     if not 1 <= args.fps <= 120:
-        raise UnsupportedSizeError(f"{args.fps} fps is not supported: use 1 to 120")
+        raise UnsupportedSizeError(tr_noop('{fps} fps is not supported: use 1 to 120').format(fps=args.fps))
     profile = Profile(name="stream")
     profile.video = VideoPrefs(width, height, args.fps, args.encoder, args.bitrate)
     vsize = vertical_size(args)
@@ -167,7 +167,7 @@ def prepare_stream(args: argparse.Namespace, stream_key: str) -> tuple[Studio, l
     outputs, if any, are in ``args.vertical_plan``."""
     profile = profile_from_args(args)
     if not args.url and not args.record and not getattr(args, "vertical_url", None):
-        raise UserError("nothing to do: give --url to stream, --record to record, or both", ExitCode.USAGE)
+        raise UserError(tr_noop("nothing to do: give --url to stream, --record to record, or both"), ExitCode.USAGE)
     vertical_outputs: list = []
     if getattr(args, "vertical_url", None):
         # Until named destinations (--dest NAME=URL,canvas=vertical): a key, if any, is in the URL.
@@ -201,9 +201,9 @@ def schedule_switches(studio: Studio, switches: list[str]) -> list[threading.Tim
         try:
             at_s = float(t_text)
         except ValueError:
-            raise UserError(f"--switch '{item}' is not T:SCENE", ExitCode.USAGE) from None
+            raise UserError(tr_noop("--switch '{item}' is not T:SCENE").format(item=item), ExitCode.USAGE) from None
         if scene not in studio.compositor.scenes:
-            raise UserError(f"--switch: no scene '{scene}' (have {', '.join(studio.compositor.scenes)})",
+            raise UserError(tr_noop("--switch: no scene '{scene}' (have {value})").format(scene=scene, value=', '.join(studio.compositor.scenes)),
                             ExitCode.USAGE)
         timer = threading.Timer(at_s, stream_faults.switch_scene, args=(studio, scene))
         timer.daemon = True

@@ -29,6 +29,7 @@ from seller_studio.common import paths
 from seller_studio.common.errors import ExitCode, UnwritablePathError, UserError
 from seller_studio.diagnostics.redact import REDACTOR, Redactor, is_secret_name, secret_values_in
 from seller_studio.diagnostics.reproduce import journals_in_texts, reproduction_manifest
+from seller_studio.i18n import tr_noop
 
 MAX_FILE_BYTES = 20_000_000  # bigger logs keep their last 20 MB: the end is where the problem is
 DESTINATIONS = ("custom", "sandbox")
@@ -148,7 +149,7 @@ def build_bundle(out: Path, extra_files: list[Path] | None = None, doctor: bool 
             entries[f"logs/{path.name}"] = clean(_tail(path).decode("utf-8", "replace")).encode()
     for path in extra_files or []:
         if not path.is_file():
-            raise UserError(f"cannot add {path}: no such file", ExitCode.BAD_INPUT_FILE)
+            raise UserError(tr_noop('cannot add {path}: no such file').format(path=path), ExitCode.BAD_INPUT_FILE)
         entries[f"extra/{path.name}"] = clean(_tail(path).decode("utf-8", "replace")).encode()
     config = paths.config_dir()
     for path in sorted(config.rglob("*")) if config.is_dir() else []:
@@ -186,7 +187,7 @@ def build_bundle(out: Path, extra_files: list[Path] | None = None, doctor: bool 
         fd, tmp_name = tempfile.mkstemp(prefix=".bundle-", suffix=".zip", dir=out.parent)
         os.close(fd)
     except OSError as exc:
-        raise UnwritablePathError(f"cannot write the bundle to {out}: {exc.strerror or exc}") from None
+        raise UnwritablePathError(tr_noop('cannot write the bundle to {out}: {value}').format(out=out, value=exc.strerror or exc)) from None
     tmp = Path(tmp_name)
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -195,11 +196,11 @@ def build_bundle(out: Path, extra_files: list[Path] | None = None, doctor: bool 
         leaks = find_secrets_in_zip(tmp, secrets)
         if leaks:
             # Never hand out a bundle with a secret in it; say where, not what.
-            raise UserError(f"the bundle would contain a secret (in {', '.join(sorted(leaks))}); not written",
+            raise UserError(tr_noop('the bundle would contain a secret (in {value}); not written').format(value=', '.join(sorted(leaks))),
                             ExitCode.FAILURE)
         os.replace(tmp, out)
     except OSError as exc:
-        raise UnwritablePathError(f"cannot write the bundle to {out}: {exc.strerror or exc}") from None
+        raise UnwritablePathError(tr_noop('cannot write the bundle to {out}: {value}').format(out=out, value=exc.strerror or exc)) from None
     finally:
         tmp.unlink(missing_ok=True)
     return BundleResult(out, list(entries), out.stat().st_size, len(secrets))

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from seller_studio.common.errors import ExitCode, UserError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.frames import VideoFrame
 from seller_studio.media.sources.base import SourceState, VideoSource, make_slate
@@ -104,14 +105,14 @@ def parse_simulate(spec: str, allowed: tuple[str, ...] = ALL_FAULTS) -> list[Fau
     faults = []
     parts = [p.strip() for p in spec.split(",")]
     if not any(parts):
-        raise FaultSpecError(f"--simulate: empty spec; use {USAGE}")
+        raise FaultSpecError(tr_noop('--simulate: empty spec; use {USAGE}').format(USAGE=USAGE))
     for part in parts:
         if not part:
             continue
         try:
             faults.append(_parse_one(part, allowed))
         except ValueError as exc:
-            raise FaultSpecError(f"--simulate: bad fault '{part}': {exc}") from None
+            raise FaultSpecError(tr_noop("--simulate: bad fault '{part}': {exc}").format(part=part, exc=exc)) from None
     return sorted(faults, key=lambda f: f.at_s)
 
 
@@ -186,7 +187,7 @@ class FaultSchedule:
         if missing:
             hint = (" (camera-freeze needs a camera device: --camera 0 or the camera's name)"
                     if "camera-freeze" in missing else "")
-            raise FaultSpecError(f"--simulate: {', '.join(sorted(missing))} cannot be simulated here{hint}")
+            raise FaultSpecError(tr_noop('--simulate: {value} cannot be simulated here{hint}').format(value=', '.join(sorted(missing)), hint=hint))
         self.faults = faults
         self.appliers = appliers
         self.journal = journal
@@ -468,7 +469,7 @@ def start_relay(url: str) -> tuple[Any, str]:
 
     parts = urlsplit(url)
     if parts.scheme.lower() != "rtmp" or not parts.hostname:
-        raise FaultSpecError("--simulate: net-drop needs an rtmp:// ingest URL")
+        raise FaultSpecError(tr_noop("--simulate: net-drop needs an rtmp:// ingest URL"))
     relay = NetemProxyProcess(parts.hostname, parts.port or 1935)
     log.info("simulated network: streaming through the relay on 127.0.0.1:%d", relay.port)
     return relay, urlunsplit((parts.scheme, f"127.0.0.1:{relay.port}", parts.path, parts.query, parts.fragment))

@@ -17,6 +17,7 @@ from typing import Any
 
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.journal import read_journal
+from seller_studio.i18n import tr_noop
 
 CHAT_TYPES = {"chat.message", "chat.pinned", "chat.deleted", "user.timed_out", "user.banned"}
 ITEM_TYPES = {"item.shown"}
@@ -153,12 +154,12 @@ class Replay:
     def from_bundle(cls, path: Path, journal: str | None = None) -> Replay:
         journals = load_bundle_journals(path)
         if not journals:
-            raise UserError(f"{path} has no journal to replay (was it made by seller-studio support-bundle?)",
+            raise UserError(tr_noop('{path} has no journal to replay (was it made by seller-studio support-bundle?)').format(path=path),
                             ExitCode.BAD_INPUT_FILE)
         if journal is not None:
             matches = [name for name in journals if name == journal or name.endswith("/" + journal)]
             if not matches:
-                raise UserError(f"no journal '{journal}' in {path} (have: {', '.join(journals)})",
+                raise UserError(tr_noop("no journal '{journal}' in {path} (have: {value})").format(journal=journal, path=path, value=', '.join(journals)),
                                 ExitCode.BAD_INPUT_FILE)
             return cls(journals[matches[0]])
         # The richest journal is the session support wants to see.
@@ -240,7 +241,7 @@ def load_bundle_journals(path: Path) -> dict[str, list[dict[str, Any]]]:
     """Every journal in a support bundle (or a bare .jsonl journal), by member name."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: no such file", ExitCode.BAD_INPUT_FILE)
+        raise UserError(tr_noop('{path}: no such file').format(path=path), ExitCode.BAD_INPUT_FILE)
     if path.suffix == ".jsonl":
         return {path.name: read_journal(path.read_text(encoding="utf-8", errors="replace"))}
     try:
@@ -254,7 +255,7 @@ def load_bundle_journals(path: Path) -> dict[str, list[dict[str, Any]]]:
                     journals[info.filename] = entries
             return journals
     except zipfile.BadZipFile:
-        raise UserError(f"{path} is not a support bundle (not a zip file)", ExitCode.BAD_INPUT_FILE) from None
+        raise UserError(tr_noop('{path} is not a support bundle (not a zip file)').format(path=path), ExitCode.BAD_INPUT_FILE) from None
 
 
 class ReplayPlayer:

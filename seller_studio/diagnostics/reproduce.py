@@ -36,6 +36,7 @@ from typing import Any
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.faults import Fault
 from seller_studio.diagnostics.journal import read_journal
+from seller_studio.i18n import tr_noop
 
 BUNDLE_FORMAT = 1  # of the bundle's reproduction.json; a reader says what it missed, never refuses
 
@@ -521,17 +522,17 @@ def load_session(path: Path, journal: str | None = None) -> BundleSession:
     damaged zip (``DamagedBundleError``), no journal (``NoJournalError``)."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: no such file", ExitCode.BAD_INPUT_FILE)
+        raise UserError(tr_noop('{path}: no such file').format(path=path), ExitCode.BAD_INPUT_FILE)
     if path.suffix == ".jsonl":
         entries = read_journal(path.read_text(encoding="utf-8", errors="replace"))
         if not entries:
-            raise NoJournalError(f"{path} is not a journal (no journal lines in it)")
+            raise NoJournalError(tr_noop('{path} is not a journal (no journal lines in it)').format(path=path))
         return BundleSession(path.name, entries, None, False, missing=["reproduction.json (a bare journal)"])
     try:
         with zipfile.ZipFile(path) as zf:
             bad = zf.testzip()
             if bad is not None:
-                raise DamagedBundleError(f"{path} is damaged ({bad} fails its checksum); ask for a new bundle")
+                raise DamagedBundleError(tr_noop('{path} is damaged ({bad} fails its checksum); ask for a new bundle').format(path=path, bad=bad))
             journals: dict[str, list[dict[str, Any]]] = {}
             for info in zf.infolist():
                 if info.filename.endswith(".jsonl"):
@@ -543,15 +544,15 @@ def load_session(path: Path, journal: str | None = None) -> BundleSession:
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, ValueError, OSError) as exc:
         if isinstance(exc, UserError):
             raise
-        raise DamagedBundleError(f"{path} is not a readable support bundle (damaged zip: {exc})") from None
+        raise DamagedBundleError(tr_noop('{path} is not a readable support bundle (damaged zip: {exc})').format(path=path, exc=exc)) from None
     live = {n: e for n, e in journals.items() if any(x.get("kind") == "stats" for x in e)}
     if not live:
         what = "no journal" if not journals else "no journal of a live session (no stats in any)"
-        raise NoJournalError(f"{path} has {what}: nothing to reproduce (was the seller live when it was made?)")
+        raise NoJournalError(tr_noop('{path} has {what}: nothing to reproduce (was the seller live when it was made?)').format(path=path, what=what))
     if journal is not None:
         matches = [n for n in live if n == journal or n.endswith("/" + journal)]
         if not matches:
-            raise NoJournalError(f"no live journal '{journal}' in {path} (have: {', '.join(live)})")
+            raise NoJournalError(tr_noop("no live journal '{journal}' in {path} (have: {value})").format(journal=journal, path=path, value=', '.join(live)))
         name = matches[0]
     else:
         name = max(live, key=lambda n: sum(1 for x in live[n] if x.get("kind") == "stats"))

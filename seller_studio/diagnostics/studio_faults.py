@@ -39,6 +39,7 @@ from seller_studio.diagnostics.faults import (
     wrap_audio,  # noqa: F401 (re-exported: callers wrap their mic through this module)
     wrap_freezable,
 )
+from seller_studio.i18n import tr_noop
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def parse_for_window(spec: str | None, has_sandbox: bool) -> list[Fault]:
     faults = parse_simulate(spec, ALL_FAULTS)
     platform = sorted({f.kind for f in faults if f.kind in PLATFORM_FAULTS})
     if platform and not has_sandbox:
-        raise FaultSpecError(f"--simulate: {' and '.join(platform)} need the sandbox platform: add --demo")
+        raise FaultSpecError(tr_noop('--simulate: {value} need the sandbox platform: add --demo').format(value=' and '.join(platform)))
     return faults
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,10 +183,61 @@ def ntr(singular: str, plural: str, n: int) -> str:
     return _current.ngettext(singular, plural, n)
 
 
+def tr_text(text: str) -> str:
+    """A finished English message in the current language, when the catalog has the template it was
+    made from: "Upload too slow: 7% of frames dropped" matches the msgid "Upload too slow: {pct:.0f}%
+    of frames dropped" and comes back with 7 in the Norwegian template (pieces caught by a
+    placeholder are translated the same way). For text made in the core, which stays English in
+    journals and logs (the reproduction compares them), and is translated where it is shown: the
+    health row, notices, CLI errors. Untranslatable text comes back unchanged."""
+    catalog = _current
+    if not text or not catalog.messages:
+        return text
+    exact = catalog.messages.get(text)
+    if exact:
+        return exact
+    for pattern, names, target in _templates(catalog):
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        values = {name: tr_text(value) if value.strip() and value != text else value
+                  for name, value in zip(names, m.groups(), strict=True)}
+        try:
+            return target.format(**values)
+        except (KeyError, IndexError, ValueError):
+            continue
+    return text
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:![rsa])?(?::[^{}]*)?\}")
+_template_cache: dict[str, list[tuple[re.Pattern[str], list[str], str]]] = {}
+
+
+def _templates(catalog: Catalog) -> list[tuple[re.Pattern[str], list[str], str]]:
+    cached = _template_cache.get(catalog.language)
+    if cached is not None:
+        return cached
+    out = []
+    for msgid, msgstr in catalog.messages.items():
+        names = _PLACEHOLDER.findall(msgid)
+        if not names or len(set(names)) != len(names):
+            continue
+        parts = _PLACEHOLDER.split(msgid)  # literal, name, literal, name, ..., literal
+        if len("".join(parts[0::2]).strip()) < 3:
+            continue  # "{n}" or "{a} {b}": nothing to recognise the message by
+        regex = "".join(re.escape(p) if i % 2 == 0 else "(.*?)" for i, p in enumerate(parts))
+        target = _PLACEHOLDER.sub(lambda m: "{" + m.group(1) + "}", msgstr)  # values come formatted
+        out.append((re.compile(regex, re.DOTALL), names, target))
+    # Longer templates first: the most specific one wins.
+    out.sort(key=lambda t: -len(t[0].pattern))
+    _template_cache[catalog.language] = out
+    return out
+
+
 def tr_noop(message: str) -> str:
     """Marks ``message`` for the catalog without translating it now (module-level constants)."""
     return message
 
 
 __all__ = ["LANGUAGES", "Catalog", "current_language", "current_locale", "load_catalog", "normal_language",
-           "ntr", "set_language", "system_currency", "system_language", "tr", "tr_noop"]
+           "ntr", "set_language", "system_currency", "system_language", "tr", "tr_noop", "tr_text"]

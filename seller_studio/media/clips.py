@@ -17,6 +17,7 @@ from pathlib import Path
 import av
 
 from seller_studio.common.errors import BadMediaFileError, UnwritablePathError
+from seller_studio.i18n import tr_noop
 
 CLIP_FORMATS = {".mp4": "mp4", ".mkv": "matroska", ".mov": "mov"}
 
@@ -51,14 +52,14 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path))
     except (OSError, av.FFmpegError) as exc:
-        raise BadMediaFileError(f"cannot read the recording {path}: {exc}") from None
+        raise BadMediaFileError(tr_noop('cannot read the recording {path}: {exc}').format(path=path, exc=exc)) from None
 
 
 def scan(path: Path) -> RecordingSpan:
     """The recording's video span and its keyframes (reads packet headers only, no decoding)."""
     with _open(path) as container:
         if not container.streams.video:
-            raise BadMediaFileError(f"{path} has no video")
+            raise BadMediaFileError(tr_noop('{path} has no video').format(path=path))
         video = container.streams.video[0]
         tb = video.time_base
         rate = float(video.average_rate or video.guessed_rate or 30)
@@ -73,7 +74,7 @@ def scan(path: Path) -> RecordingSpan:
             if packet.is_keyframe:
                 keyframes.append(t)
         if first is None or last is None:
-            raise BadMediaFileError(f"{path} has no video frames")
+            raise BadMediaFileError(tr_noop('{path} has no video frames').format(path=path))
         return RecordingSpan(first, last + 1 / rate, tuple(sorted(keyframes)))
 
 
@@ -88,7 +89,7 @@ def cut(src: Path, dst: Path, start_s: float, end_s: float, span: RecordingSpan 
     try:
         out = av.open(str(tmp), "w", format=fmt, options=options)
     except (OSError, av.FFmpegError) as exc:
-        raise UnwritablePathError(f"cannot write the clip {dst}: {exc}") from None
+        raise UnwritablePathError(tr_noop('cannot write the clip {dst}: {exc}').format(dst=dst, exc=exc)) from None
     video_count = audio_count = 0
     last_video_end = key
     with _open(src) as inp, out:
@@ -141,7 +142,7 @@ def remux_with_chapters(src: Path, chapters: list[dict]) -> None:
     try:
         out = av.open(str(tmp), "w", format=CLIP_FORMATS.get(src.suffix.lower(), "matroska"))
     except (OSError, av.FFmpegError) as exc:
-        raise UnwritablePathError(f"cannot write beside {src}: {exc}") from None
+        raise UnwritablePathError(tr_noop('cannot write beside {src}: {exc}').format(src=src, exc=exc)) from None
     with _open(src) as inp, out:
         streams = [s for s in inp.streams if s.type in ("video", "audio")]
         mapping = {s.index: out.add_stream_from_template(s) for s in streams}

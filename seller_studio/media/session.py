@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from seller_studio.common.events import EventEmitter
+from seller_studio.i18n import tr_noop
 from seller_studio.media.audio.mixer import AudioMixer
 from seller_studio.media.audio.tee import MixTap
 from seller_studio.media.compositor import Compositor
@@ -114,7 +115,7 @@ class LiveSession:
             if not output.wait_started(wait_outputs_s):
                 if output.stop_reason is not StopReason.UNSET:
                     raise OutputError(output.stop_reason, output.error or f"{output.name} stopped")
-                raise OutputError(StopReason.NO_ANSWER, f"{output.name} did not start within {wait_outputs_s:.0f} s")
+                raise OutputError(StopReason.NO_ANSWER, tr_noop('{name} did not start within {wait_outputs_s:.0f} s').format(name=output.name, wait_outputs_s=wait_outputs_s))
 
     def _start_threads(self, duration_s: float | None) -> None:
         self.max_frames = round(duration_s * self.video_settings.fps) if duration_s else None

@@ -42,6 +42,7 @@ from seller_studio.common.errors import (
 )
 from seller_studio.common.events import EventEmitter
 from seller_studio.common.secrets import SecretStore, platform_token_name
+from seller_studio.i18n import tr_noop
 from seller_studio.platform import protocol as p
 from seller_studio.platform import rules
 from seller_studio.platform.protocol import Envelope, ErrorCode, ProtocolError
@@ -101,7 +102,7 @@ class PlatformClient:
     ):
         parts = urlsplit(url)
         if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise BadUrlError(f"the platform address must start with ws:// or wss:// and name a host, not {url[:60]!r}")
+            raise BadUrlError(tr_noop('the platform address must start with ws:// or wss:// and name a host, not {value!r}').format(value=url[:60]))
         self.url = url
         self._token = token
         self._secret_store = secret_store
@@ -181,8 +182,7 @@ class PlatformClient:
             await asyncio.wait_for(asyncio.shield(self._welcomed), 2 * self.connect_timeout_s)
         except TimeoutError:
             await self.close()
-            raise UnreachableHostError(f"the platform at {_safe_url(self.url)} did not welcome us within "
-                                       f"{2 * self.connect_timeout_s:g} s") from None
+            raise UnreachableHostError(tr_noop('the platform at {value} did not welcome us within {value2:g} s').format(value=_safe_url(self.url), value2=2 * self.connect_timeout_s)) from None
         except BaseException:
             await self.close()
             raise
@@ -309,7 +309,7 @@ class PlatformClient:
         store = self._secret_store or SecretStore()
         token = store.get(platform_token_name(self.destination_id))
         if not token:
-            raise UserError(f"no platform token saved for {self.destination_id!r}; add it in Settings > Platform",
+            raise UserError(tr_noop('no platform token saved for {destination_id!r}; add it in Settings > Platform').format(destination_id=self.destination_id),
                             ExitCode.NO_STREAM_KEY)
         return token
 
@@ -329,7 +329,7 @@ class PlatformClient:
                 reason = _describe(exc)
                 if self._welcomed is not None and not self._welcomed.done():
                     self._welcomed.set_exception(UnreachableHostError(
-                        f"cannot reach the platform at {_safe_url(self.url)}: {reason}"))
+                        tr_noop('cannot reach the platform at {value}: {reason}').format(value=_safe_url(self.url), reason=reason)))
                     return
                 attempt += 1
                 if not await self._wait_retry(attempt, reason):
@@ -358,7 +358,7 @@ class PlatformClient:
                 return
             if self._welcomed is not None and not self._welcomed.done():
                 self._welcomed.set_exception(UnreachableHostError(
-                    f"the platform at {_safe_url(self.url)} closed the connection before welcoming us"))
+                    tr_noop('the platform at {value} closed the connection before welcoming us').format(value=_safe_url(self.url))))
                 return
             attempt = 1 if was_welcomed else attempt + 1
             if not await self._wait_retry(attempt, "connection lost"):
@@ -404,7 +404,7 @@ class PlatformClient:
                             await self._send_pending(pending)
                         continue
                     if env.type == "error" and env.data.get("code") == ErrorCode.UNAUTHORIZED:
-                        raise PlatformAuthError("the platform refused the token; check it in Settings > Platform")
+                        raise PlatformAuthError(tr_noop("the platform refused the token; check it in Settings > Platform"))
                     if env.type == "error":
                         log.warning("platform refused hello: %s", str(env.data.get("code"))[:40])
                         continue
@@ -415,7 +415,7 @@ class PlatformClient:
                     log.exception("platform client failed on a %r message", env.type[:40])
         except ConnectionClosed as exc:
             if exc.rcvd is not None and exc.rcvd.code == p.CLOSE_UNAUTHORIZED:
-                raise PlatformAuthError("the platform refused the token; check it in Settings > Platform") from None
+                raise PlatformAuthError(tr_noop("the platform refused the token; check it in Settings > Platform")) from None
             log.info("platform connection closed: %s", _describe(exc))
         except OSError as exc:
             log.info("platform connection failed: %s", _describe(exc))

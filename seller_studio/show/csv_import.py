@@ -27,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from seller_studio.common.errors import ExitCode, UserError
+from seller_studio.i18n import tr_noop
 from seller_studio.platform.rules import MONEY_MAX_CENTS
 from seller_studio.show.csv_safety import unneutralise_cell
 from seller_studio.show.inventory import InventoryStore, Item
@@ -134,16 +135,16 @@ def read_file_bytes(path: Path | str) -> bytes:
     try:
         size = path.stat().st_size
         if path.is_dir():
-            raise ImportFileError(f"{path} is a folder, not a CSV file")
+            raise ImportFileError(tr_noop('{path} is a folder, not a CSV file').format(path=path))
         if size > MAX_FILE_BYTES:
-            raise ImportFileError(f"{path} is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 10**6} MB")
+            raise ImportFileError(tr_noop('{path} is {value:.0f} MB; the limit is {value2} MB').format(path=path, value=size / 1e6, value2=MAX_FILE_BYTES // 10**6))
         return path.read_bytes()
     except FileNotFoundError:
-        raise ImportFileError(f"{path}: no such file") from None
+        raise ImportFileError(tr_noop('{path}: no such file').format(path=path)) from None
     except PermissionError:
-        raise ImportFileError(f"{path}: permission denied") from None
+        raise ImportFileError(tr_noop('{path}: permission denied').format(path=path)) from None
     except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise ImportFileError(tr_noop('{path}: cannot read ({value})').format(path=path, value=exc.strerror or exc)) from None
 
 
 @dataclass
@@ -173,18 +174,18 @@ def _split_lines(text: str) -> list[str]:
 def decode_csv_bytes(data: bytes, name: str = "file") -> _Decoded:
     if data.startswith(b"PK\x03\x04"):
         raise ImportFileError(
-            f"{name} is an Excel workbook (.xlsx), not a CSV: in Excel use File > Save As > CSV UTF-8"
+            tr_noop('{name} is an Excel workbook (.xlsx), not a CSV: in Excel use File > Save As > CSV UTF-8').format(name=name)
         )
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(f"{name} is an old Excel workbook (.xls), not a CSV: save it as CSV UTF-8")
+        raise ImportFileError(tr_noop('{name} is an old Excel workbook (.xls), not a CSV: save it as CSV UTF-8').format(name=name))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise ImportFileError(f"{name} says it is UTF-16 but is not valid UTF-16") from None
+            raise ImportFileError(tr_noop('{name} says it is UTF-16 but is not valid UTF-16').format(name=name)) from None
         return _Decoded(_split_lines(text), "utf-16", set())
     if data.count(b"\0") > max(16, len(data) // 100):
-        raise ImportFileError(f"{name} is not a text CSV (it contains binary data)")
+        raise ImportFileError(tr_noop('{name} is not a text CSV (it contains binary data)').format(name=name))
     encoding = "utf-8"
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -394,16 +395,14 @@ def _map_header(cells: list[str], name: str) -> tuple[dict[str, int], list[int],
             continue
         if field_name in columns:
             raise ImportFileError(
-                f"{name}: two {LABELS[field_name]} columns ({column_letter(columns[field_name])} and "
-                f"{column_letter(index)}); keep one"
+                tr_noop('{name}: two {value} columns ({value2} and {value3}); keep one').format(name=name, value=LABELS[field_name], value2=column_letter(columns[field_name]), value3=column_letter(index))
             )
         columns[field_name] = index
     missing = [LABELS[f] for f in REQUIRED if f not in columns]
     if missing:
         found = ", ".join(c.strip() for c in cells if c.strip()) or "nothing"
         raise ImportFileError(
-            f"{name}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"in the header row (found: {shown(found, 120)})"
+            tr_noop('{name}: missing required column{value} {value2} in the header row (found: {value3})').format(name=name, value='s' if len(missing) > 1 else '', value2=', '.join(missing), value3=shown(found, 120))
         )
     return columns, image_columns, ignored
 
@@ -520,7 +519,7 @@ def parse_inventory_csv(data: bytes, name: str = "file", path: Path | None = Non
                 else:
                     message = f"cannot read this row ({cells}; a stray quote?)"
                 if header is None:
-                    raise ImportFileError(f"{name}: cannot read the header row ({cells})")
+                    raise ImportFileError(tr_noop('{name}: cannot read the header row ({cells})').format(name=name, cells=cells))
                 parsed.errors.append(RowIssue(row_number, message))
                 continue
             if not any(c.strip() for c in cells):
@@ -551,7 +550,7 @@ def parse_inventory_csv(data: bytes, name: str = "file", path: Path | None = Non
     finally:
         csv.field_size_limit(old_limit)
     if header is None:
-        raise ImportFileError(f"{name} is empty (no header row)")
+        raise ImportFileError(tr_noop('{name} is empty (no header row)').format(name=name))
     return parsed
 
 

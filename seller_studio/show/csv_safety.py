@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from seller_studio.common.errors import UnwritablePathError
+from seller_studio.i18n import tr_noop
 
 # What Excel/LibreOffice/Sheets treat as the start of a formula (tab and CR too: OWASP's list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,7 +44,7 @@ def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Seque
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise UnwritablePathError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UnwritablePathError(tr_noop('cannot write {path}: {value}').format(path=path, value=exc.strerror or exc)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
@@ -59,7 +60,7 @@ def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Seque
             os.unlink(tmp_name)
         except OSError:
             pass
-        raise UnwritablePathError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UnwritablePathError(tr_noop('cannot write {path}: {value}').format(path=path, value=exc.strerror or exc)) from None
     except BaseException:
         try:
             os.unlink(tmp_name)

@@ -31,6 +31,7 @@ from typing import Any
 
 from seller_studio.common.errors import ExitCode, UnwritablePathError, UserError
 from seller_studio.common.paths import data_dir
+from seller_studio.i18n import tr_noop
 
 log = logging.getLogger(__name__)
 
@@ -328,9 +329,9 @@ class InventoryStore:
         self._conns_lock = threading.Lock()
         if read_only:
             if self.path.is_dir():
-                raise UnwritablePathError(f"cannot open {self.path}: it is a folder, not a database file")
+                raise UnwritablePathError(tr_noop('cannot open {path}: it is a folder, not a database file').format(path=self.path))
             if not self.path.is_file():
-                raise DatabaseError(f"there is no inventory database at {self.path}")
+                raise DatabaseError(tr_noop('there is no inventory database at {path}').format(path=self.path))
             self._writer = None
             self._local.conn = self._connect_read_only()
             self._check_schema_read_only()
@@ -338,14 +339,14 @@ class InventoryStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UnwritablePathError(f"cannot create {self.path.parent}: {exc.strerror}") from None
+            raise UnwritablePathError(tr_noop('cannot create {parent}: {strerror}').format(parent=self.path.parent, strerror=exc.strerror)) from None
         existed = self.path.is_file() and self.path.stat().st_size > 0
         self._writer = self._connect(check=existed)
         try:
             self._migrate()
         except sqlite3.Error as exc:
             if is_disk_full(exc):
-                raise DiskFullError(f"the disk holding {self.path} is full; free some space and try again") from None
+                raise DiskFullError(tr_noop('the disk holding {path} is full; free some space and try again').format(path=self.path)) from None
             raise
         if existed:
             self._refresh_backup()
@@ -364,18 +365,18 @@ class InventoryStore:
                 if problem is not None:
                     conn.close()
                     if "not a database" in problem or "file is encrypted" in problem:
-                        raise DatabaseError(f"{self.path} is not a Seller Studio inventory database ({problem})")
+                        raise DatabaseError(tr_noop('{path} is not a Seller Studio inventory database ({problem})').format(path=self.path, problem=problem))
                     raise DamagedDatabaseError(self.path, problem)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")  # a committed sale survives a power cut
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.OperationalError as exc:  # a folder, no permission, disk full
             if is_disk_full(exc):
-                raise DiskFullError(f"the disk holding {self.path} is full; free some space and try again") from None
-            raise UnwritablePathError(f"cannot open {self.path}: {exc}") from None
+                raise DiskFullError(tr_noop('the disk holding {path} is full; free some space and try again').format(path=self.path)) from None
+            raise UnwritablePathError(tr_noop('cannot open {path}: {exc}').format(path=self.path, exc=exc)) from None
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(
-                f"{self.path} is not a Seller Studio inventory database ({exc})"
+                tr_noop('{path} is not a Seller Studio inventory database ({exc})').format(path=self.path, exc=exc)
             ) from None
         with self._conns_lock:
             self._all_conns.append(conn)
@@ -398,7 +399,7 @@ class InventoryStore:
             if problem is not None:
                 conn.close()
                 if "not a database" in problem or "file is encrypted" in problem:
-                    raise DatabaseError(f"{self.path} is not a Seller Studio inventory database ({problem})")
+                    raise DatabaseError(tr_noop('{path} is not a Seller Studio inventory database ({problem})').format(path=self.path, problem=problem))
                 raise DamagedDatabaseError(self.path, problem)
             self._ro_uri = uri
             wal = Path(str(self.path) + "-wal")
@@ -410,16 +411,15 @@ class InventoryStore:
             with self._conns_lock:
                 self._all_conns.append(conn)
             return conn
-        raise UnwritablePathError(f"cannot read {self.path}")
+        raise UnwritablePathError(tr_noop('cannot read {path}').format(path=self.path))
 
     def _check_schema_read_only(self) -> None:
         try:
             version = self.schema_version()
         except sqlite3.Error as exc:
-            raise DatabaseError(f"{self.path} is not a Seller Studio inventory database ({exc})") from None
+            raise DatabaseError(tr_noop('{path} is not a Seller Studio inventory database ({exc})').format(path=self.path, exc=exc)) from None
         if version != SCHEMA_VERSION:
-            raise DatabaseError(f"{self.path} has schema {version}, this Seller Studio reads {SCHEMA_VERSION}; "
-                                "open it once with a writable disk (or update the app) first")
+            raise DatabaseError(tr_noop('{path} has schema {version}, this Seller Studio reads {SCHEMA_VERSION}; open it once with a writable disk (or update the app) first').format(path=self.path, version=version, SCHEMA_VERSION=SCHEMA_VERSION))
 
     def _refresh_backup(self) -> None:
         """Keep a copy of the last database that passed the check (at most hourly; never fatal)."""
@@ -452,7 +452,7 @@ class InventoryStore:
 
         A full disk becomes DiskFullError (one line; the transaction is rolled back, nothing half-written)."""
         if self._writer is None:
-            raise DatabaseError(f"{self.path} was opened read-only")
+            raise DatabaseError(tr_noop('{path} was opened read-only').format(path=self.path))
         with self._write_lock:
             conn = self._writer
             try:
@@ -469,8 +469,7 @@ class InventoryStore:
                 if is_disk_full(exc):
                     with contextlib.suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
-                    raise DiskFullError(f"the disk holding {self.path} is full; nothing from this change was "
-                                        "saved - free some space and try again") from None
+                    raise DiskFullError(tr_noop('the disk holding {path} is full; nothing from this change was saved - free some space and try again').format(path=self.path)) from None
                 raise
 
     def close(self) -> None:
@@ -495,7 +494,7 @@ class InventoryStore:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.DatabaseError as exc:
                 raise DatabaseError(
-                    f"{self.path} is not a Seller Studio inventory database ({exc})"
+                    tr_noop('{path} is not a Seller Studio inventory database ({exc})').format(path=self.path, exc=exc)
                 ) from None
             try:
                 conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -505,8 +504,7 @@ class InventoryStore:
                     conn.execute("INSERT INTO schema_version (version) VALUES (0)")
                 if version > SCHEMA_VERSION:
                     raise DatabaseError(
-                        f"{self.path} was written by a newer Seller Studio (schema {version}); "
-                        "update the app to open it"
+                        tr_noop('{path} was written by a newer Seller Studio (schema {version}); update the app to open it').format(path=self.path, version=version)
                     )
                 for step in range(version, SCHEMA_VERSION):
                     log.debug("migrating %s from schema %d to %d", self.path, step, step + 1)
@@ -832,8 +830,8 @@ def recover(db_path: Path | str) -> RecoveryReport:
                 backup_used = backup
     except OSError as exc:
         if is_disk_full(exc):
-            raise DiskFullError(f"the disk holding {db_path} is full; free some space and recover again") from None
-        raise UnwritablePathError(f"cannot set {db_path} aside: {exc.strerror}") from None
+            raise DiskFullError(tr_noop('the disk holding {db_path} is full; free some space and recover again').format(db_path=db_path)) from None
+        raise UnwritablePathError(tr_noop('cannot set {db_path} aside: {strerror}').format(db_path=db_path, strerror=exc.strerror)) from None
     with InventoryStore(db_path) as store:
         items_salvaged = _salvage(aside, store, "items")
         sales_salvaged = _salvage(aside, store, "sales")

@@ -31,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from seller_studio.i18n import tr_noop
 from seller_studio.media.clips import cut, scan
 from seller_studio.platform.rules import format_dollars
 
@@ -287,8 +288,8 @@ def find_lot(recording_dir: Path, *, item_id: Any, buyer: str, order_ids: tuple[
                 fallback = (recording, lot)
     if fallback is not None:
         return fallback
-    raise NoClipError("No recording has this sale: the studio was not recording when it sold (turn on Record, "
-                      "or Settings > Record automatically when going live).")
+    raise NoClipError(tr_noop("No recording has this sale: the studio was not recording when it sold (turn on Record, "
+                      "or Settings > Record automatically when going live)."))
 
 
 def clip_for_sale(recording_dir: Path, *, item_id: Any, buyer: str, order_ids: tuple[str, ...] = ()) -> Path:
@@ -298,7 +299,7 @@ def clip_for_sale(recording_dir: Path, *, item_id: Any, buyer: str, order_ids: t
     start = max(span.start_s, lot.start_s if lot.start_s is not None else span.start_s)
     end = min(span.end_s, lot.end_s if lot.end_s is not None else span.end_s)
     if end <= start:
-        raise NoClipError("This sale's lot lies outside its recording: the recording was off then.")
+        raise NoClipError(tr_noop("This sale's lot lies outside its recording: the recording was off then."))
     out_dir = recording.with_name(recording.stem + "-clips")
     out_dir.mkdir(parents=True, exist_ok=True)
     clip = out_dir / f"item{lot.item_id}-{round(start * 1000)}.mp4"

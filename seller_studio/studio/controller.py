@@ -31,6 +31,7 @@ from seller_studio.diagnostics.journal import Journal, default_journal_path
 from seller_studio.diagnostics.logsetup import current_session
 from seller_studio.diagnostics.reproduce import describe_setup
 from seller_studio.diagnostics.studio_faults import StudioFaults
+from seller_studio.i18n import tr_noop
 from seller_studio.media.compositor import Layer, Rect, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.recording import RecordingOutput
@@ -318,8 +319,7 @@ class StudioController:
             self.preview_scene_to(name)
         elif self.is_on_air:
             self.set_studio_mode(True, preview=name)
-            self.events.emit(StatusMessage(f"'{name}' is in the preview, not on air: add its sources, "
-                                           "then Cut or Fade to show it.", 15000))
+            self.events.emit(StatusMessage(tr_noop("'{name}' is in the preview, not on air: add its sources, then Cut or Fade to show it.").format(name=name), 15000))
         else:
             self.switch_scene(name)
         self.save_collection()
@@ -663,10 +663,10 @@ class StudioController:
             self.events.emit(RecordingChanged(False))
             self.events.emit(StreamConnection(False))
             self._set_live_state(LiveState.IDLE)
-            self.events.emit(HealthChanged("idle", "Not live"))
+            self.events.emit(HealthChanged("idle", tr_noop("Not live")))
             self.events.emit(StatsCleared())
             if recording is not None:
-                self.events.emit(StatusMessage(f"Recording saved: {recording.final_path or recording.path}", 15000))
+                self.events.emit(StatusMessage(tr_noop('Recording saved: {value}').format(value=recording.final_path or recording.path), 15000))
             self.events.emit(ShowEnded(live_s, self.last_stats))  # the recap: duration, sales, viewers, drops
 
         def failed(exc: BaseException) -> None:
@@ -692,7 +692,7 @@ class StudioController:
     def reconnect_now(self) -> None:
         if self.session is not None:
             self.session.reconnect_now()
-            self.events.emit(StreamConnection(True, "Reconnecting now…"))
+            self.events.emit(StreamConnection(True, tr_noop("Reconnecting now…")))
 
     def doctor_job(self) -> Callable[[], list]:
         """What "Check my setup" runs on a worker: the doctor against this studio's destination (the
@@ -775,10 +775,10 @@ class StudioController:
             self._unfollow_lots = None
 
     def _recording_saved(self, recording: RecordingOutput) -> None:
-        self.events.emit(StatusMessage(f"Recording saved: {recording.final_path or recording.path}", 15000))
+        self.events.emit(StatusMessage(tr_noop('Recording saved: {value}').format(value=recording.final_path or recording.path), 15000))
         if self.stream is None:
             self.events.emit(StatsCleared())
-            self.events.emit(HealthChanged("idle", "Not live"))
+            self.events.emit(HealthChanged("idle", tr_noop("Not live")))
 
     # ------------------------------------------------------------------------------------- core events
     def handle_core_event(self, name: str, payload: dict[str, Any]) -> None:
@@ -814,9 +814,9 @@ class StudioController:
                 self.events.emit(StreamConnection(False))
                 if self.live_state == LiveState.STARTING:
                     self._set_live_state(LiveState.LIVE)
-                    self.events.emit(StatusMessage(f"Live on {self.destination_label()}", 8000))
+                    self.events.emit(StatusMessage(tr_noop('Live on {value}').format(value=self.destination_label()), 8000))
             elif state == "reconnecting":
-                self.events.emit(StreamConnection(True, "Connection lost — reconnecting… Your recording continues."))
+                self.events.emit(StreamConnection(True, tr_noop("Connection lost — reconnecting… Your recording continues.")))
             elif state == "failed":
                 self._notice(f"Stream stopped: {p.get('error') or 'the destination refused the stream'}")
                 if self.live_state.is_on_air:
@@ -824,7 +824,7 @@ class StudioController:
         elif kind == "recording":
             if state == "live":
                 self.events.emit(RecordingChanged(True, str(p.get("path", ""))))
-                self.events.emit(StatusMessage(f"Recording to {p.get('path', '')}", 8000))
+                self.events.emit(StatusMessage(tr_noop('Recording to {value}').format(value=p.get('path', '')), 8000))
             elif state == "failed":
                 self._notice(f"Recording stopped: {p.get('error') or 'write failed'}")
                 self.recording = None
@@ -875,9 +875,9 @@ class StudioController:
         sid, state = str(p.get("source_id", "")), str(p.get("state"))
         label = self.source_label(sid)
         if state == "lost":
-            self.events.emit(StatusMessage(f"{label} lost — showing a slate; it reconnects by itself.", 10000))
+            self.events.emit(StatusMessage(tr_noop('{label} lost — showing a slate; it reconnects by itself.').format(label=label), 10000))
         elif state == "live" and sid in self.lost_sources:
-            self.events.emit(StatusMessage(f"{label} is back.", 5000))
+            self.events.emit(StatusMessage(tr_noop('{label} is back.').format(label=label), 5000))
         if state == "lost":
             self.lost_sources.add(sid)
         else:
@@ -887,7 +887,7 @@ class StudioController:
     def _on_mic_state(self, p: dict[str, Any]) -> None:
         self.events.emit(MicStateChanged(dict(p)))
         if p.get("is_lost"):
-            self.events.emit(StatusMessage("Microphone lost — sending silence until it returns. The show goes on.",
+            self.events.emit(StatusMessage(tr_noop("Microphone lost — sending silence until it returns. The show goes on."),
                                            10000))
 
     def _on_stats(self, s: dict[str, Any]) -> None:
@@ -908,9 +908,8 @@ class StudioController:
         for o in s.get("outputs", []):
             if o.get("kind") == "stream" and o.get("state") == "reconnecting":
                 retry = o.get("retry_in_s")
-                when = f" Next try in {retry:.0f} s." if retry else ""
-                self.events.emit(StreamConnection(True, f"Connection lost — reconnecting (attempt "
-                                                        f"{o.get('attempt', 0)}).{when} Your recording continues."))
+                when = tr_noop(" Next try in {retry:.0f} s.").format(retry=retry) if retry else ""
+                self.events.emit(StreamConnection(True, tr_noop('Connection lost — reconnecting (attempt {value}).{when} Your recording continues.').format(value=o.get('attempt', 0), when=when)))
 
     def start_question(self, action: str) -> str | None:
         """The question to ask before starting ``action`` ("auction" or "draw") on a reconnecting
@@ -978,16 +977,16 @@ class StudioController:
         try:
             client = PlatformClient(url, token)
             client.status.subscribe(lambda _n, p: self.dispatcher.post(
-                lambda: self.events.emit(PlatformStatus(f"Platform: {p.get('state', '')}", str(p.get('state', ''))))))
-            self.events.emit(PlatformStatus("Platform: connecting", "connecting"))
+                lambda: self.events.emit(PlatformStatus(tr_noop("Platform: {state}").format(state=p.get('state', '')), str(p.get('state', ''))))))
+            self.events.emit(PlatformStatus(tr_noop("Platform: connecting"), "connecting"))
             await client.connect()
         except UserError as exc:
-            self.events.emit(PlatformStatus("Platform: not connected", "disconnected"))
+            self.events.emit(PlatformStatus(tr_noop("Platform: not connected"), "disconnected"))
             self._notice(f"Platform: {exc}")
             return
         self.platform_client = client
         self.journal.attach_platform(client)
-        self.events.emit(PlatformStatus("Platform: connected", "connected"))
+        self.events.emit(PlatformStatus(tr_noop("Platform: connected"), "connected"))
         client.subscribe(self._on_viewers, types=("viewers",))
         self.events.emit(PlatformConnected(client))
 
@@ -995,7 +994,7 @@ class StudioController:
         # PlatformClient calls subscribers on the asyncio loop, which runs on the owner thread.
         count = getattr(event, "count", None)
         if count is not None:
-            self.events.emit(PlatformStatus(f"Platform: connected · {count} watching", "connected", count))
+            self.events.emit(PlatformStatus(tr_noop("Platform: connected · {count} watching").format(count=count), "connected", count))
 
     async def _platform_start_show(self) -> None:
         client = self.platform_client

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.common.secrets import SecretStore, stream_key_name
+from seller_studio.i18n import tr_noop
 from seller_studio.media.outputs.base import Output
 from seller_studio.media.outputs.stream import StreamOutput
 
@@ -43,10 +44,10 @@ class Destination:
         """The output that pushes to this destination (not started). UserError with one line when
         the URL or the key is missing; a bad URL raises from ``StreamOutput`` itself."""
         if not self.url:
-            raise UserError("No destination server set: choose one in Settings > Destination.", ExitCode.BAD_URL)
+            raise UserError(tr_noop("No destination server set: choose one in Settings > Destination."), ExitCode.BAD_URL)
         key = self.stream_key(secrets)
         if is_key_required and not key:
-            raise UserError("No stream key: paste your stream key in Settings > Destination.",
+            raise UserError(tr_noop("No stream key: paste your stream key in Settings > Destination."),
                             ExitCode.NO_STREAM_KEY)
         if self.protocol == "whip":
             from seller_studio.media.outputs.whip import WhipOutput, unavailable_reason
@@ -63,8 +64,8 @@ def destination_for_profile(profile, sandbox=None) -> Destination:  # noqa: ANN0
     d = profile.destination
     if d.kind == "sandbox":
         if sandbox is None:
-            raise UserError("The sandbox platform is not running: start with `seller-studio --demo`, "
-                            "or choose another destination in Settings.")
+            raise UserError(tr_noop("The sandbox platform is not running: start with `seller-studio --demo`, "
+                            "or choose another destination in Settings."))
         # `--demo --demo-ingest whip`: the sandbox's WHIP ingest (whip:// is its http:// endpoint).
         url = (sandbox.whip_url.replace("http://", "whip://", 1) if getattr(sandbox, "protocol", "rtmp") == "whip"
                else sandbox.ingest_url)

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from seller_studio.common.errors import UserError
+from seller_studio.i18n import tr_noop
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0
         while len(found) < len(_FIELDS):
             line = lines.get(timeout=timeout_s)
             if line is None:
-                raise UserError(f"the sandbox platform exited at start (code {proc.wait()})")
+                raise UserError(tr_noop('the sandbox platform exited at start (code {value})').format(value=proc.wait()))
             text = line.strip()
             for prefix, name in _FIELDS.items():
                 if text.startswith(prefix):
@@ -113,7 +114,7 @@ def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0
                     found.add(name)
     except queue.Empty:
         sandbox.stop()
-        raise UserError(f"the sandbox platform did not start within {timeout_s:.0f} s") from None
+        raise UserError(tr_noop('the sandbox platform did not start within {timeout_s:.0f} s').format(timeout_s=timeout_s)) from None
     except BaseException:
         sandbox.stop()
         raise

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
+from seller_studio.i18n import tr
 from seller_studio.studio.assembly import SOURCE_KIND_LABELS
 
 
@@ -80,7 +81,7 @@ class CollectionActions:
         text = f"Remove the scene '{name}'? Its layout goes; sources other scenes use stay."
         if self.controller.is_scene_on_air(name):
             text += "\nIt is on air now: viewers will see the next scene."
-        if not self.confirm("Remove scene?", text):
+        if not self.confirm(tr("Remove scene?"), text):
             return
         self.controller.remove_scene(name)
         self.refresh_scenes()
@@ -98,10 +99,10 @@ class CollectionActions:
 
             cameras = list_cameras()
             if not cameras:
-                self.notice("No camera found. Plug one in, or add a test pattern or a video file instead.")
+                self.notice(tr("No camera found. Plug one in, or add a test pattern or a video file instead."))
                 return
             names = [f"{c['name']} ({c['path']})" for c in cameras]
-            choice, ok = QInputDialog.getItem(self, "Add camera", "Camera:", names, 0, False)
+            choice, ok = QInputDialog.getItem(self, tr("Add camera"), tr("Camera:"), names, 0, False)
             if not ok:
                 return
             cam = cameras[names.index(choice)]
@@ -109,12 +110,12 @@ class CollectionActions:
         elif kind in ("video-file", "image"):
             pattern = ("Videos (*.mp4 *.mkv *.mov *.webm *.avi *.flv)" if kind == "video-file"
                        else "Images (*.png *.jpg *.jpeg *.bmp *.webp)")
-            path, _ = QFileDialog.getOpenFileName(self, f"Add {SOURCE_KIND_LABELS[kind].lower()}", "", pattern)
+            path, _ = QFileDialog.getOpenFileName(self, tr('Add {value}').format(value=SOURCE_KIND_LABELS[kind].lower()), "", pattern)
             if not path:
                 return
             spec.update(spec=path, label=Path(path).name)
         elif kind == "text":
-            text, ok = QInputDialog.getText(self, "Add text", "Text (shown on the stream):")
+            text, ok = QInputDialog.getText(self, tr("Add text"), tr("Text (shown on the stream):"))
             if not ok or not text.strip():
                 return
             spec.update(spec=text.strip(), label=f"Text: {text.strip()[:24]}")

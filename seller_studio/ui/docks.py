@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
+from seller_studio.i18n import tr
 from seller_studio.ui.mixer import MixerPanel
 from seller_studio.ui.scenes import SourcesPanel
 
@@ -38,7 +39,7 @@ def build_docks(window: QMainWindow) -> Docks:
     mixer = MixerPanel()
     mixer_dock = add_dock(window, "Audio mixer", "mixerDock", mixer, Qt.DockWidgetArea.BottomDockWidgetArea)
     # The show panel (inventory, run of show, auction, chat) takes this dock (ui/show_panel/mount.py).
-    placeholder = QLabel("Show panel: inventory, run of show, auctions and chat appear here.")
+    placeholder = QLabel(tr("Show panel: inventory, run of show, auctions and chat appear here."))
     placeholder.setWordWrap(True)
     placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
     placeholder.setStyleSheet("color: #7d828a; padding: 16px;")

@@ -10,17 +10,19 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from seller_studio.i18n import tr
+
 
 class HelpActions:
     def check_setup(self) -> None:
-        self.statusBar().showMessage("Checking your setup…")
+        self.statusBar().showMessage(tr("Checking your setup…"))
         self.workers.run("doctor", self.controller.doctor_job(), self._show_checks,
-                         lambda exc: self.notice(f"Could not check the setup: {exc}"))
+                         lambda exc: self.notice(tr('Could not check the setup: {exc}').format(exc=exc)))
 
     def _show_checks(self, checks: list) -> None:
-        self.statusBar().showMessage("Setup checked", 5000)
+        self.statusBar().showMessage(tr("Setup checked"), 5000)
         self.last_doctor_report = "\n".join(check.line() for check in checks)
-        QMessageBox.information(self, "Check my setup", self.last_doctor_report)
+        QMessageBox.information(self, tr("Check my setup"), self.last_doctor_report)
 
     def _ask_save_path_dialog(self, title: str, suggested: str, filters: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
@@ -39,7 +41,7 @@ class HelpActions:
             return
         if not path.lower().endswith(".zip"):
             path += ".zip"
-        self.statusBar().showMessage("Saving the support bundle…")
+        self.statusBar().showMessage(tr("Saving the support bundle…"))
         self.journal.action("support_bundle")
 
         def saved(result) -> None:  # noqa: ANN001 - diagnostics.bundle.BundleResult
@@ -48,18 +50,18 @@ class HelpActions:
             self.notice(text)
 
         self.workers.run("support-bundle", lambda: build_bundle(Path(path)), saved,
-                         lambda exc: self.notice(f"Could not save the support bundle: {exc}"))
+                         lambda exc: self.notice(tr('Could not save the support bundle: {exc}').format(exc=exc)))
 
     def open_replay(self) -> None:
         from seller_studio.diagnostics.replay import Replay
         from seller_studio.ui.replay.window import ReplayWindow
 
-        path, _ = QFileDialog.getOpenFileName(self, "Open a support bundle", "", "Support bundles (*.zip)")
+        path, _ = QFileDialog.getOpenFileName(self, tr("Open a support bundle"), "", "Support bundles (*.zip)")
         if not path:
             return
         try:
             self._replay_window = ReplayWindow(Replay.from_bundle(Path(path)), title=Path(path).name)
         except Exception as exc:  # a bad bundle is one line for the user, not a crash
-            self.notice(f"Could not open {Path(path).name}: {exc}")
+            self.notice(tr('Could not open {name}: {exc}').format(name=Path(path).name, exc=exc))
             return
         self._replay_window.show()

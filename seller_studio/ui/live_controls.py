@@ -11,6 +11,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from seller_studio.i18n import tr
 from seller_studio.studio.events import LiveState
 from seller_studio.ui.scenes import SceneBar
 
@@ -32,12 +33,12 @@ class LiveControls(QWidget):
         self.scene_bar = SceneBar()
         scenes.addWidget(self.scene_bar, 1)
         self.add_scene_button = QPushButton("+")
-        self.add_scene_button.setToolTip("Add a scene (it never goes on air by being added)")
+        self.add_scene_button.setToolTip(tr("Add a scene (it never goes on air by being added)"))
         scenes.addWidget(self.add_scene_button)
-        self.studio_mode_button = QPushButton("Studio Mode")
+        self.studio_mode_button = QPushButton(tr("Studio Mode"))
         self.studio_mode_button.setCheckable(True)
-        self.studio_mode_button.setToolTip("Preview and program side by side: prepare the next scene off air, "
-                                           "then Cut or Fade to it. Scene buttons and keys load the preview.")
+        self.studio_mode_button.setToolTip(tr("Preview and program side by side: prepare the next scene off air, "
+                                           "then Cut or Fade to it. Scene buttons and keys load the preview."))
         scenes.addWidget(self.studio_mode_button)
         self.live_part = QWidget()
         controls = QHBoxLayout(self.live_part)
@@ -45,13 +46,13 @@ class LiveControls(QWidget):
         controls.addStretch(1)
         self.elapsed = QLabel("00:00:00")
         self.elapsed.setObjectName("elapsed")
-        self.elapsed.setToolTip("Time on air")
+        self.elapsed.setToolTip(tr("Time on air"))
         controls.addWidget(self.elapsed)
-        self.record_button = QPushButton("● Record")
+        self.record_button = QPushButton(tr("● Record"))
         self.record_button.setObjectName("record")
         self.record_button.setCheckable(True)
         controls.addWidget(self.record_button)
-        self.go_live_button = QPushButton("Go Live")
+        self.go_live_button = QPushButton(tr("Go Live"))
         self.go_live_button.setObjectName("goLive")
         controls.addWidget(self.go_live_button)
         self._box.addWidget(self.scene_part, 1)

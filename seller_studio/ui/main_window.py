@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox, QVBoxLayou
 
 from seller_studio.diagnostics.faults import Fault
 from seller_studio.diagnostics.studio_faults import describe as describe_faults
+from seller_studio.i18n import tr, tr_text
 from seller_studio.media.stats import CpuMeter
 from seller_studio.studio.controller import StudioController, default_rect
 from seller_studio.studio.events import (
@@ -93,16 +94,16 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.is_quitting = False  # Ctrl-C / SIGTERM: quit without asking (quit_on_signal)
         self._shortcuts: dict[str, QShortcut] = {}
         self._cpu = CpuMeter()
-        self.setWindowTitle("Seller Studio" + (" — demo" if sandbox is not None else "")
-                            + (" — simulating faults" if self.simulate else ""))
+        self.setWindowTitle(tr("Seller Studio") + (tr(" — demo") if sandbox is not None else "")
+                            + (tr(" — simulating faults") if self.simulate else ""))
         self.setDockNestingEnabled(True)
         self._build_ui()
         self._handlers: dict[type, Callable[[Any], None]] = {
             LiveStateChanged: self._on_live_state, CountdownTick: lambda e: self._show_countdown(e.seconds_left),
             StudioChanged: self._on_studio_changed, Notice: lambda e: self.notice(e.text),
-            StatusMessage: lambda e: self.statusBar().showMessage(e.text, e.timeout_ms),
+            StatusMessage: lambda e: self.statusBar().showMessage(tr_text(e.text), e.timeout_ms),
             RecordingChanged: lambda e: self.record_button.setChecked(e.is_on),
-            StreamConnection: lambda e: self.banner.show_text(e.text) if e.is_reconnecting else self.banner.hide(),
+            StreamConnection: lambda e: self.banner.show_text(tr_text(e.text)) if e.is_reconnecting else self.banner.hide(),
             HealthChanged: lambda e: self.health.set_health(e.level, e.reason, e.fix),
             StatsUpdated: lambda e: show_stats(self.status_labels, e),
             StatsCleared: lambda e: show_idle_status(self.status_labels),
@@ -111,7 +112,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
             SceneSwitched: self._on_scene_switched,
             StudioModeChanged: self._on_studio_mode,
             PreviewSceneChanged: lambda e: self._show_scenes(),
-            PlatformStatus: lambda e: self.status_labels["platform"].setText(e.text),
+            PlatformStatus: lambda e: self.status_labels["platform"].setText(tr_text(e.text)),
             PlatformConnected: lambda e: self.platform_connected.emit(e.client),
             ShowEnded: lambda e: self.show_panel.show_recap(e.stats, live_s=e.live_s),
         }
@@ -122,7 +123,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
             self.notice(notice)
         store.notices.clear()
         if self.simulate:
-            self.notice(f"Support mode, from Go Live: {describe_faults(self.simulate)}.")
+            self.notice(tr('Support mode, from Go Live: {value}.').format(value=describe_faults(self.simulate)))
         self.controller.load_studio()
         from seller_studio.ui.show_panel.mount import install_show_panel
 
@@ -167,7 +168,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         outer.setContentsMargins(8, 8, 8, 4)
         self.notice_bar = NoticeBar("noticeBar")
         self.banner = NoticeBar("banner")
-        self.banner.action.setText("Reconnect now")
+        self.banner.action.setText(tr("Reconnect now"))
         self.banner.action.show()
         self.banner.action.clicked.connect(self.reconnect_now)
         outer.addWidget(self.notice_bar)
@@ -264,18 +265,18 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
     def _show_countdown(self, seconds_left: int) -> None:
         self.countdown_label.show_seconds(seconds_left)
         if seconds_left > 0:
-            self.go_live_button.setText(f"Cancel ({seconds_left})")
+            self.go_live_button.setText(tr('Cancel ({seconds_left})').format(seconds_left=seconds_left))
 
     def _tick(self) -> None:
         if self.controller.live_started_at_s is not None:
             self.controls.set_elapsed(self.controller.live_seconds())
-        self.status_labels["preview"].setText(f"Preview {self.preview.preview_fps:.0f} fps")
+        self.status_labels["preview"].setText(tr('Preview {preview_fps:.0f} fps').format(preview_fps=self.preview.preview_fps))
         if self.session is None:
-            self.status_labels["cpu"].setText(f"CPU {self._cpu.percent():.0f}%")
+            self.status_labels["cpu"].setText(tr('CPU {value:.0f}%').format(value=self._cpu.percent()))
 
     def notice(self, text: str) -> None:
         log.info("notice: %s", text)
-        self.notice_bar.show_text(text, append=True)
+        self.notice_bar.show_text(tr_text(text), append=True)  # made in the core in English
 
     # ------------------------------------------------------------------------------------- go live
     def toggle_live(self) -> None:
@@ -292,7 +293,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         if not self.controller.prepare_go_live():
             return
         where = self.controller.destination_label()
-        if not self.confirm("Go live?", f"Start streaming to {where}?\nViewers will see the program preview."):
+        if not self.confirm(tr("Go live?"), tr('Start streaming to {where}?\nViewers will see the program preview.').format(where=where)):
             self.controller.cancel_go_live()
             return
         self.controller.go_live()
@@ -306,7 +307,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         warning = self.show_panel.end_show_warning()  # a running auction or open giveaway
         if warning:
             text += "\n" + warning
-        if self.confirm("End show?", text):
+        if self.confirm(tr("End show?"), text):
             self.end_show()
 
     def end_show(self) -> None:
@@ -352,7 +353,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
     def transition_to_program(self, fade_ms: int = 0) -> None:
         """Cut (0) or Fade: Studio Mode's preview goes on air."""
         if not self.controller.studio_mode:
-            self.statusBar().showMessage("Turn on Studio Mode to prepare a scene before it goes on air", 5000)
+            self.statusBar().showMessage(tr("Turn on Studio Mode to prepare a scene before it goes on air"), 5000)
             return
         self.controller.transition(fade_ms)
 
@@ -402,7 +403,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         self.record_button.setToolTip(tip("Record the program to a file on this computer", "record"))
         for strip in self.mixer.strips.values():
             strip.mute.setToolTip(tip("Mute or unmute", "mute_mic"))
-            strip.gain.setToolTip("Gain: -30 to +12 dB")
+            strip.gain.setToolTip(tr("Gain: -30 to +12 dB"))
 
     # ------------------------------------------------------------------------------------- dialogs
     def _ask_text_dialog(self, title: str, label: str, text: str) -> str | None:
@@ -465,7 +466,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         live = self.live_state != LiveState.IDLE
-        if live and not self.is_quitting and not self.confirm("Quit?", "You are live. End the show and quit?"):
+        if live and not self.is_quitting and not self.confirm(tr("Quit?"), tr("You are live. End the show and quit?")):
             event.ignore()
             return
         self.save_layout()

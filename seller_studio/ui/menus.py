@@ -6,26 +6,28 @@ from typing import Any
 
 from PySide6.QtGui import QAction, QKeySequence
 
+from seller_studio.i18n import tr
+
 
 def build_menus(window: Any) -> QAction:
     """Fill ``window``'s menu bar (a ``MainWindow``); returns the Settings action."""
-    menu = window.menuBar().addMenu("&Studio")
-    settings_action = QAction("Settings…", window)
+    menu = window.menuBar().addMenu(tr("&Studio"))
+    settings_action = QAction(tr("Settings…"), window)
     settings_action.setShortcut(QKeySequence("Ctrl+,"))
     settings_action.triggered.connect(window.open_settings)
     menu.addAction(settings_action)
-    setup = QAction("First-run setup…", window)
+    setup = QAction(tr("First-run setup…"), window)
     setup.triggered.connect(window.open_setup_wizard)
     menu.addAction(setup)
     menu.addSeparator()
-    quit_action = QAction("Quit", window)
+    quit_action = QAction(tr("Quit"), window)
     quit_action.setShortcut(QKeySequence.StandardKey.Quit)
     quit_action.triggered.connect(window.close)
     menu.addAction(quit_action)
-    view = window.menuBar().addMenu("&View")
+    view = window.menuBar().addMenu(tr("&View"))
     for dock in (window.sources_dock, window.mixer_dock, window.show_dock):
         view.addAction(dock.toggleViewAction())
-    help_menu = window.menuBar().addMenu("&Help")
+    help_menu = window.menuBar().addMenu(tr("&Help"))
     for label, slot in (("Check my setup…", window.check_setup), ("Save support bundle…", window.save_support_bundle),
                         ("Open replay…", window.open_replay)):
         action = QAction(label, window)

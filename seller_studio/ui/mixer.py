@@ -10,6 +10,7 @@ from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from seller_studio.i18n import tr
 from seller_studio.media.audio.mixer import SILENCE_DB
 from seller_studio.media.studio import Studio
 
@@ -69,7 +70,7 @@ class ChannelStrip(QWidget):
         self.name.setStyleSheet("font-weight: 600;")
         self.warning = QLabel("")
         self.warning.setStyleSheet("color: #f5a524;")
-        self.mute = QPushButton("Mute")
+        self.mute = QPushButton(tr("Mute"))
         self.mute.setCheckable(True)
         self.mute.setChecked(channel.is_muted)
         self.mute.toggled.connect(self._on_mute)
@@ -92,17 +93,17 @@ class ChannelStrip(QWidget):
 
     def _on_mute(self, is_muted: bool) -> None:
         self.studio.mixer.set_muted(self.source_id, is_muted)
-        self.mute.setText("Muted" if is_muted else "Mute")
+        self.mute.setText(tr("Muted") if is_muted else tr("Mute"))
 
     def _on_gain(self, tenths: int) -> None:
         self.studio.mixer.set_gain_db(self.source_id, tenths / 10)
         self._show_gain(tenths / 10)
 
     def _show_gain(self, gain_db: float) -> None:
-        self.gain_label.setText(f"{gain_db:+.1f} dB")
+        self.gain_label.setText(tr('{gain_db:+.1f} dB').format(gain_db=gain_db))
 
     def set_lost(self, is_lost: bool) -> None:
-        self.warning.setText("⚠ microphone lost — sending silence" if is_lost else "")
+        self.warning.setText(tr("⚠ microphone lost — sending silence") if is_lost else "")
 
 
 class MixerPanel(QWidget):
@@ -137,14 +138,14 @@ class MixerPanel(QWidget):
                 self.strips[sid] = strip
                 self._layout.addWidget(strip)
         if not self.strips:
-            empty = QLabel("No audio source. Choose a microphone in Settings > Audio.")
+            empty = QLabel(tr("No audio source. Choose a microphone in Settings > Audio."))
             empty.setWordWrap(True)
             self._layout.addWidget(empty)
         # Widgets are rebuilt on every studio swap: the old ones were handed to Qt for deletion.
         holder = QWidget()
         row = QHBoxLayout(holder)
         row.setContentsMargins(6, 0, 6, 0)
-        row.addWidget(QLabel("Program"))
+        row.addWidget(QLabel(tr("Program")))
         self.master = LevelMeter()
         row.addWidget(self.master, 1)
         self._layout.addWidget(holder)

@@ -28,6 +28,7 @@ from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
+from seller_studio.i18n import tr
 from seller_studio.media.compositor import Compositor, Rect, ScaleMode
 from seller_studio.media.layouts import safe_zone
 from seller_studio.media.studio import Studio
@@ -305,18 +306,18 @@ class PreviewWidget(QWidget):
         menu = QMenu(self)
         if 0 <= index < len(self._scene_layers()) and self.is_editable:
             current = self.layer_scale_mode(index)
-            auto = menu.addAction("Scale: automatic (fill cameras, fit titles)")
+            auto = menu.addAction(tr("Scale: automatic (fill cameras, fit titles)"))
             auto.setCheckable(True)
             auto.setChecked(current is None)
             auto.triggered.connect(lambda: self.set_layer_scale_mode(index, None))
             for mode, label in SCALE_MODE_LABELS.items():
-                action = menu.addAction(f"Scale: {label}")
+                action = menu.addAction(tr('Scale: {label}').format(label=label))
                 action.setCheckable(True)
                 action.setChecked(current == mode)
                 action.triggered.connect(lambda _c=False, m=mode: self.set_layer_scale_mode(index, m))
             menu.addSeparator()
-        guide = QAction("Show the phone safe zone" if self._canvas_size()[1] > self._canvas_size()[0]
-                        else "Show the safe zone", menu)
+        guide = QAction(tr("Show the phone safe zone") if self._canvas_size()[1] > self._canvas_size()[0]
+                        else tr("Show the safe zone"), menu)
         guide.setCheckable(True)
         guide.setChecked(self.is_safe_zone_shown)
         guide.toggled.connect(self.set_safe_zone_shown)

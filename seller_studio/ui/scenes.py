@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.i18n import tr
 from seller_studio.media.studio import Studio
 from seller_studio.studio.assembly import SOURCE_KIND_LABELS
 
@@ -57,7 +58,7 @@ class SceneBar(QScrollArea):
 
     def _fit_height(self) -> None:
         # Room for a button row and the sideways scroll bar, so showing the bar never covers a button.
-        button_h = QPushButton("Scene").sizeHint().height() + 6
+        button_h = QPushButton(tr("Scene")).sizeHint().height() + 6
         self.setFixedHeight(button_h + self.horizontalScrollBar().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
@@ -84,8 +85,8 @@ class SceneBar(QScrollArea):
             button.setCheckable(True)
             button.setChecked(name == active)
             key = shortcuts[i] if shortcuts and i < len(shortcuts) else ""
-            button.setToolTip(f"Scene '{name}'" + (f"  ({key})" if key else "")
-                              + "\nRight-click to rename or remove")
+            button.setToolTip(tr("Scene '{name}'").format(name=name) + (f"  ({key})" if key else "")
+                              + tr("\nRight-click to rename or remove"))
             button.clicked.connect(lambda _=False, n=name: self.scene_chosen.emit(n))
             button.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             button.customContextMenuRequested.connect(
@@ -98,8 +99,8 @@ class SceneBar(QScrollArea):
 
     def menu_for(self, name: str) -> QMenu:
         menu = QMenu(self)
-        menu.addAction("Rename…", lambda: self.rename_requested.emit(name))
-        menu.addAction("Remove…", lambda: self.remove_requested.emit(name))
+        menu.addAction(tr("Rename…"), lambda: self.rename_requested.emit(name))
+        menu.addAction(tr("Remove…"), lambda: self.remove_requested.emit(name))
         return menu
 
     def set_active(self, name: str) -> None:
@@ -145,19 +146,19 @@ class SourcesPanel(QWidget):
         self.list.itemChanged.connect(self._on_item_changed)
         layout.addWidget(self.list, 1)
         row = QHBoxLayout()
-        self.add_button = QPushButton("Add source")
+        self.add_button = QPushButton(tr("Add source"))
         menu = QMenu(self.add_button)
         for kind in ("camera", "video-file", "image", "test-pattern", "text"):
             menu.addAction(SOURCE_KIND_LABELS[kind] + "…", lambda k=kind: self.add_requested.emit(k))
         self.add_button.setMenu(menu)
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Remove the selected source from this scene")
+        self.remove_button = QPushButton(tr("Remove"))
+        self.remove_button.setToolTip(tr("Remove the selected source from this scene"))
         self.remove_button.clicked.connect(self._on_remove)
         self.up_button = QPushButton("▲")
-        self.up_button.setToolTip("Bring the selected source forward (in front of the one above it)")
+        self.up_button.setToolTip(tr("Bring the selected source forward (in front of the one above it)"))
         self.up_button.clicked.connect(lambda: self._on_move(+1))
         self.down_button = QPushButton("▼")
-        self.down_button.setToolTip("Send the selected source backward")
+        self.down_button.setToolTip(tr("Send the selected source backward"))
         self.down_button.clicked.connect(lambda: self._on_move(-1))
         for button in (self.up_button, self.down_button):
             button.setFixedWidth(36)
@@ -191,8 +192,8 @@ class SourcesPanel(QWidget):
                 item = QListWidgetItem(text)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if layer.is_visible else Qt.CheckState.Unchecked)
-                item.setToolTip("Tick to show, untick to hide. Drag it on the preview to move; "
-                                "drag the corner to resize.")
+                item.setToolTip(tr("Tick to show, untick to hide. Drag it on the preview to move; "
+                                "drag the corner to resize."))
                 if state in ("lost", "missing"):
                     item.setForeground(QColor("#f5a524"))
                 self.list.addItem(item)

@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
 
 from seller_studio.common import paths
 from seller_studio.common.errors import UserError
+from seller_studio.i18n import LANGUAGES, current_locale, system_currency, tr
 from seller_studio.media.encoders.h264 import H264_CODECS
 from seller_studio.media.layouts import VERTICAL_SIZES
 from seller_studio.media.outputs.stream import parse_ingest_url
+from seller_studio.platform.rules import CURRENCIES, format_money
 from seller_studio.studio.assembly import relayout_scenes
 from seller_studio.studio.settings import (
     HOTKEY_ACTIONS,
@@ -62,25 +64,25 @@ class DestinationForm(QWidget):
         wanted = f"preset:{d.preset}" if d.kind == "preset" else d.kind
         self.kind.setCurrentIndex(max(0, self.kind.findData(wanted)))
         self.kind.currentIndexChanged.connect(self._on_kind)
-        form.addRow("Destination", self.kind)
+        form.addRow(tr("Destination"), self.kind)
         self.url = QLineEdit(d.url)
-        self.url.setPlaceholderText("rtmp://server/app, rtmps://server:443/app or srt://server:port")
-        form.addRow("Server URL", self.url)
+        self.url.setPlaceholderText(tr("rtmp://server/app, rtmps://server:443/app or srt://server:port"))
+        form.addRow(tr("Server URL"), self.url)
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key.setPlaceholderText("paste the stream key from your platform")
-        form.addRow("Stream key", self.key)
+        self.key.setPlaceholderText(tr("paste the stream key from your platform"))
+        form.addRow(tr("Stream key"), self.key)
         self.platform_url = QLineEdit(d.platform_url)
-        self.platform_url.setPlaceholderText("wss://… (optional: chat, auctions and viewers)")
-        form.addRow("Platform address", self.platform_url)
+        self.platform_url.setPlaceholderText(tr("wss://… (optional: chat, auctions and viewers)"))
+        form.addRow(tr("Platform address"), self.platform_url)
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow("Platform token", self.token)
+        form.addRow(tr("Platform token"), self.token)
         self.secret_note = QLabel()
         self.secret_note.setWordWrap(True)
         form.addRow(self.secret_note)
         if store.secrets.is_persistent:
-            self.secret_note.setText("The stream key and token are stored in your system keyring, never in a file.")
+            self.secret_note.setText(tr("The stream key and token are stored in your system keyring, never in a file."))
         else:
             self.secret_note.setText("⚠ " + store.memory_only_notice)
             self.secret_note.setStyleSheet("color: #f5a524;")
@@ -133,7 +135,7 @@ class SettingsDialog(QDialog):
     def __init__(self, store: SettingsStore, profile: Profile, *, is_live: bool = False,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(tr("Settings"))
         self.setMinimumWidth(560)
         self.store = store
         self.profile = profile
@@ -141,7 +143,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("Profile"))
+        top.addWidget(QLabel(tr("Profile")))
         self.profiles = QComboBox()
         names = store.profile_names()
         if profile.name not in names:
@@ -150,7 +152,7 @@ class SettingsDialog(QDialog):
         self.profiles.setCurrentText(profile.name)
         self.profiles.activated.connect(self._on_profile_chosen)
         top.addWidget(self.profiles, 1)
-        save_as = QPushButton("Save as new…")
+        save_as = QPushButton(tr("Save as new…"))
         save_as.clicked.connect(self._save_as)
         top.addWidget(save_as)
         layout.addLayout(top)
@@ -158,12 +160,13 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
         self.destination = DestinationForm(store, profile)
-        self.tabs.addTab(self.destination, "Destination")
-        self.tabs.addTab(self._video_tab(profile), "Video")
-        self.tabs.addTab(self._audio_tab(profile), "Audio")
-        self.tabs.addTab(self._hotkeys_tab(profile), "Hotkeys")
+        self.tabs.addTab(self.destination, tr("Destination"))
+        self.tabs.addTab(self._video_tab(profile), tr("Video"))
+        self.tabs.addTab(self._audio_tab(profile), tr("Audio"))
+        self.tabs.addTab(self._hotkeys_tab(profile), tr("Hotkeys"))
+        self.tabs.addTab(self._general_tab(profile), tr("General"))
         if is_live:
-            note = QLabel("You are live: video size, frame rate and microphone changes apply after this show.")
+            note = QLabel(tr("You are live: video size, frame rate and microphone changes apply after this show."))
             note.setWordWrap(True)
             layout.addWidget(note)
         self.error = QLabel()
@@ -176,6 +179,27 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     # -- tabs ------------------------------------------------------------------------------------
+    def _general_tab(self, profile: Profile) -> QWidget:
+        """Language (takes effect at the next start) and the currency shows are priced in."""
+        tab = QWidget()
+        form = QFormLayout(tab)
+        self.language = QComboBox()
+        self.language.addItem(tr("Follow the system"), "")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(profile.language)))
+        form.addRow(tr("Language"), self.language)
+        self.currency = QComboBox()
+        self.currency.addItem(tr("Follow the system ({code})").format(code=system_currency()), "")
+        for code in CURRENCIES:
+            self.currency.addItem(f"{code} ({format_money(129900, code, current_locale())})", code)
+        self.currency.setCurrentIndex(max(0, self.currency.findData(profile.currency)))
+        form.addRow(tr("Currency"), self.currency)
+        note = QLabel(tr("The language changes when the studio starts again. The currency prices the next show."))
+        note.setWordWrap(True)
+        form.addRow(note)
+        return tab
+
     def _video_tab(self, profile: Profile) -> QWidget:
         tab = QWidget()
         form = QFormLayout(tab)
@@ -188,7 +212,7 @@ class SettingsDialog(QDialog):
         if self.size.findData(f"{v.width}x{v.height}") < 0:
             self.size.addItem(f"{v.width} × {v.height}", f"{v.width}x{v.height}")
         self.size.setCurrentIndex(self.size.findData(f"{v.width}x{v.height}"))
-        form.addRow("Output size", self.size)
+        form.addRow(tr("Output size"), self.size)
         # The second canvas: a vertical program for phones from the same cameras and microphone.
         vp = profile.vertical
         self.vertical_size = QComboBox()
@@ -199,76 +223,76 @@ class SettingsDialog(QDialog):
             self.vertical_size.addItem(f"{vp.width} × {vp.height}", f"{vp.width}x{vp.height}")
         self.vertical_size.setCurrentIndex(max(0, self.vertical_size.findData(
             f"{vp.width}x{vp.height}" if vp.is_enabled else "")))
-        self.vertical_size.setToolTip("Also make a vertical picture for phone apps (TikTok LIVE) at the same time: "
-                                      "its scenes follow yours until you drag their layers; Record also records it")
-        form.addRow("Vertical canvas too", self.vertical_size)
+        self.vertical_size.setToolTip(tr("Also make a vertical picture for phone apps (TikTok LIVE) at the same time: "
+                                      "its scenes follow yours until you drag their layers; Record also records it"))
+        form.addRow(tr("Vertical canvas too"), self.vertical_size)
         self.camera_modes: dict[str, CameraModeBox] = {}
         for spec in profile.sources:
             if spec.get("kind") == "camera":
                 box = CameraModeBox(spec.get("mode"))
                 box.load(str(spec.get("spec", "")))
                 self.camera_modes[spec["id"]] = box
-                form.addRow(f"Camera mode ({spec.get('label') or spec['id']})", box)
+                form.addRow(tr('Camera mode ({value})').format(value=spec.get('label') or spec['id']), box)
         self.fps = QComboBox()
         for fps in (24, 25, 30, 50, 60):
             self.fps.addItem(f"{fps} fps", fps)
         if self.fps.findData(v.fps) < 0:
             self.fps.addItem(f"{v.fps} fps", v.fps)
         self.fps.setCurrentIndex(self.fps.findData(v.fps))
-        form.addRow("Frame rate", self.fps)
+        form.addRow(tr("Frame rate"), self.fps)
         self.encoder = QComboBox()
         self.encoder.addItem("Automatic (hardware if it works, else x264)", "auto")
         for kind in H264_CODECS:
             self.encoder.addItem(kind, kind)
         self.encoder.setCurrentIndex(max(0, self.encoder.findData(v.encoder)))
-        form.addRow("Encoder", self.encoder)
-        self.encoder_status = QLabel("Checking which encoders work here…")
+        form.addRow(tr("Encoder"), self.encoder)
+        self.encoder_status = QLabel(tr("Checking which encoders work here…"))
         self.encoder_status.setWordWrap(True)
         form.addRow(self.encoder_status)
         self.bitrate = QSpinBox()
         self.bitrate.setRange(200, 50_000)
         self.bitrate.setSingleStep(250)
-        self.bitrate.setSuffix(" kbps")
+        self.bitrate.setSuffix(tr(" kbps"))
         self.bitrate.setValue(v.bitrate_kbps)
-        form.addRow("Bitrate", self.bitrate)
+        form.addRow(tr("Bitrate"), self.bitrate)
         self.countdown = QSpinBox()
         self.countdown.setRange(0, 10)
         self.countdown.setSuffix(" s")
         self.countdown.setValue(profile.countdown_s)
-        form.addRow("Go Live countdown", self.countdown)
+        form.addRow(tr("Go Live countdown"), self.countdown)
         folder_row = QHBoxLayout()
         self.record_dir = QLineEdit(profile.record_dir)
         self.record_dir.setPlaceholderText(str(paths.data_dir() / "recordings"))
-        browse = QPushButton("Browse…")
+        browse = QPushButton(tr("Browse…"))
         browse.clicked.connect(self._browse_record_dir)
         folder_row.addWidget(self.record_dir, 1)
         folder_row.addWidget(browse)
-        form.addRow("Recordings folder", folder_row)
-        self.record_when_live = QCheckBox("Record automatically when going live")
-        self.record_when_live.setToolTip("A recording starts with the show and stops with End Show")
+        form.addRow(tr("Recordings folder"), folder_row)
+        self.record_when_live = QCheckBox(tr("Record automatically when going live"))
+        self.record_when_live.setToolTip(tr("A recording starts with the show and stops with End Show"))
         self.record_when_live.setChecked(profile.record_when_live)
         form.addRow("", self.record_when_live)
         self.fade_ms = QSpinBox()
         self.fade_ms.setRange(0, 5000)
         self.fade_ms.setSingleStep(100)
-        self.fade_ms.setSuffix(" ms")
-        self.fade_ms.setSpecialValueText("Cut (no fade)")
+        self.fade_ms.setSuffix(tr(" ms"))
+        self.fade_ms.setSpecialValueText(tr("Cut (no fade)"))
         self.fade_ms.setValue(profile.fade_ms)
-        self.fade_ms.setToolTip("How long Studio Mode's Fade (and its hotkey) dissolves to the next scene")
-        form.addRow("Studio Mode fade", self.fade_ms)
+        self.fade_ms.setToolTip(tr("How long Studio Mode's Fade (and its hotkey) dissolves to the next scene"))
+        form.addRow(tr("Studio Mode fade"), self.fade_ms)
         # Probing encoders opens each one: do it off the GUI thread.
         run_in_worker(self, "probe-encoders", _probe_encoders, self._show_encoders,
                       lambda exc: self._show_encoders({"error": str(exc)}))
         return tab
 
     def _browse_record_dir(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Recordings folder", self.record_dir.text())
+        folder = QFileDialog.getExistingDirectory(self, tr("Recordings folder"), self.record_dir.text())
         if folder:
             self.record_dir.setText(folder)
 
     def _show_encoders(self, result: dict) -> None:
         ok = [k for k, v in result.items() if v == "ok"]
-        self.encoder_status.setText("Works on this computer: " + (", ".join(ok) or "none found"))
+        self.encoder_status.setText(tr("Works on this computer: ") + (", ".join(ok) or "none found"))
         for i in range(self.encoder.count()):
             kind = self.encoder.itemData(i)
             if kind in result and result[kind] != "ok":
@@ -292,7 +316,7 @@ class SettingsDialog(QDialog):
         if self.mic.findData(profile.audio.mic) < 0:
             self.mic.addItem(f"{profile.audio.mic} (not connected)", profile.audio.mic)
         self.mic.setCurrentIndex(self.mic.findData(profile.audio.mic))
-        form.addRow("Microphone", self.mic)
+        form.addRow(tr("Microphone"), self.mic)
         if self.mic_note:
             form.addRow(QLabel(self.mic_note))
         return tab
@@ -307,7 +331,7 @@ class SettingsDialog(QDialog):
             edit.setClearButtonEnabled(True)
             self.hotkey_edits[action] = edit
             form.addRow(HOTKEY_LABELS[action], edit)
-        reset = QPushButton("Reset to defaults")
+        reset = QPushButton(tr("Reset to defaults"))
         reset.clicked.connect(lambda: [e.setKeySequence(QKeySequence(HOTKEY_ACTIONS[a]))
                                        for a, e in self.hotkey_edits.items()])
         form.addRow(reset)
@@ -322,7 +346,7 @@ class SettingsDialog(QDialog):
             self.accept()
 
     def _save_as(self) -> None:
-        name, ok = QInputDialog.getText(self, "New profile", "Profile name:")
+        name, ok = QInputDialog.getText(self, tr("New profile"), tr("Profile name:"))
         if not ok:
             return
         try:
@@ -377,6 +401,8 @@ class SettingsDialog(QDialog):
         if clash:
             raise ValueError(f"the hotkey {clash} is used twice; give each action its own key")
         p.hotkeys = keys
+        p.language = str(self.language.currentData() or "")
+        p.currency = str(self.currency.currentData() or "")
         self.notice = self.destination.apply(p)
         return p
 

@@ -10,6 +10,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
+from seller_studio.i18n import tr, tr_text
 from seller_studio.studio.events import StatsUpdated
 from seller_studio.ui import theme
 
@@ -32,7 +33,7 @@ class NoticeBar(QFrame):
         layout.addWidget(self.action)
         close = QPushButton("✕")
         close.setFlat(True)
-        close.setToolTip("Dismiss")
+        close.setToolTip(tr("Dismiss"))
         close.clicked.connect(self.hide)
         layout.addWidget(close)
         self.hide()
@@ -56,7 +57,7 @@ class HealthLight(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.dot = QLabel("●")
-        self.text = QLabel("Not live")
+        self.text = QLabel(tr("Not live"))
         self.text.setWordWrap(True)
         self.text.setMinimumWidth(120)
         layout.addWidget(self.dot)
@@ -70,11 +71,12 @@ class HealthLight(QWidget):
     def set_muted(self, names: list[str]) -> None:
         """The muted audio sources (empty: nothing muted)."""
         what = names[0] if len(names) == 1 else ", ".join(names)
-        self.muted_note = f"🔇 {what} muted — viewers hear nothing" if names else ""
+        self.muted_note = tr("🔇 {what} muted — viewers hear nothing").format(what=what) if names else ""
         self._show()
 
     def set_health(self, level: str, reason: str, fix: str) -> None:
-        self.stream_level, self._reason, self._fix = level, reason, fix
+        # The verdict is made in English (journals compare it); the seller reads it in their language.
+        self.stream_level, self._reason, self._fix = level, tr_text(reason), tr_text(fix)
         self._show()
 
     def _show(self) -> None:
@@ -85,7 +87,7 @@ class HealthLight(QWidget):
         if self.muted_note:
             text = (f'<b style="color: {theme.WARN}">{html.escape(self.muted_note, quote=False)}</b> · '
                     f"{html.escape(text, quote=False)}")
-            tip = f"{self.muted_note} (unmute in the audio mixer or with the mute hotkey)\n{tip}"
+            tip = self.muted_note + tr(" (unmute in the audio mixer or with the mute hotkey)") + f"\n{tip}"
             if level in ("good", "idle"):
                 level = "warning"
         self.level = level
@@ -116,15 +118,15 @@ def add_status_labels(bar: QStatusBar) -> dict[str, QLabel]:
 
 def show_stats(labels: dict[str, QLabel], event: StatsUpdated) -> None:
     s = event.stats
-    labels["fps"].setText(f"{s.get('fps', 0):.0f}/{s.get('target_fps', 0)} fps")
+    labels["fps"].setText(tr('{value:.0f}/{value2} fps').format(value=s.get('fps', 0), value2=s.get('target_fps', 0)))
     d = s.get("dropped", {})
     labels["dropped"].setText(
-        f"Dropped: {d.get('render_lag', 0)} render · {d.get('encode_lag', 0)} encode · {d.get('network', 0)} net")
-    labels["bitrate"].setText(f"{event.stream_bitrate_kbps:.0f} kbps" if event.is_streaming else "")
-    labels["cpu"].setText(f"CPU {s.get('cpu_percent', 0):.0f}%")
+        tr('Dropped: {value} render · {value2} encode · {value3} net').format(value=d.get('render_lag', 0), value2=d.get('encode_lag', 0), value3=d.get('network', 0)))
+    labels["bitrate"].setText(tr('{stream_bitrate_kbps:.0f} kbps').format(stream_bitrate_kbps=event.stream_bitrate_kbps) if event.is_streaming else "")
+    labels["cpu"].setText(tr('CPU {value:.0f}%').format(value=s.get('cpu_percent', 0)))
 
 
 def show_idle_status(labels: dict[str, QLabel]) -> None:
-    labels["fps"].setText("Not live")
+    labels["fps"].setText(tr("Not live"))
     labels["dropped"].setText("")
     labels["bitrate"].setText("")

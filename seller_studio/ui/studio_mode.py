@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
+from seller_studio.i18n import tr
 from seller_studio.media.transitions import MAX_FADE_MS
 from seller_studio.ui.preview import PreviewWidget
 
@@ -41,7 +42,7 @@ class StudioStage(QWidget):
         left = QVBoxLayout(self.preview_column)
         left.setContentsMargins(0, 0, 0, 0)
         self.preview_label = _label("Preview")
-        self.preview_label.setToolTip("The next scene, not on air: pick a scene, arrange its sources here")
+        self.preview_label.setToolTip(tr("The next scene, not on air: pick a scene, arrange its sources here"))
         left.addWidget(self.preview_label)
         left.addWidget(preview, 1)
         row.addWidget(self.preview_column, 1)
@@ -50,19 +51,19 @@ class StudioStage(QWidget):
         self._middle = middle = QBoxLayout(QBoxLayout.Direction.TopToBottom, self.transition_column)
         middle.setContentsMargins(0, 0, 0, 0)
         middle.addStretch(1)
-        self.cut_button = QPushButton("Cut ▶")
+        self.cut_button = QPushButton(tr("Cut ▶"))
         self.cut_button.setObjectName("transition")
-        self.cut_button.setToolTip("Put the preview on air now")
+        self.cut_button.setToolTip(tr("Put the preview on air now"))
         self.cut_button.clicked.connect(self.cut_requested.emit)
-        self.fade_button = QPushButton("Fade ▶")
+        self.fade_button = QPushButton(tr("Fade ▶"))
         self.fade_button.setObjectName("transition")
         self.fade_button.clicked.connect(lambda: self.fade_requested.emit(self.fade_ms.value()))
         self.fade_ms = QSpinBox()
         self.fade_ms.setRange(100, MAX_FADE_MS)
         self.fade_ms.setSingleStep(100)
-        self.fade_ms.setSuffix(" ms")
+        self.fade_ms.setSuffix(tr(" ms"))
         self.fade_ms.setValue(max(100, fade_ms))
-        self.fade_ms.setToolTip("How long the fade lasts")
+        self.fade_ms.setToolTip(tr("How long the fade lasts"))
         self.fade_ms.valueChanged.connect(self._on_fade_ms)
         self._on_fade_ms(self.fade_ms.value())
         for widget in (self.cut_button, self.fade_button, self.fade_ms):
@@ -73,7 +74,7 @@ class StudioStage(QWidget):
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         self.program_label = _label("Program")
-        self.program_label.setToolTip("What viewers see")
+        self.program_label.setToolTip(tr("What viewers see"))
         right.addWidget(self.program_label)
         right.addWidget(program, 1)
         row.addLayout(right, 1)
@@ -117,10 +118,10 @@ class StudioStage(QWidget):
         self.fade_ms.blockSignals(True)
         self.fade_ms.setValue(max(self.fade_ms.minimum(), value))
         self.fade_ms.blockSignals(False)
-        self.fade_button.setToolTip(f"Dissolve from the program to the preview over {self.fade_ms.value()} ms")
+        self.fade_button.setToolTip(tr('Dissolve from the program to the preview over {value} ms').format(value=self.fade_ms.value()))
 
     def _on_fade_ms(self, value: int) -> None:
-        self.fade_button.setToolTip(f"Dissolve from the program to the preview over {value} ms")
+        self.fade_button.setToolTip(tr('Dissolve from the program to the preview over {value} ms').format(value=value))
         self.fade_ms_changed.emit(value)
 
     def set_studio_mode(self, is_on: bool) -> None:
@@ -137,10 +138,10 @@ class StudioStage(QWidget):
 
     def set_scenes(self, preview: str | None, program: str, is_on_air: bool) -> None:
         """The labels over the two pictures: which scene each shows, and whether viewers see it."""
-        self.preview_label.setText(f"Preview: {preview}" if preview else "Preview")
-        self.program_label.setText(f"Program: {program}" + ("  ● on air" if is_on_air else ""))
-        self.preview_label.setToolTip(f"{self.preview_label.text()} — not on air: arrange its sources here")
-        self.program_label.setToolTip(f"{self.program_label.text()} — what viewers see")
+        self.preview_label.setText(tr('Preview: {preview}').format(preview=preview) if preview else tr("Preview"))
+        self.program_label.setText(tr('Program: {program}').format(program=program) + (tr("  ● on air") if is_on_air else ""))
+        self.preview_label.setToolTip(tr('{value} — not on air: arrange its sources here').format(value=self.preview_label.text()))
+        self.program_label.setToolTip(tr('{value} — what viewers see').format(value=self.program_label.text()))
         if bool(self.program_label.property("onAir")) != is_on_air:
             self.program_label.setProperty("onAir", is_on_air)
             self.program_label.style().unpolish(self.program_label)

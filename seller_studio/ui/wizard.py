@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from seller_studio.common.errors import UserError
+from seller_studio.i18n import tr
 from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.mixer import _levels
 from seller_studio.media.sources.base import VideoSource
@@ -51,8 +52,8 @@ def run_bench_lazily() -> dict[str, Any]:
 class DevicesPage(QWizardPage):
     def __init__(self, profile: Profile, bridge: CoreBridge) -> None:
         super().__init__()
-        self.setTitle("Camera and microphone")
-        self.setSubTitle("Pick what viewers see and hear. The picture and the meter below are live.")
+        self.setTitle(tr("Camera and microphone"))
+        self.setSubTitle(tr("Pick what viewers see and hear. The picture and the meter below are live."))
         self.bridge = bridge
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -69,14 +70,14 @@ class DevicesPage(QWizardPage):
         elif self.camera.count() > 1 and not profile.sources:
             self.camera.setCurrentIndex(1)
         self.camera.currentIndexChanged.connect(self._open_camera)
-        form.addRow("Camera", self.camera)
+        form.addRow(tr("Camera"), self.camera)
         self.camera_mode = CameraModeBox(main.get("mode") if main else None)
-        form.addRow("Camera mode", self.camera_mode)
+        form.addRow(tr("Camera mode"), self.camera_mode)
         self.shape = QComboBox()
         self.shape.addItem("Landscape 16:9 (YouTube, Facebook, computers)", "landscape")
         self.shape.addItem("Vertical 9:16 (TikTok LIVE, phone shopping apps)", "vertical")
         self.shape.setCurrentIndex(1 if profile.video.height > profile.video.width else 0)
-        form.addRow("Picture shape", self.shape)
+        form.addRow(tr("Picture shape"), self.shape)
         self.mic = QComboBox()
         self.mic.addItem("First microphone found", "auto")
         try:
@@ -90,14 +91,14 @@ class DevicesPage(QWizardPage):
         self.mic.addItem("No sound", "none")
         self.mic.setCurrentIndex(max(0, self.mic.findData(profile.audio.mic)))
         self.mic.currentIndexChanged.connect(self._open_mic)
-        form.addRow("Microphone", self.mic)
+        form.addRow(tr("Microphone"), self.mic)
         layout.addLayout(form)
-        self.picture = QLabel("Opening camera…")
+        self.picture = QLabel(tr("Opening camera…"))
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setFixedSize(384, 216)
         self.picture.setStyleSheet("background: #0e0f11;")
         layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(QLabel("Microphone level (speak: the bar should reach the yellow part)"))
+        layout.addWidget(QLabel(tr("Microphone level (speak: the bar should reach the yellow part)")))
         self.meter = LevelMeter()
         layout.addWidget(self.meter)
         self.status = QLabel("")
@@ -115,7 +116,7 @@ class DevicesPage(QWizardPage):
     def _open_camera(self) -> None:
         self._close_camera()
         spec = self.camera.currentData()
-        self.picture.setText("Opening camera…")
+        self.picture.setText(tr("Opening camera…"))
         if spec != "test-pattern":
             self.camera_mode.load(str(spec))
         else:
@@ -136,7 +137,7 @@ class DevicesPage(QWizardPage):
             self.status.setText(getattr(source, "notice", ""))  # e.g. "This camera gives 5 fps at ..."
 
         run_in_worker(self.bridge, "wizard-camera", open_source, done,
-                      lambda exc: self.status.setText(f"Camera: {exc}"))
+                      lambda exc: self.status.setText(tr('Camera: {exc}').format(exc=exc)))
 
     def _open_mic(self) -> None:
         self._close_mic()
@@ -146,7 +147,7 @@ class DevicesPage(QWizardPage):
             try:
                 audio.start()
             except Exception as exc:  # a device that refuses to open: say so, keep the wizard going
-                self.status.setText(f"Microphone: {exc}")
+                self.status.setText(tr('Microphone: {exc}').format(exc=exc))
                 return
         self.audio = audio
 
@@ -154,8 +155,8 @@ class DevicesPage(QWizardPage):
         self._frame_index += 1
         if self.source is not None and self.source.state.value == "lost":
             # Unplugged or frozen while previewed: the camera's own thread keeps trying; say so.
-            self.status.setText("The camera stopped giving pictures — plug it back in, or choose another camera. "
-                                "The studio keeps trying to reopen it.")
+            self.status.setText(tr("The camera stopped giving pictures — plug it back in, or choose another camera. "
+                                "The studio keeps trying to reopen it."))
         if self.source is not None:
             frame = self.source.frame_at(self._frame_index, time.monotonic())
             if frame is not None:
@@ -185,8 +186,8 @@ class DevicesPage(QWizardPage):
 class DestinationPage(QWizardPage):
     def __init__(self, store: SettingsStore, profile: Profile) -> None:
         super().__init__()
-        self.setTitle("Where do you go live?")
-        self.setSubTitle("Practice on the sandbox first, or paste the server and stream key of your platform.")
+        self.setTitle(tr("Where do you go live?"))
+        self.setSubTitle(tr("Practice on the sandbox first, or paste the server and stream key of your platform."))
         layout = QVBoxLayout(self)
         self.form = DestinationForm(store, profile)
         layout.addWidget(self.form)
@@ -198,22 +199,22 @@ class DestinationPage(QWizardPage):
 class BenchPage(QWizardPage):
     def __init__(self, profile: Profile, bridge: CoreBridge) -> None:
         super().__init__()
-        self.setTitle("Test this computer")
-        self.setSubTitle("About half a minute: finds the size, frame rate and bitrate this computer streams "
-                         "without dropping frames.")
+        self.setTitle(tr("Test this computer"))
+        self.setSubTitle(tr("About half a minute: finds the size, frame rate and bitrate this computer streams "
+                         "without dropping frames."))
         self.bridge = bridge
         self.recommended: dict[str, Any] | None = None
         layout = QVBoxLayout(self)
         v = profile.video
-        self.current = QLabel(f"Now: {v.width}×{v.height} at {v.fps} fps, {v.bitrate_kbps} kbps")
+        self.current = QLabel(tr('Now: {width}×{height} at {fps} fps, {bitrate_kbps} kbps').format(width=v.width, height=v.height, fps=v.fps, bitrate_kbps=v.bitrate_kbps))
         layout.addWidget(self.current)
-        self.run = QPushButton("Run the test")
+        self.run = QPushButton(tr("Run the test"))
         self.run.clicked.connect(self.start)
         layout.addWidget(self.run, 0, Qt.AlignmentFlag.AlignLeft)
         self.result = QLabel("")
         self.result.setWordWrap(True)
         layout.addWidget(self.result)
-        self.apply = QCheckBox("Use the recommended settings")
+        self.apply = QCheckBox(tr("Use the recommended settings"))
         self.apply.setChecked(True)
         self.apply.setEnabled(False)
         layout.addWidget(self.apply)
@@ -221,7 +222,7 @@ class BenchPage(QWizardPage):
 
     def start(self) -> None:
         self.run.setEnabled(False)
-        self.result.setText("Testing… (the window stays usable)")
+        self.result.setText(tr("Testing… (the window stays usable)"))
         run_in_worker(self.bridge, "bench", run_bench_lazily, self._done, self._failed)
 
     def _done(self, report: dict[str, Any]) -> None:
@@ -230,22 +231,22 @@ class BenchPage(QWizardPage):
         try:
             self.recommended = {k: int(rec[k]) for k in ("width", "height", "fps", "bitrate_kbps")}
         except (KeyError, TypeError, ValueError):
-            self.result.setText("The test finished without a recommendation; keep the current settings.")
+            self.result.setText(tr("The test finished without a recommendation; keep the current settings."))
             return
         r = self.recommended
-        self.result.setText(f"Recommended: {r['width']}×{r['height']} at {r['fps']} fps, {r['bitrate_kbps']} kbps")
+        self.result.setText(tr('Recommended: {value}×{value2} at {value3} fps, {value4} kbps').format(value=r['width'], value2=r['height'], value3=r['fps'], value4=r['bitrate_kbps']))
         self.apply.setEnabled(True)
 
     def _failed(self, exc: BaseException) -> None:
         self.run.setEnabled(True)
-        self.result.setText(str(exc) if isinstance(exc, UserError) else f"The test failed: {exc}")
+        self.result.setText(str(exc) if isinstance(exc, UserError) else tr('The test failed: {exc}').format(exc=exc))
 
 
 class SetupWizard(QWizard):
     def __init__(self, store: SettingsStore, profile: Profile, *, has_sandbox: bool = False,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Set up Seller Studio")
+        self.setWindowTitle(tr("Set up Seller Studio"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setMinimumSize(640, 560)
         self.store = store

@@ -8,6 +8,7 @@ import av
 import numpy as np
 
 from seller_studio.common.errors import BadMediaFileError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.audio import SAMPLE_RATE
 from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.ring_buffer import AudioRingBuffer
@@ -27,7 +28,7 @@ class AudioFileSource(AudioSource):
         try:
             self._open()
         except (av.FFmpegError, IndexError, OSError) as exc:
-            raise BadMediaFileError(f"cannot play audio file {self.path}: {exc}") from None
+            raise BadMediaFileError(tr_noop('cannot play audio file {path}: {exc}').format(path=self.path, exc=exc)) from None
 
     def _open(self) -> None:
         if self._container is not None:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from seller_studio.common.errors import AudioLibraryMissingError, ExitCode, UserError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.audio import CHANNELS, SAMPLE_RATE
 from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.ring_buffer import AudioRingBuffer
@@ -77,7 +78,7 @@ def resolve_microphone(spec: str | int) -> int:
             if str(spec).lower() in mic["name"].lower():
                 return mic["index"]
     names = ", ".join(m["name"] for m in mics) or "none found"
-    raise UserError(f"microphone '{spec}' not found (microphones here: {names})", ExitCode.MISSING_MIC)
+    raise UserError(tr_noop("microphone '{spec}' not found (microphones here: {names})").format(spec=spec, names=names), ExitCode.MISSING_MIC)
 
 
 class MicrophoneSource(AudioSource):

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from seller_studio.common.errors import ExitCode, UserError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.encoders.base import VideoSettings, template_container, to_packets
 from seller_studio.media.frames import EncodedPacket
 
@@ -127,7 +128,7 @@ def open_h264(container: av.container.OutputContainer, settings: VideoSettings) 
     """Open the requested encoder; on "auto" or a failing hardware encoder, fall back to libx264."""
     wanted = settings.encoder
     if wanted not in H264_CODECS and wanted != "auto":
-        raise UserError(f"unknown encoder '{wanted}' (choose from auto, {', '.join(H264_CODECS)})",
+        raise UserError(tr_noop("unknown encoder '{wanted}' (choose from auto, {value})").format(wanted=wanted, value=', '.join(H264_CODECS)),
                         ExitCode.ENCODER_FAILED)
     candidates = HARDWARE_ORDER + ["x264"] if wanted == "auto" else [wanted] + (["x264"] if wanted != "x264" else [])
     reasons = []
@@ -150,7 +151,7 @@ def open_h264(container: av.container.OutputContainer, settings: VideoSettings) 
         log.info("video encoder: %s %dx%d@%d %d kbps keyint %d", encoder.codec_name, settings.width,
                  settings.height, settings.fps, settings.bitrate_kbps, settings.gop_frames)
         return encoder
-    raise UserError("no H.264 encoder works here: " + "; ".join(reasons), ExitCode.ENCODER_FAILED)
+    raise UserError(tr_noop("no H.264 encoder works here: ") + "; ".join(reasons), ExitCode.ENCODER_FAILED)
 
 
 def available_h264_encoders() -> dict[str, str]:

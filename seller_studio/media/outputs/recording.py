@@ -20,6 +20,7 @@ from typing import Any
 import av
 
 from seller_studio.common.errors import UnwritablePathError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.frames import EncodedPacket
 from seller_studio.media.outputs.base import Muxer, Output, OutputError, OutputState, StopReason
 from seller_studio.media.stats import RecordingStats
@@ -34,11 +35,11 @@ def check_writable(path: Path) -> None:
     """Fail now, on the caller's thread, with a clear line if the file cannot be created."""
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise UnwritablePathError(f"cannot record to {path}: folder {parent} does not exist")
+        raise UnwritablePathError(tr_noop('cannot record to {path}: folder {parent} does not exist').format(path=path, parent=parent))
     if path.is_dir():
-        raise UnwritablePathError(f"cannot record to {path}: it is a folder")
+        raise UnwritablePathError(tr_noop('cannot record to {path}: it is a folder').format(path=path))
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UnwritablePathError(f"cannot record to {path}: permission denied")
+        raise UnwritablePathError(tr_noop('cannot record to {path}: permission denied').format(path=path))
 
 
 class RecordingOutput(Output):
@@ -139,10 +140,8 @@ class RecordingOutput(Output):
             self._set_state(OutputState.STOPPED, path=str(self.final_path))
         except (OSError, av.FFmpegError) as exc:
             full = getattr(exc, "errno", None) == errno.ENOSPC
-            err = (OutputError(StopReason.DISK_FULL, f"recording stopped: the disk is full ({self.path.parent}); "
-                               "what was recorded so far is kept: free some space and record again")
-                   if full else OutputError(StopReason.WRITE_FAILED, f"recording stopped: cannot write {self.path} "
-                                            f"({exc})"))
+            err = (OutputError(StopReason.DISK_FULL, tr_noop('recording stopped: the disk is full ({parent}); what was recorded so far is kept: free some space and record again').format(parent=self.path.parent))
+                   if full else OutputError(StopReason.WRITE_FAILED, tr_noop('recording stopped: cannot write {path} ({exc})').format(path=self.path, exc=exc)))
             log.error("%s", err)
             self.fail(err)
             if muxer is not None:
@@ -152,8 +151,7 @@ class RecordingOutput(Output):
                     pass
         except Exception as exc:  # not a write error: a bug; the file so far stays playable (MKV)
             report_crash("recording", exc)
-            self.fail(OutputError(StopReason.WRITE_FAILED, f"recording stopped after an internal error "
-                                  f"({type(exc).__name__}); saved up to here"))
+            self.fail(OutputError(StopReason.WRITE_FAILED, tr_noop('recording stopped after an internal error ({name__}); saved up to here').format(name__=type(exc).__name__)))
             if muxer is not None:
                 try:
                     muxer.close()

@@ -27,6 +27,7 @@ import av
 
 from seller_studio.common.backoff import ReconnectPolicy
 from seller_studio.common.errors import BadUrlError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.frames import EncodedPacket
 from seller_studio.media.outputs.base import Muxer, Output, OutputError, OutputState, StopReason
 from seller_studio.media.outputs.bitrate import BitrateController, RatePlan
@@ -45,14 +46,14 @@ def parse_ingest_url(url: str) -> tuple[str, str, int | None]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise BadUrlError(f"bad ingest URL: {exc}") from None
+        raise BadUrlError(tr_noop('bad ingest URL: {exc}').format(exc=exc)) from None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise BadUrlError(f"bad ingest URL: scheme must be rtmp://, rtmps:// or srt:// (got '{scheme or url}')")
+        raise BadUrlError(tr_noop("bad ingest URL: scheme must be rtmp://, rtmps:// or srt:// (got '{value}')").format(value=scheme or url))
     if not parts.hostname:
-        raise BadUrlError("bad ingest URL: it has no host name")
+        raise BadUrlError(tr_noop("bad ingest URL: it has no host name"))
     if scheme == "srt" and port is None:
-        raise BadUrlError("bad ingest URL: srt:// needs a port")
+        raise BadUrlError(tr_noop("bad ingest URL: srt:// needs a port"))
     return scheme, parts.hostname, port or SCHEMES[scheme][1]
 
 
@@ -281,7 +282,7 @@ class StreamOutput(Output):
                 log.warning("%s: disconnected from %s", self.name, self.display_url)
             self.attempt += 1
             if not self.policy.should_retry(self.attempt):
-                self._fail(OutputError(StopReason.UNREACHABLE, f"gave up after {self.attempt - 1} reconnect attempts"))
+                self._fail(OutputError(StopReason.UNREACHABLE, tr_noop('gave up after {value} reconnect attempts').format(value=self.attempt - 1)))
                 return
             delay = self.policy.delay_s(self.attempt)
             self.next_retry_at = time.monotonic() + delay
@@ -325,20 +326,16 @@ class StreamOutput(Output):
         try:
             raw = socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s)
         except TimeoutError:
-            raise OutputError(StopReason.UNREACHABLE, f"cannot reach the ingest {where} (no answer within "
-                              f"{self.connect_timeout_s:.0f} s): check the server address and your internet "
-                              "connection") from None
+            raise OutputError(StopReason.UNREACHABLE, tr_noop('cannot reach the ingest {where} (no answer within {connect_timeout_s:.0f} s): check the server address and your internet connection').format(where=where, connect_timeout_s=self.connect_timeout_s)) from None
         except ConnectionResetError:  # something is there, and it hangs up on us at once
-            raise OutputError(StopReason.NOT_RTMP, f"{where} is not an RTMP server (it reset the connection): "
-                              "check the ingest URL and port in Settings") from None
+            raise OutputError(StopReason.NOT_RTMP, tr_noop('{where} is not an RTMP server (it reset the connection): check the ingest URL and port in Settings').format(where=where)) from None
         except OSError as exc:
-            raise OutputError(StopReason.UNREACHABLE, f"cannot reach the ingest {where} ({exc.strerror or exc}): "
-                              "check the server address and your internet connection") from None
+            raise OutputError(StopReason.UNREACHABLE, tr_noop('cannot reach the ingest {where} ({value}): check the server address and your internet connection').format(where=where, value=exc.strerror or exc)) from None
         sock: socket.socket = raw
         self._probe_sock = raw  # stop() shuts it down: a stop never waits out the probe's deadline
         if self._stop.is_set():
             raw.close()
-            raise OutputError(StopReason.REQUESTED, "stopped")
+            raise OutputError(StopReason.REQUESTED, tr_noop("stopped"))
         try:
             if self.scheme == "rtmps":
                 context = ssl.create_default_context()
@@ -350,9 +347,7 @@ class StreamOutput(Output):
                     detail = ("no TLS answer within "
                               f"{self.connect_timeout_s:.0f} s" if isinstance(exc, TimeoutError)
                               else getattr(exc, "reason", None) or str(exc) or type(exc).__name__)
-                    raise OutputError(StopReason.TLS_FAILED, f"rtmps:// to {where}: the TLS handshake failed "
-                                      f"({detail}): if this server takes plain RTMP use rtmp://, otherwise check "
-                                      "the port") from None
+                    raise OutputError(StopReason.TLS_FAILED, tr_noop('rtmps:// to {where}: the TLS handshake failed ({detail}): if this server takes plain RTMP use rtmp://, otherwise check the port').format(where=where, detail=detail)) from None
             sock.sendall(b"\x03" + bytes(1536))
             got = b""
             while len(got) < 1 + 1536:
@@ -363,9 +358,7 @@ class StreamOutput(Output):
                 if got[:1] != b"\x03":
                     break
         except TimeoutError:
-            raise OutputError(StopReason.NO_ANSWER, f"the ingest {where} accepted the connection but did not "
-                              f"answer within {self.connect_timeout_s:.0f} s: check the ingest URL and port "
-                              "(is it an RTMP server?)") from None
+            raise OutputError(StopReason.NO_ANSWER, tr_noop('the ingest {where} accepted the connection but did not answer within {connect_timeout_s:.0f} s: check the ingest URL and port (is it an RTMP server?)').format(where=where, connect_timeout_s=self.connect_timeout_s)) from None
         except OSError as exc:
             got = b""
             closed = exc.strerror or type(exc).__name__
@@ -378,8 +371,7 @@ class StreamOutput(Output):
             return
         heard = got[:40].decode("latin-1").splitlines()[0].strip() if got[:1] not in (b"", b"\x03") else ""
         what = f"it answered {heard!r}" if heard else closed
-        raise OutputError(StopReason.NOT_RTMP, f"{where} is not an RTMP server ({what}): check the ingest URL "
-                          "and port in Settings")
+        raise OutputError(StopReason.NOT_RTMP, tr_noop('{where} is not an RTMP server ({what}): check the ingest URL and port in Settings').format(where=where, what=what))
 
     def _connect(self, templates: list) -> Muxer:
         if self.scheme in ("rtmp", "rtmps"):
@@ -391,14 +383,12 @@ class StreamOutput(Output):
             muxer.start()  # RTMP: handshake, connect and publish happen here
             return muxer
         except av.error.ProtocolNotFoundError:
-            raise OutputError(StopReason.BAD_URL, f"this FFmpeg build cannot send {self.scheme}://") from None
+            raise OutputError(StopReason.BAD_URL, tr_noop('this FFmpeg build cannot send {scheme}://').format(scheme=self.scheme)) from None
         except (av.FFmpegError, OSError) as exc:
             message = redact(str(exc), self._key, target, *url_secrets(self.url))
             if self.scheme == "srt":
-                raise OutputError(StopReason.UNREACHABLE, f"cannot reach the SRT ingest {self.host}:{self.port} "
-                                  f"({message}): check the address and your internet connection") from None
-            raise OutputError(StopReason.REJECTED, f"the ingest at {self.display_url} refused the stream "
-                              f"({message}): check the stream key") from None
+                raise OutputError(StopReason.UNREACHABLE, tr_noop('cannot reach the SRT ingest {host}:{port} ({message}): check the address and your internet connection').format(host=self.host, port=self.port, message=message)) from None
+            raise OutputError(StopReason.REJECTED, tr_noop('the ingest at {display_url} refused the stream ({message}): check the stream key').format(display_url=self.display_url, message=message)) from None
 
     def _on_connected(self) -> None:
         if self._ever_live:

@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from seller_studio.common.errors import DeviceNotFoundError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.frames import VideoFrame
 from seller_studio.media.sources.base import SourceState, ThreadedSource
 from seller_studio.media.sources.camera_modes import (
@@ -115,7 +116,7 @@ def resolve_camera(spec: str | int, infos: list[CameraInfo] | None = None) -> st
     if named:
         return named[0].index
     names = ", ".join(c.name for c in cameras) or "none found"
-    raise DeviceNotFoundError(f"camera '{spec}' not found (cameras here: {names})")
+    raise DeviceNotFoundError(tr_noop("camera '{spec}' not found (cameras here: {names})").format(spec=spec, names=names))
 
 
 # -- the OpenCV boundary -----------------------------------------------------------------------------
@@ -179,8 +180,7 @@ def open_capture(cap: CaptureBoundary, device: str | int, api: int, choice: Mode
     """
     if not cap.open(device, api):
         cap.release()
-        raise DeviceNotFoundError(f"camera {device!r} could not be opened: it is unplugged, in use by another "
-                                  f"program (close video calls and browser tabs using it), or not allowed")
+        raise DeviceNotFoundError(tr_noop('camera {device!r} could not be opened: it is unplugged, in use by another program (close video calls and browser tabs using it), or not allowed').format(device=device))
     refused: list[str] = []
     asked = choice.asked if choice is not None else (0, 0, 0.0)
     fourcc_asked = ""

@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 
 from seller_studio.common.errors import BadMediaFileError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.frames import VideoFrame
 from seller_studio.media.sources.base import VideoSource
 
@@ -20,7 +21,7 @@ class ImageSource(VideoSource):
         self.path = Path(path)
         image = cv2.imread(str(self.path), cv2.IMREAD_UNCHANGED)
         if image is None:
-            raise BadMediaFileError(f"cannot read image {self.path}: missing or not an image")
+            raise BadMediaFileError(tr_noop('cannot read image {path}: missing or not an image').format(path=self.path))
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
         elif image.shape[2] == 4:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from seller_studio.common.errors import UserError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.sources.break_board import BreakBoardSource
 from seller_studio.media.sources.camera import CameraSource
@@ -54,7 +55,7 @@ def make_source(kind: str, source_id: str, spec: str, width: int, height: int, f
         return TextSource(source_id, spec, scale=max(0.6, width / 1280))
     if kind == "break-board":
         return BreakBoardSource(source_id, width, height)
-    raise UserError(f"unknown source kind {kind!r}")
+    raise UserError(tr_noop('unknown source kind {kind!r}').format(kind=kind))
 
 
 def source_from_spec(source_id: str, spec: str, width: int, height: int, fps: float) -> VideoSource:

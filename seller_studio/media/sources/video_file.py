@@ -10,6 +10,7 @@ from typing import Any
 import av
 
 from seller_studio.common.errors import BadMediaFileError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.frames import VideoFrame
 from seller_studio.media.sources.base import ThreadedSource
 
@@ -30,7 +31,7 @@ class VideoFileSource(ThreadedSource):
                 self.width, self.height = stream.codec_context.width, stream.codec_context.height
                 self.fps = float(stream.average_rate or stream.guessed_rate or 30)
         except (av.FFmpegError, IndexError, OSError) as exc:
-            raise BadMediaFileError(f"cannot play video file {self.path}: {exc}") from None
+            raise BadMediaFileError(tr_noop('cannot play video file {path}: {exc}').format(path=self.path, exc=exc)) from None
 
     def _run(self) -> None:
         seq = 0

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QApplication, QMainWindow, QPlainTextEdit, QSplitter, QWidget
 
 from seller_studio.diagnostics.repro_compare import Comparison, SessionSummary
+from seller_studio.i18n import tr
 
 VERDICT_COLOURS = {"healthy": "#2f3a33", "connection lost": "#e5484d", "upload too slow": "#f5a623",
                    "source lost": "#8e4ec6", "computer overloaded": "#3e63dd", "other warning": "#b5a642"}
@@ -117,8 +118,8 @@ class ComparisonChart(QWidget):
 class ComparisonWindow(QMainWindow):
     def __init__(self, comparison: Comparison, report: str, title: str = "") -> None:
         super().__init__()
-        self.setWindowTitle(f"Seller Studio replay - reproduction of {title}" if title
-                            else "Seller Studio replay - reproduction")
+        self.setWindowTitle(tr('Seller Studio replay - reproduction of {title}').format(title=title) if title
+                            else tr("Seller Studio replay - reproduction"))
         self.chart = ComparisonChart(comparison)
         self.report = QPlainTextEdit(report)
         self.report.setReadOnly(True)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from seller_studio.diagnostics.replay import SPEEDS, Replay, ReplayEvent, ReplayPlayer, StatPoint
+from seller_studio.i18n import tr
 
 TICK_MS = 50
 SCRUB_STEPS_PER_S = 10
@@ -93,7 +94,7 @@ class ReplayWindow(QMainWindow):
         super().__init__()
         self.replay = replay
         self.player = ReplayPlayer(replay, speed)
-        self.setWindowTitle(f"Seller Studio replay - {title}" if title else "Seller Studio replay")
+        self.setWindowTitle(tr('Seller Studio replay - {title}').format(title=title) if title else tr("Seller Studio replay"))
         self._last_tick = time.monotonic()
 
         self.scene_label = QLabel()
@@ -104,7 +105,7 @@ class ReplayWindow(QMainWindow):
         self.timeline = QListWidget()  # every non-chat event passed so far, newest last
         self.plot = StatsPlot(replay)
 
-        self.play_button = QPushButton("Play")
+        self.play_button = QPushButton(tr("Play"))
         self.play_button.clicked.connect(self.toggle_play)
         self.speed_box = QComboBox()
         for s in SPEEDS:
@@ -120,9 +121,9 @@ class ReplayWindow(QMainWindow):
         lv = QVBoxLayout(left)
         for label in (self.scene_label, self.item_label, self.auction_label, self.stream_label):
             lv.addWidget(label)
-        lv.addWidget(QLabel("Chat"))
+        lv.addWidget(QLabel(tr("Chat")))
         lv.addWidget(self.chat, 2)
-        lv.addWidget(QLabel("Timeline"))
+        lv.addWidget(QLabel(tr("Timeline")))
         lv.addWidget(self.timeline, 1)
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -150,7 +151,7 @@ class ReplayWindow(QMainWindow):
         if self.player.position_s >= self.replay.duration_s:
             self.seek(0.0)
         self.player.is_playing = not self.player.is_playing
-        self.play_button.setText("Pause" if self.player.is_playing else "Play")
+        self.play_button.setText(tr("Pause") if self.player.is_playing else tr("Play"))
         self._last_tick = time.monotonic()
         if self.player.is_playing:
             self.timer.start()
@@ -188,7 +189,7 @@ class ReplayWindow(QMainWindow):
             self.timeline.scrollToBottom()
         if not self.player.is_playing:
             self.timer.stop()
-            self.play_button.setText("Play")
+            self.play_button.setText(tr("Play"))
         self._show_state()
         return events
 
@@ -199,13 +200,13 @@ class ReplayWindow(QMainWindow):
         t = self.player.position_s
         state = self.replay.state_at(t, chat_lines=0)
         item = state.item or {}
-        self.scene_label.setText(f"Scene: {state.scene or '-'}")
-        self.item_label.setText(f"Item: {item.get('title') or item.get('item_id') or '-'}")
+        self.scene_label.setText(tr('Scene: {value}').format(value=state.scene or '-'))
+        self.item_label.setText(tr('Item: {value}').format(value=item.get('title') or item.get('item_id') or '-'))
         a = state.auction
         self.auction_label.setText(
-            f"Auction: {a.get('auction_id')} at ${a.get('price', a.get('starting_bid'))} ({a.get('leader') or 'no bids'})"
-            if a else "Auction: -")
-        self.stream_label.setText(f"Stream: {state.stream or '-'}")
+            tr('Auction: {value} at ${value2} ({value3})').format(value=a.get('auction_id'), value2=a.get('price', a.get('starting_bid')), value3=a.get('leader') or 'no bids')
+            if a else tr("Auction: -"))
+        self.stream_label.setText(tr('Stream: {value}').format(value=state.stream or '-'))
         self.time_label.setText(f"{t:6.1f} / {self.replay.duration_s:.1f} s")
         self.scrubber.blockSignals(True)
         self.scrubber.setValue(round(t * SCRUB_STEPS_PER_S))

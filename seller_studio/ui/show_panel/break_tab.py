@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from seller_studio.common import paths
+from seller_studio.i18n import tr
 from seller_studio.show.break_board import BreakError, BreakFormat
 from seller_studio.show.selling import SellingError
 from seller_studio.studio.breaks import BreakSession
@@ -44,21 +45,21 @@ class BreakTab(QWidget):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.title = QLineEdit()
-        self.title.setPlaceholderText("e.g. Topps Chrome Jumbo - MLB")
-        form.addRow("Title", self.title)
+        self.title.setPlaceholderText(tr("e.g. Topps Chrome Jumbo - MLB"))
+        form.addRow(tr("Title"), self.title)
         self.format = QComboBox()
         self.format.addItem("Random teams", BreakFormat.RANDOM_TEAM.value)
         self.format.addItem("Pick your team", BreakFormat.PICK_YOUR_TEAM.value)
-        form.addRow("Format", self.format)
+        form.addRow(tr("Format"), self.format)
         self.spots = QComboBox()
         self.spots.setEditable(True)  # or a number, or "Team A, Team B, ..."
         for label, spec in SPOT_CHOICES:
             self.spots.addItem(label, spec)
-        form.addRow("Spots", self.spots)
+        form.addRow(tr("Spots"), self.spots)
         self.price = QLineEdit("25.00")
-        form.addRow("Price per spot ($)", self.price)
+        form.addRow(tr("Price per spot ($)"), self.price)
         layout.addLayout(form)
-        self.open_button = QPushButton("Open break")
+        self.open_button = QPushButton(tr("Open break"))
         self.open_button.clicked.connect(self.open_break)
         layout.addWidget(self.open_button)
         self.count = QLabel("")
@@ -66,18 +67,18 @@ class BreakTab(QWidget):
         layout.addWidget(self.count)
         self.spot_list = QListWidget()
         layout.addWidget(self.spot_list, 1)
-        self.on_stream = QCheckBox("Board on stream")
+        self.on_stream = QCheckBox(tr("Board on stream"))
         self.on_stream.setChecked(True)
         self.on_stream.toggled.connect(lambda on: self.session.set_on_stream(on))
         layout.addWidget(self.on_stream)
         row = QHBoxLayout()
-        self.announce_button = QPushButton("Post commitment")
+        self.announce_button = QPushButton(tr("Post commitment"))
         self.announce_button.clicked.connect(self.announce)
-        self.draw_button = QPushButton("Draw")
+        self.draw_button = QPushButton(tr("Draw"))
         self.draw_button.clicked.connect(self.draw)
-        self.reassign_button = QPushButton("Reassign…")
+        self.reassign_button = QPushButton(tr("Reassign…"))
         self.reassign_button.clicked.connect(self._reassign_dialog)
-        self.manifest_button = QPushButton("Packing list…")
+        self.manifest_button = QPushButton(tr("Packing list…"))
         self.manifest_button.clicked.connect(self._manifest_dialog)
         for button in (self.announce_button, self.draw_button, self.reassign_button, self.manifest_button):
             row.addWidget(button)
@@ -126,7 +127,7 @@ class BreakTab(QWidget):
 
     def draw(self) -> Any:
         question = self.session.draw_question()
-        if question is not None and not self.window_ref.confirm("Start the draw?", question):
+        if question is not None and not self.window_ref.confirm(tr("Start the draw?"), question):
             return None
         result = self._act(self.session.draw)
         if result is not None and self.session.board is not None:
@@ -151,18 +152,18 @@ class BreakTab(QWidget):
         return count
 
     def _reassign_dialog(self) -> None:
-        spot, ok = QInputDialog.getText(self, "Reassign a spot", "Spot (its team, or #N for the Nth spot sold):")
+        spot, ok = QInputDialog.getText(self, tr("Reassign a spot"), tr("Spot (its team, or #N for the Nth spot sold):"))
         if not ok:
             return
-        buyer, ok = QInputDialog.getText(self, "Reassign a spot", "New buyer:")
+        buyer, ok = QInputDialog.getText(self, tr("Reassign a spot"), tr("New buyer:"))
         if not ok:
             return
-        reason, ok = QInputDialog.getText(self, "Reassign a spot", "Why (kept in the journal):")
+        reason, ok = QInputDialog.getText(self, tr("Reassign a spot"), tr("Why (kept in the journal):"))
         if ok:
             self.reassign(spot, buyer, reason)
 
     def _manifest_dialog(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Packing list", "break-manifest.csv", "CSV (*.csv)")
+        name, _ = QFileDialog.getSaveFileName(self, tr("Packing list"), "break-manifest.csv", "CSV (*.csv)")
         if name:
             self.export_manifest(Path(name))
 
@@ -171,14 +172,14 @@ class BreakTab(QWidget):
     def refresh(self) -> None:
         board = self.session.board
         if board is None:
-            self.count.setText("No break open.")
+            self.count.setText(tr("No break open."))
             self.spot_list.clear()
             for button in (self.announce_button, self.draw_button, self.reassign_button, self.manifest_button):
                 button.setEnabled(False)
             return
         is_random = board.spec.format is BreakFormat.RANDOM_TEAM
-        self.count.setText(f"{board.spec.title}: {board.filled}/{board.total} spots filled"
-                           + (" - drawn" if board.is_drawn else ""))
+        self.count.setText(tr('{title}: {filled}/{total} spots filled').format(title=board.spec.title, filled=board.filled, total=board.total)
+                           + (tr(" - drawn") if board.is_drawn else ""))
         lines = [f"{s.label}: {s.buyer or 'open'}" + (f"  ->  {s.team}" if s.team and s.team != s.label else "")
                  for s in board.spots()]
         lines += [f"Refused: {r.reason}" for r in board.rejected]

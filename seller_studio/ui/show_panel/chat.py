@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.i18n import tr
 from seller_studio.platform import rules
 from seller_studio.show.chat import ChatEntry
 from seller_studio.show.selling import SellingError
@@ -139,10 +140,10 @@ class QuickRepliesDialog(QDialog):
 
     def __init__(self, replies: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Quick replies")
+        self.setWindowTitle(tr("Quick replies"))
         self.replies = replies
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Placeholders: {item} (showing item), {price}, {user}"))
+        layout.addWidget(QLabel(tr("Placeholders: {item} (showing item), {price}, {user}")))
         self.list = QListWidget()
         layout.addWidget(self.list)
         row = QHBoxLayout()
@@ -232,16 +233,16 @@ class ChatWidget(QWidget):
         layout.addWidget(self.view, 1)
         self.new_button = QPushButton("")
         self.new_button.setObjectName("chatNewMessages")
-        self.new_button.setToolTip("The chat holds still while the pointer is on it; click to jump to the newest")
+        self.new_button.setToolTip(tr("The chat holds still while the pointer is on it; click to jump to the newest"))
         self.new_button.clicked.connect(self.jump_to_newest)
         self.new_button.hide()
         layout.addWidget(self.new_button)
 
         mod = QHBoxLayout()
-        self.pin_button = QPushButton("Pin")
-        self.delete_button = QPushButton("Delete")
-        self.timeout_button = QPushButton("Timeout 10 min")
-        self.ban_button = QPushButton("Ban")
+        self.pin_button = QPushButton(tr("Pin"))
+        self.delete_button = QPushButton(tr("Delete"))
+        self.timeout_button = QPushButton(tr("Timeout 10 min"))
+        self.ban_button = QPushButton(tr("Ban"))
         for button, slot in ((self.pin_button, self.pin_selected), (self.delete_button, self.delete_selected),
                              (self.timeout_button, self.timeout_selected), (self.ban_button, self.ban_selected)):
             button.clicked.connect(slot)
@@ -258,27 +259,27 @@ class ChatWidget(QWidget):
         self.reply_label = QLabel("")
         self.reply_label.hide()
         entry.addWidget(self.reply_label)
-        self.cancel_reply_button = QPushButton("Cancel reply")
-        self.cancel_reply_button.setToolTip("Not a reply: send to everyone (Esc)")
+        self.cancel_reply_button = QPushButton(tr("Cancel reply"))
+        self.cancel_reply_button.setToolTip(tr("Not a reply: send to everyone (Esc)"))
         self.cancel_reply_button.clicked.connect(self.cancel_reply)
         self.cancel_reply_button.hide()
         entry.addWidget(self.cancel_reply_button)
         self.input = QLineEdit()
-        self.input.setPlaceholderText("Message the chat (select a message and press R to reply)")
+        self.input.setPlaceholderText(tr("Message the chat (select a message and press R to reply)"))
         self.input.setMaxLength(rules.MAX_CHAT_CHARS)
         self.input.returnPressed.connect(self.send_input)
         self.input.textEdited.connect(self._on_input_edited)
         self.input.installEventFilter(self)
         entry.addWidget(self.input, 1)
-        send = QPushButton("Send")
+        send = QPushButton(tr("Send"))
         send.clicked.connect(self.send_input)
         entry.addWidget(send)
         layout.addLayout(entry)
 
         filters = QHBoxLayout()
-        filters.addWidget(QLabel("Filter words:"))
+        filters.addWidget(QLabel(tr("Filter words:")))
         self.filter_edit = QLineEdit(", ".join(controller.chat.filter_words))
-        self.filter_edit.setPlaceholderText("comma separated; matching messages are hidden")
+        self.filter_edit.setPlaceholderText(tr("comma separated; matching messages are hidden"))
         self.filter_edit.editingFinished.connect(self._apply_filter_words)
         filters.addWidget(self.filter_edit, 1)
         layout.addLayout(filters)
@@ -323,7 +324,7 @@ class ChatWidget(QWidget):
             self.view.doItemsLayout()
             bar.setValue(bar.value() + self.view.visualRect(self.model.index(row)).top() - anchor_top)
         if self.unseen_count:
-            self.new_button.setText(f"▼ {self.unseen_count} new message(s)")
+            self.new_button.setText(tr('▼ {unseen_count} new message(s)').format(unseen_count=self.unseen_count))
             self.new_button.show()
 
     def jump_to_newest(self) -> None:
@@ -430,14 +431,14 @@ class ChatWidget(QWidget):
         self._quick_buttons.clear()
         for i, reply in enumerate(self.controller.quick_replies.replies()):
             button = QPushButton(reply.label)
-            button.setToolTip(reply.text + (f"  (Alt+{i + 1})" if i < 9 else ""))
+            button.setToolTip(reply.text + (tr('  (Alt+{value})').format(value=i + 1) if i < 9 else ""))
             button.clicked.connect(lambda _=False, i=i: self.send_quick(i))
             if i < 9:
                 button.setShortcut(QKeySequence(f"Alt+{i + 1}"))
             self.quick_row.addWidget(button)
             self._quick_buttons.append(button)
-        edit = QPushButton("Edit…")
-        edit.setToolTip("Edit the quick replies")
+        edit = QPushButton(tr("Edit…"))
+        edit.setToolTip(tr("Edit the quick replies"))
         edit.clicked.connect(self._edit_quick)
         self.quick_row.addWidget(edit)
         self._quick_buttons.append(edit)
@@ -486,10 +487,9 @@ class ChatWidget(QWidget):
             self.show_error("select a message first")
             return
         quote = entry.text if len(entry.text) <= 80 else entry.text[:79] + "…"
-        if not self.confirm(f"Ban {entry.user}?",
-                            f"Ban {entry.user} from your shows? They can no longer chat, bid or buy.\n\n"
-                            f"Their message: \u201c{quote}\u201d"):
-            self.status.setText(f"Not banned: {entry.user}")
+        if not self.confirm(tr('Ban {user}?').format(user=entry.user),
+                            tr('Ban {user} from your shows? They can no longer chat, bid or buy.\n\nTheir message: “{quote}”').format(user=entry.user, quote=quote)):
+            self.status.setText(tr('Not banned: {user}').format(user=entry.user))
             return
         self._moderate(lambda _: self.controller.ban_user(entry.user))
 
@@ -505,11 +505,11 @@ class ChatWidget(QWidget):
         if self.selected() is None:
             return
         menu = QMenu(self)
-        menu.addAction("Reply (R)", self.reply_to_selected)
-        menu.addAction("Pin", self.pin_selected)
-        menu.addAction("Delete", self.delete_selected)
-        menu.addAction("Timeout 10 min", self.timeout_selected)
-        menu.addAction("Ban…", self.ban_selected)
+        menu.addAction(tr("Reply (R)"), self.reply_to_selected)
+        menu.addAction(tr("Pin"), self.pin_selected)
+        menu.addAction(tr("Delete"), self.delete_selected)
+        menu.addAction(tr("Timeout 10 min"), self.timeout_selected)
+        menu.addAction(tr("Ban…"), self.ban_selected)
         self.is_menu_open = True
         try:
             menu.exec(self.view.viewport().mapToGlobal(pos))

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from seller_studio.common.errors import UserError
+from seller_studio.i18n import tr
 from seller_studio.show.controller import ShowController
 from seller_studio.show.demo import needs_samples, open_demo_store, sample_inventory_path
 from seller_studio.show.inventory import DamagedDatabaseError, InventoryStore, default_db_path, recover
@@ -42,9 +43,9 @@ class DamagedInventoryPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.message)
-        self.recover_button = QPushButton("Recover the inventory")
-        self.recover_button.setToolTip("Sets the damaged file aside (kept) and rebuilds it from the last good "
-                                       "backup and the sales it still holds")
+        self.recover_button = QPushButton(tr("Recover the inventory"))
+        self.recover_button.setToolTip(tr("Sets the damaged file aside (kept) and rebuilds it from the last good "
+                                       "backup and the sales it still holds"))
         self.recover_button.clicked.connect(self.recover)
         layout.addWidget(self.recover_button)
         layout.addStretch(1)
@@ -59,9 +60,9 @@ class DamagedInventoryPanel(QWidget):
         try:
             report = recover(self.error.path)
         except UserError as err:
-            self.message.setText(f"{self.error}\nRecovery failed: {err}")
+            self.message.setText(tr('{error}\nRecovery failed: {err}').format(error=self.error, err=err))
             return None
-        self.window_ref.notice(f"Inventory recovered: {report.summary()}.")
+        self.window_ref.notice(tr('Inventory recovered: {value}.').format(value=report.summary()))
         panel = install_show_panel(self.window_ref, show_id=self.show_id)
         self.window_ref.show_panel = panel
         return panel
@@ -110,9 +111,9 @@ def install_show_panel(window: Any, store: InventoryStore | None = None,
         # each lot becomes a chapter of the recording; show moments switch scenes (Scenes tab)
         window.controller.follow_show(controller)
         panel.scene_follow = SceneFollowWidget(window.controller, panel)  # type: ignore[attr-defined]
-        panel.tabs.addTab(panel.scene_follow, "Scenes")
+        panel.tabs.addTab(panel.scene_follow, tr("Scenes"))
         panel.break_tab = BreakTab(window, controller, panel)  # type: ignore[attr-defined]
-        panel.tabs.addTab(panel.break_tab, "Break")
+        panel.tabs.addTab(panel.break_tab, tr("Break"))
         panel.sales.clip_finder = lambda **sale: clip_for_sale(window.controller.recording_folder(), **sale)
 
     overlay = ProductCardOverlay(controller, panel)

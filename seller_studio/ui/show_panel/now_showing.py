@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.i18n import tr
 from seller_studio.platform import rules
 from seller_studio.show.selling import SellingError
 
@@ -47,7 +48,7 @@ class NowShowingWidget(QWidget):
         card.setObjectName("nowShowingCard")
         card.setStyleSheet("QFrame#nowShowingCard { background: #24262b; border-radius: 6px; }")
         grid = QGridLayout(card)
-        self.title = QLabel("Nothing showing — press Next")
+        self.title = QLabel(tr("Nothing showing — press Next"))
         self.title.setStyleSheet("font-size: 13pt; font-weight: 700;")
         self.title.setWordWrap(True)
         grid.addWidget(self.title, 0, 0, 1, 2)
@@ -71,9 +72,9 @@ class NowShowingWidget(QWidget):
         layout.addWidget(card)
 
         nav = QHBoxLayout()
-        self.previous_button = QPushButton("◀ Previous")
+        self.previous_button = QPushButton(tr("◀ Previous"))
         self.previous_button.clicked.connect(self.previous_item)
-        self.next_button = QPushButton("Next ▶")
+        self.next_button = QPushButton(tr("Next ▶"))
         self.next_button.clicked.connect(self.next_item)
         nav.addWidget(self.previous_button)
         nav.addWidget(self.next_button)
@@ -83,38 +84,38 @@ class NowShowingWidget(QWidget):
         self.preset_buttons: list[QPushButton] = []
         for i, preset in enumerate(controller.presets):
             button = QPushButton(f"{i + 1} · {preset.name}")
-            button.setToolTip(f"{preset.duration_s:g} s, counter-bid {preset.counter_bid_s:g} s"
-                              + (", sudden death" if preset.is_sudden_death else "")
-                              + f"\nHotkey: auction key, then {i + 1}")
+            button.setToolTip(tr('{duration_s:g} s, counter-bid {counter_bid_s:g} s').format(duration_s=preset.duration_s, counter_bid_s=preset.counter_bid_s)
+                              + (tr(", sudden death") if preset.is_sudden_death else "")
+                              + tr('\nHotkey: auction key, then {value}').format(value=i + 1))
             button.clicked.connect(lambda _=False, i=i: self.start_auction(i))
             self.presets_row.addWidget(button)
             self.preset_buttons.append(button)
         layout.addLayout(self.presets_row)
-        self.run_back_button = QPushButton("Run it back")
-        self.run_back_button.setToolTip("No bids: put the same item up again with the same preset")
+        self.run_back_button = QPushButton(tr("Run it back"))
+        self.run_back_button.setToolTip(tr("No bids: put the same item up again with the same preset"))
         self.run_back_button.clicked.connect(self.run_it_back)
         layout.addWidget(self.run_back_button)
 
         bin_row = QHBoxLayout()
-        bin_row.addWidget(QLabel("Buy it now qty"))
+        bin_row.addWidget(QLabel(tr("Buy it now qty")))
         self.bin_quantity = QSpinBox()
         self.bin_quantity.setRange(1, 9999)
         bin_row.addWidget(self.bin_quantity)
-        self.bin_button = QPushButton("Open Buy It Now")
+        self.bin_button = QPushButton(tr("Open Buy It Now"))
         self.bin_button.clicked.connect(self.open_buy_now)
         bin_row.addWidget(self.bin_button)
         layout.addLayout(bin_row)
 
         give_row = QHBoxLayout()
-        give_row.addWidget(QLabel("Giveaway window (s)"))
+        give_row.addWidget(QLabel(tr("Giveaway window (s)")))
         self.giveaway_s = QSpinBox()
         self.giveaway_s.setRange(int(rules.GIVEAWAY_MIN_S), int(rules.GIVEAWAY_MAX_S))  # 1 s to 5 min
         self.giveaway_s.setValue(int(rules.GIVEAWAY_DEFAULT_S))
         give_row.addWidget(self.giveaway_s)
-        self.giveaway_button = QPushButton("Start giveaway")
+        self.giveaway_button = QPushButton(tr("Start giveaway"))
         self.giveaway_button.clicked.connect(self.start_giveaway)
         give_row.addWidget(self.giveaway_button)
-        self.draw_button = QPushButton("Draw now")
+        self.draw_button = QPushButton(tr("Draw now"))
         self.draw_button.clicked.connect(self.draw_now)
         give_row.addWidget(self.draw_button)
         layout.addLayout(give_row)
@@ -183,8 +184,8 @@ class NowShowingWidget(QWidget):
             self.show_error("show an item first (Next)")
             return
         self.is_armed = True
-        self.status.setText("Auction: press " + " / ".join(
-            f"{i + 1} {p.name}" for i, p in enumerate(self.controller.presets)) + " — Enter for the first, Esc cancels")
+        self.status.setText(tr("Auction: press ") + " / ".join(
+            f"{i + 1} {p.name}" for i, p in enumerate(self.controller.presets)) + tr(" — Enter for the first, Esc cancels"))
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -251,11 +252,11 @@ class NowShowingWidget(QWidget):
             self.price.setText(card.price_text)
             self.countdown.setText(card.countdown_text or "")
             if card.sold_to:
-                self.bidder.setText(f"Winner: {card.sold_to}")
+                self.bidder.setText(tr('Winner: {sold_to}').format(sold_to=card.sold_to))
             elif card.bidder:
-                self.bidder.setText(f"Leading: {card.bidder}")
+                self.bidder.setText(tr('Leading: {bidder}').format(bidder=card.bidder))
             elif card.quantity_left is not None:
-                self.bidder.setText(f"{card.quantity_left} left")
+                self.bidder.setText(tr('{quantity_left} left').format(quantity_left=card.quantity_left))
             else:
                 self.bidder.setText("")
         is_running = s.is_auction_running

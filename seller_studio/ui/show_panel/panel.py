@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.i18n import tr
 from seller_studio.ui.bridge import CoreBridge
 from seller_studio.ui.show_panel.chat import ChatWidget
 from seller_studio.ui.show_panel.now_showing import NowShowingWidget
@@ -53,11 +54,11 @@ class ImportBanner(QFrame):
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         row.addWidget(self.summary, 1)
-        self.details_button = QPushButton("Details")
+        self.details_button = QPushButton(tr("Details"))
         self.details_button.setCheckable(True)
         self.details_button.toggled.connect(lambda on: self.details.setVisible(on))
         row.addWidget(self.details_button)
-        self.close_button = QPushButton("Dismiss")
+        self.close_button = QPushButton(tr("Dismiss"))
         self.close_button.clicked.connect(self.hide)
         row.addWidget(self.close_button)
         layout.addLayout(row)
@@ -99,9 +100,9 @@ class ShowPanel(QWidget):
         self.chat = ChatWidget(controller)
         self.queue = QueueWidget(controller)
         self.sales = SalesWidget(controller)
-        self.tabs.addTab(self.chat, "Chat")
-        self.tabs.addTab(self.queue, "Run of show")
-        self.tabs.addTab(self.sales, "Sales")
+        self.tabs.addTab(self.chat, tr("Chat"))
+        self.tabs.addTab(self.queue, tr("Run of show"))
+        self.tabs.addTab(self.sales, tr("Sales"))
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
         layout.addWidget(splitter)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seller_studio.i18n import current_locale
+from seller_studio.i18n import current_locale, tr
 from seller_studio.platform import rules
 from seller_studio.show.csv_import import ImportResult
 from seller_studio.show.inventory import TYPE_LABELS, Item
@@ -56,25 +56,25 @@ class AddItemDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None, currency: str = rules.DEFAULT_CURRENCY) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add an item")
+        self.setWindowTitle(tr("Add an item"))
         form = QFormLayout(self)
         self.title_edit = QLineEdit()
         self.title_edit.setMaxLength(200)
-        form.addRow("Title", self.title_edit)
+        form.addRow(tr("Title"), self.title_edit)
         self.type_combo = QComboBox()
         for key in ("auction", "buy_it_now", "giveaway"):
             self.type_combo.addItem(TYPE_LABELS.get(key, key), key)
-        form.addRow("Type", self.type_combo)
+        form.addRow(tr("Type"), self.type_combo)
         self.price = QDoubleSpinBox()
         self.price.setRange(0, rules.to_dollars(rules.MONEY_MAX_CENTS))  # the platform's money maximum
         self.price.setDecimals(2)
         symbol = rules.currency_symbol(currency, current_locale())
         self.price.setPrefix(symbol + (" " if symbol[-1:].isalpha() else ""))
         self.price.setValue(1.0)
-        form.addRow("Price / starting bid", self.price)
+        form.addRow(tr("Price / starting bid"), self.price)
         self.quantity = QSpinBox()
         self.quantity.setRange(1, 9999)
-        form.addRow("Quantity", self.quantity)
+        form.addRow(tr("Quantity"), self.quantity)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #ff9b9b;")
         form.addRow(self.error)
@@ -91,7 +91,7 @@ class AddItemDialog(QDialog):
 
     def _check(self) -> None:
         if not self.title_edit.text().strip():
-            self.error.setText("Give the item a title.")
+            self.error.setText(tr("Give the item a title."))
             return
         self.accept()
 
@@ -108,7 +108,7 @@ class QueueWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search title, SKU, category…")
+        self.search.setPlaceholderText(tr("Search title, SKU, category…"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.apply_filter)
         top.addWidget(self.search, 1)
@@ -128,14 +128,14 @@ class QueueWidget(QWidget):
         self.empty_hint.setStyleSheet("color: #f5a524;")
         layout.addWidget(self.empty_hint)
         bottom = QHBoxLayout()
-        self.import_button = QPushButton("Import CSV…")
+        self.import_button = QPushButton(tr("Import CSV…"))
         self.import_button.clicked.connect(self._choose_csv)
         bottom.addWidget(self.import_button)
-        self.rebuild_button = QPushButton("Queue all available")
-        self.rebuild_button.setToolTip("Replace tonight's queue with every item that can still be sold")
+        self.rebuild_button = QPushButton(tr("Queue all available"))
+        self.rebuild_button.setToolTip(tr("Replace tonight's queue with every item that can still be sold"))
         self.rebuild_button.clicked.connect(self._rebuild)
         bottom.addWidget(self.rebuild_button)
-        self.add_button = QPushButton("Add item…")
+        self.add_button = QPushButton(tr("Add item…"))
         self.add_button.clicked.connect(self._add_dialog)
         bottom.addWidget(self.add_button)
         bottom.addStretch(1)
@@ -170,7 +170,7 @@ class QueueWidget(QWidget):
             self.category.addItems(categories)
             self.category.setCurrentText(current if current in categories else ALL_CATEGORIES)
             self.category.blockSignals(False)
-        self.count_label.setText(f"{len(items)} in tonight's queue")
+        self.count_label.setText(tr("{value} in tonight's queue").format(value=len(items)))
         hint = self.controller.empty_hint()
         self.empty_hint.setText(hint or "")
         self.empty_hint.setVisible(bool(hint))
@@ -205,7 +205,7 @@ class QueueWidget(QWidget):
             self.count_label.setText(str(err))
 
     def _choose_csv(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import inventory CSV", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, tr("Import inventory CSV"), str(Path.home()),
                                               "CSV files (*.csv *.txt);;All files (*)")
         if path:
             self.import_requested.emit(path)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seller_studio.i18n import tr
 from seller_studio.show.recap import ShowRecap
 
 
@@ -29,10 +30,10 @@ class RecapDialog(QDialog):
         super().__init__(parent)
         self.recap = recap
         self.controller = controller
-        self.setWindowTitle("Show recap")
+        self.setWindowTitle(tr("Show recap"))
         self.setModal(False)
         layout = QVBoxLayout(self)
-        heading = QLabel("That's a wrap!")
+        heading = QLabel(tr("That's a wrap!"))
         heading.setStyleSheet("font-size: 15pt; font-weight: 800;")
         layout.addWidget(heading)
         grid = QGridLayout()
@@ -51,7 +52,7 @@ class RecapDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         if controller is not None:
-            self.export_button = QPushButton("Export this show's sales…")
+            self.export_button = QPushButton(tr("Export this show's sales…"))
             self.export_button.clicked.connect(self._export)
             buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout.addWidget(buttons)
@@ -62,7 +63,7 @@ class RecapDialog(QDialog):
         return "\n".join(f"{label}: {value}" for label, value in self.recap.lines())
 
     def _export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export sales", str(Path.home() / "sales.csv"), "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export sales"), str(Path.home() / "sales.csv"), "CSV (*.csv)")
         if path:
             count = self.controller.export_sales(path)
-            self.export_button.setText(f"Exported {count} sale(s)")
+            self.export_button.setText(tr('Exported {count} sale(s)').format(count=count))

@@ -43,19 +43,19 @@ class SalesWidget(QWidget):
         row = QHBoxLayout()
         self.total = QLabel("")
         row.addWidget(self.total, 1)
-        self.all_shows = QCheckBox("All shows")
-        self.all_shows.setToolTip("Show the sales of every show, not only this one")
+        self.all_shows = QCheckBox(tr("All shows"))
+        self.all_shows.setToolTip(tr("Show the sales of every show, not only this one"))
         self.all_shows.toggled.connect(lambda _: self.refresh())
         row.addWidget(self.all_shows)
         # A sale's lot from the show's recording (studio/chapters.clip_for_sale, set by the window)
         self.clip_finder: Any = None
-        self.clip_button = QPushButton("Open clip")
-        self.clip_button.setToolTip("Play the moment of this sale from the show's recording")
+        self.clip_button = QPushButton(tr("Open clip"))
+        self.clip_button.setToolTip(tr("Play the moment of this sale from the show's recording"))
         self.clip_button.clicked.connect(self.open_clip)
         row.addWidget(self.clip_button)
         self.last_clip: Path | None = None
         self.open_file = lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))  # tests replace it
-        self.export_button = QPushButton("Export CSV…")
+        self.export_button = QPushButton(tr("Export CSV…"))
         self.export_button.clicked.connect(self._choose_export)
         row.addWidget(self.export_button)
         layout.addLayout(row)
@@ -86,15 +86,15 @@ class SalesWidget(QWidget):
         """Cut (on a worker, the first time) and open the selected sale's clip."""
         sale = self.selected_sale()
         if sale is None or self.clip_finder is None:
-            self.total.setText("Pick a sale first.")
+            self.total.setText(tr("Pick a sale first."))
             return
         finder = self.clip_finder
         order_ids = (f"sale-{sale.id}", f"auction-{sale.auction_id}" if sale.auction_id else "")
-        self.total.setText(f"Finding the clip of {sale.title}…")
+        self.total.setText(tr('Finding the clip of {title}…').format(title=sale.title))
 
         def done(path: Path) -> None:
             self.last_clip = path
-            self.total.setText(f"Clip: {path.name}")
+            self.total.setText(tr('Clip: {name}').format(name=path.name))
             self.open_file(path)
 
         run_in_worker(self, "sale-clip", lambda: finder(item_id=sale.item_id, buyer=sale.buyer, order_ids=order_ids),
@@ -102,10 +102,10 @@ class SalesWidget(QWidget):
 
     def export_to(self, path: Path | str) -> int:
         count = self.controller.export_sales(path, all_shows=self.is_all_shows)
-        self.total.setText(f"Exported {count} sale(s) to {Path(path).name}")
+        self.total.setText(tr('Exported {count} sale(s) to {name}').format(count=count, name=Path(path).name))
         return count
 
     def _choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export sales", str(Path.home() / "sales.csv"), "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export sales"), str(Path.home() / "sales.csv"), "CSV (*.csv)")
         if path:
             self.export_to(path)

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from seller_studio.i18n import tr
 from seller_studio.studio.events import StudioChanged
 from seller_studio.studio.scene_follow import MOMENTS
 
@@ -21,7 +22,7 @@ class SceneFollowWidget(QWidget):
         super().__init__(parent)
         self.controller = studio_controller
         layout = QVBoxLayout(self)
-        intro = QLabel("Switch scenes when the show moves on. Switching by hand wins until the next moment.")
+        intro = QLabel(tr("Switch scenes when the show moves on. Switching by hand wins until the next moment."))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
