@@ -84,8 +84,8 @@ class StudioStage(QWidget):
         side = QVBoxLayout(self.vertical_column)
         side.setContentsMargins(0, 0, 0, 0)
         self.vertical_label = _label("Vertical")
-        self.vertical_label.setToolTip("The vertical (phone) canvas: the same sources, its own scenes — "
-                                       "drag its layers to edit this scene for phones")
+        self.vertical_label.setToolTip(tr("The vertical (phone) canvas: the same sources, its own scenes — "
+                                       "drag its layers to edit this scene for phones"))
         side.addWidget(self.vertical_label)
         if vertical is not None:
             vertical.setMinimumSize(*VERTICAL_MIN)
