@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="fewer frames, one round (what first-run setup uses)")
     p.add_argument("--no-latency", action="store_true", help="skip the latency run (it needs nginx-rtmp)")
     p.add_argument("--latency-only", action="store_true",
-                   help="only the latency runs: RTMP (nginx-rtmp) and WHIP (a WebRTC peer), p50/p95 each")
+                   help="only latency: RTMP (nginx-rtmp) and WHIP (a WebRTC peer) from one encode at once, p50/p95 each")
     p.add_argument("--seconds", type=float, default=15.0, help="length of each latency run (default 15)")
     p.set_defaults(func=run)
 
@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(latencies, indent=2))
             return 0
-        print(f"Machine: {latencies['cores']} cores; 1280x720@30, 2500 kbps, test pattern frame codes")
+        print(f"Machine: {latencies['cores']} cores; {latencies['size']}@{latencies['fps']}, 2500 kbps H.264 baseline, "
+              f"one encode to both at the same time, {latencies['seconds']:.0f} s")
         _print_latency("Capture -> RTMP (nginx-rtmp) -> player", latencies["latency"])
         _print_latency("Capture -> WHIP -> decoded at the WebRTC peer", latencies["whip_latency"])
         return 0

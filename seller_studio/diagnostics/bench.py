@@ -161,23 +161,40 @@ def _percentiles(samples: list[float], missing: int | None) -> dict[str, Any]:
             "p99_ms": round(float(q[2]), 1), "missing_frames": missing}
 
 
-def whip_latency(seconds: float, progress: Progress, width: int = 1280, height: int = 720,
-                 fps: int = 30) -> dict[str, Any]:
-    """Capture -> WHIP -> decoded-at-the-peer latency of the test pattern's frame codes (loopback)."""
+def _start_whip_peer(seconds: float) -> tuple[subprocess.Popen, str, str]:
+    """The WHIP latency peer in its own process, ready: (process, endpoint URL, key)."""
     from seller_studio.common.net import free_port
-    from seller_studio.media.encoders.base import AudioSettings
-    from seller_studio.media.outputs.whip import WhipOutput
 
     port, key = free_port(), "bench"
     peer = subprocess.Popen([sys.executable, "-m", "seller_studio.diagnostics.whip_latency_probe", str(port), key,
                              str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert peer.stdout is not None
+    if peer.stdout.readline().strip() != "ready":
+        peer.kill()
+        raise RuntimeError(f"the WHIP peer did not start ({(peer.stderr.read() if peer.stderr else '')[-200:]})")
+    return peer, f"http://127.0.0.1:{port}/whip", key
+
+
+def _whip_result(out: str, err: str, output: Any, stats: dict[str, Any]) -> dict[str, Any]:
+    lines = out.strip().splitlines()
+    result = json.loads(lines[-1]) if lines else {}
+    if not result.get("latencies_ms"):
+        return {"error": f"no frame codes received over WHIP ({err.strip()[-200:]})"}
+    return {**_percentiles(result["latencies_ms"], result.get("missing")), "audio_frames": result.get("audio_frames"),
+            "setup_ms": round(output.setup_ms or 0), "dropped": stats.get("dropped")}
+
+
+def whip_latency(seconds: float, progress: Progress, width: int = 1280, height: int = 720,
+                 fps: int = 30) -> dict[str, Any]:
+    """Capture -> WHIP -> decoded-at-the-peer latency of the test pattern's frame codes (loopback)."""
+    from seller_studio.media.encoders.base import AudioSettings
+    from seller_studio.media.outputs.whip import WhipOutput
+
+    peer, url, key = _start_whip_peer(seconds)
     studio = None
     try:
-        assert peer.stdout is not None
-        if peer.stdout.readline().strip() != "ready":
-            return {"error": f"the WHIP peer did not start ({(peer.stderr.read() if peer.stderr else '')[-200:]})"}
         studio = pattern_studio(width, height, fps)
-        output = WhipOutput(f"http://127.0.0.1:{port}/whip", key)
+        output = WhipOutput(url, key)
         session = studio.go_live([output], VideoSettings(width, height, fps, 2500), AudioSettings())
         progress(f"latency: {seconds:.0f} s over WHIP to an aiortc peer in another process")
         out, err = peer.communicate(timeout=seconds + 60)
@@ -188,12 +205,53 @@ def whip_latency(seconds: float, progress: Progress, width: int = 1280, height: 
         if peer.poll() is None:
             peer.kill()
             peer.wait()
-    lines = out.strip().splitlines()
-    result = json.loads(lines[-1]) if lines else {}
-    if not result.get("latencies_ms"):
-        return {"error": f"no frame codes received over WHIP ({err.strip()[-200:]})"}
-    return {**_percentiles(result["latencies_ms"], result.get("missing")), "audio_frames": result.get("audio_frames"),
-            "setup_ms": round(output.setup_ms or 0), "dropped": stats.get("dropped")}
+    return _whip_result(out, err, output, stats)
+
+
+def latency_comparison(seconds: float, progress: Progress, width: int = 1280, height: int = 720,
+                       fps: int = 30) -> dict[str, Any]:
+    """RTMP and WHIP latency of the same frames at the same time (``bench --latency-only``): one
+    encode (H.264 baseline, as WHIP needs) feeds an RTMP output to local nginx-rtmp, read back by a
+    player process, and a WHIP output to an aiortc peer process, so the machine's load at any
+    moment hits both alike."""
+    from seller_studio.media.encoders.base import AudioSettings
+    from seller_studio.media.outputs.stream import StreamOutput
+    from seller_studio.media.outputs.whip import WhipOutput
+
+    result: dict[str, Any] = {"cores": os.cpu_count(), "size": f"{width}x{height}", "fps": fps, "seconds": seconds}
+    ingest_dir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    ingest = RtmpServer(ingest_dir).start()
+    studio = player = None
+    try:
+        peer, url, key = _start_whip_peer(seconds)
+        try:
+            studio = pattern_studio(width, height, fps)
+            whip = WhipOutput(url, key, name="whip")
+            rtmp = StreamOutput(ingest.url, "bench", name="rtmp")
+            session = studio.go_live([rtmp, whip], VideoSettings(width, height, fps, 2500), AudioSettings())
+            progress(f"latency: {seconds:.0f} s to nginx-rtmp and to a WHIP peer at the same time")
+            player = subprocess.Popen([sys.executable, "-m", "seller_studio.diagnostics.latency_probe",
+                                       f"{ingest.url}/bench", str(seconds)], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+            whip_out, whip_err = peer.communicate(timeout=seconds + 60)
+            rtmp_out, rtmp_err = player.communicate(timeout=seconds + 60)
+            stats = session.last_stats
+        finally:
+            for proc in (peer, player):
+                if proc is not None and proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+    finally:
+        if studio is not None:
+            studio.stop()
+        ingest.stop()
+        shutil.rmtree(ingest_dir, ignore_errors=True)
+    samples = json.loads(rtmp_out or "{}").get("latencies_ms", [])
+    result["latency"] = (_percentiles(samples, json.loads(rtmp_out).get("missing")) if samples
+                         else {"error": f"no frame codes received over RTMP ({rtmp_err.strip()[-200:]})"})
+    result["whip_latency"] = _whip_result(whip_out, whip_err, whip, stats)
+    result["dropped"] = stats.get("dropped")
+    return result
 
 
 def sustainable(cpu_ms_720: float, cpu_ms_1080: float) -> list[dict[str, Any]]:
@@ -207,17 +265,6 @@ def sustainable(cpu_ms_720: float, cpu_ms_1080: float) -> list[dict[str, Any]]:
         load = per_px * w * h * fps / 1000 / cores  # fraction of all cores
         verdicts.append({"size": f"{w}x{h}", "fps": fps, "cpu_load": round(load, 3), "fits": load <= HEADROOM})
     return verdicts
-
-
-def latency_comparison(seconds: float, progress: Progress) -> dict[str, Any]:
-    """RTMP and WHIP latency, one after the other on the same machine (``bench --latency-only``)."""
-    result: dict[str, Any] = {"cores": os.cpu_count()}
-    for key, run in (("latency", latency), ("whip_latency", whip_latency)):
-        try:
-            result[key] = run(seconds, progress)
-        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
-            result[key] = {"error": str(exc)}
-    return result
 
 
 def run_bench(quick: bool = False, with_latency: bool = True, progress: Progress | None = None) -> dict[str, Any]:
