@@ -223,6 +223,8 @@ def check_ingest(url: str | None, bitrate_kbps: int | None = None, probe_s: floa
         return Check("ingest", WARN, "no ingest configured",
                      "Set the stream destination in Settings (or run doctor --url rtmp://...).")
     safe = redact(url)
+    if url.lower().startswith(("whip://", "whips://")):
+        return check_whip(url)
     try:
         scheme, host, port = parse_ingest_url(url)
     except UserError as err:
@@ -264,6 +266,43 @@ def check_ingest(url: str | None, bitrate_kbps: int | None = None, probe_s: floa
         return Check("ingest", WARN, detail + f", little headroom over {need} kbit/s",
                      f"Consider {max(300, int(kbps * 0.6 / 100) * 100)} kbps in Settings > Video.", data=data)
     return Check("ingest", PASS, detail, data=data)
+
+
+def check_whip(url: str, timeout_s: float = 5.0) -> Check:
+    """A WHIP endpoint: reachable, and answering HTTP (an OPTIONS request: it creates no stream).
+    The WebRTC media path (UDP) is not probed: only a real offer would open it."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from seller_studio.diagnostics.redact import redact
+    from seller_studio.media.outputs.whip import parse_whip_url
+
+    try:
+        http_url = parse_whip_url(url)
+    except UserError as err:
+        return Check("ingest", FAIL, str(err), "Copy the WHIP URL again from the platform's stream settings.")
+    parts = urlsplit(http_url)
+    is_https = parts.scheme == "https"
+    host, port = parts.hostname or "", parts.port or (443 if is_https else 80)
+    safe = redact(url)
+    started = time.monotonic()
+    conn_class = http.client.HTTPSConnection if is_https else http.client.HTTPConnection
+    conn = conn_class(host, port, timeout=timeout_s)
+    try:
+        conn.request("OPTIONS", parts.path or "/")
+        answer = conn.getresponse()
+        status = answer.status
+    except (OSError, http.client.HTTPException) as exc:
+        return Check("ingest", FAIL, f"{safe}: the WHIP endpoint {host}:{port} does not answer ({exc})",
+                     "Check the internet connection and the WHIP URL; a firewall may block the port.")
+    finally:
+        conn.close()
+    ms = 1000 * (time.monotonic() - started)
+    if status >= 500:
+        return Check("ingest", WARN, f"{safe}: the WHIP endpoint answers, with a server error ({status})",
+                     "Try again later, or ask the platform.", data={"connect_ms": round(ms, 1)})
+    return Check("ingest", PASS, f"{safe}: the WHIP endpoint answers ({ms:.0f} ms, OPTIONS {status}); "
+                 "the WebRTC media path (UDP) is tested only by going live", data={"connect_ms": round(ms, 1)})
 
 
 def check_live_ingest(label: str, url: str, stream_stats: dict[str, Any] | None) -> Check:

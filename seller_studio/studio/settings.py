@@ -72,7 +72,7 @@ SIZES: list[tuple[int, int]] = [(1920, 1080), (1280, 720), (960, 540), (854, 480
 class DestinationPrefs:
     kind: str = "sandbox"  # sandbox | preset | custom
     preset: str = "YouTube"
-    url: str = ""  # custom ingest URL (rtmp://, rtmps://, srt://), without the key
+    url: str = ""  # custom ingest URL (rtmp://, rtmps://, srt://, whip://, whips://), without the key
     platform_url: str = ""  # ws:// or wss:// of the live-shopping platform (empty: none)
 
     def ingest_url(self) -> str:

@@ -32,6 +32,7 @@ from seller_studio.i18n import LANGUAGES, current_locale, system_currency, tr
 from seller_studio.media.encoders.h264 import H264_CODECS
 from seller_studio.media.layouts import VERTICAL_SIZES
 from seller_studio.media.outputs.stream import parse_ingest_url
+from seller_studio.media.outputs.whip import parse_whip_url
 from seller_studio.platform.rules import CURRENCIES, format_money
 from seller_studio.studio.assembly import relayout_scenes
 from seller_studio.studio.settings import (
@@ -114,7 +115,10 @@ class DestinationForm(QWidget):
         if d.kind == "custom":
             url = self.url.text().strip()
             try:
-                parse_ingest_url(url)
+                if url.lower().startswith(("whip://", "whips://")):
+                    parse_whip_url(url)  # a WHIP (WebRTC) endpoint
+                else:
+                    parse_ingest_url(url)
             except UserError as exc:
                 raise ValueError(str(exc)) from None
             d.url = url

@@ -308,3 +308,17 @@ def test_the_peers_picture_loss_request_brings_a_keyframe_at_once():
     finally:
         studio.stop()
         ingest.stop()
+
+
+def test_doctor_checks_a_whip_endpoint_without_opening_a_stream(peer):
+    from seller_studio.diagnostics.doctor import check_ingest
+
+    ok = check_ingest(peer.ingest.url.replace("http://", "whip://"))
+    assert ok.status == "pass" and "the WHIP endpoint answers" in ok.detail
+    assert peer.ingest.offers_answered == 0  # OPTIONS only: no WHIP session was made
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    down = check_ingest(f"whip://127.0.0.1:{port}/whip")
+    assert down.status == "fail" and "does not answer" in down.detail and down.fix
