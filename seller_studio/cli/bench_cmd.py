@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
               f"one encode to both at the same time, {latencies['seconds']:.0f} s")
         _print_latency("Capture -> RTMP (nginx-rtmp) -> player", latencies["latency"])
         _print_latency("Capture -> WHIP -> decoded at the WebRTC peer", latencies["whip_latency"])
+        if "whip_output_cpu_percent_of_one_core" in latencies:
+            print(f"The WHIP output's thread (Opus, RTP, SRTP, ICE): "
+                  f"{latencies['whip_output_cpu_percent_of_one_core']} % of one core")
         return 0
     result = run_bench(quick=args.quick, with_latency=not args.no_latency, progress=progress)
     if args.json:

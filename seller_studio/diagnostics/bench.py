@@ -233,9 +233,15 @@ def latency_comparison(seconds: float, progress: Progress, width: int = 1280, he
             player = subprocess.Popen([sys.executable, "-m", "seller_studio.diagnostics.latency_probe",
                                        f"{ingest.url}/bench", str(seconds)], stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
+            time.sleep(1.2)  # past the connection's set-up (certificate, ICE): the steady cost only
+            live_at, cpu_at = time.monotonic(), whip.thread_cpu_s
             whip_out, whip_err = peer.communicate(timeout=seconds + 60)
             rtmp_out, rtmp_err = player.communicate(timeout=seconds + 60)
             stats = session.last_stats
+            # What the WHIP output costs beside the RTMP one: its thread does the Opus encode, the
+            # RTP packetizing, SRTP and ICE (RTMP's muxing and sending run inside FFmpeg).
+            result["whip_output_cpu_percent_of_one_core"] = round(
+                100 * (whip.thread_cpu_s - cpu_at) / max(1e-3, time.monotonic() - live_at), 1)
         finally:
             for proc in (peer, player):
                 if proc is not None and proc.poll() is None:

@@ -213,6 +213,7 @@ class WhipOutput(Output):
         self.connected_at_s: float | None = None
         self.setup_ms: float | None = None  # POST -> media flowing, the last connect
         self.keyframes_asked_by_peer = 0
+        self.thread_cpu_s = 0.0  # CPU time of the output's thread (Opus, RTP, SRTP, ICE), updated each second
         self._peer_keyframe_at_s = -1e9
         self._last_report_wall_s = 0.0
         self._connected_wall_s = 0.0
@@ -562,6 +563,7 @@ class WhipOutput(Output):
         while not self._stop.is_set() and not self._failed.is_set():
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + 1.0
+                self.thread_cpu_s = time.thread_time()  # everything WHIP does runs on this thread
                 if await self._peer_is_silent():
                     self.disconnect_reasons.append("peer silent")
                     log.warning("%s: no report from the WHIP peer for %.0f s: reconnecting", self.name,
