@@ -13,7 +13,7 @@ APT_PACKAGES=(
   xvfb xauth libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libfontconfig1 libdbus-1-3 fonts-dejavu-core
-  tesseract-ocr
+  tesseract-ocr tesseract-ocr-nor
 )
 
 missing=()

@@ -26,7 +26,7 @@ VISIBLE_CALLS: dict[str, tuple[int, ...]] = {
     "information": (1, 2), "warning": (1, 2), "critical": (1, 2), "question": (1, 2),
     "getText": (1, 2), "getItem": (1, 2), "getInt": (1, 2), "getDouble": (1, 2),
     "getSaveFileName": (1,), "getOpenFileName": (1,), "getExistingDirectory": (1,),
-    "confirm": (0, 1), "notice": (0,), "set_status": (0,),
+    "confirm": (0, 1), "notice": (0,), "set_status": (0,), "elidedText": (0,), "show_text": (0,),
 }
 # Folders whose every visible call is checked: the window, dialogs, wizard, replay window, card.
 CHECKED = ("ui",)

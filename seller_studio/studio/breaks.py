@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from seller_studio.i18n import tr
 from seller_studio.media.compositor import Layer
 from seller_studio.media.sources.break_board import (
     BoardSpotView,
@@ -21,52 +22,56 @@ from seller_studio.media.sources.break_board import (
     DrawAnimation,
     board_layer,
 )
-from seller_studio.platform.rules import format_dollars, money_error, to_cents
+from seller_studio.platform.rules import DEFAULT_CURRENCY, money_error, to_cents
 from seller_studio.show import break_draw
 from seller_studio.show.break_board import BreakBoard, BreakError, BreakFormat, DrawAnnouncement, new_break
 from seller_studio.show.inventory import Item
+from seller_studio.show.selling import format_money
 
 
-def board_view(board: BreakBoard) -> BoardView:
+def board_view(board: BreakBoard, currency: str = DEFAULT_CURRENCY) -> BoardView:
+    """What the board overlay draws: viewers read it, so in the studio's language and the show's currency."""
     spec = board.spec
-    kind = "random teams" if spec.format is BreakFormat.RANDOM_TEAM else "pick your team"
+    kind = tr("random teams") if spec.format is BreakFormat.RANDOM_TEAM else tr("pick your team")
     if board.result is not None:
-        footer = f"Seed {board.seed} - check: seller-studio break verify"
+        footer = tr("Seed {seed} - check: seller-studio break verify").format(seed=board.seed)
     elif board.announcement is not None:
-        footer = f"Commitment {board.announcement.commitment[:32]}..."
+        footer = tr("Commitment {commitment}...").format(commitment=board.announcement.commitment[:32])
     else:
-        footer = f"Seed hash {board.seed_hash[:32]}..."
+        footer = tr("Seed hash {seed_hash}...").format(seed_hash=board.seed_hash[:32])
     spots = tuple(BoardSpotView(s.label, s.team, s.buyer) for s in board.spots())
-    return BoardView(spec.title, spots, board.filled, board.total, f"{format_dollars(spec.price_cents)} a spot, {kind}",
-                     footer)
+    subtitle = tr("{price} a spot, {kind}").format(price=format_money(spec.price_cents, currency), kind=kind)
+    return BoardView(spec.title, spots, board.filled, board.total, subtitle, footer)
 
 
-def follow_board(board: BreakBoard, overlay: BreakBoardSource) -> None:
+def follow_board(board: BreakBoard, overlay: BreakBoardSource, currency: str = DEFAULT_CURRENCY) -> None:
     """Redraw the overlay whenever the board changes (sales, refunds, reassignments)."""
-    overlay.set_board(board_view(board))
+    overlay.set_board(board_view(board, currency))
 
     def changed(name: str, payload: dict) -> None:
         if name in ("board_changed", "draw_announced", "reassigned", "refunded") and not overlay.is_drawing:
-            overlay.set_board(board_view(board))
+            overlay.set_board(board_view(board, currency))
 
     board.events.subscribe(changed)
 
 
-def announce(board: BreakBoard, overlay: BreakBoardSource | None = None) -> DrawAnnouncement:
+def announce(board: BreakBoard, overlay: BreakBoardSource | None = None,
+             currency: str = DEFAULT_CURRENCY) -> DrawAnnouncement:
     announcement = board.announce_draw()
     if overlay is not None:
-        overlay.set_board(board_view(board))
+        overlay.set_board(board_view(board, currency))
     return announcement
 
 
 def draw_on_stream(board: BreakBoard, overlay: BreakBoardSource, *, started_at_s: float | None = None,
-                   reveal_every_s: float = 0.6, studio: Any = None) -> DrawAnimation:
+                   reveal_every_s: float = 0.6, studio: Any = None,
+                   currency: str = DEFAULT_CURRENCY) -> DrawAnimation:
     """Draw (the board must be announced) and animate the reveal; the seed shows at the end. With the
     ``StudioController`` as ``studio``, the draw is a show moment (the board scene comes on air)."""
     board.run_draw()
     if studio is not None:
         studio.show_moment("draw")
-    return overlay.start_draw(board_view(board), board.spec.teams, started_at_s=started_at_s,
+    return overlay.start_draw(board_view(board, currency), board.spec.teams, started_at_s=started_at_s,
                               reveal_every_s=reveal_every_s)
 
 
@@ -82,6 +87,10 @@ class BreakSession:
 
     ``show`` is the window's ``ShowController``, ``studio`` the ``StudioController``; ``notice``
     says one sentence to the seller (a sale the board refused, a chat post that failed)."""
+
+    def _currency(self) -> str:
+        """The show's currency (spot prices on the board are in it)."""
+        return str(getattr(self.show, "currency", DEFAULT_CURRENCY))
 
     def __init__(self, show: Any, studio: Any, breaks_dir: Path, *,
                  notice: Callable[[str], None] | None = None) -> None:
@@ -157,7 +166,7 @@ class BreakSession:
         media.add_source(self.overlay)
         self.layer = board_layer(BOARD_SOURCE_ID, comp.width, comp.height, z=900)
         comp.add_overlay(self.layer)
-        follow_board(self.board, self.overlay)
+        follow_board(self.board, self.overlay, self._currency())
 
     def set_on_stream(self, is_visible: bool) -> None:
         if self.layer is not None:
@@ -183,7 +192,7 @@ class BreakSession:
     def announce(self) -> DrawAnnouncement:
         """Show the commitment on the board and post it with the buyers in order in chat."""
         board = self._require()
-        announcement = announce(board, self.overlay)
+        announcement = announce(board, self.overlay, self._currency())
         if getattr(self.show, "client", None) is not None:
             for line in announcement.chat_lines():
                 try:
@@ -204,7 +213,8 @@ class BreakSession:
     def draw(self, reveal_every_s: float = 0.6) -> break_draw.DrawResult:
         board = self._require()
         if self.overlay is not None:
-            draw_on_stream(board, self.overlay, reveal_every_s=reveal_every_s, studio=self.studio)
+            draw_on_stream(board, self.overlay, reveal_every_s=reveal_every_s, studio=self.studio,
+                           currency=self._currency())
         else:
             board.run_draw()
             if self.studio is not None and hasattr(self.studio, "show_moment"):

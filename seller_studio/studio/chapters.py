@@ -33,7 +33,7 @@ from typing import Any
 
 from seller_studio.i18n import tr_noop
 from seller_studio.media.clips import cut, scan
-from seller_studio.platform.rules import format_dollars
+from seller_studio.platform.rules import format_money, normal_currency
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class LotSale:
     buyer: str
     price_cents: int
     order_id: str = ""
+    currency: str = "USD"  # the show's (sidecars written before currencies existed: dollars)
 
 
 @dataclass
@@ -76,7 +77,8 @@ class Lot:
     def chapter_title(self) -> str:
         if not self.sales:
             return f"{self.title} - not sold"
-        return f"{self.title} - {self.buyers} - {format_dollars(self.price_cents)}"
+        currency = self.sales[0].currency
+        return f"{self.title} - {self.buyers} - {format_money(self.price_cents, currency)}"
 
 
 def fold(lines: list[dict[str, Any]]) -> list[Lot]:
@@ -100,7 +102,7 @@ def fold(lines: list[dict[str, Any]]) -> list[Lot]:
                 target = Lot(item_id, str(line.get("title", "") or f"Item {item_id}"), at_s)
                 lots.append(target)
             target.sales.append(LotSale(str(line.get("buyer", "")), int(line.get("price_cents", 0)),
-                                        str(line.get("order_id", ""))))
+                                        str(line.get("order_id", "")), normal_currency(line.get("currency"))))
         elif event == "end" and current is not None and current.item_id == item_id and current.end_s is None:
             current.end_s = at_s
     return lots
@@ -175,9 +177,10 @@ class ChapterLog:
             self._append({"event": "end", "item_id": previous[0], "at_s": self.now_s()})
         self._append({"event": "start", "item_id": str(item_id), "title": title, "at_s": self.now_s()})
 
-    def lot_sold(self, item_id: str, buyer: str, price_cents: int, order_id: str = "", title: str = "") -> None:
+    def lot_sold(self, item_id: str, buyer: str, price_cents: int, order_id: str = "", title: str = "",
+                 currency: str = "USD") -> None:
         self._append({"event": "sale", "item_id": str(item_id), "buyer": buyer, "price_cents": int(price_cents),
-                      "order_id": order_id, "title": title, "at_s": self.now_s()})
+                      "order_id": order_id, "title": title, "at_s": self.now_s(), "currency": currency})
 
     def lot_ended(self) -> None:
         with self._lock:
@@ -250,11 +253,11 @@ def follow_show(chapter_log: ChapterLog, show: Any) -> Callable[[], None]:
             elif name == "auction_sold":
                 chapter_log.lot_sold(str(payload["item_id"]), str(payload.get("winner", "")),
                                      int(payload.get("price_cents") or 0), f"auction-{payload.get('auction_id', '')}",
-                                     title_of(payload["item_id"]))
+                                     title_of(payload["item_id"]), str(getattr(show, "currency", "USD")))
             elif name == "purchase":
                 chapter_log.lot_sold(str(payload["item_id"]), str(payload.get("buyer", "")),
                                      int(payload.get("price_cents") or 0), f"sale-{payload.get('sale_id', '')}",
-                                     title_of(payload["item_id"]))
+                                     title_of(payload["item_id"]), str(getattr(show, "currency", "USD")))
             elif name == "show_ended":
                 chapter_log.lot_ended()
         except Exception:  # chapters never disturb the show

@@ -151,7 +151,7 @@ def render_card(card: ProductCard, width: int, height: int, style: CardStyle = C
             painter.drawText(top, Qt.AlignmentFlag.AlignCenter, label)
             small = _font(style.font_family, round(banner.height() * 0.24), bold=True)
             painter.setFont(small)
-            name = QFontMetrics(small).elidedText(f"to @{card.sold_to}", Qt.TextElideMode.ElideRight,
+            name = QFontMetrics(small).elidedText(tr("to @{buyer}").format(buyer=card.sold_to), Qt.TextElideMode.ElideRight,
                                                    round(banner.width()))
             painter.drawText(QRectF(banner.x(), banner.y() + banner.height() * 0.55, banner.width(),
                                     banner.height() * 0.40), Qt.AlignmentFlag.AlignCenter, name)
@@ -163,15 +163,22 @@ def render_card(card: ProductCard, width: int, height: int, style: CardStyle = C
         caption_h = QFontMetrics(caption_font).height()
         painter.drawText(QRectF(pad, y, inner_w, caption_h), Qt.AlignmentFlag.AlignLeft, card.price_caption.upper())
         y += caption_h
-        price_font = _font(style.font_family, round(height * 0.27), bold=True)
+        clock_font = _font(style.font_family, round(height * 0.27), bold=True)
+        gap = round(height * 0.06)
+        clock_w = QFontMetrics(clock_font).horizontalAdvance(card.countdown_text) + gap if card.countdown_text else 0
+        price_w = inner_w - clock_w
+        # A long amount ("kr 1 350,00", "NOK 12,500.00") shrinks to fit beside the clock, never under it.
+        price_px = round(height * 0.27)
+        price_font = _font(style.font_family, price_px, bold=True)
+        while price_px > height * 0.12 and QFontMetrics(price_font).horizontalAdvance(card.price_text) > price_w:
+            price_px -= 1
+            price_font = _font(style.font_family, price_px, bold=True)
         painter.setFont(price_font)
         painter.setPen(accent)
-        price_h = QFontMetrics(price_font).height()
-        price_w = inner_w * (0.62 if card.countdown_text else 1.0)
+        price_h = QFontMetrics(clock_font).height()
         painter.drawText(QRectF(pad, y, price_w, price_h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          card.price_text)
         if card.countdown_text:
-            clock_font = _font(style.font_family, round(height * 0.27), bold=True)
             painter.setFont(clock_font)
             painter.setPen(text)
             painter.drawText(QRectF(pad + price_w, y, inner_w - price_w, price_h),
@@ -181,7 +188,7 @@ def render_card(card: ProductCard, width: int, height: int, style: CardStyle = C
         if card.bidder:
             footer = f"@{card.bidder}"
         elif card.quantity_left is not None:
-            footer = f"{card.quantity_left} left" if card.quantity_left > 0 else ""
+            footer = tr("{n} left").format(n=card.quantity_left) if card.quantity_left > 0 else ""
         if footer:
             foot_font = _font(style.font_family, round(height * 0.10))
             painter.setFont(foot_font)

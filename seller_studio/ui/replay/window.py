@@ -204,7 +204,7 @@ class ReplayWindow(QMainWindow):
         self.item_label.setText(tr('Item: {value}').format(value=item.get('title') or item.get('item_id') or '-'))
         a = state.auction
         self.auction_label.setText(
-            tr('Auction: {value} at ${value2} ({value3})').format(value=a.get('auction_id'), value2=a.get('price', a.get('starting_bid')), value3=a.get('leader') or 'no bids')
+            tr('Auction: {value} at {value2} ({value3})').format(value=a.get('auction_id'), value2=a.get('price', a.get('starting_bid')), value3=a.get('leader') or tr('no bids'))
             if a else tr("Auction: -"))
         self.stream_label.setText(tr('Stream: {value}').format(value=state.stream or '-'))
         self.time_label.setText(f"{t:6.1f} / {self.replay.duration_s:.1f} s")

@@ -57,7 +57,7 @@ class BreakTab(QWidget):
             self.spots.addItem(label, spec)
         form.addRow(tr("Spots"), self.spots)
         self.price = QLineEdit("25.00")
-        form.addRow(tr("Price per spot ($)"), self.price)
+        form.addRow(tr("Price per spot"), self.price)
         layout.addLayout(form)
         self.open_button = QPushButton(tr("Open break"))
         self.open_button.clicked.connect(self.open_break)
