@@ -185,7 +185,7 @@ def test_stop_while_the_endpoint_is_silent_returns_at_once():
         time.sleep(0.5)
         started = time.monotonic()
         output.stop(3.0)
-        assert time.monotonic() - started < 3.5
+        assert time.monotonic() - started < 1.0  # not the 30 s answer deadline, nor the 3 s join
         assert output.state == OutputState.STOPPED and output.stop_reason is StopReason.REQUESTED
     finally:
         silent.close()

@@ -195,6 +195,7 @@ class WhipOutput(Output):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None  # the pump's: set from send() and stop()
         self._retry_wake: asyncio.Event | None = None  # ends a backoff wait (stop, reconnect_now)
+        self._stopping: asyncio.Event | None = None  # set by stop(): ends any wait of the thread
         self._ever_live = False
         self.reconnect_count = 0
         self.attempt = 0
@@ -269,6 +270,7 @@ class WhipOutput(Output):
 
     def stop(self, timeout_s: float = 5.0) -> None:
         self._stop.set()
+        self._poke(self._stopping)
         self._poke(self._wake)
         self._poke(self._retry_wake)
         self.buffer.wake()
@@ -298,6 +300,7 @@ class WhipOutput(Output):
         connects again at once (keyframe first) instead of dying with the show still "live"."""
         self._wake = asyncio.Event()
         self._retry_wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         if self._stop.is_set():
             return
         while not self._stop.is_set():
@@ -424,8 +427,8 @@ class WhipOutput(Output):
                         self._wake.set()
 
             self._failed = failed
-            await pc.setLocalDescription(await pc.createOffer())  # gathers the host candidates
-            answer = await self._post_offer(pc.localDescription.sdp)
+            await self._unless_stopped(pc.setLocalDescription(await pc.createOffer()))  # gathers candidates
+            answer = await self._unless_stopped(self._post_offer(pc.localDescription.sdp))
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
             except Exception as exc:  # noqa: BLE001  (aiortc raises ValueError and friends on a bad SDP)
@@ -433,7 +436,8 @@ class WhipOutput(Output):
                                   f"use ({exc}): is it a WHIP endpoint that takes H.264 and Opus?") from None
             waiter = asyncio.ensure_future(connected.wait())
             loser = asyncio.ensure_future(failed.wait())
-            stopper = asyncio.ensure_future(self._wake_wait_for_stop())
+            assert self._stopping is not None
+            stopper = asyncio.ensure_future(self._stopping.wait())
             done, _ = await asyncio.wait({waiter, loser, stopper}, timeout=self.media_timeout_s,
                                          return_when=asyncio.FIRST_COMPLETED)
             for f in (waiter, loser, stopper):
@@ -472,9 +476,20 @@ class WhipOutput(Output):
         heard = self._last_report_wall_s or self._connected_wall_s
         return time.time() - heard > self.peer_silence_s
 
-    async def _wake_wait_for_stop(self) -> None:
-        while not self._stop.is_set():
-            await asyncio.sleep(0.05)
+    async def _unless_stopped(self, coro):
+        """Await ``coro``, or raise OutputError(REQUESTED) as soon as stop() is called: a stop never
+        waits out a deadline (an endpoint that does not answer, a slow candidate gathering)."""
+        assert self._stopping is not None
+        task = asyncio.ensure_future(coro)
+        stopper = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if not task.done():
+            task.cancel()
+            raise OutputError(StopReason.REQUESTED, "stopped")
+        return task.result()
 
     async def _post_offer(self, sdp: str) -> str:
         headers = {"Content-Type": "application/sdp"}
