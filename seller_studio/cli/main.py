@@ -3,6 +3,9 @@
 Each subcommand lives in its own module in this package and exposes ``register(subparsers)``,
 which adds a parser whose ``func(args) -> int`` runs it. User-fixable failures raise
 ``UserError`` and end as one line on stderr with a distinct exit code; never a traceback.
+
+Start-up is cheap: ``--version`` imports nothing of the studio, and a command line naming one
+subcommand imports only that subcommand's module (``--help`` without one imports them all).
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import sys
 from seller_studio import __version__
 from seller_studio.cli.studio_cmd import add_demo_ingest_argument, add_simulate_argument
 from seller_studio.common.errors import ExitCode, UserError
-from seller_studio.diagnostics.logsetup import setup_logging
 from seller_studio.i18n import set_language, tr, tr_text
 
 # Subcommand modules, in the order `--help` lists them.
@@ -34,7 +36,30 @@ COMMAND_MODULES: list[str] = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The name each module registers, so a command line naming one needs no other module imported.
+COMMAND_NAMES: dict[str, str] = {
+    "sandbox": "seller_studio.cli.sandbox_cmd",
+    "stream": "seller_studio.cli.stream_cmd",
+    "devices": "seller_studio.cli.devices_cmd",
+    "bench": "seller_studio.cli.bench_cmd",
+    "inventory": "seller_studio.cli.inventory_cmd",
+    "studio": "seller_studio.cli.studio_cmd",
+    "doctor": "seller_studio.cli.doctor_cmd",
+    "support-bundle": "seller_studio.cli.bundle_cmd",
+    "replay": "seller_studio.cli.replay_cmd",
+    "break": "seller_studio.cli.break_cmd",
+    "reproduce": "seller_studio.cli.reproduce_cmd",
+    "clips": "seller_studio.cli.clips_cmd",
+}
+
+
+def command_named(argv: list[str]) -> str | None:
+    """The subcommand a command line names (None: none, or only options)."""
+    return next((arg for arg in argv if arg in COMMAND_NAMES), None)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given ``argv`` that names a subcommand, with only that subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="seller-studio",
         description="Seller Studio: go live, run the show, sell.",
@@ -46,15 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_simulate_argument(parser)
     add_demo_ingest_argument(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    command = command_named(argv) if argv is not None else None
+    for name in [COMMAND_NAMES[command]] if command is not None else COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--version"]:  # answered before anything else is imported
+        print(f"seller-studio {__version__}")
+        return 0
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     set_language()  # the system's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG); the window may switch to the profile's
+    from seller_studio.diagnostics.logsetup import setup_logging
+
     # Per-session JSON log in log_dir(), redaction on every handler, crash reports (diagnostics/).
     setup_logging(verbose=args.verbose, command=args.command)
     func = getattr(args, "func", None)

@@ -9,8 +9,19 @@ from __future__ import annotations
 import logging
 import threading
 
-import keyring
-import keyring.errors
+
+class _Keyring:
+    """``keyring``, imported at first use: a command that needs no secret (``stream --no-key``,
+    ``--key-env``) does not pay for finding the keyring backends at start-up."""
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - whatever the keyring module holds
+        import keyring
+        import keyring.errors  # noqa: F401 - keyring.errors is read as an attribute
+
+        return getattr(keyring, name)
+
+
+keyring = _Keyring()
 
 log = logging.getLogger(__name__)
 
