@@ -13,6 +13,15 @@ Studio Mode: ``preview_scene`` names a scene the seller prepares while another i
 thread renders it too (every other frame, into ``preview_frame()``), never onto the program. A
 switch can fade (``set_scene(name, fade_ms=...)``, ``transitions.Fade``) instead of cutting: the
 scene going off air is held on its picture at the fade's start while the new one dissolves in.
+
+Pixel formats (issue 16): when any picture of a frame is YUV (a camera, a video file) the frame is
+composed in planar I420, the encoder's own format: YUV sources are cropped and scaled plane by
+plane, RGB/RGBA pictures (titles, cards, images) are converted once per change (cached while the
+picture repeats) and blended on the planes with premultiplied alpha. One full-canvas source of the
+canvas's size is handed on untouched (a decoder's frame reaches the encoder without a copy). Frames
+made only of RGB pictures (the test pattern) are composed in RGB as before. ``render`` and the
+previews give RGB (converted on demand); a sink started with ``pictures=True`` gets the
+``VideoFrame`` as composed.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ import cv2
 import numpy as np
 
 from seller_studio.common.events import EventEmitter
-from seller_studio.media.frames import VideoFrame
+from seller_studio.media.frames import VideoFrame, i420_planes
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.supervision import report_crash
 from seller_studio.media.transitions import Fade, blend
@@ -141,7 +150,56 @@ def resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-FrameSink = Callable[[int, np.ndarray], None]
+FrameSink = Callable[[int, np.ndarray], None]  # or (int, VideoFrame) with ``start(..., pictures=True)``
+
+
+def _even_span(start: int, length: int) -> tuple[int, int]:
+    """The smallest even-aligned span covering ``start .. start + length``: (start, length), both even."""
+    lo = start // 2 * 2
+    hi = -(-(start + length) // 2) * 2
+    return lo, max(2, hi - lo)
+
+
+@dataclass
+class _Patch:
+    """A layer ready for an I420 canvas: its planes and where they go, in luma and in chroma pixels.
+    With alpha the planes are premultiplied and ``inv_alpha`` holds 255 - alpha at luma and at chroma
+    size."""
+
+    luma_xy: tuple[int, int]
+    chroma_xy: tuple[int, int]
+    planes: tuple[np.ndarray, np.ndarray, np.ndarray]
+    inv_alpha: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _patch_from_rgb(image: np.ndarray, dest: Rect) -> _Patch:
+    """An RGB/RGBA picture already scaled to ``dest`` as an I420 patch (converted once; cached by the
+    caller). Edges on odd pixels are padded with transparent copies of the edge."""
+    x0, w = _even_span(dest.x, dest.w)
+    y0, h = _even_span(dest.y, dest.h)
+    pad_l, pad_t = dest.x - x0, dest.y - y0
+    pad_r, pad_b = w - dest.w - pad_l, h - dest.h - pad_t
+    has_alpha = image.shape[2] == 4
+    if not has_alpha and not (pad_l or pad_t or pad_r or pad_b):
+        planar = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2YUV_I420)
+        return _Patch((x0, y0), (x0 // 2, y0 // 2), i420_planes(planar, w, h))
+    rgba = image if has_alpha else np.dstack([image, np.full(image.shape[:2], 255, np.uint8)])
+    if pad_l or pad_t or pad_r or pad_b:
+        rgba = cv2.copyMakeBorder(rgba, pad_t, pad_b, pad_l, pad_r, cv2.BORDER_REPLICATE)
+        rgba[:pad_t, :, 3] = 0
+        rgba[h - pad_b:, :, 3] = 0
+        rgba[:, :pad_l, 3] = 0
+        rgba[:, w - pad_r:, 3] = 0
+    alpha = np.ascontiguousarray(rgba[:, :, 3])
+    planar = cv2.cvtColor(np.ascontiguousarray(rgba[:, :, :3]), cv2.COLOR_RGB2YUV_I420)
+    y, u, v = i420_planes(planar, w, h)
+    if int(alpha.min()) == 255:
+        return _Patch((x0, y0), (x0 // 2, y0 // 2), (y, u, v))
+    alpha_c = cv2.resize(alpha, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    scale = 1.0 / 255
+    planes = (cv2.multiply(y, alpha, scale=scale), cv2.multiply(u, alpha_c, scale=scale),
+              cv2.multiply(v, alpha_c, scale=scale))
+    return _Patch((x0, y0), (x0 // 2, y0 // 2), planes, (255 - alpha, 255 - alpha_c))
 
 
 class Compositor:
@@ -156,9 +214,10 @@ class Compositor:
         self._pending_fade: Fade | None = None
         self._fade: Fade | None = None  # the dissolve on the program, while it runs
         self.preview_scene: str | None = None  # Studio Mode: the scene being prepared, off air
-        self._preview_frame: tuple[int, np.ndarray] | None = None
+        self._preview_frame: tuple[int, VideoFrame] | None = None
         self._lock = threading.Lock()
-        self._scale_cache: dict[tuple, tuple[np.ndarray, np.ndarray, Rect]] = {}
+        self._scale_cache: dict[tuple, tuple] = {}  # (key) -> (the frame's data, the scaled picture, ...)
+        self._black_i420: np.ndarray | None = None
         self.events = EventEmitter()
         self.frames_rendered = 0
         self.frames_skipped_render_lag = 0
@@ -205,6 +264,11 @@ class Compositor:
 
     def preview_frame(self) -> tuple[int, np.ndarray] | None:
         """The newest frame of the preview scene (index, RGB), or None when Studio Mode is off."""
+        latest = self.preview_picture()
+        return None if latest is None else (latest[0], latest[1].image)
+
+    def preview_picture(self) -> tuple[int, VideoFrame] | None:
+        """The newest frame of the preview scene as composed (a preview scales it before any RGB)."""
         with self._lock:
             return self._preview_frame
 
@@ -273,7 +337,11 @@ class Compositor:
 
     # -- rendering ----------------------------------------------------------------------
     def render(self, frame_index: int, now_s: float) -> np.ndarray:
-        """The program frame: the scene on air (dissolving from the previous one during a fade)."""
+        """The program frame as RGB: the scene on air (dissolving from the previous one during a fade)."""
+        return self.render_picture(frame_index, now_s).image
+
+    def render_picture(self, frame_index: int, now_s: float) -> VideoFrame:
+        """The program frame as composed: I420 when a YUV source is in it, else RGB."""
         with self._lock:
             if self._pending_scene is not None:
                 if self._pending_scene != self._active:
@@ -285,7 +353,7 @@ class Compositor:
             layers = self._layers_of(self._active)
             fade = self._fade
             old_layers = self._layers_of(fade.from_scene) if fade is not None else []
-        image = self._compose(layers, frame_index, now_s)
+        picture = self._compose(layers, frame_index, now_s)
         if fade is not None:
             progress = fade.progress(frame_index)
             if progress >= 1.0:
@@ -296,12 +364,23 @@ class Compositor:
                 # The scene going off air is held on its picture at the fade's start while it dissolves:
                 # one scene composed per frame, not two (a fade is a few hundred ms).
                 if fade.old_image is None:
-                    fade.old_image = self._compose(old_layers, frame_index, now_s).copy()
-                image = blend(fade.old_image, image, progress)
-        return image
+                    old = self._compose(old_layers, frame_index, now_s)
+                    fade.old_image = (VideoFrame.from_i420(old.i420.copy(), old.width, old.height, now_s)
+                                      if old.is_yuv else VideoFrame(old.image.copy(), now_s))
+                old = fade.old_image
+                if picture.is_yuv:
+                    picture = VideoFrame.from_i420(blend(old.i420, picture.i420, progress), self.width,
+                                                   self.height, now_s, frame_index)
+                else:
+                    picture = VideoFrame(blend(old.image[:, :, :3], picture.image[:, :, :3], progress), now_s,
+                                         frame_index)
+        return picture
 
     def render_scene(self, name: str, frame_index: int, now_s: float) -> np.ndarray:
-        """Any scene as it would look on the program (Studio Mode's preview); the program is untouched."""
+        """Any scene as it would look on the program (Studio Mode's preview), RGB; the program is untouched."""
+        return self.render_scene_picture(name, frame_index, now_s).image
+
+    def render_scene_picture(self, name: str, frame_index: int, now_s: float) -> VideoFrame:
         with self._lock:
             layers = self._layers_of(name)
         return self._compose(layers, frame_index, now_s)
@@ -311,7 +390,7 @@ class Compositor:
         scene = self.scenes.get(scene_name)
         return (scene.ordered() if scene else []) + [o for o in self.overlays if o.is_visible]
 
-    def _compose(self, layers: list[Layer], frame_index: int, now_s: float) -> np.ndarray:
+    def _compose(self, layers: list[Layer], frame_index: int, now_s: float) -> VideoFrame:
         frames: list[tuple[Layer, VideoFrame]] = []
         for layer in layers:
             source = self.sources.get(layer.source_id)
@@ -321,22 +400,23 @@ class Compositor:
         # Fast path: a single full-canvas picture of the right size needs no copy at all.
         if len(frames) == 1:
             layer, frame = frames[0]
-            image = frame.image
-            if (layer.rect is None and layer.crop == Crop() and image.shape[2] == 3
-                    and image.shape[1] == self.width and image.shape[0] == self.height):
-                return image
+            if (layer.rect is None and layer.crop == Crop() and not frame.has_alpha
+                    and frame.size == (self.width, self.height)):
+                return frame
+        if any(frame.is_yuv for _, frame in frames):
+            return VideoFrame.from_i420(self._compose_i420(frames), self.width, self.height, now_s, frame_index)
         # The bottom layer usually covers the canvas (a camera filling it): then nothing needs clearing.
         covered = False
         if frames:
             layer, frame = frames[0]
             rect = layer.rect or Rect(0, 0, self.width, self.height)
-            if frame.image.shape[2] == 3 and rect.w > 0 and rect.h > 0:
+            if not frame.has_alpha and rect.w > 0 and rect.h > 0:
                 _, dest = self._scaled(layer, frame, rect)
                 covered = dest.x <= 0 and dest.y <= 0 and dest.x + dest.w >= self.width and dest.y + dest.h >= self.height
         canvas = (np.empty if covered else np.zeros)((self.height, self.width, 3), dtype=np.uint8)
         for layer, frame in frames:
             self._draw(canvas, layer, frame)
-        return canvas
+        return VideoFrame(canvas, now_s, frame_index)
 
     def _draw(self, canvas: np.ndarray, layer: Layer, frame: VideoFrame) -> None:
         rect = layer.rect or Rect(0, 0, self.width, self.height)
@@ -357,18 +437,22 @@ class Compositor:
         else:
             target[:] = part
 
+    @staticmethod
+    def _mode_for(layer: Layer, frame: VideoFrame) -> ScaleMode:
+        if layer.scale_mode is not None:
+            return ScaleMode(layer.scale_mode)
+        return ScaleMode.FIT if frame.has_alpha else ScaleMode.FILL
+
     def _scaled(self, layer: Layer, frame: VideoFrame, rect: Rect) -> tuple[np.ndarray, Rect]:
-        """Crop and scale a source picture for its rect and scale mode; returns the picture and where it
-        goes. The result is reused while the frame repeats."""
-        image = frame.image
-        mode = layer.effective_scale_mode(image)
+        """Crop and scale a source picture (RGB/RGBA) for its rect and scale mode; returns the picture
+        and where it goes. The result is reused while the frame repeats."""
+        native = frame.native
+        mode = self._mode_for(layer, frame)
         key = (layer.source_id, rect, layer.crop, mode)
         cached = self._scale_cache.get(key)
-        # The entry keeps the source picture itself: an id alone can be reused by the next picture a
-        # source makes once this one is freed (the test pattern draws a new one per frame), which
-        # showed a stale picture.
-        if cached is not None and cached[0] is image:
+        if cached is not None and cached[0] is native:
             return cached[1], cached[2]
+        image = frame.image
         c = layer.crop
         h, w = image.shape[:2]
         image = image[min(c.top, h - 1) : max(h - c.bottom, c.top + 1), min(c.left, w - 1) : max(w - c.right, c.left + 1)]
@@ -376,17 +460,102 @@ class Compositor:
         image = image[used.y : used.y + used.h, used.x : used.x + used.w]
         if image.shape[1] != dest.w or image.shape[0] != dest.h:
             image = resize(image, dest.w, dest.h)
-        self._scale_cache[key] = (frame.image, image, dest)
+        self._scale_cache[key] = (native, image, dest)
         return image, dest
+
+    # -- I420 composition ------------------------------------------------------------------
+    def _compose_i420(self, frames: list[tuple[Layer, VideoFrame]]) -> np.ndarray:
+        w, h = self.width, self.height
+        patches = [p for layer, frame in frames if (p := self._patch(layer, frame)) is not None]
+        covered = False
+        if patches and patches[0].inv_alpha is None:
+            (x, y), (ph, pw) = patches[0].luma_xy, patches[0].planes[0].shape
+            covered = x <= 0 and y <= 0 and x + pw >= w and y + ph >= h
+        if covered:
+            canvas = np.empty((h * 3 // 2, w), np.uint8)
+        else:
+            if self._black_i420 is None or self._black_i420.shape != (h * 3 // 2, w):
+                black = np.empty((h * 3 // 2, w), np.uint8)
+                black.reshape(-1)[: w * h] = 16  # BT.601 limited-range black: Y 16, U = V = 128
+                black.reshape(-1)[w * h :] = 128
+                self._black_i420 = black
+            canvas = self._black_i420.copy()
+        planes = i420_planes(canvas, w, h)
+        for patch in patches:
+            self._draw_patch(planes, patch)
+        return canvas
+
+    @staticmethod
+    def _draw_patch(planes: tuple[np.ndarray, np.ndarray, np.ndarray], patch: _Patch) -> None:
+        for n, (target_plane, part) in enumerate(zip(planes, patch.planes, strict=True)):
+            ox, oy = patch.luma_xy if n == 0 else patch.chroma_xy
+            # Clip to the canvas: layers may be dragged partly off screen.
+            x0, y0 = max(ox, 0), max(oy, 0)
+            x1, y1 = min(ox + part.shape[1], target_plane.shape[1]), min(oy + part.shape[0], target_plane.shape[0])
+            if x0 >= x1 or y0 >= y1:
+                continue
+            target = target_plane[y0:y1, x0:x1]
+            cut = (slice(y0 - oy, y1 - oy), slice(x0 - ox, x1 - ox))
+            if patch.inv_alpha is None:
+                target[:] = part[cut]
+            else:
+                inv = patch.inv_alpha[0 if n == 0 else 1][cut]
+                # premultiplied: out = picture x alpha (stored) + canvas x (255 - alpha) / 255
+                target[:] = cv2.add(part[cut], cv2.multiply(target, inv, scale=1.0 / 255))
+
+    def _patch(self, layer: Layer, frame: VideoFrame) -> _Patch | None:
+        """A layer's picture as an I420 patch: YUV sources cropped and scaled plane by plane, RGB(A)
+        pictures scaled and converted once; reused while the frame repeats."""
+        rect = layer.rect or Rect(0, 0, self.width, self.height)
+        if rect.w <= 0 or rect.h <= 0:
+            return None
+        native = frame.native
+        mode = self._mode_for(layer, frame)
+        key = ("i420", layer.source_id, rect, layer.crop, mode)
+        cached = self._scale_cache.get(key)
+        if cached is not None and cached[0] is native:
+            return cached[1]
+        if frame.is_yuv:
+            patch = self._yuv_patch(frame, layer.crop, rect, mode)
+        else:
+            patch = _patch_from_rgb(*self._scaled(layer, frame, rect))
+        self._scale_cache[key] = (native, patch, None)
+        return patch
+
+    @staticmethod
+    def _yuv_patch(frame: VideoFrame, c: Crop, rect: Rect, mode: ScaleMode) -> _Patch:
+        """Crop and scale a YUV picture plane by plane: luma exactly where the RGB path puts it,
+        chroma on the chroma pixels that cover it."""
+        w, h = frame.width, frame.height
+        left, top = min(c.left, w - 1), min(c.top, h - 1)
+        crop_w, crop_h = max(1, w - c.right - left), max(1, h - c.bottom - top)
+        used, dest = place(crop_w, crop_h, rect, mode)
+        x, y = left + used.x, top + used.y
+        y_plane, u_plane, v_plane = frame.planes()
+        luma = y_plane[y : y + used.h, x : x + used.w]
+        if luma.shape != (dest.h, dest.w):
+            luma = resize(luma, dest.w, dest.h)
+        cx0, cx1 = dest.x // 2, -(-(dest.x + dest.w) // 2)
+        cy0, cy1 = dest.y // 2, -(-(dest.y + dest.h) // 2)
+        chroma = []
+        for plane in (u_plane, v_plane):
+            part = plane[y // 2 : -(-(y + used.h) // 2), x // 2 : -(-(x + used.w) // 2)]
+            if part.shape != (cy1 - cy0, cx1 - cx0):
+                part = resize(part, cx1 - cx0, cy1 - cy0)
+            chroma.append(part)
+        return _Patch((dest.x, dest.y), (cx0, cy0), (luma, chroma[0], chroma[1]))
 
     # -- the clock thread -------------------------------------------------------------------
     def start(self, sink: FrameSink, max_frames: int | None = None, start_s: float | None = None,
-              first_index: int = 0) -> None:
-        """Render frames on time on a thread named "compositor" and hand each to ``sink``. A second
-        canvas joins a running one's clock with its ``start_s`` and the frame due now as ``first_index``."""
+              first_index: int = 0, pictures: bool = False) -> None:
+        """Render frames on time on a thread named "compositor" and hand each to ``sink``: an RGB array,
+        or with ``pictures`` the ``VideoFrame`` as composed (I420 from YUV sources: no conversion). A
+        second canvas joins a running one's clock with its ``start_s`` and the frame due now as
+        ``first_index``."""
         self._stop.clear()
         self.start_s = time.monotonic() if start_s is None else start_s
-        self._thread = threading.Thread(target=self._run, args=(sink, max_frames, first_index), name="compositor",
+        self._thread = threading.Thread(target=self._run, args=(sink, max_frames, first_index, pictures),
+                                        name="compositor",
                                         daemon=True)
         self._thread.start()
 
@@ -401,7 +570,7 @@ class Compositor:
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
-    def _run(self, sink: FrameSink, max_frames: int | None, first_index: int = 0) -> None:
+    def _run(self, sink: FrameSink, max_frames: int | None, first_index: int = 0, pictures: bool = False) -> None:
         period = 1.0 / self.fps
         # A short hiccup (a GC pause, an encoder opening) is caught up by rendering back to back;
         # only when further behind than this are ticks skipped and counted as render lag.
@@ -423,17 +592,19 @@ class Compositor:
                     continue
             try:
                 started, started_cpu = time.perf_counter(), time.thread_time()
-                image = self.render(index, time.monotonic())
+                picture = self.render_picture(index, time.monotonic())
+                image = picture if pictures else picture.image
                 self.render_times_s.append(time.perf_counter() - started)
                 self.render_cpu_times_s.append(time.thread_time() - started_cpu)
             except Exception:
                 log.exception("render failed at frame %d", index)
-                image = np.zeros((self.height, self.width, 3), dtype=np.uint8)
+                black = np.zeros((self.height, self.width, 3), dtype=np.uint8)
+                image = VideoFrame(black, time.monotonic(), index) if pictures else black
             self.frames_rendered += 1
             preview = self.preview_scene
             if preview is not None and index % 2 == 0:  # Studio Mode: half rate is plenty to edit by
                 try:
-                    preview_image = self.render_scene(preview, index, time.monotonic())
+                    preview_image = self.render_scene_picture(preview, index, time.monotonic())
                     with self._lock:
                         if self.preview_scene == preview:
                             self._preview_frame = (index, preview_image)

@@ -29,6 +29,7 @@ from seller_studio.media.compositor import Compositor
 from seller_studio.media.encoders.aac import FRAME_SAMPLES
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.encoders.registry import EncoderSet, open_encoders
+from seller_studio.media.frames import VideoFrame
 from seller_studio.media.health import HealthMonitor
 from seller_studio.media.outputs.base import Output, OutputError, OutputState, StopReason
 from seller_studio.media.outputs.bitrate import RatePlan
@@ -52,7 +53,7 @@ class LiveSession:
         self.stats_path = stats_path
         self.events = EventEmitter()
         self.encoders: EncoderSet | None = None
-        self._frames: queue.Queue[tuple[int, np.ndarray] | None] = queue.Queue(maxsize=max(2, video.fps // 2))
+        self._frames: queue.Queue[tuple[int, np.ndarray | VideoFrame] | None] = queue.Queue(maxsize=max(2, video.fps // 2))
         self._keyframe_requested = threading.Event()
         self._encode_thread: threading.Thread | None = None
         self._stats_thread: threading.Thread | None = None
@@ -185,8 +186,8 @@ class LiveSession:
                     pass
 
     # -- frames in, packets out ----------------------------------------------------------------
-    def on_frame(self, index: int, image: np.ndarray) -> None:
-        """Called on the compositor thread for every rendered frame."""
+    def on_frame(self, index: int, image: np.ndarray | VideoFrame) -> None:
+        """Called on the compositor thread for every rendered frame (RGB, or the composed picture)."""
         if not self._accepting or self._done.is_set():
             return
         if self._first_index is None:

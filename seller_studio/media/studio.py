@@ -31,6 +31,7 @@ from seller_studio.media.audio.tee import MixTap, SharedMix
 from seller_studio.media.compositor import Compositor, Layer, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.layouts import derive_vertical_scene
+from seller_studio.media.frames import VideoFrame
 from seller_studio.media.outputs.base import Output
 from seller_studio.media.session import LiveSession
 from seller_studio.media.sources.base import VideoSource
@@ -51,8 +52,8 @@ class Studio:
         self.vertical: Compositor | None = None  # the second (phone) canvas, when added
         self.vertical_session: LiveSession | None = None
         self._preview_lock = threading.Lock()
-        self._preview: tuple[int, np.ndarray] | None = None
-        self._vertical_preview: tuple[int, np.ndarray] | None = None
+        self._preview: tuple[int, VideoFrame] | None = None
+        self._vertical_preview: tuple[int, VideoFrame] | None = None
         self._is_running = False
         self.compositor.events.subscribe(lambda name, payload: self.events.emit(name, **payload))
         self.compositor.events.subscribe(self._on_scene_switched)
@@ -140,7 +141,7 @@ class Studio:
         assert vertical is not None
         start_s = getattr(main, "start_s", None)
         first = max(0, int((time.monotonic() - start_s) * main.fps)) if start_s is not None else 0
-        vertical.start(self._on_vertical_frame, start_s=start_s, first_index=first)
+        vertical.start(self._on_vertical_frame, start_s=start_s, first_index=first, pictures=True)
 
     def _on_vertical_compositor_event(self, name: str, payload: dict) -> None:
         if name == "thread_crashed":
@@ -175,15 +176,20 @@ class Studio:
 
     def vertical_preview(self) -> tuple[int, np.ndarray] | None:
         """The newest frame of the vertical canvas (index, RGB), or None without one."""
+        latest = self.vertical_preview_picture()
+        return None if latest is None else (latest[0], latest[1].image)
+
+    def vertical_preview_picture(self) -> tuple[int, VideoFrame] | None:
+        """The newest frame of the vertical canvas as composed (see ``preview_picture``)."""
         with self._preview_lock:
             return self._vertical_preview
 
-    def _on_vertical_frame(self, index: int, image: np.ndarray) -> None:
+    def _on_vertical_frame(self, index: int, picture: VideoFrame) -> None:
         with self._preview_lock:
-            self._vertical_preview = (index, image)
+            self._vertical_preview = (index, picture)
         session = self.vertical_session
         if session is not None:
-            session.on_frame(index, image)
+            session.on_frame(index, picture)
 
     def unused_source_ids(self) -> list[str]:
         """Sources no scene or overlay shows any more (they still hold a camera or file open)."""
@@ -200,22 +206,28 @@ class Studio:
         for ch in self.mixer.channels.values():
             ch.source.start()
         self._is_running = True
-        self.compositor.start(self._on_frame)
+        # Pictures as composed (I420 from cameras and files) go to the encoder without conversion.
+        self.compositor.start(self._on_frame, pictures=True)
         if self.vertical is not None:
             self._start_vertical()
 
-    def _on_frame(self, index: int, image: np.ndarray) -> None:
+    def _on_frame(self, index: int, picture: VideoFrame) -> None:
         with self._preview_lock:
-            self._preview = (index, image)
+            self._preview = (index, picture)
         session = self.session
         if session is not None:
-            session.on_frame(index, image)
+            session.on_frame(index, picture)
         elif self.vertical_session is None and self.shared_mix.tap_count == 0:
             # Not live: keep the meters moving and the devices drained.
             self.mixer.mix(round(48000 / self.compositor.fps))
 
     def preview(self) -> tuple[int, np.ndarray] | None:
-        """The newest program frame (index, RGB image); never blocks on media work."""
+        """The newest program frame (index, RGB image at the canvas's size); never blocks on media work."""
+        latest = self.preview_picture()
+        return None if latest is None else (latest[0], latest[1].image)
+
+    def preview_picture(self) -> tuple[int, VideoFrame] | None:
+        """The newest program frame as composed: a preview scales it (``scaled_rgb``) before any RGB."""
         with self._preview_lock:
             return self._preview
 

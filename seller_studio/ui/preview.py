@@ -94,18 +94,16 @@ class PreviewWidget(QWidget):
             studio = self.studio
             latest = None
             if studio is not None:
-                latest = (studio.preview() if self.kind == "program" else studio.vertical_preview()
-                          if self.kind == "vertical" else studio.compositor.preview_frame())
+                latest = (studio.preview_picture() if self.kind == "program" else studio.vertical_preview_picture()
+                          if self.kind == "vertical" else studio.compositor.preview_picture())
             size = self._target_size
             if latest is None or size[0] < 2 or size[1] < 2:
                 continue
-            index, rgb = latest
+            index, picture = latest
             if index == last_index:
                 continue
             last_index = index
-            if (rgb.shape[1], rgb.shape[0]) != size:
-                interpolation = cv2.INTER_AREA if rgb.shape[1] > size[0] else cv2.INTER_LINEAR
-                rgb = cv2.resize(rgb, size, interpolation=interpolation)
+            rgb = picture.scaled_rgb(*size)  # a YUV frame is scaled first, turned RGB at the small size
             bgra = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGRA)  # QImage.Format_RGB32's byte order
             with self._scaled_lock:
                 self._scaled = (index, bgra)

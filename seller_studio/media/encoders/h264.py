@@ -18,7 +18,7 @@ import numpy as np
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.i18n import tr_noop
 from seller_studio.media.encoders.base import VideoSettings, template_container, to_packets
-from seller_studio.media.frames import EncodedPacket
+from seller_studio.media.frames import EncodedPacket, VideoFrame
 
 log = logging.getLogger(__name__)
 
@@ -102,20 +102,37 @@ class H264Encoder:
         with self._pending_lock:
             self._pending_bitrate_kbps = int(kbps)
 
-    def encode(self, image_rgb: np.ndarray, frame_index: int, force_keyframe: bool = False) -> list[EncodedPacket]:
+    def encode(self, image: np.ndarray | VideoFrame, frame_index: int,
+               force_keyframe: bool = False) -> list[EncodedPacket]:
+        """Encode one canvas frame: an RGB array, or a ``VideoFrame`` (YUV goes in as it is)."""
         with self._pending_lock:  # set_bitrate_kbps may run on another thread
             pending, self._pending_bitrate_kbps = self._pending_bitrate_kbps, None
         if pending is not None:
             self._apply_bitrate(pending)
             self.bitrate_kbps = pending
-        # OpenCV's RGB->I420 is BT.601 limited range like swscale's default, and several times faster.
-        yuv = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2YUV_I420)
-        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame = self.input_frame(image)
         frame.pts = frame_index
         frame.time_base = self.time_base
-        if force_keyframe:
-            frame.pict_type = av.video.frame.PictureType.I
+        # A decoder's frame carries the type it was decoded as: only a forced keyframe may say I.
+        frame.pict_type = av.video.frame.PictureType.I if force_keyframe else av.video.frame.PictureType.NONE
         return to_packets("video", self.ctx.encode(frame), self.time_base)
+
+    def input_frame(self, image: np.ndarray | VideoFrame) -> av.VideoFrame:
+        """The yuv420p frame the encoder is handed for ``image``: a decoder's own frame when the
+        picture is one (no copy), the I420 planes copied in once, or RGB converted."""
+        size = (self.settings.width, self.settings.height)
+        if isinstance(image, VideoFrame):
+            if image.size == size and image.is_yuv:
+                source = image.av_frame
+                if source is not None and source.format.name == "yuv420p":
+                    return source
+                return av.VideoFrame.from_ndarray(image.i420, format="yuv420p")
+            image = image.image
+        if image.ndim == 3 and image.shape[2] == 4:
+            image = image[:, :, :3]
+        # OpenCV's RGB->I420 is BT.601 limited range like swscale's default, and several times faster.
+        yuv = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2YUV_I420)
+        return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
 
     def flush(self) -> list[EncodedPacket]:
         try:

@@ -10,6 +10,9 @@ that repeats one picture bit for bit) is frozen. The watchdog thread marks it LO
 device on its own thread (never the compositor's), backing off from 1 s to 5 s between attempts; the
 program keeps the last picture until ``slate_after_s`` and then shows the "camera lost" slate. A
 capture thread stuck in a read is abandoned (it exits and releases its device when the read returns).
+
+Pictures: OpenCV's BGR is converted once, straight to the encoder's I420 (``camera_frame``); the
+compositor and the encoder then work on it without another conversion.
 """
 
 from __future__ import annotations
@@ -212,6 +215,16 @@ def open_capture(cap: CaptureBoundary, device: str | int, api: int, choice: Mode
 
 
 # -- the source -------------------------------------------------------------------------------------
+def camera_frame(bgr: np.ndarray, capture_time_s: float, seq: int) -> VideoFrame:
+    """OpenCV's BGR picture as the compositor wants it: converted once, to the encoder's I420 (RGB
+    only for an odd-sized picture, which 4:2:0 cannot hold)."""
+    height, width = bgr.shape[:2]
+    if bgr.ndim == 3 and bgr.shape[2] == 3 and not width % 2 and not height % 2:
+        return VideoFrame.from_i420(cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420), width, height, capture_time_s, seq)
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB if bgr.ndim == 2 else cv2.COLOR_BGR2RGB)
+    return VideoFrame(rgb, capture_time_s, seq)
+
+
 class CameraSource(ThreadedSource):
     kind = "camera"
     frozen_after_s = 1.0  # no new picture this long = frozen (state LOST, reopen)
@@ -372,7 +385,7 @@ class CameraSource(ThreadedSource):
                 return
             self._last_sig, self._repeats = sig, 0
         seq = self.slot.frames_in + 1
-        self.slot.put(VideoFrame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), time.monotonic(), seq))
+        self.slot.put(camera_frame(bgr, time.monotonic(), seq))
         self._last_new_s = time.monotonic()
 
     def _check_rate(self) -> None:

@@ -1,4 +1,8 @@
-"""A video file played in a loop, decoded by PyAV on its own thread and paced to its timestamps."""
+"""A video file played in a loop, decoded by PyAV on its own thread and paced to its timestamps.
+
+Frames stay as decoded (YUV 4:2:0; other formats converted to it once): no RGB on the way to the
+encoder.
+"""
 
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ class VideoFileSource(ThreadedSource):
                         if delay > 0 and self._stop.wait(delay):
                             return
                         seq += 1
-                        self.slot.put(VideoFrame(frame.to_ndarray(format="rgb24"), time.monotonic(), seq))
+                        self.slot.put(VideoFrame.from_av(frame, time.monotonic(), seq))
             except av.FFmpegError as exc:
                 log.warning("video file %s: %s", self.path, exc)
                 if self._stop.wait(1.0):
