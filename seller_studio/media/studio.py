@@ -30,8 +30,8 @@ from seller_studio.media.audio.synthetic import ToneSource
 from seller_studio.media.audio.tee import MixTap, SharedMix
 from seller_studio.media.compositor import Compositor, Layer, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
-from seller_studio.media.layouts import derive_vertical_scene
 from seller_studio.media.frames import VideoFrame
+from seller_studio.media.layouts import derive_vertical_scene
 from seller_studio.media.outputs.base import Output
 from seller_studio.media.session import LiveSession
 from seller_studio.media.sources.base import VideoSource
