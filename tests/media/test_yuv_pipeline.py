@@ -111,7 +111,9 @@ def test_full_canvas_file_frame_reaches_the_encoder_unchanged(clip):
     seen: list[VideoFrame] = []
 
     def sink(index: int, picture: VideoFrame) -> None:
-        if picture is not None and (not seen or picture is not seen[-1]):
+        if not seen and not picture.is_yuv:
+            return  # black until the file's first frame is decoded
+        if not seen or picture is not seen[-1]:
             seen.append(picture)
             handed.append(enc.input_frame(picture).to_ndarray(format="yuv420p"))
 
