@@ -322,3 +322,30 @@ def test_doctor_checks_a_whip_endpoint_without_opening_a_stream(peer):
     probe.close()
     down = check_ingest(f"whip://127.0.0.1:{port}/whip")
     assert down.status == "fail" and "does not answer" in down.detail and down.fix
+
+
+def test_a_slow_uplink_fills_the_send_buffer_and_its_drop_policy_sheds_video_not_audio(peer):
+    """--simulate slow-uplink on a WHIP stream: sending is paced to 250 kbit/s for a 900 kbit/s
+    stream; the backlog builds in the send buffer, which drops video by time (never audio, never
+    keyframes), so the picture at the peer goes on with gaps and the sound goes on."""
+    studio = pattern_studio(640, 360, 30)
+    output = WhipOutput(peer.ingest.url, "whip-key")
+    try:
+        studio.go_live([output], VideoSettings(640, 360, 30, 900), AudioSettings())
+        time.sleep(1.0)
+        audio_before = output.audio_packets_sent
+        output.simulated_uplink_kbps = 250
+        time.sleep(6.0)
+        stats = output.stats()
+        audio_sent = output.audio_packets_sent - audio_before
+        codes_while_slow = len(peer.codes)
+        output.simulated_uplink_kbps = None
+        time.sleep(2.0)
+    finally:
+        studio.stop()
+    assert stats.dropped_network > 30, stats
+    assert output.buffer.peak_buffered_ms >= 700
+    # 20 ms Opus frames: the sound was never dropped, only held back by the backlog (at most ~1 s).
+    assert audio_sent >= (6 - 1.2) * 50
+    assert len(peer.codes) > codes_while_slow  # the picture goes on once the link is back
+    assert all(b > a for a, b in zip(peer.codes, peer.codes[1:], strict=False))

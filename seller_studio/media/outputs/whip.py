@@ -21,8 +21,10 @@ codec WebRTC peers take. The peer's picture-loss requests (RTCP PLI/FIR) ask the
 keyframe (at most one a second). A peer that falls silent (no RTCP receiver report for 8 s: a
 crashed or unplugged endpoint sends no goodbye, and ICE consent would notice only after 30 s)
 counts as a disconnect; during the backoff a TCP probe of the endpoint every 0.5 s ends the wait as
-soon as it answers again. Not done: dynamic bitrate (the peer's receiver reports and REMB are not
-read for it yet).
+soon as it answers again. Support's ``--simulate slow-uplink`` paces the sending here as for RTMP,
+so the send buffer and its drop policy act. Not done: dynamic bitrate (the peer's receiver reports
+and REMB are not read for it yet; a real slow link shows as packet loss at the peer, not as a
+backlog here, because UDP sends never wait).
 """
 
 from __future__ import annotations
@@ -219,6 +221,9 @@ class WhipOutput(Output):
         self._last_report_wall_s = 0.0
         self._connected_wall_s = 0.0
         self.disconnect_reasons: list[str] = []
+        # Support's --simulate slow-uplink: pace sending as a slow uplink would (as the RTMP output).
+        self.simulated_uplink_kbps: float | None = None
+        self._paced_until_s = 0.0
 
     @property
     def display_url(self) -> str:
@@ -604,11 +609,33 @@ class WhipOutput(Output):
                 self._record_sent(time.monotonic(), size)
                 if self._stop.is_set():
                     return
+                if self.simulated_uplink_kbps and await self._pace(size):
+                    return
             await asyncio.sleep(0)  # let the senders take what was queued
             try:
                 await asyncio.wait_for(self._wake.wait(), 0.25)
             except TimeoutError:
                 pass
+
+    async def _pace(self, size: int) -> bool:
+        """Support's slow-uplink fault: send no faster than ``simulated_uplink_kbps``, so the
+        backlog builds in the send buffer (and its drop policy acts) as behind a slow link. True
+        when stopped meanwhile."""
+        kbps = self.simulated_uplink_kbps
+        if not kbps:
+            return False
+        now = time.monotonic()
+        self._paced_until_s = max(self._paced_until_s, now) + size * 8 / (kbps * 1000)
+        await asyncio.sleep(0)  # the senders take this packet now
+        wait_s = self._paced_until_s - time.monotonic()
+        if wait_s <= 0:
+            return False
+        assert self._stopping is not None
+        try:
+            await asyncio.wait_for(self._stopping.wait(), wait_s)
+            return True
+        except TimeoutError:
+            return False
 
     async def _close(self, pc) -> None:
         resource, self.resource_url = self.resource_url, None
