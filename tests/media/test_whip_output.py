@@ -349,3 +349,21 @@ def test_a_slow_uplink_fills_the_send_buffer_and_its_drop_policy_sheds_video_not
     assert audio_sent >= (6 - 1.2) * 50
     assert len(peer.codes) > codes_while_slow  # the picture goes on once the link is back
     assert all(b > a for a, b in zip(peer.codes, peer.codes[1:], strict=False))
+
+
+def test_without_aiortc_whip_is_one_line_naming_what_is_missing(monkeypatch):
+    """A build without aiortc (a broken install): WHIP fails with one line at Go Live, never at start-up."""
+    import sys
+
+    from seller_studio.common.errors import UserError
+    from seller_studio.studio.destination import Destination
+
+    monkeypatch.setitem(sys.modules, "aiortc", None)  # `import aiortc` raises ImportError
+    assert WhipOutput.unavailable_reason("whip") == "WHIP needs the aiortc package, which is not installed"
+    with pytest.raises(UserError, match="aiortc"):
+        Destination("shop", "whip://127.0.0.1:9/whip", None, key="k").open_output()
+    output = WhipOutput("whip://127.0.0.1:9/whip", "k", name="shop")
+    encoders = templates()
+    output.start(encoders.templates())
+    encoders.close()
+    assert_one_line(output, StopReason.BAD_URL, "aiortc", "destination 'shop'")
