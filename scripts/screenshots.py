@@ -4,6 +4,7 @@
     scripts/screenshots.sh --vertical # the window with a 720x1280 (9:16) canvas: studio-vertical*.png
     SCREEN=1280x720x24 scripts/screenshots.sh --scenes  # a 1280x720 laptop screen, 5 scenes, live,
                                       # then Studio Mode: studio-1280x720-5-scenes.png, studio-mode*.png
+    scripts/screenshots.sh --norwegian  # the studio in Norwegian Bokmål pricing in NOK: *-nb.png
 
 Uses a throwaway SELLER_STUDIO_HOME, the sandbox platform in its own process, the test pattern and
 the tone (the build machine has no camera or microphone), and the same qasync loop as the app.
@@ -26,6 +27,8 @@ def main() -> int:
         return vertical()
     if "--scenes" in sys.argv[1:]:
         return scenes()
+    if "--norwegian" in sys.argv[1:]:
+        return norwegian()
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ["SELLER_STUDIO_HOME"] = tempfile.mkdtemp(prefix="studio-shots-")
     from seller_studio.studio.sandbox_process import start_sandbox_process
@@ -92,6 +95,92 @@ def main() -> int:
         window.end_show()
         while window.live_state != "idle":
             await asyncio.sleep(0.1)
+        window.close()
+
+    try:
+        with loop:
+            loop.run_until_complete(script())
+    finally:
+        window.shutdown()
+        sandbox.stop()
+    return 0
+
+
+def norwegian() -> int:
+    """The window in Norwegian Bokmål with the show priced in kroner: live with an auction running
+    (product card, Show panel), Settings > General and the setup wizard."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ["SELLER_STUDIO_HOME"] = tempfile.mkdtemp(prefix="studio-shots-nb-")
+    from seller_studio.show.selling import AuctionPreset
+    from seller_studio.studio.sandbox_process import start_sandbox_process
+    from seller_studio.studio.settings import SettingsStore
+    from seller_studio.ui.app import apply_language, demo_profile, make_app
+    from seller_studio.ui.main_window import MainWindow
+    from seller_studio.ui.settings_dialog import SettingsDialog
+    from seller_studio.ui.wizard import SetupWizard
+
+    app, loop = make_app()
+    OUT.mkdir(parents=True, exist_ok=True)
+    store = SettingsStore()
+    profile = demo_profile(store)
+    profile.audio.mic = "tone"
+    profile.language, profile.currency = "nb", "NOK"
+    apply_language(app, profile.language)  # as run_studio does, before the window is built
+    sandbox = start_sandbox_process(chat_per_min=40, extra_args=["--currency", profile.show_currency])
+    window = MainWindow(store, profile, sandbox=sandbox, audio_fallback="tone")
+    window.confirm = lambda title, text: True
+    window.resize(1600, 900)
+    window.move(0, 0)
+    window.show()
+
+    def grab(name: str, widget=None) -> None:
+        target = widget or window
+        pixmap = app.primaryScreen().grabWindow(0, target.x(), target.y(), target.frameGeometry().width(),
+                                                target.frameGeometry().height())
+        pixmap.save(str(OUT / name))
+        print(f"saved {(OUT / name).relative_to(REPO)} ({pixmap.width()}x{pixmap.height()})", flush=True)
+
+    async def script() -> None:
+        await window.connect_platform()
+        while window.studio is None:
+            await asyncio.sleep(0.1)
+        window.switch_scene("Camera + title")
+        window.toggle_live()
+        while window.live_state != "live":
+            await asyncio.sleep(0.1)
+        panel = window.show_panel
+        panel.controller.next_item()
+        await asyncio.sleep(2.0)
+        await panel.controller.start_auction(AuctionPreset("60 s", duration_s=60))
+        for _ in range(12):  # bids from the sandbox's viewers; health judges the last 10 s
+            await asyncio.sleep(1.0)
+        grab("studio-live-nb.png")
+        dialog = SettingsDialog(store, profile, is_live=True, parent=window)
+        dialog.tabs.setCurrentIndex(dialog.tabs.count() - 1)  # General: language and currency
+        dialog.show()
+        dialog.move(200, 100)
+        await asyncio.sleep(1.0)
+        grab("settings-general-nb.png", dialog)
+        dialog.reject()
+        wizard = SetupWizard(store, profile, has_sandbox=True, parent=window)
+        wizard.show()
+        wizard.move(300, 100)
+        await asyncio.sleep(1.5)
+        grab("setup-wizard-nb.png", wizard)
+        wizard.reject()
+        while panel.controller.session.is_auction_running:
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(1.0)
+        window.end_show()
+        while window.live_state != "idle":
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)
+        recap = getattr(panel, "recap_dialog", None)
+        if recap is not None:
+            recap.move(400, 200)
+            await asyncio.sleep(0.5)
+            grab("show-recap-nb.png", recap)
+            recap.close()
         window.close()
 
     try:

@@ -39,7 +39,7 @@ DB_FILENAME = "inventory.db"
 
 ITEM_TYPES = ("auction", "buy_it_now", "giveaway")
 ITEM_STATUSES = ("available", "showing", "sold", "sold_out", "unsold")
-TYPE_LABELS = {"auction": "Auction", "buy_it_now": "Buy It Now", "giveaway": "Giveaway"}
+TYPE_LABELS = {"auction": tr_noop("Auction"), "buy_it_now": tr_noop("Buy It Now"), "giveaway": tr_noop("Giveaway")}
 
 
 def default_db_path() -> Path:

@@ -13,6 +13,7 @@ import os
 import sys
 
 from seller_studio.common.errors import UserError
+from seller_studio.i18n import tr_noop
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +63,34 @@ def make_app(argv: list[str] | None = None):  # -> (QApplication, qasync.QEventL
     return app, loop
 
 
+# Qt's own words (standard dialog buttons, the wizard's buttons, a text field's context menu) as Qt
+# writes them: our catalog translates them through ``_QtWords`` (Qt ships no Bokmål).
+QT_WORDS = (
+    tr_noop("OK"), tr_noop("Save"), tr_noop("Cancel"), tr_noop("Close"), tr_noop("Apply"), tr_noop("Reset"),
+    tr_noop("Help"), tr_noop("Discard"), tr_noop("Open"), tr_noop("&Yes"), tr_noop("&No"), tr_noop("Abort"),
+    tr_noop("Retry"), tr_noop("Ignore"), tr_noop("Restore Defaults"), tr_noop("< &Back"), tr_noop("&Next >"),
+    tr_noop("&Next"), tr_noop("&Finish"), tr_noop("&Help"), tr_noop("&Undo"), tr_noop("&Redo"), tr_noop("Cu&t"),
+    tr_noop("&Copy"), tr_noop("&Paste"), tr_noop("Delete"), tr_noop("Select All"),
+)
+
+
 def apply_language(app, choice: str | None = None) -> str:
     """The studio's language for this run: the profile's ``choice`` ("en", "nb"; "" = the system's,
-    read from the environment and then ``QLocale.system()`` for Windows and macOS). Qt's own
-    buttons (OK, Cancel in standard dialogs) follow through Qt's translations when it ships them."""
-    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+    read from the environment and then ``QLocale.system()`` for Windows and macOS). Qt's own buttons
+    (OK, Cancel, the wizard's Next) follow through a translator fed from the same catalog."""
+    from PySide6.QtCore import QLocale, QTranslator
 
     from seller_studio import i18n
+
+    class _QtWords(QTranslator):
+        def translate(self, context, source, disambiguation=None, n=-1):
+            if source in QT_WORDS:
+                text = i18n.tr(source)
+                return text if text != source else None  # None: Qt keeps its own
+            return None
+
+        def isEmpty(self) -> bool:
+            return False
 
     language = i18n.set_language(choice, fallback_locale=QLocale.system().name())
     old = getattr(app, "_studio_qt_translator", None)
@@ -76,12 +98,12 @@ def apply_language(app, choice: str | None = None) -> str:
         app.removeTranslator(old)
         app._studio_qt_translator = None
     if language != i18n.SOURCE_LANGUAGE:
-        translator = QTranslator(app)
-        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-        # Qt ships no qtbase_nb: Nynorsk's button words (Ja, Nei, Avbryt, Lukk) are Bokmål's too.
-        if any(translator.load(f"qtbase_{name}", folder) for name in (language, "nn")):
-            app.installTranslator(translator)
-            app._studio_qt_translator = translator
+        translator = _QtWords(app)
+        app.installTranslator(translator)
+        app._studio_qt_translator = translator
+        # Spin boxes and other number fields write numbers the language's way (1 299,00).
+        QLocale.setDefault(QLocale(QLocale.Language.NorwegianBokmal, QLocale.Country.Norway)
+                           if language == "nb" else QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     log.info("studio language: %s", language)
     return language
 

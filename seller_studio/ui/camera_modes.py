@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from seller_studio.i18n import tr, tr_noop
 from seller_studio.media.sources.camera_modes import USABLE_FORMATS, CameraMode
 from seller_studio.ui.workers import run_in_worker
 
-AUTO_LABEL = "Automatic (matches the output size)"
+AUTO_LABEL = tr_noop("Automatic (matches the output size)")
 
 
 def mode_items(modes: list[CameraMode]) -> list[tuple[str, str]]:
@@ -42,11 +43,11 @@ class CameraModeBox(QComboBox):
 
     def set_modes(self, modes: list[CameraMode], note: str) -> None:
         self.clear()
-        self.addItem(AUTO_LABEL, "")
+        self.addItem(tr(AUTO_LABEL), "")
         for label, data in mode_items(modes):
             self.addItem(label, data)
         if self._current and self.findData(self._current) < 0:
-            self.addItem(f"{self._current.replace('@', ' @ ')} fps (saved)", self._current)
+            self.addItem(tr('{value} fps (saved)').format(value=self._current.replace('@', ' @ ')), self._current)
         self.setCurrentIndex(max(0, self.findData(self._current)))
         self.setToolTip(note or ("The studio picks the camera's mode from the output size and frame rate; "
                                  "choose one here to ask for a particular size."))

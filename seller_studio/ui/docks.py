@@ -35,14 +35,14 @@ def add_dock(window: QMainWindow, title: str, name: str, widget: QWidget, area: 
 
 def build_docks(window: QMainWindow) -> Docks:
     sources_panel = SourcesPanel()
-    sources_dock = add_dock(window, "Sources", "sourcesDock", sources_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+    sources_dock = add_dock(window, tr("Sources"), "sourcesDock", sources_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
     mixer = MixerPanel()
-    mixer_dock = add_dock(window, "Audio mixer", "mixerDock", mixer, Qt.DockWidgetArea.BottomDockWidgetArea)
+    mixer_dock = add_dock(window, tr("Audio mixer"), "mixerDock", mixer, Qt.DockWidgetArea.BottomDockWidgetArea)
     # The show panel (inventory, run of show, auction, chat) takes this dock (ui/show_panel/mount.py).
     placeholder = QLabel(tr("Show panel: inventory, run of show, auctions and chat appear here."))
     placeholder.setWordWrap(True)
     placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
     placeholder.setStyleSheet("color: #7d828a; padding: 16px;")
-    show_dock = add_dock(window, "Show", "showDock", placeholder, Qt.DockWidgetArea.RightDockWidgetArea)
+    show_dock = add_dock(window, tr("Show"), "showDock", placeholder, Qt.DockWidgetArea.RightDockWidgetArea)
     window.splitDockWidget(sources_dock, mixer_dock, Qt.Orientation.Vertical)
     return Docks(sources_panel, sources_dock, mixer, mixer_dock, show_dock)

@@ -11,12 +11,12 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_noop
 from seller_studio.studio.events import LiveState
 from seller_studio.ui.scenes import SceneBar
 
-_BUTTON_TEXT = {LiveState.IDLE: "Go Live", LiveState.STARTING: "Connecting…", LiveState.LIVE: "End Show",
-                LiveState.ENDING: "Ending…"}
+_BUTTON_TEXT = {LiveState.IDLE: tr_noop("Go Live"), LiveState.STARTING: tr_noop("Connecting…"),
+                LiveState.LIVE: tr_noop("End Show"), LiveState.ENDING: tr_noop("Ending…")}
 
 
 class LiveControls(QWidget):
@@ -87,7 +87,7 @@ class LiveControls(QWidget):
     def set_live_state(self, state: LiveState) -> None:
         button = self.go_live_button
         button.setEnabled(state != LiveState.ENDING)
-        button.setText(_BUTTON_TEXT.get(state, button.text()))
+        button.setText(tr(_BUTTON_TEXT[state]) if state in _BUTTON_TEXT else button.text())
         button.setProperty("live", state.is_on_air)
         button.style().unpolish(button)
         button.style().polish(button)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_noop
 from seller_studio.media.audio.mixer import SILENCE_DB
 from seller_studio.media.studio import Studio
 
@@ -179,5 +179,7 @@ class MixerPanel(QWidget):
 
 
 def _audio_label(source) -> str:
-    return {"microphone": "Microphone", "tone": "Test tone", "silence": "Silence", "file": "Audio file"}.get(
-        getattr(source, "kind", ""), source.id)
+    words = {"microphone": tr_noop("Microphone"), "tone": tr_noop("Test tone"), "silence": tr_noop("Silence"),
+             "file": tr_noop("Audio file")}
+    kind = getattr(source, "kind", "")
+    return tr(words[kind]) if kind in words else source.id

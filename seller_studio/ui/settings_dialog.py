@@ -57,10 +57,10 @@ class DestinationForm(QWidget):
         self.store = store
         form = QFormLayout(self)
         self.kind = QComboBox()
-        self.kind.addItem("Sandbox platform (practice, nothing public)", "sandbox")
+        self.kind.addItem(tr("Sandbox platform (practice, nothing public)"), "sandbox")
         for name in PLATFORM_PRESETS:
             self.kind.addItem(name, f"preset:{name}")
-        self.kind.addItem("Custom server (RTMP, RTMPS or SRT)", "custom")
+        self.kind.addItem(tr("Custom server (RTMP, RTMPS or SRT)"), "custom")
         d = profile.destination
         wanted = f"preset:{d.preset}" if d.kind == "preset" else d.kind
         self.kind.setCurrentIndex(max(0, self.kind.findData(wanted)))
@@ -220,9 +220,9 @@ class SettingsDialog(QDialog):
         # The second canvas: a vertical program for phones from the same cameras and microphone.
         vp = profile.vertical
         self.vertical_size = QComboBox()
-        self.vertical_size.addItem("Off", "")
+        self.vertical_size.addItem(tr("Off"), "")
         for w, h in VERTICAL_SIZES:
-            self.vertical_size.addItem(f"{w} × {h}  (vertical 9:16, phones)", f"{w}x{h}")
+            self.vertical_size.addItem(tr('{w} × {h}  (vertical 9:16, phones)').format(w=w, h=h), f"{w}x{h}")
         if vp.is_enabled and self.vertical_size.findData(f"{vp.width}x{vp.height}") < 0:
             self.vertical_size.addItem(f"{vp.width} × {vp.height}", f"{vp.width}x{vp.height}")
         self.vertical_size.setCurrentIndex(max(0, self.vertical_size.findData(
@@ -239,13 +239,13 @@ class SettingsDialog(QDialog):
                 form.addRow(tr('Camera mode ({value})').format(value=spec.get('label') or spec['id']), box)
         self.fps = QComboBox()
         for fps in (24, 25, 30, 50, 60):
-            self.fps.addItem(f"{fps} fps", fps)
+            self.fps.addItem(tr('{fps} fps').format(fps=fps), fps)
         if self.fps.findData(v.fps) < 0:
-            self.fps.addItem(f"{v.fps} fps", v.fps)
+            self.fps.addItem(tr('{fps} fps').format(fps=v.fps), v.fps)
         self.fps.setCurrentIndex(self.fps.findData(v.fps))
         form.addRow(tr("Frame rate"), self.fps)
         self.encoder = QComboBox()
-        self.encoder.addItem("Automatic (hardware if it works, else x264)", "auto")
+        self.encoder.addItem(tr("Automatic (hardware if it works, else x264)"), "auto")
         for kind in H264_CODECS:
             self.encoder.addItem(kind, kind)
         self.encoder.setCurrentIndex(max(0, self.encoder.findData(v.encoder)))
@@ -306,7 +306,7 @@ class SettingsDialog(QDialog):
         tab = QWidget()
         form = QFormLayout(tab)
         self.mic = QComboBox()
-        self.mic.addItem("First microphone found", "auto")
+        self.mic.addItem(tr("First microphone found"), "auto")
         try:
             from seller_studio.media.audio.microphone import list_microphones
 
@@ -315,10 +315,10 @@ class SettingsDialog(QDialog):
             self.mic_note = ""
         except UserError as exc:
             self.mic_note = str(exc)
-        self.mic.addItem("Test tone", "tone")
-        self.mic.addItem("No sound", "none")
+        self.mic.addItem(tr("Test tone"), "tone")
+        self.mic.addItem(tr("No sound"), "none")
         if self.mic.findData(profile.audio.mic) < 0:
-            self.mic.addItem(f"{profile.audio.mic} (not connected)", profile.audio.mic)
+            self.mic.addItem(tr('{mic} (not connected)').format(mic=profile.audio.mic), profile.audio.mic)
         self.mic.setCurrentIndex(self.mic.findData(profile.audio.mic))
         form.addRow(tr("Microphone"), self.mic)
         if self.mic_note:

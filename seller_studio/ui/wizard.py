@@ -58,7 +58,7 @@ class DevicesPage(QWizardPage):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.camera = QComboBox()
-        self.camera.addItem("Test pattern (no camera)", "test-pattern")
+        self.camera.addItem(tr("Test pattern (no camera)"), "test-pattern")
         try:
             for cam in list_cameras():
                 self.camera.addItem(cam["name"], str(cam["index"]))
@@ -74,12 +74,12 @@ class DevicesPage(QWizardPage):
         self.camera_mode = CameraModeBox(main.get("mode") if main else None)
         form.addRow(tr("Camera mode"), self.camera_mode)
         self.shape = QComboBox()
-        self.shape.addItem("Landscape 16:9 (YouTube, Facebook, computers)", "landscape")
-        self.shape.addItem("Vertical 9:16 (TikTok LIVE, phone shopping apps)", "vertical")
+        self.shape.addItem(tr("Landscape 16:9 (YouTube, Facebook, computers)"), "landscape")
+        self.shape.addItem(tr("Vertical 9:16 (TikTok LIVE, phone shopping apps)"), "vertical")
         self.shape.setCurrentIndex(1 if profile.video.height > profile.video.width else 0)
         form.addRow(tr("Picture shape"), self.shape)
         self.mic = QComboBox()
-        self.mic.addItem("First microphone found", "auto")
+        self.mic.addItem(tr("First microphone found"), "auto")
         try:
             from seller_studio.media.audio.microphone import list_microphones
 
@@ -87,8 +87,8 @@ class DevicesPage(QWizardPage):
                 self.mic.addItem(mic["name"], mic["name"])
         except UserError:
             pass
-        self.mic.addItem("Test tone", "tone")
-        self.mic.addItem("No sound", "none")
+        self.mic.addItem(tr("Test tone"), "tone")
+        self.mic.addItem(tr("No sound"), "none")
         self.mic.setCurrentIndex(max(0, self.mic.findData(profile.audio.mic)))
         self.mic.currentIndexChanged.connect(self._open_mic)
         form.addRow(tr("Microphone"), self.mic)

@@ -48,8 +48,8 @@ class BreakTab(QWidget):
         self.title.setPlaceholderText(tr("e.g. Topps Chrome Jumbo - MLB"))
         form.addRow(tr("Title"), self.title)
         self.format = QComboBox()
-        self.format.addItem("Random teams", BreakFormat.RANDOM_TEAM.value)
-        self.format.addItem("Pick your team", BreakFormat.PICK_YOUR_TEAM.value)
+        self.format.addItem(tr("Random teams"), BreakFormat.RANDOM_TEAM.value)
+        self.format.addItem(tr("Pick your team"), BreakFormat.PICK_YOUR_TEAM.value)
         form.addRow(tr("Format"), self.format)
         self.spots = QComboBox()
         self.spots.setEditable(True)  # or a number, or "Team A, Team B, ..."

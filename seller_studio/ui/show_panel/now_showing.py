@@ -83,7 +83,7 @@ class NowShowingWidget(QWidget):
         self.presets_row = QHBoxLayout()
         self.preset_buttons: list[QPushButton] = []
         for i, preset in enumerate(controller.presets):
-            button = QPushButton(f"{i + 1} · {preset.name}")
+            button = QPushButton(f"{i + 1} · {tr(preset.name)}")
             button.setToolTip(tr('{duration_s:g} s, counter-bid {counter_bid_s:g} s').format(duration_s=preset.duration_s, counter_bid_s=preset.counter_bid_s)
                               + (tr(", sudden death") if preset.is_sudden_death else "")
                               + tr('\nHotkey: auction key, then {value}').format(value=i + 1))
@@ -241,7 +241,7 @@ class NowShowingWidget(QWidget):
             if self._hint is None:  # asked on events, not on every 100 ms tick (it reads the queue's items)
                 self._hint = self.controller.empty_hint() or ""
             hint = self._hint
-            self._set(self.title, "Nothing to sell yet" if hint else "Nothing showing — press Next")
+            self._set(self.title, tr("Nothing to sell yet") if hint else tr("Nothing showing — press Next"))
             for label in (self.caption, self.price, self.countdown, self.bidder):
                 self._set(label, "")
             self._set(self.rule, hint or "")
@@ -267,8 +267,8 @@ class NowShowingWidget(QWidget):
         self.next_button.setEnabled(not is_running)
         self.previous_button.setEnabled(not is_running)
         listing = s.open_listing()
-        self._set(self.bin_button, "Open Buy It Now" if listing is None
-                  else f"Buy It Now open · {listing.quantity_left} left")
+        self._set(self.bin_button, tr("Open Buy It Now") if listing is None
+                  else tr('Buy It Now open · {quantity_left} left').format(quantity_left=listing.quantity_left))
         if self.bin_button.property("open") != (listing is not None):
             self.bin_button.setProperty("open", listing is not None)
             self.bin_button.setStyleSheet("" if listing is None else

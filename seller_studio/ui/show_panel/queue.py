@@ -63,7 +63,7 @@ class AddItemDialog(QDialog):
         form.addRow(tr("Title"), self.title_edit)
         self.type_combo = QComboBox()
         for key in ("auction", "buy_it_now", "giveaway"):
-            self.type_combo.addItem(TYPE_LABELS.get(key, key), key)
+            self.type_combo.addItem(tr(TYPE_LABELS.get(key, key)), key)
         form.addRow(tr("Type"), self.type_combo)
         self.price = QDoubleSpinBox()
         self.price.setRange(0, rules.to_dollars(rules.MONEY_MAX_CENTS))  # the platform's money maximum
@@ -152,10 +152,10 @@ class QueueWidget(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for item in items:
-            kind = TYPE_LABELS.get(item.type, item.type)
+            kind = tr(TYPE_LABELS.get(item.type, item.type))
             price = "" if item.type == "giveaway" else f" · {format_money(item.price_cents, self.controller.currency)}"
             marker = "▶ " if item.id == now_id else ""
-            row = QListWidgetItem(f"{marker}{item.title}  —  {kind}{price} · qty {item.quantity} · {item.status}")
+            row = QListWidgetItem(tr('{marker}{title}  —  {kind}{price} · qty {quantity} · {status}').format(marker=marker, title=item.title, kind=kind, price=price, quantity=item.quantity, status=item.status))
             row.setData(Qt.ItemDataRole.UserRole, item.id)
             colour = STATUS_COLOURS.get("showing" if item.id == now_id else item.status)
             if colour:

@@ -52,7 +52,7 @@ class SceneFollowWidget(QWidget):
                     box.addItem(name, name)
                 chosen = rules.get(moment, "")
                 if chosen and chosen not in scenes:
-                    box.addItem(f"{chosen} (missing)", chosen)
+                    box.addItem(tr('{chosen} (missing)').format(chosen=chosen), chosen)
                 index = box.findData(chosen)
                 box.setCurrentIndex(max(0, index))
         finally:
