@@ -335,18 +335,18 @@ def test_a_slow_uplink_fills_the_send_buffer_and_its_drop_policy_sheds_video_not
         time.sleep(1.0)
         audio_before = output.audio_packets_sent
         output.simulated_uplink_kbps = 250
-        time.sleep(6.0)
+        time.sleep(4.0)
         stats = output.stats()
         audio_sent = output.audio_packets_sent - audio_before
         codes_while_slow = len(peer.codes)
         output.simulated_uplink_kbps = None
-        time.sleep(2.0)
+        time.sleep(1.5)
     finally:
         studio.stop()
     assert stats.dropped_network > 30, stats
     assert output.buffer.peak_buffered_ms >= 700
     # 20 ms Opus frames: the sound was never dropped, only held back by the backlog (at most ~1 s).
-    assert audio_sent >= (6 - 1.2) * 50
+    assert audio_sent >= (4 - 1.2) * 50
     assert len(peer.codes) > codes_while_slow  # the picture goes on once the link is back
     assert all(b > a for a, b in zip(peer.codes, peer.codes[1:], strict=False))
 
