@@ -183,6 +183,8 @@ def prepare_stream(args: argparse.Namespace, stream_key: str) -> tuple[Studio, l
         outputs.append(destination.open_output(is_key_required=False, dynamic_bitrate=not args.no_dynamic_bitrate))
     if args.record:
         outputs.append(RecordingOutput(Path(args.record), remux_to_mp4=args.record_mp4))
+    # A vertical canvas nothing streams or records would only cost CPU: it is composed when used.
+    profile.vertical.is_enabled = profile.vertical.is_enabled and bool(vertical_outputs)
     studio = assembly.build_studio(profile, faults=faults, is_strict=True).studio
     studio.set_scene(args.scene or ("pip" if args.camera2 else "single"))
     v = profile.video

@@ -460,6 +460,8 @@ class Compositor:
         image = image[used.y : used.y + used.h, used.x : used.x + used.w]
         if image.shape[1] != dest.w or image.shape[0] != dest.h:
             image = resize(image, dest.w, dest.h)
+        if len(self._scale_cache) >= 64:  # rects left behind by a drag or a resize: start afresh
+            self._scale_cache.clear()
         self._scale_cache[key] = (native, image, dest)
         return image, dest
 

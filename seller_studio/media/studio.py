@@ -193,9 +193,11 @@ class Studio:
 
     def unused_source_ids(self) -> list[str]:
         """Sources no scene or overlay shows any more (they still hold a camera or file open)."""
-        comp = self.compositor
-        used = {layer.source_id for scene in comp.scenes.values() for layer in scene.layers}
-        used |= {layer.source_id for layer in comp.overlays}  # the product card is in no scene
+        used: set[str] = set()
+        for comp in (self.compositor, self.vertical):  # a source only an edited vertical scene shows is used
+            if comp is not None:
+                used |= {layer.source_id for scene in comp.scenes.values() for layer in scene.layers}
+                used |= {layer.source_id for layer in comp.overlays}  # the product card is in no scene
         return [sid for sid in self.compositor.sources if sid not in used]
 
     # -- running ----------------------------------------------------------------------------------

@@ -605,12 +605,16 @@ class StudioController:
                     session = studio.go_live(outputs, video, AudioSettings() if has_audio else None,
                                              wait_outputs_s=None)
                 if vertical_outputs and vertical_video is not None:  # one encode per canvas
-                    if studio.vertical_session is not None:
-                        for output in vertical_outputs:
-                            studio.add_output(output, canvas="vertical")
-                    else:
-                        studio.go_live(vertical_outputs, vertical_video, AudioSettings() if has_audio else None,
-                                       wait_outputs_s=None, canvas="vertical")
+                    try:
+                        if studio.vertical_session is not None:
+                            for output in vertical_outputs:
+                                studio.add_output(output, canvas="vertical")
+                        else:
+                            studio.go_live(vertical_outputs, vertical_video, AudioSettings() if has_audio else None,
+                                           wait_outputs_s=None, canvas="vertical")
+                    except Exception as exc:  # the landscape canvas is live: the vertical one's failure is its own
+                        log.exception("the vertical canvas could not start")
+                        self.dispatcher.post(lambda e=exc: self._vertical_failed(e, vertical_outputs))
             if faults is not None and stream is not None:
                 faults.start(studio, stream, journal)  # the simulated night starts with the show
             return session
@@ -829,6 +833,11 @@ class StudioController:
                 self._notice(f"Recording stopped: {p.get('error') or 'write failed'}")
                 self.recording = None
                 self.events.emit(RecordingChanged(False))
+
+    def _vertical_failed(self, exc: BaseException, outputs: list) -> None:
+        self._notice(f"The vertical canvas could not start: {exc}")
+        if self.vertical_recording in outputs:
+            self.vertical_recording = None
 
     def _on_vertical_output_state(self, p: dict[str, Any]) -> None:
         """An output of the vertical canvas: its recording (or a vertical destination)."""

@@ -182,6 +182,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         # moving its layers keeps that vertical scene as edited instead of derived.
         self.vertical_preview = PreviewWidget(kind="vertical")
         self.vertical_preview.layer_changed.connect(lambda: self.controller.vertical_scene_edited())
+        self.vertical_preview.follow_requested.connect(lambda name: self.controller.reset_vertical_scene(name))
         self.stage = StudioStage(self.preview, self.scene_preview, fade_ms=self.profile.fade_ms,
                                  vertical=self.vertical_preview)
         self.stage.cut_requested.connect(lambda: self.transition_to_program(0))

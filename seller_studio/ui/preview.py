@@ -41,6 +41,7 @@ SCALE_MODE_LABELS = {ScaleMode.FILL: "Fill (crop to cover)", ScaleMode.FIT: "Fit
 class PreviewWidget(QWidget):
     layer_selected = Signal(int)  # index in the current scene's layers, -1: none
     layer_changed = Signal()  # a drag or resize ended
+    follow_requested = Signal(str)  # the vertical preview: derive this scene from the landscape one again
 
     def __init__(self, parent: QWidget | None = None, poll_interval_ms: int = 15, kind: str = "program") -> None:
         super().__init__(parent)
@@ -320,6 +321,10 @@ class PreviewWidget(QWidget):
         guide.setChecked(self.is_safe_zone_shown)
         guide.toggled.connect(self.set_safe_zone_shown)
         menu.addAction(guide)
+        if self.kind == "vertical" and self.scene_name():
+            follow = menu.addAction("Follow the landscape scene again")
+            follow.setToolTip("Drop your changes to this vertical scene: it is derived from the landscape one")
+            follow.triggered.connect(lambda: self.follow_requested.emit(self.scene_name()))
         return menu
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802

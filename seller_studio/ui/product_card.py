@@ -210,6 +210,7 @@ class ProductCardOverlay(QObject):
         self.style = style
         self.source = ImageOverlaySource(CARD_SOURCE_ID)
         self.layer: Layer | None = None
+        self.vertical_layer: Layer | None = None  # the card on the vertical canvas, when the studio has one
         self._studio: Any = None
         self._last_key: tuple[Any, ...] | None = None
         self._sold_since: float | None = None
@@ -224,6 +225,7 @@ class ProductCardOverlay(QObject):
         if studio is self._studio:
             return
         self._studio = studio
+        self.vertical_layer = None
         if studio is None:
             self.layer = None
             return
@@ -231,6 +233,10 @@ class ProductCardOverlay(QObject):
         studio.add_source(self.source)
         self.layer = Layer(CARD_SOURCE_ID, self.style.rect(comp.width, comp.height), z=1000)
         comp.add_overlay(self.layer)
+        vertical = getattr(studio, "vertical", None)
+        if vertical is not None:  # the same card on the phone canvas, laid out for its shape (fit: not squashed)
+            self.vertical_layer = Layer(CARD_SOURCE_ID, self.style.rect(vertical.width, vertical.height), z=1000)
+            vertical.add_overlay(self.vertical_layer)
         self._last_key = None
         self.refresh()
 
@@ -239,6 +245,9 @@ class ProductCardOverlay(QObject):
         if self.layer is not None and self._studio is not None:
             comp = self._studio.compositor
             self.layer.rect = style.rect(comp.width, comp.height)  # read by the compositor each frame
+            vertical = getattr(self._studio, "vertical", None)
+            if self.vertical_layer is not None and vertical is not None:
+                self.vertical_layer.rect = style.rect(vertical.width, vertical.height)
         self._last_key = None
         self.refresh()
 

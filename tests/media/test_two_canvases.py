@@ -215,3 +215,14 @@ def test_each_canvas_has_its_own_stats_line(dual_run):
     assert len(vertical) >= 4 and len(landscape) >= 4
     assert all(s["target_fps"] == 30 and s["frames_encoded"] > 0 for s in vertical)
     assert any(o.get("kind") == "recording" for o in vertical[-1]["outputs"])
+
+
+def test_a_source_only_an_edited_vertical_scene_shows_stays_open(tmp_path):
+    studio = Studio(W, H, 30)
+    for sid in ("cam", "cam2"):
+        studio.add_source(ImageSource(sid, circle_picture(tmp_path / f"{sid}.png", (40, 40, 40))), start=False)
+    studio.add_scene(Scene("Camera", [Layer("cam")]))
+    studio.add_vertical_canvas(VW, VH, [Scene("Camera", [Layer("cam"), Layer("cam2", Rect(0, 0, 200, 200), z=1)])])
+    assert studio.unused_source_ids() == []
+    studio.vertical.remove_layer("Camera", 1)
+    assert studio.unused_source_ids() == ["cam2"]

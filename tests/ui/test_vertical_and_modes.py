@@ -160,6 +160,10 @@ def test_the_window_shows_the_vertical_canvas_and_a_drag_there_keeps_that_scene(
     assert window.stage.vertical_column.isVisible() and window.studio.vertical is not None
     qtbot.waitUntil(lambda: vertical._image is not None, timeout=5000)
     assert vertical._canvas_size() == (180, 320)
+    # The product card is on the phone canvas too, laid out for its shape (just above the comments).
+    qtbot.waitUntil(lambda: any(o.source_id == "product-card" for o in window.studio.vertical.overlays), timeout=3000)
+    card = next(o for o in window.studio.vertical.overlays if o.source_id == "product-card")
+    assert card.rect is not None and card.rect.y + card.rect.h <= 320 * 0.7
     target = vertical._target_rect()
     assert target.height() > target.width()  # a phone-shaped picture
     window.controller.switch_scene("Titled")
@@ -174,3 +178,6 @@ def test_the_window_shows_the_vertical_canvas_and_a_drag_there_keeps_that_scene(
     assert moved is not None and moved.y > title.y
     assert [s["name"] for s in window.controller.profile.vertical_scenes] == ["Titled"]
     assert window.controller.profile.vertical_scenes[0]["layers"][1]["rect"][1] == moved.y
+    follow = next(a for a in vertical.context_menu(-1).actions() if a.text() == "Follow the landscape scene again")
+    follow.trigger()
+    assert window.controller.profile.vertical_scenes == [] and vertical._layer_rect(1) == title
