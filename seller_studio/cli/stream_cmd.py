@@ -10,6 +10,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from seller_studio.media.outputs.recording import RecordingOutput
 from seller_studio.media.outputs.stream import StreamOutput, url_secrets
 from seller_studio.media.session import LiveSession
 from seller_studio.media.sources.registry import kind_of_spec
-from seller_studio.media.stats import StreamStats
+from seller_studio.media.stats import StreamStats, process_age_s
 from seller_studio.media.studio import Studio
 from seller_studio.studio import assembly
 from seller_studio.studio.assembly import scene_to_json, vertical_recording_path
@@ -310,6 +311,10 @@ def report(session: LiveSession) -> int:
     print(f"done: {canvas}{session.frames_encoded} frames ({session.frames_encoded / fps:.2f} s), "
           f"dropped render {session.compositor.frames_skipped_render_lag} / encode "
           f"{session.frames_dropped_encode_lag}", file=sys.stderr)
+    age_s = process_age_s()
+    if session.first_video_sent_at_s is not None and age_s is not None and not canvas:
+        first_s = age_s - (time.monotonic() - session.first_video_sent_at_s)
+        print(f"first frame pushed {first_s:.2f} s after the process started", file=sys.stderr)
     code = 0
     for output in session.outputs:
         stats = output.stats()

@@ -81,6 +81,7 @@ class LiveSession:
         self._last_index = -1
         self._last_dts_s: dict[str, float] = {}
         self.packets_dropped_out_of_order = 0
+        self.first_video_sent_at_s: float | None = None  # monotonic: the first video packet handed on
         self._last_encoded_at_s = 0.0
         # Supervision: crashes of any media thread of this session (its own and its outputs').
         self.crash_injectors = {part: CrashInjector(part) for part in ("encoder", "stats")}
@@ -307,6 +308,8 @@ class LiveSession:
                 self.packets_dropped_out_of_order += 1
                 continue
             self._last_dts_s[packet.kind] = packet.dts_s
+            if self.first_video_sent_at_s is None and packet.kind == "video":
+                self.first_video_sent_at_s = time.monotonic()
             with self._outputs_lock:
                 outputs = list(self.outputs)
                 if self._joining and packet.kind == "video" and packet.is_keyframe:

@@ -24,6 +24,18 @@ def rss_mb() -> float:
     return peak / 1e6 if sys.platform == "darwin" else peak / 1e3
 
 
+def process_age_s() -> float | None:
+    """Seconds since this process started (Linux: from /proc), None where unknown."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime_s = float(f.read().split()[0])
+        return max(0.0, uptime_s - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class CpuMeter:
     """CPU use of this process since the last call, in % of one core (200 % = two busy cores)."""
 
