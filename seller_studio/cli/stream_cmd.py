@@ -30,7 +30,15 @@ from seller_studio.media.stats import StreamStats, process_age_s
 from seller_studio.media.studio import Studio
 from seller_studio.studio import assembly
 from seller_studio.studio.assembly import scene_to_json, vertical_recording_path
-from seller_studio.studio.destination import destination_for_url
+from seller_studio.studio.destination import (
+    DEFAULT_NAME,
+    Destination,
+    destination_for_url,
+    destinations_from_specs,
+    parse_dest,
+    protocol_of,
+)
+from seller_studio.studio.presets import CANVASES, DURATION_WARNING_BEFORE_S, PRESETS, validate
 from seller_studio.studio.settings import Profile, VerticalPrefs, VideoPrefs
 
 log = logging.getLogger(__name__)
@@ -42,7 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "The stream key comes from the keyring, the variable named by --key-env, "
                                    "or a prompt; never from the command line.")
     p.add_argument("--url", help="ingest URL: rtmp://, rtmps:// or srt://host:port (without the stream key), "
-                   "or whip://host[:port]/path (whips:// for https) for a WHIP (WebRTC) endpoint")
+                   "or whip://host[:port]/path (whips:// for https) for a WHIP (WebRTC) endpoint; "
+                   "one unnamed landscape destination")
+    p.add_argument("--dest", action="append", default=[], metavar="NAME=URL[,canvas=vertical][,preset=tiktok]",
+                   help="one more destination (repeatable); its key comes from the keyring entry stream-key:NAME "
+                        "or --key-env NAME=VAR. Presets: platform, tiktok, youtube, facebook, twitch, custom")
     p.add_argument("--camera", default="test-pattern", metavar="SPEC",
                    help="test-pattern, a camera index or name, or a video/image file (default: test-pattern)")
     p.add_argument("--camera2", metavar="SPEC", help="a second source for --scene pip or side-by-side")
@@ -69,7 +81,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--record", metavar="FILE", help="also record locally (MKV unless FILE says otherwise)")
     p.add_argument("--record-mp4", action="store_true", help="remux the recording to MP4 when it ends")
     p.add_argument("--stats", metavar="FILE.jsonl", help="write the 1-second stats as JSON lines")
-    p.add_argument("--key-env", metavar="VAR", help="read the stream key from this environment variable")
+    p.add_argument("--key-env", action="append", default=[], metavar="[NAME=]VAR",
+                   help="read the stream key of destination NAME (of --url without NAME=) from this environment "
+                        "variable; repeatable")
     p.add_argument("--destination", default="custom", help="keyring entry the stream key is read from")
     p.add_argument("--no-key", action="store_true", help="the URL needs no stream key")
     p.add_argument("--no-dynamic-bitrate", action="store_true", help="keep the bitrate fixed under congestion")
@@ -95,6 +109,41 @@ def read_stream_key(args: argparse.Namespace) -> str:
     return register_secret_value(_read_stream_key(args))
 
 
+def key_env_vars(args: argparse.Namespace) -> dict[str, str]:
+    """``--key-env`` as destination name -> variable ("" is the unnamed --url destination)."""
+    found: dict[str, str] = {}
+    for item in args.key_env or []:
+        name, eq, var = item.partition("=")
+        name, var = (name.strip(), var.strip()) if eq else ("", name.strip())
+        if not var:
+            raise UserError(f"--key-env '{item}': use VAR or NAME=VAR", ExitCode.USAGE)
+        found[name] = var
+    return found
+
+
+def read_dest_key(args: argparse.Namespace, spec) -> str:  # noqa: ANN001 - destination.DestSpec
+    """The stream key of one ``--dest`` (registered as a secret): --key-env NAME=VAR, the keyring
+    entry stream-key:NAME, a key pasted into its URL, a prompt; else one line naming it."""
+    if args.no_key:
+        return ""
+    var = key_env_vars(args).get(spec.name)
+    if var:
+        value = os.environ.get(var)
+        if not value:
+            raise UserError(f"destination '{spec.name}': environment variable {var} is empty or not set",
+                            ExitCode.NO_STREAM_KEY)
+        return register_secret_value(value)
+    stored = SecretStore().get(stream_key_name(spec.name))
+    if stored:
+        return register_secret_value(stored)
+    if url_secrets(spec.url) or protocol_of(spec.url) == "whip" or spec.protocol == "whip":
+        return ""  # the key is in the URL (or a WHIP endpoint that needs none)
+    if sys.stdin.isatty():
+        return register_secret_value(getpass.getpass(f"Stream key for {spec.name}: ").strip())
+    raise UserError(f"destination '{spec.name}': no stream key: store it in the keyring entry "
+                    f"stream-key:{spec.name} or use --key-env {spec.name}=VAR", ExitCode.NO_STREAM_KEY)
+
+
 def register_secret_value(value: str) -> str:
     register_secret(value)  # from now on no log line, journal or crash report can carry it
     return value
@@ -103,10 +152,11 @@ def register_secret_value(value: str) -> str:
 def _read_stream_key(args: argparse.Namespace) -> str:
     if args.no_key:
         return ""
-    if args.key_env:
-        value = os.environ.get(args.key_env)
+    var = key_env_vars(args).get("") or key_env_vars(args).get(DEFAULT_NAME)
+    if var:
+        value = os.environ.get(var)
         if not value:
-            raise UserError(tr_noop('environment variable {key_env} is empty or not set').format(key_env=args.key_env), ExitCode.NO_STREAM_KEY)
+            raise UserError(tr_noop('environment variable {key_env} is empty or not set').format(key_env=var), ExitCode.NO_STREAM_KEY)
         return value
     stored = SecretStore().get(stream_key_name(args.destination))
     if stored:
@@ -121,7 +171,8 @@ def vertical_size(args: argparse.Namespace) -> tuple[int, int] | None:
     """The vertical canvas's size: ``--vertical-size``, or 720x1280 when a vertical destination needs
     one; None when the command has no vertical canvas."""
     text = getattr(args, "vertical_size", None)
-    if not text and not getattr(args, "vertical_url", None):
+    has_vertical_dest = any(parse_dest(d).canvas == "vertical" for d in getattr(args, "dest", []))
+    if not text and not getattr(args, "vertical_url", None) and not has_vertical_dest:
         return None
     width, height = parse_size(text or "720x1280")
     if height <= width:
@@ -167,8 +218,8 @@ def prepare_stream(args: argparse.Namespace, stream_key: str) -> tuple[Studio, l
     strict: a source or mic that cannot open is its one line and exit code. The vertical canvas's
     outputs, if any, are in ``args.vertical_plan``."""
     profile = profile_from_args(args)
-    if not args.url and not args.record and not getattr(args, "vertical_url", None):
-        raise UserError(tr_noop("nothing to do: give --url to stream, --record to record, or both"), ExitCode.USAGE)
+    if not args.url and not args.dest and not args.record and not getattr(args, "vertical_url", None):
+        raise UserError(tr_noop("nothing to do: give --url or --dest to stream, --record to record, or both"), ExitCode.USAGE)
     vertical_outputs: list = []
     if getattr(args, "vertical_url", None):
         # Until named destinations (--dest NAME=URL,canvas=vertical): a key, if any, is in the URL.
@@ -179,22 +230,78 @@ def prepare_stream(args: argparse.Namespace, stream_key: str) -> tuple[Studio, l
                                                 remux_to_mp4=args.record_mp4))
     outputs = []
     faults = stream_faults.parse(args)  # a bad --simulate spec is one line before anything opens
-    if args.url:  # validates the URL before any device is opened
-        destination = destination_for_url(args.url, args.destination, key=stream_key)
-        outputs.append(destination.open_output(is_key_required=False, dynamic_bitrate=not args.no_dynamic_bitrate))
+    v = profile.video
+    video = VideoSettings(v.width, v.height, v.fps, v.bitrate_kbps, args.keyframe_interval, args.preset,
+                          None if args.no_zerolatency else "zerolatency", v.encoder)
+    vp = profile.vertical
+    vertical_video = replace(video, width=vp.width, height=vp.height, bitrate_kbps=vp.bitrate_kbps)
+    destinations = show_destinations(args, stream_key)
+    if args.dest:  # the presets' rules (a plain --url is a custom server: nothing to check)
+        destinations, canvases = validate_destinations(destinations, {"landscape": video, "vertical": vertical_video})
+        video, vertical_video = canvases["landscape"], canvases["vertical"]
+    for destination in destinations:  # validates each URL before any device is opened
+        output = destination.open_output(is_key_required=False, dynamic_bitrate=not args.no_dynamic_bitrate)
+        (vertical_outputs if destination.canvas == "vertical" else outputs).append(output)
     if args.record:
         outputs.append(RecordingOutput(Path(args.record), remux_to_mp4=args.record_mp4))
     # A vertical canvas nothing streams or records would only cost CPU: it is composed when used.
     profile.vertical.is_enabled = profile.vertical.is_enabled and bool(vertical_outputs)
     studio = assembly.build_studio(profile, faults=faults, is_strict=True).studio
     studio.set_scene(args.scene or ("pip" if args.camera2 else "single"))
-    v = profile.video
-    video = VideoSettings(v.width, v.height, v.fps, v.bitrate_kbps, args.keyframe_interval, args.preset,
-                          None if args.no_zerolatency else "zerolatency", v.encoder)
-    vp = profile.vertical
-    args.vertical_plan = VerticalPlan(replace(video, width=vp.width, height=vp.height, bitrate_kbps=vp.bitrate_kbps),
-                                      vertical_outputs) if vertical_outputs else None
+    args.vertical_plan = VerticalPlan(vertical_video, vertical_outputs) if vertical_outputs else None
     return studio, outputs, video, assembly.MIC_ID in studio.mixer.channels
+
+
+def show_destinations(args: argparse.Namespace, stream_key: str) -> list[Destination]:
+    """``--url`` (the unnamed landscape destination) and every ``--dest``, with their keys read."""
+    destinations = [destination_for_url(args.url, args.destination, key=stream_key)] if args.url else []
+    specs = [parse_dest(text) for text in args.dest]
+    taken = {DEFAULT_NAME} if args.url else set()
+    taken |= {"vertical"} if getattr(args, "vertical_url", None) else set()
+    for spec in specs:
+        if spec.name in taken:
+            raise UserError(f"--dest {spec.name}: that name is the --url or --vertical-url destination's; "
+                            "choose another", ExitCode.USAGE)
+        for secret in url_secrets(spec.url):
+            register_secret_value(secret)
+    keys = {spec.name: read_dest_key(args, spec) for spec in specs}
+    return destinations + destinations_from_specs(specs, keys)
+
+
+def validate_destinations(destinations: list[Destination], video: dict[str, VideoSettings]
+                          ) -> tuple[list[Destination], dict[str, VideoSettings]]:
+    """The validator before Go Live: what it changes is printed (one line each, naming the
+    destination); a refusal is this command's one-line error."""
+    report = validate(destinations, video, AudioSettings(), canvases=CANVASES)
+    for check in report.checks:
+        if check.is_refused:
+            raise UserError(check.lines()[0], check.exit_code)
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    by_name = {c.name: c for c in report.checks}
+    destinations = [replace(d, url=by_name[d.name].url) for d in destinations]
+    return destinations, report.video
+
+
+def duration_limits(args: argparse.Namespace) -> dict[str, float]:
+    """Destination name -> the seconds its platform lets a broadcast last (Facebook: 8 h)."""
+    limits = {}
+    for text in args.dest:
+        spec = parse_dest(text)
+        hours = PRESETS[spec.preset].max_duration_h
+        if hours:
+            limits[spec.name] = hours * 3600
+    return limits
+
+
+def warn_before_limits(limits: dict[str, float], live_s: float) -> None:
+    """One line per destination, once, 15 minutes before its platform ends the broadcast."""
+    for name, limit_s in list(limits.items()):
+        if live_s >= limit_s - DURATION_WARNING_BEFORE_S:
+            left_min = max(0, round((limit_s - live_s) / 60))
+            print(f"destination '{name}': the platform ends this broadcast in {left_min} minutes "
+                  f"(at {limit_s / 3600:g} hours): start a new one to go on", file=sys.stderr)
+            del limits[name]
 
 
 def schedule_switches(studio: Studio, switches: list[str]) -> list[threading.Timer]:
@@ -237,32 +344,47 @@ def run(args: argparse.Namespace) -> int:
     recorder = None
     try:
         timers = schedule_switches(studio, args.switch)
-        recorder = stream_faults.FlightRecorder(args, studio, outputs)
-        studio.start()
         plan: VerticalPlan | None = getattr(args, "vertical_plan", None)
+        all_outputs = outputs + (plan.outputs if plan is not None else [])
+        recorder = stream_faults.FlightRecorder(args, studio, all_outputs)
+        studio.start()
         audio = AudioSettings() if has_audio else None
         stats_path = Path(args.stats) if args.stats else None
+        destinations = [o for o in all_outputs if o.is_destination]
+        # Several destinations: one that fails at connect (a wrong key) is its own error.
+        is_partial_ok = len(destinations) > 1
         sessions = []
         try:
             if outputs:
-                session = studio.go_live(outputs, video, audio, stats_path, duration_s=args.duration)
+                session = studio.go_live(outputs, video, audio, stats_path, duration_s=args.duration,
+                                         is_partial_ok=is_partial_ok)
                 sessions.append(session)
             if plan is not None:  # one encode per canvas: the vertical canvas's own session
                 sessions.append(studio.go_live(plan.outputs, plan.video, audio, stats_path,
-                                               duration_s=args.duration, canvas="vertical"))
+                                               duration_s=args.duration, canvas="vertical",
+                                               is_partial_ok=is_partial_ok))
+            if destinations and all(o.error for o in destinations):  # not one of them went live
+                failed = destinations[0]
+                raise OutputError(failed.stop_reason, failed.error or "")
         except OutputError as err:
-            raise UserError(str(err), exit_code_for(err.reason)) from None
+            name = next((o.name for o in destinations if o.error == str(err)), DEFAULT_NAME)
+            line = str(err) if name in (DEFAULT_NAME, "vertical") else f"destination '{name}': {err}"
+            raise UserError(line, exit_code_for(err.reason)) from None
         session = sessions[0]
         recorder.on_live(session, video)
         for timer in timers:
             timer.start()
+        for output in destinations:
+            if output.error:  # a wrong key on one destination: its error; the others are live
+                print(f"destination '{output.name}': {output.error}", file=sys.stderr)
         for s in sessions:
-            where = " and ".join(f"{o.kind} {getattr(o, 'display_url', getattr(o, 'path', ''))}" for o in s.outputs)
+            where = " and ".join(describe_output(o) for o in s.outputs if not o.error)
             size = f"{s.video_settings.width}x{s.video_settings.height}"
             print(f"live: {where} ({size}@{args.fps}, {s.encoders.video.codec_name})", file=sys.stderr)
+        limits = duration_limits(args)
         try:
             while not stop.is_set() and not all(s.wait(0.2 / len(sessions)) for s in sessions):
-                pass
+                warn_before_limits(limits, time.monotonic() - session.started_at_s)
         except KeyboardInterrupt:
             pass
         if stop.is_set():
@@ -283,6 +405,15 @@ def run(args: argparse.Namespace) -> int:
     for s in sessions:
         code = report(s) or code
     return code
+
+
+def describe_output(output) -> str:  # noqa: ANN001 - an Output
+    """``stream URL`` for --url, ``NAME URL`` for a named destination, ``recording PATH``."""
+    if not output.is_destination:
+        return f"{output.kind} {getattr(output, 'path', '')}"
+    if output.name in (DEFAULT_NAME, "vertical"):
+        return f"{output.kind} {output.display_url}"
+    return f"{output.name} {output.display_url}"
 
 
 CLI_STOP_BUDGET_S = 1.5  # Ctrl-C / SIGTERM / --duration: the process ends within 2 s, recording finalized
@@ -322,7 +453,7 @@ def report(session: LiveSession) -> int:
             print(f"{output.name}: {output.error}", file=sys.stderr)
             code = code or int(exit_code_for(output.stop_reason))
         elif isinstance(stats, StreamStats):
-            print(f"stream: sent {stats.bytes_sent / 1e6:.1f} MB, reconnects {stats.reconnects}, "
+            print(f"{output.name}: sent {stats.bytes_sent / 1e6:.1f} MB, reconnects {stats.reconnects}, "
                   f"dropped {stats.dropped_network} (congestion) {stats.dropped_disconnect} (disconnect)",
                   file=sys.stderr)
         else:

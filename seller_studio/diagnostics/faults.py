@@ -7,17 +7,20 @@ Spec: comma-separated ``KIND@TIME[:ARG[:ARG]]``; times are ``30s``, ``1.5s``, ``
 ==============  ===========================  ==================================================
 kind            form                         effect
 ==============  ===========================  ==================================================
-net-drop        net-drop@T:DURATION          the uplink is cut (relay refuses and drops), then back
-slow-uplink     slow-uplink@T:RATE[:DUR]     the uplink is capped at RATE (until the end w/o DUR)
+net-drop        net-drop@T:DURATION[:DEST]   the uplink is cut (relay refuses and drops), then back
+slow-uplink     slow-uplink@T:RATE[:DUR][:DEST]  the uplink is capped at RATE (until the end w/o DUR)
 camera-lost     camera-lost@T[:DURATION]     the camera stops delivering frames (-> "lost" slate)
 camera-freeze   camera-freeze@T[:DURATION]   every read of the camera device blocks (a hung driver): the
                                              watchdog finds it frozen after 1 s and reopens it
 mic-lost        mic-lost@T[:DURATION]        the microphone stops delivering (-> silence + warning)
-thread-crash    thread-crash@T:PART          an exception inside that media thread (PART: encoder,
+thread-crash    thread-crash@T:PART[:DEST]   an exception inside that media thread (PART: encoder,
                                              output, recording or stats); it must restart itself
 disconnect      disconnect@T                 the platform drops every client connection (sandbox)
 delayed-acks    delayed-acks@T:DELAY[:DUR]   the platform answers commands DELAY late (sandbox)
 ==============  ===========================  ==================================================
+
+DEST, the optional last field of net-drop, slow-uplink and thread-crash:output, names one destination
+of a show with several (``net-drop@30s:10s:tiktok``); without it the fault hits every destination.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -60,6 +63,7 @@ class Fault:
     rate_kbps: float | None = None  # slow-uplink
     delay_ms: float | None = None  # delayed-acks
     part: str | None = None  # thread-crash: which media thread
+    destination: str | None = None  # net-drop, slow-uplink, thread-crash:output: one destination (None: all)
 
     @property
     def ends_at_s(self) -> float | None:
@@ -68,7 +72,7 @@ class Fault:
     def describe(self) -> dict[str, Any]:
         return {k: v for k, v in {"kind": self.kind, "at_s": self.at_s, "duration_s": self.duration_s,
                                   "rate_kbps": self.rate_kbps, "delay_ms": self.delay_ms,
-                                  "part": self.part}.items() if v is not None}
+                                  "part": self.part, "destination": self.destination}.items() if v is not None}
 
 
 _TIME_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|min|m|h)?")
@@ -125,6 +129,33 @@ def _parse_one(part: str, allowed: tuple[str, ...]) -> Fault:
         raise ValueError(f"unknown kind '{kind}' here (this command takes: {', '.join(allowed)})")
     at_text, *args = rest.split(":")
     at_s = parse_time_s(at_text)
+    destination = None
+    if kind in DESTINATION_FAULTS and args and _is_destination_name(args[-1], kind, len(args)):
+        # The optional last field names one destination: net-drop@30s:10s:tiktok
+        destination = args.pop().strip()
+    fault = _parse_args(kind, at_s, args)
+    if destination and kind == "thread-crash" and fault.part != "output":
+        raise ValueError("only thread-crash@TIME:output takes a destination name")
+    return replace(fault, destination=destination) if destination else fault
+
+
+DESTINATION_FAULTS = ("net-drop", "slow-uplink", "thread-crash")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,39}")
+
+
+def _is_destination_name(text: str, kind: str, n_args: int) -> bool:
+    """Whether the last ':' field of a fault is a destination name rather than a time, rate or part."""
+    text = text.strip()
+    if n_args < 2:  # the rate, duration or part comes first
+        return False
+    if kind == "thread-crash":
+        return n_args == 2  # thread-crash@T:output:NAME
+    if not _NAME.fullmatch(text):
+        return False  # a time (30s) or a rate (1500kbps) starts with a digit
+    return True
+
+
+def _parse_args(kind: str, at_s: float, args: list[str]) -> Fault:
 
     def duration(index: int, required: bool) -> float | None:
         if len(args) <= index:
@@ -377,17 +408,28 @@ def media_appliers(video: WithholdingVideoSource | list[WithholdingVideoSource] 
         appliers["camera-lost"] = (lambda f: withhold_video(True), lambda f: withhold_video(False))
     if audio is not None:
         appliers["mic-lost"] = (lambda f: audio.withhold(True), lambda f: audio.withhold(False))
-    if relay is not None:
-        appliers["net-drop"] = (lambda f: relay.cut(), lambda f: relay.restore())
-    if stream is not None:
-        appliers["slow-uplink"] = (lambda f: setattr(stream, "simulated_uplink_kbps", f.rate_kbps),
-                                   lambda f: setattr(stream, "simulated_uplink_kbps", None))
+    relays = relay if isinstance(relay, dict) else {None: relay} if relay is not None else {}
+    streams = stream if isinstance(stream, list) else [stream] if stream is not None else []
+    if relays:
+        def cut(fault: Fault, is_cut: bool) -> None:
+            for name, one in relays.items():
+                if fault.destination is None or fault.destination == name:
+                    one.cut() if is_cut else one.restore()
+
+        appliers["net-drop"] = (lambda f: cut(f, True), lambda f: cut(f, False))
+    if streams:
+        def pace(fault: Fault, rate_kbps: float | None) -> None:
+            for one in streams:
+                if fault.destination is None or fault.destination == one.name:
+                    one.simulated_uplink_kbps = rate_kbps
+
+        appliers["slow-uplink"] = (lambda f: pace(f, f.rate_kbps), lambda f: pace(f, None))
     if studio is not None:
         def crash(fault: Fault) -> None:
             session = studio.session
             if session is None:
                 raise RuntimeError("thread-crash: not live")
-            session.inject_crash(fault.part)
+            session.inject_crash(fault.part, fault.destination)
 
         appliers["thread-crash"] = (crash, None)
     return appliers

@@ -49,14 +49,17 @@ class FlightRecorder:
         self.journal.attach_studio(studio)
         self.studio = studio
         self.faults = parse(args)
-        self.stream = next((o for o in outputs if o.kind == "stream"), None)
+        self.streams = [o for o in outputs if o.is_destination]
+        self.stream = self.streams[0] if self.streams else None  # the first destination (reproduce's)
         self.rig = StudioFaults(self.faults) if self.faults else None
-        if self.rig is not None and self.stream is not None:
-            self.rig.route(self.stream)  # net-drop: through a relay that can be cut (before it connects)
+        if self.rig is not None:
+            self.rig.check_destinations([o.name for o in self.streams])
+            for stream in self.streams:
+                self.rig.route(stream)  # net-drop: through a relay that can be cut (before it connects)
         mic_spec = str(getattr(args, "mic", ""))
         devices = log_devices(microphones=mic_spec not in ("tone", "silence", "none") and not Path(mic_spec).is_file())
         self.journal.write("head", "settings", devices=devices, simulate=[f.describe() for f in self.faults],
-                           outputs=[{"kind": o.kind, "url": getattr(o, "display_url", None),
+                           outputs=[{"kind": o.kind, "name": o.name, "url": getattr(o, "display_url", None),
                                      "path": str(getattr(o, "path", "") or "")} for o in outputs])
 
     def on_live(self, session: Any, video: Any) -> None:
@@ -70,7 +73,7 @@ class FlightRecorder:
             self.studio, video, getattr(self.stream, "display_url", None)))
         self.journal.action("go_live", **settings)
         if self.rig is not None:
-            self.rig.start(self.studio, self.stream, self.journal)  # the fault clock starts with the show
+            self.rig.start(self.studio, self.streams, self.journal)  # the fault clock starts with the show
 
     def close(self) -> None:
         global _journal

@@ -8,8 +8,9 @@ Times count from Go Live (as for ``seller-studio stream``). What each fault touc
   after 1 s and reopens it; the program keeps the last picture, then shows the slate after 2 s (the
   demo's test pattern, which has no device, is wrapped to give the program the same picture);
 - mic-lost: the microphone channel goes silent with the mic-lost warning;
-- net-drop: the stream goes through a loopback relay that is cut for the duration;
-- slow-uplink: the stream output paces its own sending to the given rate;
+- net-drop: the stream goes through a loopback relay that is cut for the duration (each destination
+  has its own relay; ``net-drop@T:DUR:NAME`` cuts only that one);
+- slow-uplink: the stream output paces its own sending to the given rate (one destination with ``:NAME``);
 - thread-crash: an exception is raised inside the encoder, stream output, recording or stats thread
   of the live session, which must restart itself;
 - disconnect / delayed-acks: the sandbox platform (``--demo`` only) drops its connections or answers late.
@@ -64,6 +65,8 @@ def describe(faults: list[Fault]) -> str:
             text += f" to {f.rate_kbps:g} kbps"
         if f.part:
             text += f" ({f.part})"
+        if f.destination:
+            text += f" on {f.destination}"
         if f.delay_ms:
             text += f" ({f.delay_ms:g} ms late)"
         if f.duration_s:
@@ -92,28 +95,46 @@ class StudioFaults:
     def __init__(self, faults: list[Fault], platform_control: Any | None = None) -> None:
         self.faults = faults
         self.platform_control = platform_control  # SandboxProcess with fault control, for platform faults
-        self.relay: Any = None
+        self.relays: dict[str, Any] = {}  # destination name -> its relay (net-drop)
         self.schedule: FaultSchedule | None = None
+
+    @property
+    def relay(self) -> Any:
+        """The first relay (a show with one destination has one)."""
+        return next(iter(self.relays.values()), None)
 
     @property
     def needs_relay(self) -> bool:
         return any(f.kind == "net-drop" for f in self.faults)
 
+    def check_destinations(self, names: list[str]) -> None:
+        """A fault naming a destination the show does not have is a bad spec: one line, before Go Live."""
+        for fault in self.faults:
+            if fault.destination is not None and fault.destination not in names:
+                raise FaultSpecError(f"--simulate: {fault.kind} names the destination '{fault.destination}', "
+                                     f"which this show does not have (have: {', '.join(names) or 'none'})")
+
     def route(self, stream: Any) -> None:
-        """Worker thread: with a net-drop, send the stream through a relay that can be cut."""
-        if not self.needs_relay:
+        """Worker thread: with a net-drop for this destination (or for all), send its stream through
+        a relay that can be cut. Call once per destination, before it connects."""
+        if not any(f.kind == "net-drop" and f.destination in (None, stream.name) for f in self.faults):
             return
-        self.close_relay()
-        self.relay, relayed = start_relay(stream.url)
-        stream.route_via("127.0.0.1", self.relay.port, relayed)
+        old = self.relays.pop(stream.name, None)
+        if old is not None:
+            old.close()
+        relay, relayed = start_relay(stream.url)
+        self.relays[stream.name] = relay
+        stream.route_via("127.0.0.1", relay.port, relayed)
 
     def start(self, studio: Any, stream: Any, journal: Any) -> None:
-        """At Go Live: build each fault's start/end on the current sources and start the clock."""
+        """At Go Live: build each fault's start/end on the current sources and start the clock.
+        ``stream`` is the show's stream output, or the list of its destinations' outputs."""
         self.stop_schedule()
         videos = [s for s in studio.sources.values() if isinstance(s, WithholdingVideoSource)]
         channel = studio.mixer.channels.get("mic")
         audio = channel.source if channel is not None and isinstance(channel.source, WithholdingAudioSource) else None
-        appliers = media_appliers(videos, audio, self.relay, stream, studio)
+        streams = stream if isinstance(stream, list) else [stream] if stream is not None else []
+        appliers = media_appliers(videos, audio, dict(self.relays), streams, studio)
         appliers.update(camera_freeze_appliers(list(studio.sources.values())))
         if self.platform_control is not None:
             appliers.update(self.platform_appliers())
@@ -134,9 +155,9 @@ class StudioFaults:
             self.schedule = None
 
     def close_relay(self) -> None:
-        if self.relay is not None:
-            self.relay.close()
-            self.relay = None
+        relays, self.relays = self.relays, {}
+        for relay in relays.values():
+            relay.close()
 
     def close(self) -> None:
         self.stop_schedule()

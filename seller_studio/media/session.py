@@ -39,6 +39,8 @@ from seller_studio.media.supervision import CrashInjector, ThreadCrash, report_c
 
 log = logging.getLogger(__name__)
 
+_EMPTY: frozenset = frozenset()
+
 
 class LiveSession:
     def __init__(self, compositor: Compositor, mixer: AudioMixer | MixTap | None, video: VideoSettings,
@@ -76,6 +78,7 @@ class LiveSession:
         self.health = HealthMonitor(video.fps, video.bitrate_kbps)
         # Dynamic bitrate: the plan a stream output fitted to its uplink (None: the settings as given).
         self._rate_plan: RatePlan | None = None
+        self._plan_lock = threading.Lock()
         self.frames_skipped_ladder = 0  # frames left out on purpose by a plan's fps divisor
         self._last_keyframe_index = -(10**9)
         self._last_index = -1
@@ -89,13 +92,18 @@ class LiveSession:
         self._crash_lock = threading.Lock()
         # Outputs added mid-session (the window's Record toggle) get packets from the next keyframe.
         self._joining: set[Output] = set()
+        self._send_errors = 0
+        self._pending: set[Output] = set()  # listed by add_output, not started yet: no packets
         self._outputs_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self, duration_s: float | None = None, wait_outputs_s: float | None = 15.0) -> None:
+    def start(self, duration_s: float | None = None, wait_outputs_s: float | None = 15.0,
+              is_partial_ok: bool = False) -> None:
         """Open encoders and outputs. With ``wait_outputs_s`` it waits for every output to go live
         and raises the first failure as OutputError (reason and one line); with None it returns at once (the window's way:
-        failures then arrive as output_state events)."""
+        failures then arrive as output_state events). ``is_partial_ok``: a destination that fails
+        (a wrong key on one of several) is that destination's error: it stays in the list, FAILED,
+        with its ``error`` (the caller checks that some destination went live)."""
         if any(isinstance(o, StreamOutput) and o.is_dynamic_bitrate for o in self.outputs):
             # x264 ignores bitrate changes while it writes CBR HRD (nal-hrd=cbr) headers.
             self.video_settings = replace(self.video_settings, strict_cbr=False)
@@ -106,18 +114,33 @@ class LiveSession:
         for output in self.outputs:
             self._start_output(output)
         try:
-            self._wait_outputs(wait_outputs_s)
+            self._wait_outputs(wait_outputs_s, is_partial_ok)
         except BaseException:  # a failed output, or Ctrl-C / SIGTERM while connecting: close them all
             self._abort()
             raise
         self._start_threads(duration_s)
 
-    def _wait_outputs(self, wait_outputs_s: float | None) -> None:
-        for output in self.outputs if wait_outputs_s is not None else []:
-            if not output.wait_started(wait_outputs_s):
+    def _wait_outputs(self, wait_outputs_s: float | None, is_partial_ok: bool = False) -> None:
+        if wait_outputs_s is None:
+            return
+        deadline = time.monotonic() + wait_outputs_s
+        failures: list[tuple[Output, OutputError]] = []
+        for output in self.outputs:  # they connect in parallel; this only waits for each in turn
+            if not output.wait_started(max(0.0, deadline - time.monotonic())):
                 if output.stop_reason is not StopReason.UNSET:
-                    raise OutputError(output.stop_reason, output.error or f"{output.name} stopped")
-                raise OutputError(StopReason.NO_ANSWER, tr_noop('{name} did not start within {wait_outputs_s:.0f} s').format(name=output.name, wait_outputs_s=wait_outputs_s))
+                    err = OutputError(output.stop_reason, output.error or f"{output.name} stopped")
+                else:
+                    err = OutputError(StopReason.NO_ANSWER, tr_noop('{name} did not start within {wait_outputs_s:.0f} s').format(name=output.name, wait_outputs_s=wait_outputs_s))
+                if not is_partial_ok:
+                    raise err
+                failures.append((output, err))
+        for output, err in failures:
+            if not output.is_destination:
+                raise err  # a recording that cannot start
+            if output.stop_reason is StopReason.UNSET:  # still connecting: it is that destination's error
+                output.stop(0.5)
+                output.fail(err)
+            log.error("%s: %s (the other destinations go live)", output.name, err)
 
     def _start_threads(self, duration_s: float | None) -> None:
         self.max_frames = round(duration_s * self.video_settings.fps) if duration_s else None
@@ -314,10 +337,15 @@ class LiveSession:
                 outputs = list(self.outputs)
                 if self._joining and packet.kind == "video" and packet.is_keyframe:
                     self._joining.clear()  # joiners start at this keyframe
-                joining = set(self._joining)
+                joining = self._joining | self._pending if self._joining or self._pending else _EMPTY
             for output in outputs:
                 if output not in joining:
-                    output.send(packet)
+                    try:
+                        output.send(packet)
+                    except Exception:  # one output's bug must not cost the others this packet
+                        self._send_errors += 1
+                        if self._send_errors <= 3:
+                            log.exception("%s: send failed; the other outputs go on", output.name)
 
     def _start_output(self, output: Output) -> None:
         """Wire an output to the encoders (keyframe requests, dynamic bitrate) and start it."""
@@ -326,17 +354,32 @@ class LiveSession:
         output.request_keyframe = self._keyframe_requested.set
         output.events.subscribe(self._on_output_event)
         if isinstance(output, StreamOutput):
-            output.apply_rate_plan = self.apply_rate_plan
+            output.apply_rate_plan = lambda plan, output=output: self._on_rate_plan(output, plan)
+            # A congested destination among several waits for the regular keyframe instead of
+            # asking the shared encoder for one: its congestion must not cost the others bits.
+            output.request_keyframe_for_congestion = lambda output=output: self._congestion_keyframe(output)
             output.start(templates, self.video_settings.bitrate_kbps)
         else:
             output.start(templates)
 
     def add_output(self, output: Output) -> None:
-        """Start one more output while live (e.g. a recording); it begins at the next keyframe."""
-        self._start_output(output)
+        """Start one more output while live (e.g. a recording or a destination); it begins at the
+        next keyframe. It is listed before it starts (an output that fails at once is in the list,
+        so remove_output finds it), and gets no packet until it has started."""
         with self._outputs_lock:
-            self._joining.add(output)
+            self._pending.add(output)
             self.outputs = [*self.outputs, output]
+        try:
+            self._start_output(output)
+        except BaseException:
+            with self._outputs_lock:
+                self._pending.discard(output)
+                self.outputs = [o for o in self.outputs if o is not output]
+            raise
+        with self._outputs_lock:
+            if output in self._pending:  # not removed meanwhile
+                self._pending.discard(output)
+                self._joining.add(output)
         self._keyframe_requested.set()
 
     def remove_output(self, output: Output) -> None:
@@ -344,12 +387,41 @@ class LiveSession:
         with self._outputs_lock:
             self.outputs = [o for o in self.outputs if o is not output]
             self._joining.discard(output)
+            self._pending.discard(output)
         output.stop()
+        self._choose_rate_plan()
 
     # -- rate plan (dynamic bitrate) ----------------------------------------------------------------
+    def _on_rate_plan(self, output: StreamOutput, plan: RatePlan) -> None:
+        """One destination fitted its own plan to its uplink (encoder thread, from its send)."""
+        self._choose_rate_plan()
+
+    def _choose_rate_plan(self) -> None:
+        """One encode feeds every destination on this canvas, so it follows the destination with the
+        most room: the highest plan among the live dynamic-bitrate stream outputs. A slow uplink to
+        one destination never lowers the others; that destination sheds video in its own send
+        buffer (disposable frames past 700 ms, all video to the next keyframe past 900 ms, never
+        audio). With one destination this is that destination's plan, as before."""
+        with self._outputs_lock:
+            outputs = [o for o in self.outputs if isinstance(o, StreamOutput) and o.rate is not None]
+        with self._plan_lock:  # the encoder thread and the outputs' threads both get here
+            plans = [o.rate.plan for o in outputs if o.state == OutputState.LIVE and o.rate is not None]
+            if not plans:
+                return
+            plan = max(plans, key=lambda p: (p.video_kbps, -p.fps_divisor, p.audio_kbps))
+            if plan != self._rate_plan:
+                self.apply_rate_plan(plan)
+
+    def _congestion_keyframe(self, output: StreamOutput) -> None:
+        with self._outputs_lock:
+            others = [o for o in self.outputs if o is not output and isinstance(o, StreamOutput)
+                      and o.state == OutputState.LIVE]
+        if not others:
+            self._keyframe_requested.set()
+
     def apply_rate_plan(self, plan: RatePlan) -> None:
-        """A stream output fitted the stream to its uplink: video bitrate, audio bitrate, frame step.
-        Called on the encoder thread (from an output's send); applied before the next frame."""
+        """The stream's plan: video bitrate, audio bitrate, frame step. Called on the encoder thread
+        (from an output's send) or the thread that changed the outputs; applied before the next frame."""
         self._rate_plan = plan
         encoders = self.encoders
         if encoders is not None:
@@ -381,7 +453,10 @@ class LiveSession:
             self.events.emit("thread_restarted", **crash.to_dict())
 
     def _on_output_event(self, name: str, payload: dict[str, Any]) -> None:
-        if name == "thread_crashed":
+        if name == "output_state" and payload.get("kind") == "stream":
+            # A destination going down or coming back changes which plan has the most room.
+            self._choose_rate_plan()
+        elif name == "thread_crashed":
             self._record_crash(ThreadCrash(payload["part"], payload["thread"], payload["error"], time.monotonic()),
                                output=payload.get("output") or "?")
         elif name == "thread_restarted":
@@ -393,13 +468,15 @@ class LiveSession:
         with self._crash_lock:
             return list(self._crashes)
 
-    def inject_crash(self, part: str) -> None:
-        """``--simulate thread-crash@T:PART``: raise inside that thread at its next loop turn."""
+    def inject_crash(self, part: str, destination: str | None = None) -> None:
+        """``--simulate thread-crash@T:PART[:DEST]``: raise inside that thread at its next loop turn."""
         if part in self.crash_injectors:
             self.crash_injectors[part].arm()
             return
         for output in list(self.outputs):
-            if (part == "output" and isinstance(output, StreamOutput)) or part == output.kind == "recording":
+            if destination is not None and output.name != destination:
+                continue
+            if (part == "output" and output.is_destination) or part == output.kind == "recording":
                 output.crash_injector.arm()
                 return
         raise ValueError(f"no {part} thread to crash in this session")
@@ -472,6 +549,7 @@ class LiveSession:
                                  if (notice := getattr(getattr(src, "inner", src), "rate_notice", ""))),
             audio=self.mixer.levels() if self.mixer is not None else None,
             canvas=self.canvas,
+            encoder_video_kbps=plan.video_kbps if (plan := self._rate_plan) is not None else self.video_settings.bitrate_kbps,
         )
         stats = replace(stats, health=self.health.assess(stats))
         last.update(frames=self.frames_encoded, render_lag=render_lag, encode_lag=encode_lag, time=now)

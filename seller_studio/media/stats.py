@@ -193,6 +193,9 @@ class SessionStats:
     camera_notices: tuple[str, ...] = ()  # "This camera gives 10 fps at 1920x1080 — choose ..."
     health: Verdict | None = None
     canvas: str = "landscape"  # "vertical": the stats of a studio's second canvas (one session each)
+    # The shared encode's video bitrate now (one encode feeds every destination of the canvas; it
+    # follows the destination with the most room, see session._choose_rate_plan).
+    encoder_video_kbps: int = 0
 
     def streams(self) -> list[StreamStats]:
         return [o for o in self.outputs if isinstance(o, StreamStats)]
@@ -206,6 +209,7 @@ class SessionStats:
             "thread_crashes_total": self.thread_crashes_total, "cpu_percent": self.cpu_percent,
             "rss_mb": self.rss_mb, "scene": self.scene, "outputs": [o.to_dict() for o in self.outputs],
             "sources_lost": [dict(x) for x in self.sources_lost], "camera_notices": list(self.camera_notices),
+            "encoder_video_kbps": self.encoder_video_kbps,
         }
         if self.audio is not None:
             d["audio"] = self.audio
@@ -231,4 +235,5 @@ class SessionStats:
             thread_crashes_total=d.get("thread_crashes_total", 0), audio=d.get("audio"),
             sources_lost=tuple(d.get("sources_lost", [])), camera_notices=tuple(d.get("camera_notices", [])),
             health=Verdict(health["level"], health["reason"], health.get("fix", "")) if health else None,
-            canvas=d.get("canvas", "landscape"))
+            canvas=d.get("canvas", "landscape"),
+            encoder_video_kbps=d.get("encoder_video_kbps", 0))

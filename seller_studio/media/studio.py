@@ -235,7 +235,8 @@ class Studio:
 
     def go_live(self, outputs: list[Output], video: VideoSettings, audio: AudioSettings | None,
                 stats_path: Path | None = None, duration_s: float | None = None,
-                wait_outputs_s: float | None = 15.0, canvas: str = "landscape") -> LiveSession:
+                wait_outputs_s: float | None = 15.0, canvas: str = "landscape",
+                is_partial_ok: bool = False) -> LiveSession:
         """Start the live session of one canvas (its own encode) with these outputs. The vertical
         canvas's session is ``vertical_session``; its events carry ``canvas="vertical"`` and its
         stats tick is the event "canvas_stats" (the landscape one stays "stats")."""
@@ -253,7 +254,7 @@ class Studio:
         for output in outputs:
             output.events.subscribe(forward)
         try:
-            session.start(duration_s=duration_s, wait_outputs_s=wait_outputs_s)
+            session.start(duration_s=duration_s, wait_outputs_s=wait_outputs_s, is_partial_ok=is_partial_ok)
         except BaseException:
             if tap is not None:
                 tap.close()

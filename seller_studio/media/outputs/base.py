@@ -58,6 +58,7 @@ class OutputError(Exception):
 
 class Output(ABC):
     kind: str = "output"
+    is_destination: bool = False  # pushes to an ingest (a destination of the show), not a file
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -14,6 +14,7 @@ The first video packet after a (re)connect is always a keyframe.
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import ssl
@@ -84,6 +85,11 @@ def output_protocols() -> dict[str, str]:
     return result
 
 
+@functools.lru_cache(maxsize=1)
+def _output_protocols_cached() -> dict[str, str]:
+    return output_protocols()
+
+
 def _controller_for(templates: list, video_kbps: int, raise_interval_s: float) -> BitrateController:
     """A bitrate controller sized from the encoders' templates (picture size, frame rate, audio)."""
     video = next(t for t in templates if t.type == "video").codec_context
@@ -124,6 +130,7 @@ def redact(text: str, *secrets: str) -> str:
 
 class StreamOutput(Output):
     kind = "stream"
+    is_destination = True
     connect_timeout_s = 5.0  # TCP connect, TLS handshake, RTMP handshake probe: each wait
     raise_interval_s = 4.0  # drained this long: the bitrate may be raised again (bitrate.py)
     port_probe_interval_s = 0.5
@@ -142,6 +149,9 @@ class StreamOutput(Output):
         self.is_dynamic_bitrate = self.scheme != "srt" if dynamic_bitrate is None else dynamic_bitrate
         # Wired by the session: switch the encoders to a new rate plan (dynamic bitrate).
         self.apply_rate_plan: Callable[[RatePlan], None] = lambda plan: None
+        # Wired by the session: a keyframe asked because congestion dropped video (the session may
+        # refuse it when other destinations share the encode); None: ask with request_keyframe.
+        self.request_keyframe_for_congestion: Callable[[], None] | None = None
         self.rate: BitrateController | None = None  # created at start when dynamic bitrate is on
         self.original_bitrate_kbps = 0
         self.current_bitrate_kbps = 0
@@ -172,6 +182,14 @@ class StreamOutput(Output):
         self._keyframe_asked_s = -1e9
         self._probe_sock: socket.socket | None = None
         self._paced_until_s = 0.0
+
+    @classmethod
+    def unavailable_reason(cls, protocol: str) -> str | None:
+        """Why this FFmpeg build cannot send ``protocol`` (the output-kind registry asks), or None."""
+        status = _output_protocols_cached().get(protocol)
+        if status is None:
+            return f"{protocol}:// is not a protocol of the RTMP/SRT output"
+        return None if status == "ok" else f"this FFmpeg build cannot send {protocol}://"
 
     def route_via(self, host: str, port: int, url: str) -> None:
         """Before start: connect through a relay at host:port (support's simulated network faults)."""
@@ -207,7 +225,7 @@ class StreamOutput(Output):
             now = time.monotonic()
             if now - self._keyframe_asked_s >= 1.0:
                 self._keyframe_asked_s = now
-                self.request_keyframe()
+                (self.request_keyframe_for_congestion or self.request_keyframe)()
         if self.is_dynamic_bitrate:
             self._adjust_bitrate()
 

@@ -169,6 +169,7 @@ def h264_profile_of(extradata: bytes) -> int | None:
 
 class WhipOutput(Output):
     kind = "stream"  # a network stream for the stats bus, the health verdict and the journal
+    is_destination = True
     protocol = "whip"
     needs_baseline_h264 = True  # the session encodes H.264 baseline, no B-frames, when this is present
     answer_timeout_s = 5.0  # TCP connect, then the HTTP answer to the offer: each wait
