@@ -191,3 +191,22 @@ def test_tc_shaped_link_to_one_destination_the_other_keeps_its_bitrate():
     assert result["fast_dropped"] == 0 and result["fast_reconnects"] == 0
     assert result["shaped_median_kbps"] <= 400 * 1.2
     assert result["shaped_state"] == "live"
+
+
+def test_vertical_destination_gets_the_vertical_canvas(tmp_path):
+    """``--dest tt=URL,canvas=vertical,preset=tiktok`` beside a landscape one: each ingest gets its
+    canvas's picture, both with sound."""
+    land, tall = Nginx(tmp_path / "land").start(), Nginx(tmp_path / "tall").start()
+    try:
+        proc = run_cli("--dest", f"shop={land.url}", "--dest", f"tt={tall.url},canvas=vertical,preset=tiktok",
+                       "--vertical-size", "360x640", "--key-env", "shop=K1", "--key-env", "tt=K2",
+                       "--duration", "3", env={"K1": "land-key", "K2": "tall-key"})
+    finally:
+        land.stop()
+        tall.stop()
+    assert proc.returncode == 0, proc.stderr
+    for server, size in ((land, (320, 180)), (tall, (360, 640))):
+        probe = ffprobe(server.wait_recording_closed())
+        video = stream_of(probe, "video")
+        assert (int(video["width"]), int(video["height"])) == size
+        assert stream_of(probe, "audio")["codec_name"] == "aac"
