@@ -409,7 +409,10 @@ class LiveSession:
             if not plans:
                 return
             plan = max(plans, key=lambda p: (p.video_kbps, -p.fps_divisor, p.audio_kbps))
-            if plan != self._rate_plan:
+            current = self._rate_plan
+            if current is None:  # nothing applied yet: the encoders run the settings as given
+                current = next((o.rate.configured for o in outputs if o.rate is not None), None)
+            if plan != current:
                 self.apply_rate_plan(plan)
 
     def _congestion_keyframe(self, output: StreamOutput) -> None:

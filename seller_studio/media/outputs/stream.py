@@ -186,9 +186,11 @@ class StreamOutput(Output):
     @classmethod
     def unavailable_reason(cls, protocol: str) -> str | None:
         """Why this FFmpeg build cannot send ``protocol`` (the output-kind registry asks), or None."""
-        status = _output_protocols_cached().get(protocol)
-        if status is None:
+        if protocol not in SCHEMES:
             return f"{protocol}:// is not a protocol of the RTMP/SRT output"
+        if protocol != "srt":
+            return None  # every FFmpeg build has RTMP (a missing one still fails at connect, with its line)
+        status = _output_protocols_cached().get(protocol)
         return None if status == "ok" else f"this FFmpeg build cannot send {protocol}://"
 
     def route_via(self, host: str, port: int, url: str) -> None:
