@@ -199,3 +199,50 @@ def test_sales_export_writes_the_sellers_decimal_style(tmp_path: Path, norwegian
     with en_file.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[1][3] == "1299.00" and rows[1][-1] == "NOK"
+
+
+def test_the_show_takes_the_currency_the_studio_starts_it_in(tmp_path: Path) -> None:
+    """The studio sends its profile's currency in show.start; the platform's show.started carries it
+    back and the show controller (and every sale it records) follows it."""
+    import asyncio
+
+    from seller_studio.platform.client import PlatformClient
+    from seller_studio.show.controller import ShowController
+
+    sandbox = start_sandbox(SandboxConfig(port=0, token="t", simulate_viewers=False), with_ingest=False)
+    store = InventoryStore(tmp_path / "inv.db")
+
+    async def scenario() -> tuple[str, str, str]:
+        client = PlatformClient(sandbox.ws_url, sandbox.token)
+        buyer = PlatformClient(sandbox.ws_url, sandbox.token)
+        await client.connect()
+        await buyer.connect()
+        try:
+            ctl = ShowController(store, "kveld", client=client, currency="DKK")
+            before = ctl.currency  # the platform's welcome said USD: its word wins until the show starts
+            await client.start_show(currency="DKK")
+            for _ in range(100):
+                if ctl.currency == "DKK":
+                    break
+                await asyncio.sleep(0.02)
+            ctl.add_item(Item("Lampe", type="buy_it_now", price_cents=45000, quantity=2))
+            ctl.show_index(0)
+            await ctl.open_buy_now(1)
+            item = ctl.session.item
+            assert item is not None
+            await buyer.command("listing.purchase", {"item_id": str(item.id), "buyer": "mads"})
+            for _ in range(100):
+                if store.list_sales():
+                    break
+                await asyncio.sleep(0.02)
+            return before, ctl.currency, store.list_sales()[0].currency
+        finally:
+            await buyer.close()
+            await client.close()
+
+    try:
+        before, after, sale_currency = asyncio.run(asyncio.wait_for(scenario(), 20))
+    finally:
+        sandbox.stop()
+        store.close()
+    assert (before, after, sale_currency) == ("USD", "DKK", "DKK")
