@@ -322,8 +322,8 @@ class PreviewWidget(QWidget):
         guide.toggled.connect(self.set_safe_zone_shown)
         menu.addAction(guide)
         if self.kind == "vertical" and self.scene_name():
-            follow = menu.addAction("Follow the landscape scene again")
-            follow.setToolTip("Drop your changes to this vertical scene: it is derived from the landscape one")
+            follow = menu.addAction(tr("Follow the landscape scene again"))
+            follow.setToolTip(tr("Drop your changes to this vertical scene: it is derived from the landscape one"))
             follow.triggered.connect(lambda: self.follow_requested.emit(self.scene_name()))
         return menu
 
