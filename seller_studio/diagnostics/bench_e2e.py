@@ -2,8 +2,9 @@
 
 A new user's comparison, not a per-frame one: a YUV video file (by default a generated testsrc2 clip
 in y4m, yuv420p) played as the camera and streamed to a local nginx-rtmp with the same settings on
-both sides (x264 veryfast, zerolatency, CBR, keyframe every 2 s, no B-frames, AAC 160 kbps with a
-tone), as ``seller-studio stream`` and as ``ffmpeg -re -i clip ... -f flv rtmp://...``. Each run is
+both sides (x264 veryfast, zerolatency, CBR, keyframe every 2 s, no B-frames, AAC 160 kbps of the
+same looped 440 Hz WAV: the cost of AAC depends on the sound, so both encode the same one), as
+``seller-studio stream`` and as ``ffmpeg -re -i clip ... -f flv rtmp://...``. Each run is
 one process timed as a whole (user + system CPU of the process and its children, from ``wait4``,
 start-up included) and its peak RSS; the two alternate so background load hits both alike, and
 the medians are compared (ratio = studio / ffmpeg, lower is better).
@@ -126,6 +127,14 @@ def make_clip(path: Path, width: int, height: int, fps: int = FPS, seconds: floa
     return path
 
 
+def make_tone(path: Path) -> Path:
+    """2 s of a 440 Hz sine, 48 kHz stereo (880 whole cycles: it loops without a click)."""
+    if not path.exists():
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                        "-t", "2", "-ac", "2", str(path)], check=True)
+    return path
+
+
 def make_overlay_pngs(work: Path, width: int, height: int) -> tuple[Path, tuple[int, int], Path, tuple[int, int]]:
     """The demo's title and product card as RGBA PNGs at their size on the canvas, and where they go."""
     import cv2
@@ -163,14 +172,14 @@ def x264_cli(width: int, height: int, kbps: int) -> list[str]:
             "-c:a", "aac", "-b:a", "160k", "-ar", "48000", "-ac", "2"]
 
 
-def ffmpeg_cmd(clip: Path, url: str, width: int, height: int, seconds: float,
+def ffmpeg_cmd(clip: Path, tone: Path, url: str, width: int, height: int, seconds: float,
                overlays: tuple[Path, tuple[int, int], Path, tuple[int, int]] | None = None,
                clip_size: tuple[int, int] | None = None) -> list[str]:
     kbps = BITRATE_KBPS.get((width, height), 2500)
     camera = ["-re", "-stream_loop", "-1", "-i", str(clip)]
-    tone = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
+    sound = ["-stream_loop", "-1", "-i", str(tone)]
     if overlays is None:
-        inputs, graph = camera + tone, ["-map", "0:v", "-map", "1:a"]
+        inputs, graph = camera + sound, ["-map", "0:v", "-map", "1:a"]
         if clip_size is not None and clip_size != (width, height):  # the studio fills the canvas: so does this
             graph = ["-filter_complex", f"[0:v]scale={width}:{height}:force_original_aspect_ratio=increase,"
                                         f"crop={width}:{height}[v]", "-map", "[v]", "-map", "1:a"]
@@ -179,7 +188,7 @@ def ffmpeg_cmd(clip: Path, url: str, width: int, height: int, seconds: float,
         inset_w, inset_h = width // 4, height // 4
         margin = max(8, width // 64)
         px, py = width - inset_w - margin, height - inset_h - margin
-        inputs = camera + camera + ["-i", str(title), "-i", str(card)] + tone
+        inputs = camera + camera + ["-i", str(title), "-i", str(card)] + sound
         graph = ["-filter_complex",
                  f"[1:v]scale={inset_w}:{inset_h}[pip];[0:v][pip]overlay={px}:{py}[a];"
                  f"[a][2:v]overlay={tx}:{ty}[b];[b][3:v]overlay={cx}:{cy}[v]",
@@ -188,17 +197,17 @@ def ffmpeg_cmd(clip: Path, url: str, width: int, height: int, seconds: float,
             *x264_cli(width, height, kbps), "-f", "flv", url]
 
 
-def studio_cmd(clip: Path, url: str, width: int, height: int, seconds: float,
+def studio_cmd(clip: Path, tone: Path, url: str, width: int, height: int, seconds: float,
                overlays: tuple[Path, tuple[int, int], Path, tuple[int, int]] | None = None) -> list[str]:
     kbps = BITRATE_KBPS.get((width, height), 2500)
     if overlays is None:
         return [sys.executable, "-m", "seller_studio", "stream", "--camera", str(clip), "--url", url, "--no-key",
                 "--size", f"{width}x{height}", "--fps", str(FPS), "--bitrate", str(kbps), "--duration", str(seconds),
-                "--no-dynamic-bitrate", "--mic", "tone"]
+                "--no-dynamic-bitrate", "--mic", str(tone)]
     title, (tx, ty), card, (cx, cy) = overlays
     script = Path(__file__).with_name("bench_scene.py")  # this tree's script, whichever tree it imports
     return [sys.executable, str(script), str(clip), url, f"{width}x{height}", str(FPS), str(kbps), str(seconds),
-            str(title), f"{tx},{ty}", str(card), f"{cx},{cy}"]
+            str(title), f"{tx},{ty}", str(card), f"{cx},{cy}", str(tone)]
 
 
 _PYCACHE: Path | None = None
@@ -219,7 +228,7 @@ def tree_env(tree: Path | None) -> dict[str, str]:
     return env
 
 
-def run_case(case: str, clip: Path, url: str, width: int, height: int, seconds: float, pairs: int,
+def run_case(case: str, clip: Path, tone: Path, url: str, width: int, height: int, seconds: float, pairs: int,
              overlays: tuple | None, baseline_tree: Path | None, progress: Progress,
              clip_size: tuple[int, int] | None = None) -> CaseResult:
     result = CaseResult(case, seconds, pairs)
@@ -231,12 +240,12 @@ def run_case(case: str, clip: Path, url: str, width: int, height: int, seconds: 
         for side in sides:
             key = f"{url}/{side}{n}"
             if side == "ffmpeg":
-                result.ffmpeg.append(timed_wait4(ffmpeg_cmd(clip, key, width, height, seconds, overlays, clip_size)))
+                result.ffmpeg.append(timed_wait4(ffmpeg_cmd(clip, tone, key, width, height, seconds, overlays, clip_size)))
             elif side == "studio":
-                result.studio.append(timed_wait4(studio_cmd(clip, key, width, height, seconds, overlays),
+                result.studio.append(timed_wait4(studio_cmd(clip, tone, key, width, height, seconds, overlays),
                                                  tree_env(here)))
             elif baseline_tree is not None:
-                result.baseline.append(timed_wait4(studio_cmd(clip, key, width, height, seconds, overlays),
+                result.baseline.append(timed_wait4(studio_cmd(clip, tone, key, width, height, seconds, overlays),
                                                    tree_env(baseline_tree)))
     return result
 
@@ -271,19 +280,20 @@ def run_e2e(source: Path | None = None, seconds: float = 60.0, pairs: int = 3, s
             canvases = [(f"{source_size[0]}x{source_size[1]}@{FPS}", source_size)]
         else:
             canvases = [(name, SIZES[name]) for name in sizes or list(SIZES)]
+        tone = make_tone(work / "tone.wav")
         for n, (name, (width, height)) in enumerate(canvases):
             clip = source if source is not None else make_clip(work / f"testsrc2-{name}.y4m", width, height)
             if n == 0:  # warm-up, untimed: every module's bytecode compiled once, as installed
                 progress("warming up")
                 for tree in [Path(__file__).resolve().parents[2]] + ([baseline_tree] if baseline_tree else []):
                     for overlays in [None] + ([make_overlay_pngs(work, width, height)] if with_scene else []):
-                        timed_wait4(studio_cmd(clip, f"{ingest.url}/warmup", width, height, 0.5, overlays),
+                        timed_wait4(studio_cmd(clip, tone, f"{ingest.url}/warmup", width, height, 0.5, overlays),
                                     tree_env(tree))
-            cases.append(run_case(name, clip, ingest.url, width, height, seconds, pairs, None, baseline_tree,
+            cases.append(run_case(name, clip, tone, ingest.url, width, height, seconds, pairs, None, baseline_tree,
                                   progress, source_size))
             if with_scene:
                 overlays = make_overlay_pngs(work, width, height)
-                cases.append(run_case(f"{name} demo scene", clip, ingest.url, width, height, seconds, pairs,
+                cases.append(run_case(f"{name} demo scene", clip, tone, ingest.url, width, height, seconds, pairs,
                                       overlays, baseline_tree, progress, source_size))
         result["cases"] = [c.to_dict() for c in cases]
         result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]

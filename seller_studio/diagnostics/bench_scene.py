@@ -1,7 +1,8 @@
 """The end-to-end bench's "demo scene" process: two cameras played from a file (main and
-picture-in-picture), a title and a product card from PNGs, streamed to an ingest with the tone.
+picture-in-picture), a title and a product card from PNGs, streamed to an ingest with a sound file.
 
-Run as a script (``python bench_scene.py CLIP URL WxH FPS KBPS SECONDS TITLE.png X,Y CARD.png X,Y``)
+Run as a script (``python bench_scene.py CLIP URL WxH FPS KBPS SECONDS TITLE.png X,Y CARD.png X,Y
+SOUND.wav``)
 so the bench can time it as a whole process, and only through APIs every version of the studio has,
 so ``bench --baseline-tree`` can time an older checkout with the very same scene.
 """
@@ -12,8 +13,8 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    clip, url, size, fps_text, kbps_text, seconds_text, title, title_xy, card, card_xy = argv
-    from seller_studio.media.audio.synthetic import ToneSource
+    clip, url, size, fps_text, kbps_text, seconds_text, title, title_xy, card, card_xy, sound = argv
+    from seller_studio.media.audio.file_source import AudioFileSource
     from seller_studio.media.compositor import Layer, Rect, Scene
     from seller_studio.media.encoders.base import AudioSettings, VideoSettings
     from seller_studio.media.outputs.stream import StreamOutput
@@ -37,7 +38,7 @@ def main(argv: list[str]) -> int:
         w, h = source.describe()["width"], source.describe()["height"]
         layers.append(Layer(source.id, Rect(x, y, w, h), z=z))
     studio.add_scene(Scene("demo", layers))
-    studio.add_audio(ToneSource("tone"))
+    studio.add_audio(AudioFileSource("mic", sound))
     studio.start()
     try:
         session = studio.go_live([StreamOutput(url, "", dynamic_bitrate=False)],

@@ -248,3 +248,51 @@ def test_version_and_stream_import_only_what_they_need():
     assert out[1] == "[]"  # --version: nothing heavy imported
     assert out[2] == "['stream']"  # a command line naming stream registers only stream
     assert out[3] == "False False"
+
+
+def test_a_short_file_loops_by_seeking_on_time(clip):
+    """A 1 s clip played for 2.5 s: frames keep coming at the file's rate across the loop points, the
+    container is opened once, and the second pass starts with the first frame again."""
+    reference = decoded(clip)
+    source = VideoFileSource("camera", clip)
+    opened = []
+    real_open = av.open
+
+    def counting_open(*args, **kwargs):  # noqa: ANN002, ANN003
+        opened.append(args[0])
+        return real_open(*args, **kwargs)
+
+    av.open = counting_open
+    try:
+        source.start()
+        seen: list[np.ndarray] = []
+        deadline = time.monotonic() + 2.5
+        last = None
+        while time.monotonic() < deadline:
+            frame = source.slot.get()
+            if frame is not None and frame is not last:
+                last = frame
+                seen.append(frame.i420)
+            time.sleep(0.005)
+    finally:
+        source.stop()
+        av.open = real_open
+    assert len(opened) == 1
+    assert 55 <= source.slot.frames_in <= 80  # 30 fps for 2.5 s, on time across the loop
+    firsts = [i for i, planes in enumerate(seen) if np.array_equal(planes, reference[0])]
+    assert len(firsts) >= 2  # the first frame came back: the second pass
+
+
+def test_a_short_sound_file_loops_without_a_gap(tmp_path):
+    from seller_studio.media.audio.file_source import AudioFileSource
+
+    wav = tmp_path / "tone.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=480:sample_rate=48000",
+                    "-t", "0.5", "-ac", "2", str(wav)], check=True)
+    source = AudioFileSource("mic", wav)
+    container = source._container
+    samples = np.concatenate([source.read(1600) for _ in range(60)])[:, 0]  # 2 s: four passes
+    assert source._container is container  # rewound, not reopened
+    assert source._ring.underrun_samples == 0
+    step = float(np.abs(np.diff(samples)).max())
+    assert step <= 2 * np.pi * 480 / 48000 * float(np.abs(samples).max()) * 1.05  # no click at the seams

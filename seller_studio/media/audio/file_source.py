@@ -39,13 +39,25 @@ class AudioFileSource(AudioSource):
         self._frames = self._container.decode(stream)
         self._samples_this_pass = 0
 
+    def _rewind(self) -> None:
+        """Back to the start for the next pass: a seek (an open probes the file again: tens of ms,
+        every pass of a short loop); a file that cannot seek is opened again."""
+        assert self._container is not None
+        try:
+            stream = self._container.streams.audio[0]
+            self._container.seek(0, stream=stream)
+            self._frames = self._container.decode(stream)
+            self._samples_this_pass = 0
+        except av.FFmpegError:
+            self._open()
+
     def _decode_more(self) -> bool:
         try:
             frame = next(self._frames)
         except (StopIteration, av.FFmpegError):
             if not self.loop or self._samples_this_pass == 0:  # an empty file must not spin
                 return False
-            self._open()
+            self._rewind()
             return True
         for out in self._resampler.resample(frame):
             samples = out.to_ndarray().reshape(-1, 2)

@@ -39,27 +39,44 @@ class VideoFileSource(ThreadedSource):
 
     def _run(self) -> None:
         seq = 0
+        pass_start_s = time.monotonic()
         while not self._stop.is_set():
             try:
                 with av.open(str(self.path)) as container:
                     stream = container.streams.video[0]
                     stream.thread_type = "AUTO"
-                    started = time.monotonic()
-                    first_pts_s: float | None = None
-                    for frame in container.decode(stream):
-                        if self._stop.is_set():
+                    frame_s = 1.0 / float(stream.average_rate or stream.guessed_rate or 30)
+                    while True:
+                        first_pts_s: float | None = None
+                        last_pts_s = 0.0
+                        for frame in container.decode(stream):
+                            if self._stop.is_set():
+                                return
+                            t = float(frame.time or 0.0)
+                            first_pts_s = t if first_pts_s is None else first_pts_s
+                            last_pts_s = t
+                            delay = pass_start_s + (t - first_pts_s) - time.monotonic()
+                            if delay > 0 and self._stop.wait(delay):
+                                return
+                            seq += 1
+                            self.slot.put(VideoFrame.from_av(frame, time.monotonic(), seq))
+                        if not self.loop:
                             return
-                        t = float(frame.time or 0.0)
-                        first_pts_s = t if first_pts_s is None else first_pts_s
-                        delay = started + (t - first_pts_s) - time.monotonic()
-                        if delay > 0 and self._stop.wait(delay):
-                            return
-                        seq += 1
-                        self.slot.put(VideoFrame.from_av(frame, time.monotonic(), seq))
+                        if first_pts_s is None:  # nothing came (a seek the format cannot do): reopen
+                            if self._stop.wait(1.0):
+                                return
+                            pass_start_s = time.monotonic()
+                            break
+                        # The next pass goes on one frame after this one's last (a late pass starts now).
+                        pass_start_s = max(pass_start_s + last_pts_s - first_pts_s + frame_s, time.monotonic() - frame_s)
+                        # Loop by seeking back, not by opening the file again (an open probes the file:
+                        # tens of ms, every pass of a short clip).
+                        container.seek(0, stream=stream)
             except av.FFmpegError as exc:
                 log.warning("video file %s: %s", self.path, exc)
                 if self._stop.wait(1.0):
                     return
+                pass_start_s = time.monotonic()
             if not self.loop:
                 return
 
