@@ -27,7 +27,7 @@ VISIBLE_CALLS: dict[str, tuple[int, ...]] = {
     "getText": (1, 2), "getItem": (1, 2), "getInt": (1, 2), "getDouble": (1, 2),
     "getSaveFileName": (1,), "getOpenFileName": (1,), "getExistingDirectory": (1,),
     "confirm": (0, 1), "notice": (0,), "set_status": (0,), "elidedText": (0,), "show_text": (0,),
-    "addItem": (0,), "add_dock": (1,), "_set": (1,), "QListWidgetItem": (0,), "QTableWidgetItem": (0,),
+    "addItem": (0,), "add_dock": (1,), "_set": (1,), "_say": (0,), "show_error": (0,), "QListWidgetItem": (0,), "QTableWidgetItem": (0,),
 }
 # Folders whose every visible call is checked: the window, dialogs, wizard, replay window, card.
 CHECKED = ("ui",)

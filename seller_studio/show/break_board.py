@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from seller_studio.common.events import EventEmitter
+from seller_studio.i18n import tr_noop
 from seller_studio.platform import protocol as p
 from seller_studio.platform.rules import money_error, to_cents
 from seller_studio.show import break_draw
@@ -112,20 +113,20 @@ class BreakSpec:
 
     def check(self) -> None:
         if not self.title.strip():
-            raise BreakError("A break needs a title.")
+            raise BreakError(tr_noop("A break needs a title."))
         try:
             break_draw.check_draw_input(self.teams, ["x"])  # spots present, none twice
         except break_draw.DrawError as err:
             raise BreakError(str(err)) from None
         if self.price_cents <= 0:
-            raise BreakError("The price per spot must be more than $0.")
+            raise BreakError(tr_noop("The price per spot must be more than 0."))
         for item_id, team in self.listings.items():
             if team is not None and team not in self.teams:
-                raise BreakError(f"Listing {item_id} sells {team!r}, which is not a spot of this break.")
+                raise BreakError(tr_noop('Listing {item_id} sells {team!r}, which is not a spot of this break.').format(item_id=item_id, team=team))
             if self.format is BreakFormat.RANDOM_TEAM and team is not None:
-                raise BreakError("In a random-team break the listings sell spots, not teams.")
+                raise BreakError(tr_noop("In a random-team break the listings sell spots, not teams."))
             if self.format is BreakFormat.PICK_YOUR_TEAM and team is None:
-                raise BreakError(f"In a pick-your-team break listing {item_id} must name its team.")
+                raise BreakError(tr_noop('In a pick-your-team break listing {item_id} must name its team.').format(item_id=item_id))
 
 
 class BreakBoard:
@@ -240,13 +241,12 @@ class BreakBoard:
         """A refunded spot opens again before the draw; after it the draw stands."""
         sale = next((s for s in self.sales if s.order_id == order_id and not s.is_refunded), None)
         if sale is None:
-            raise BreakError(f"No spot of this break has order {order_id}.")
+            raise BreakError(tr_noop('No spot of this break has order {order_id}.').format(order_id=order_id))
         if self.is_drawn:
             raise BreakError(
-                f"The draw is done: refunding {sale.buyer}'s order {order_id} cannot change it. Refund the "
-                f"order on the platform and reassign {sale.team} by hand, with a reason.")
+                tr_noop("The draw is done: refunding {buyer}'s order {order_id} cannot change it. Refund the order on the platform and reassign {team} by hand, with a reason.").format(buyer=sale.buyer, order_id=order_id, team=sale.team))
         if not reason.strip():
-            raise BreakError("Say why the spot is refunded; the reason goes in the journal.")
+            raise BreakError(tr_noop("Say why the spot is refunded; the reason goes in the journal."))
         if self.announcement is not None:
             self.announcement = None  # the posted buyer list is no longer true: announce again
         sale.is_refunded = True
@@ -259,9 +259,9 @@ class BreakBoard:
         """Give a sold spot (its team after the draw or in pick-your-team, else "#N": the Nth spot sold) to
         another buyer by hand; the reason is required and journaled."""
         if not reason.strip():
-            raise BreakError("Say why the spot is reassigned; the reason goes in the journal.")
+            raise BreakError(tr_noop("Say why the spot is reassigned; the reason goes in the journal."))
         if not new_buyer.strip():
-            raise BreakError("Name the buyer who gets the spot.")
+            raise BreakError(tr_noop("Name the buyer who gets the spot."))
         sale = self._sale_for_spot(spot)
         if self.announcement is not None and not self.is_drawn:
             self.announcement = None  # the posted list changed: announce again before the draw
@@ -284,16 +284,16 @@ class BreakBoard:
             number = spot[1:].strip() if spot.startswith("#") else spot[5:].strip()
             if number.isdigit() and 1 <= int(number) <= len(active):
                 return active[int(number) - 1]
-        raise BreakError(f"No sold spot is called {spot!r} in this break.")
+        raise BreakError(tr_noop('No sold spot is called {spot!r} in this break.').format(spot=spot))
 
     # --- the draw -----------------------------------------------------------------------------------
 
     def announce_draw(self) -> DrawAnnouncement:
         """The commitment and the buyer list in order, to show and post before the draw."""
         if self.spec.format is not BreakFormat.RANDOM_TEAM:
-            raise BreakError("A pick-your-team break has no draw: each buyer chose a team.")
+            raise BreakError(tr_noop("A pick-your-team break has no draw: each buyer chose a team."))
         if self.is_drawn:
-            raise BreakError("This break is already drawn.")
+            raise BreakError(tr_noop("This break is already drawn."))
         buyers = self.buyers()
         try:
             commitment = break_draw.commitment(self.seed, self.spec.teams, buyers)
@@ -309,12 +309,12 @@ class BreakBoard:
     def run_draw(self) -> break_draw.DrawResult:
         """Draw (after ``announce_draw`` with the same buyer list) and reveal the seed."""
         if self.announcement is None:
-            raise BreakError("Post the commitment and the buyer list first (announce the draw).")
+            raise BreakError(tr_noop("Post the commitment and the buyer list first (announce the draw)."))
         if self.is_drawn:
-            raise BreakError("This break is already drawn.")
+            raise BreakError(tr_noop("This break is already drawn."))
         buyers = self.buyers()
         if tuple(buyers) != self.announcement.buyers:
-            raise BreakError("The buyer list changed since it was posted: announce the draw again.")
+            raise BreakError(tr_noop("The buyer list changed since it was posted: announce the draw again."))
         result = break_draw.draw(self.seed, self.spec.teams, buyers)
         for sale, assignment in zip(self.active_sales(), result.assignments, strict=True):
             sale.team = assignment.team
@@ -329,7 +329,7 @@ class BreakBoard:
     def verify_command(self) -> str:
         """The command a viewer runs to check the draw (after the seed is revealed)."""
         if self.result is None:
-            raise BreakError("The break is not drawn yet.")
+            raise BreakError(tr_noop("The break is not drawn yet."))
         from shlex import quote
 
         teams = self.spec.teams
@@ -352,7 +352,7 @@ class BreakBoard:
     def export_manifest(self, path: Path | str) -> int:
         """Spot, team, buyer, order id for packing (formula-safe, written whole or not at all)."""
         if self.spec.format is BreakFormat.RANDOM_TEAM and not self.is_drawn:
-            raise BreakError("Draw the teams before exporting the packing list.")
+            raise BreakError(tr_noop("Draw the teams before exporting the packing list."))
         return write_csv_atomically(Path(path), MANIFEST_HEADER, self.manifest_rows())
 
     # --- persistence --------------------------------------------------------------------------------
@@ -425,7 +425,7 @@ class BreakBoard:
             board.events = EventEmitter()
             board._record = record
         except (OSError, ValueError, KeyError, TypeError) as err:
-            raise BreakError(f"The break file {path} cannot be read ({err}); it is left as it is.") from None
+            raise BreakError(tr_noop('The break file {path} cannot be read ({err}); it is left as it is.').format(path=path, err=err)) from None
         return board
 
 
@@ -438,7 +438,7 @@ def new_break(break_id: str, title: str, fmt: BreakFormat | str, teams: Sequence
         raise BreakError(str(err)) from None
     problem = money_error(float(price) if isinstance(price, str) and _is_number(price) else price)
     if problem is not None:
-        raise BreakError(f"The price per spot {price!r} {problem}.")
+        raise BreakError(tr_noop('The price per spot {price!r} {problem}.').format(price=price, problem=problem))
     price_cents = to_cents(price)
     return BreakBoard(BreakSpec(break_id, title, BreakFormat(fmt), team_list, price_cents, dict(listings)), **kwargs)
 

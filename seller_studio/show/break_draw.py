@@ -31,6 +31,8 @@ import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from seller_studio.i18n import tr_noop
+
 ALGORITHM_VERSION = 1
 
 MLB_TEAMS: tuple[str, ...] = (
@@ -83,11 +85,11 @@ def teams_from_spec(spec: str) -> tuple[str, ...]:
     if text.isdigit():
         count = int(text)
         if not 1 <= count <= 1000:
-            raise DrawError(f"A break has 1 to 1000 spots, not {count}.")
+            raise DrawError(tr_noop('A break has 1 to 1000 spots, not {count}.').format(count=count))
         return numbered_spots(count)
     teams = tuple(t.strip() for t in text.split(",") if t.strip())
     if not teams:
-        raise DrawError(f"No teams in {spec!r}: give mlb, nba, nfl, a number of spots or a comma-separated list.")
+        raise DrawError(tr_noop('No teams in {spec!r}: give mlb, nba, nfl, a number of spots or a comma-separated list.').format(spec=spec))
     return teams
 
 
@@ -131,17 +133,17 @@ def _below(words: Iterator[int], n: int) -> int:
 
 def check_draw_input(teams: Sequence[str], buyers: Sequence[str]) -> None:
     if not teams:
-        raise DrawError("The break has no spots to draw.")
+        raise DrawError(tr_noop("The break has no spots to draw."))
     if len(set(teams)) != len(teams):
         dup = next(t for t in teams if list(teams).count(t) > 1)
-        raise DrawError(f"The team {dup!r} is listed twice; each spot needs its own name.")
+        raise DrawError(tr_noop('The team {dup!r} is listed twice; each spot needs its own name.').format(dup=dup))
     if not buyers:
-        raise DrawError("No buyers yet: sell spots before the draw.")
+        raise DrawError(tr_noop("No buyers yet: sell spots before the draw."))
     if len(buyers) > len(teams):
-        raise DrawError(f"{len(buyers)} buyers for {len(teams)} spots: a break cannot have more buyers than spots.")
+        raise DrawError(tr_noop('{value} buyers for {value2} spots: a break cannot have more buyers than spots.').format(value=len(buyers), value2=len(teams)))
     for name in buyers:
         if not name.strip():
-            raise DrawError("A buyer's name is empty.")
+            raise DrawError(tr_noop("A buyer's name is empty."))
 
 
 def shuffled_teams(seed: str, teams: Sequence[str], buyers: Sequence[str]) -> list[str]:

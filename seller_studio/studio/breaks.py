@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_noop
 from seller_studio.media.compositor import Layer
 from seller_studio.media.sources.break_board import (
     BoardSpotView,
@@ -116,10 +116,10 @@ class BreakSession:
         except break_draw.DrawError as err:
             raise BreakError(str(err)) from None
         if not title.strip():
-            raise BreakError("A break needs a title.")
+            raise BreakError(tr_noop("A break needs a title."))
         price_cents = to_cents(price) if money_error(float(price) if _is_number(price) else price) is None else 0
         if price_cents <= 0:
-            raise BreakError(f"The price per spot {price!r} is not an amount of money.")
+            raise BreakError(tr_noop('The price per spot {price!r} is not an amount of money.').format(price=price))
         self.close()
         listings: dict[str, str | None] = {}
         if fmt is BreakFormat.RANDOM_TEAM:
@@ -229,7 +229,7 @@ class BreakSession:
 
     def _require(self) -> BreakBoard:
         if self.board is None:
-            raise BreakError("Open a break first.")
+            raise BreakError(tr_noop("Open a break first."))
         return self.board
 
     def close(self) -> None:

@@ -25,7 +25,9 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_0-9]*)[^}]*\}")
 
 def test_no_visible_string_escapes_tr() -> None:
     missing = extract.untranslated()
-    assert missing == [], "wrap these in tr():\n" + "\n".join(map(str, missing))
+    assert missing == [], ("a Norwegian seller would read these in English: wrap each in tr() (f-strings become "
+                           "tr(\"... {name} ...\").format(name=...)) and add it to seller_studio/i18n/locale/nb.po "
+                           "(docs/i18n.md):\n" + "\n".join(map(str, missing)))
 
 
 def test_the_scan_catches_a_bare_string(tmp_path: Path) -> None:
@@ -47,7 +49,8 @@ def test_every_msgid_has_a_norwegian_translation_with_the_same_placeholders() ->
     untranslated = [m for m in ids if not catalog.messages.get(m)]
     translated = len(ids) - len(untranslated)
     print(f"\nstrings translated to nb: {translated}/{len(ids)}")
-    assert untranslated == [], f"{len(untranslated)} msgids lack nb: {untranslated[:20]}"
+    assert untranslated == [], (f"{len(untranslated)} msgids have no Norwegian in seller_studio/i18n/locale/nb.po "
+                                f"(add msgid/msgstr pairs; docs/i18n.md): {untranslated[:20]}")
     wrong = [(m, catalog.messages[m]) for m in ids
              if sorted(PLACEHOLDER.findall(m)) != sorted(PLACEHOLDER.findall(catalog.messages[m]))]
     assert wrong == [], wrong

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from seller_studio.common import paths
-from seller_studio.i18n import tr
+from seller_studio.i18n import current_locale, tr, tr_text
 from seller_studio.show.break_board import BreakError, BreakFormat
 from seller_studio.show.selling import SellingError
 from seller_studio.studio.breaks import BreakSession
@@ -56,7 +56,7 @@ class BreakTab(QWidget):
         for label, spec in SPOT_CHOICES:
             self.spots.addItem(label, spec)
         form.addRow(tr("Spots"), self.spots)
-        self.price = QLineEdit("25.00")
+        self.price = QLineEdit("25,00" if current_locale() == "nb" else "25.00")
         form.addRow(tr("Price per spot"), self.price)
         layout.addLayout(form)
         self.open_button = QPushButton(tr("Open break"))
@@ -89,7 +89,7 @@ class BreakTab(QWidget):
         layout.addWidget(self.status)
         board = self.session.resume_latest()  # a restarted studio has the same board
         if board is not None:
-            self._say(f"Break \u201c{board.spec.title}\u201d restored: {board.filled}/{board.total} spots filled.")
+            self._say(tr('Break “{title}” restored: {filled}/{total} spots filled.').format(title=board.spec.title, filled=board.filled, total=board.total))
         self._timer = QTimer(self)  # the board changes on the show's loop: redraw the list calmly
         self._timer.timeout.connect(self.refresh)
         self._timer.start(250)
@@ -104,7 +104,7 @@ class BreakTab(QWidget):
         try:
             return action(*args)
         except (BreakError, SellingError) as err:
-            self._say(str(err))
+            self._say(tr_text(str(err)))
             return None
         finally:
             self.refresh()
@@ -112,17 +112,19 @@ class BreakTab(QWidget):
     def open_break(self) -> Any:
         spec = self.spots.currentData() if self.spots.currentText() == self.spots.itemText(
             self.spots.currentIndex()) else self.spots.currentText()
-        board = self._act(self.session.open_break, self.title.text(), self.format.currentData(), str(spec),
-                          self.price.text())
+        price = self.price.text().strip().replace("\u00a0", "").replace(" ", "")
+        if "," in price and "." not in price:
+            price = price.replace(",", ".")  # a decimal comma, as Norwegian sellers type it: 25,50
+        board = self._act(self.session.open_break, self.title.text(), self.format.currentData(), str(spec), price)
         if board is not None:
-            self._say(f"Break open: seed hash {board.seed_hash} (posted on the board). Show its item"
-                      + ("s" if len(board.spec.listings) > 1 else "") + " and open buy it now to sell the spots.")
+            self._say(tr('Break open: seed hash {seed_hash} (posted on the board). Show its item').format(seed_hash=board.seed_hash)
+                      + ("s" if len(board.spec.listings) > 1 else "") + tr(" and open buy it now to sell the spots."))
         return board
 
     def announce(self) -> Any:
         announcement = self._act(self.session.announce)
         if announcement is not None:
-            self._say(f"Commitment {announcement.commitment} posted with {len(announcement.buyers)} buyers in order.")
+            self._say(tr('Commitment {commitment} posted with {value} buyers in order.').format(commitment=announcement.commitment, value=len(announcement.buyers)))
         return announcement
 
     def draw(self) -> Any:
@@ -131,24 +133,24 @@ class BreakTab(QWidget):
             return None
         result = self._act(self.session.draw)
         if result is not None and self.session.board is not None:
-            self._say(f"Drawn. Seed {result.seed}. Anyone can check: {self.session.board.verify_command()}")
+            self._say(tr('Drawn. Seed {seed}. Anyone can check: {value}').format(seed=result.seed, value=self.session.board.verify_command()))
         return result
 
     def reassign(self, spot: str, buyer: str, reason: str) -> Any:
         board = self.session.board
         if board is None:
-            self._say("Open a break first.")
+            self._say(tr("Open a break first."))
             return None
         return self._act(board.reassign, spot, buyer, reason)
 
     def export_manifest(self, path: Path) -> Any:
         board = self.session.board
         if board is None:
-            self._say("Open a break first.")
+            self._say(tr("Open a break first."))
             return None
         count = self._act(board.export_manifest, path)
         if count is not None:
-            self._say(f"Packing list: {count} spots in {path}")
+            self._say(tr('Packing list: {count} spots in {path}').format(count=count, path=path))
         return count
 
     def _reassign_dialog(self) -> None:

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_text
 from seller_studio.platform import rules
 from seller_studio.show.chat import ChatEntry
 from seller_studio.show.selling import SellingError
@@ -415,7 +415,7 @@ class ChatWidget(QWidget):
             else:
                 self.controller.send_chat(text)
         except SellingError as err:
-            self.show_error(str(err))
+            self.show_error(tr_text(str(err)))
             return
         self.input.clear()
         self._after_send()
@@ -448,7 +448,7 @@ class ChatWidget(QWidget):
         try:
             self.controller.send_quick_reply(index, reply_to_msg_id=self.reply_to_msg_id)
         except SellingError as err:
-            self.show_error(str(err))
+            self.show_error(tr_text(str(err)))
             return
         if self.reply_to_user and self.input.text().strip() == f"@{self.reply_to_user}":
             self.input.clear()
@@ -463,12 +463,12 @@ class ChatWidget(QWidget):
     def _moderate(self, action: Any) -> None:
         entry = self.selected()
         if entry is None:
-            self.show_error("select a message first")
+            self.show_error(tr("select a message first"))
             return
         try:
             action(entry)
         except SellingError as err:
-            self.show_error(str(err))
+            self.show_error(tr_text(str(err)))
 
     def pin_selected(self) -> None:
         self._moderate(lambda e: self.controller.pin(e.msg_id))
@@ -484,7 +484,7 @@ class ChatWidget(QWidget):
         message (the one clicked, whatever the chat did meanwhile)."""
         entry = self.selected()
         if entry is None:
-            self.show_error("select a message first")
+            self.show_error(tr("select a message first"))
             return
         quote = entry.text if len(entry.text) <= 80 else entry.text[:79] + "…"
         if not self.confirm(tr('Ban {user}?').format(user=entry.user),

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from seller_studio.common.errors import UserError
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_text
 from seller_studio.show.controller import ShowController
 from seller_studio.show.demo import needs_samples, open_demo_store, sample_inventory_path
 from seller_studio.show.inventory import DamagedDatabaseError, InventoryStore, default_db_path, recover
@@ -88,7 +88,7 @@ def install_show_panel(window: Any, store: InventoryStore | None = None,
         except DamagedDatabaseError as err:
             # One sentence and the way out; never a silent exit, never a write to the damaged file.
             log.error("%s", err)
-            window.notice(str(err))
+            window.notice(tr_text(str(err)))
             stand_in = DamagedInventoryPanel(window, err, show_id)
             window.show_dock.setWidget(stand_in)  # its button runs the recovery; no modal dialog at start-up
             return stand_in

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_text
 from seller_studio.platform import rules
 from seller_studio.show.selling import SellingError
 
@@ -139,7 +139,7 @@ class NowShowingWidget(QWidget):
         try:
             result = action(*args)
         except SellingError as err:
-            self.show_error(str(err))
+            self.show_error(tr_text(str(err)))
             return None
         self._hint = None
         self.status.setText("")
@@ -181,7 +181,7 @@ class NowShowingWidget(QWidget):
 
     def arm_auction(self) -> None:
         if self.controller.session.item is None:
-            self.show_error("show an item first (Next)")
+            self.show_error(tr("show an item first (Next)"))
             return
         self.is_armed = True
         self.status.setText(tr("Auction: press ") + " / ".join(

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_text
 from seller_studio.ui.bridge import CoreBridge
 from seller_studio.ui.show_panel.chat import ChatWidget
 from seller_studio.ui.show_panel.now_showing import NowShowingWidget
@@ -151,7 +151,7 @@ class ShowPanel(QWidget):
 
         return run_in_worker(self.bridge, "csv-import", lambda: import_csv(store, path),
                              lambda result: self._import_done(result, "", show_report),
-                             lambda exc: self._import_done(None, str(exc), show_report))
+                             lambda exc: self._import_done(None, tr_text(str(exc)), show_report))
 
     def _import_done(self, result: Any, error: str, show_report: bool) -> None:
         if result is None:

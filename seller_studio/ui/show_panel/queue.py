@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seller_studio.i18n import current_locale, tr
+from seller_studio.i18n import current_locale, tr, tr_text
 from seller_studio.platform import rules
 from seller_studio.show.csv_import import ImportResult
 from seller_studio.show.inventory import TYPE_LABELS, Item
@@ -202,7 +202,7 @@ class QueueWidget(QWidget):
         try:
             self.controller.show_index(row)
         except SellingError as err:
-            self.count_label.setText(str(err))
+            self.count_label.setText(tr_text(str(err)))
 
     def _choose_csv(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, tr("Import inventory CSV"), str(Path.home()),
@@ -222,10 +222,10 @@ class QueueWidget(QWidget):
             try:
                 self.add_item(dialog.item())
             except (ValueError, SellingError) as err:
-                self.count_label.setText(str(err))
+                self.count_label.setText(tr_text(str(err)))
 
     def _rebuild(self) -> None:
         try:
             self.controller.run.build_from_inventory()
         except SellingError as err:
-            self.count_label.setText(str(err))
+            self.count_label.setText(tr_text(str(err)))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_text
 from seller_studio.show.sales_export import format_time
 from seller_studio.show.selling import format_money, format_total
 from seller_studio.ui.workers import run_in_worker
@@ -98,7 +98,7 @@ class SalesWidget(QWidget):
             self.open_file(path)
 
         run_in_worker(self, "sale-clip", lambda: finder(item_id=sale.item_id, buyer=sale.buyer, order_ids=order_ids),
-                      done, lambda exc: self.total.setText(str(exc)))
+                      done, lambda exc: self.total.setText(tr_text(str(exc))))
 
     def export_to(self, path: Path | str) -> int:
         count = self.controller.export_sales(path, all_shows=self.is_all_shows)
