@@ -5,8 +5,11 @@ with one line that names the fix — against real sockets that misbehave on purp
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import struct
+import subprocess
 import threading
 import time
 
@@ -24,6 +27,7 @@ from seller_studio.media.stats import (
     StreamStats,
     Verdict,
 )
+from tests.helpers import SELLER_STUDIO
 from tests.media.test_errors import assert_one_line_error, run_stream
 
 
@@ -49,6 +53,9 @@ class MisbehavingServer:
                 continue
             if self.behaviour == "silent":
                 self.conns.append(conn)  # accepts, then never says a word
+            elif self.behaviour == "handshake-then-silent":
+                self.conns.append(conn)  # an overloaded ingest: the RTMP handshake, then nothing
+                threading.Thread(target=self._handshake, args=(conn,), daemon=True).start()
             elif self.behaviour == "http":
                 try:
                     conn.recv(4096)
@@ -58,6 +65,17 @@ class MisbehavingServer:
             elif self.behaviour == "reset":
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
+
+    @staticmethod
+    def _handshake(conn: socket.socket) -> None:
+        got = b""
+        with contextlib.suppress(OSError):
+            while len(got) < 1 + 1536:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                got += chunk
+            conn.sendall(b"\x03" + bytes(1536) + got[1:1 + 1536])  # S0 S1 S2; then reads, never answers
 
     def close(self) -> None:
         self._stop.set()
@@ -89,6 +107,42 @@ def test_each_way_an_ingest_turns_us_away_has_its_own_code_and_fix(server, schem
     assert any(fix in line for fix in ("check the ingest URL", "use rtmp://", "check the port")), line
     assert took_s < 20  # every wait had a deadline (the hung TLS server froze the process before)
     print(f"\n{server.behaviour} {scheme}: exit {proc.returncode} in {took_s:.1f} s: {line}")
+
+
+@pytest.mark.parametrize("server", ["handshake-then-silent"], indirect=True)
+def test_an_ingest_that_stalls_after_the_handshake_fails_within_its_deadline(server):
+    """FFmpeg's connect and publish used to run holding Python's GIL with no deadline: this server froze
+    the whole process (--duration and SIGTERM ignored) until killed."""
+    started = time.monotonic()
+    proc = run_stream("--url", f"rtmp://127.0.0.1:{server.port}/live", timeout=40)
+    took_s = time.monotonic() - started
+    assert_one_line_error(proc, ExitCode.INGEST_NO_ANSWER, "answered the RTMP handshake but did not let us publish")
+    assert took_s < 25, took_s
+    print(f"\nhandshake-then-silent: exit {proc.returncode} in {took_s:.1f} s")
+
+
+@pytest.mark.parametrize("server", ["handshake-then-silent"], indirect=True)
+def test_sigterm_while_the_ingest_stalls_ends_the_stream_at_once(server):
+    """The process stays responsive while FFmpeg waits for the ingest: a stop ends the wait."""
+    proc = subprocess.Popen(SELLER_STUDIO + ["stream", "--url", f"rtmp://127.0.0.1:{server.port}/live", "--no-key",
+                                             "--size", "320x180", "--duration", "30", "--mic", "silence"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while len(server.conns) < 2 and time.monotonic() < deadline:  # the probe, then FFmpeg's connection
+            time.sleep(0.05)
+        assert len(server.conns) >= 2, "the studio never connected"
+        time.sleep(1.0)  # FFmpeg is now waiting for an answer to its connect command
+        sent_at = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        took_s = time.monotonic() - sent_at
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    print(f"\nSIGTERM while FFmpeg waited for the ingest: exited in {took_s:.2f} s (code {proc.returncode})")
+    assert took_s < 5
 
 
 def test_exit_codes_are_distinct_and_only_the_cli_maps_them():

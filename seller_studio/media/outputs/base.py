@@ -119,8 +119,9 @@ class Output(ABC):
 class Muxer:
     """One container with streams copied from the encoders' templates; muxes EncodedPackets."""
 
-    def __init__(self, container: av.container.OutputContainer, templates: list) -> None:
+    def __init__(self, container: av.container.OutputContainer, templates: list, io: Any = None) -> None:
         self.container = container
+        self.io = io  # the network connection the container writes into, when the output opened it
         self.streams: dict[str, av.stream.Stream] = {}
         for template in templates:
             self.streams[template.type] = container.add_stream_from_template(template)
@@ -141,4 +142,8 @@ class Muxer:
         self.container.start_encoding()
 
     def close(self) -> None:
-        self.container.close()
+        try:
+            self.container.close()
+        finally:
+            if self.io is not None:
+                self.io.close()

@@ -30,8 +30,10 @@ from seller_studio.common.backoff import ReconnectPolicy
 from seller_studio.common.errors import BadUrlError
 from seller_studio.i18n import tr_noop
 from seller_studio.media.frames import EncodedPacket
+from seller_studio.media.outputs import network_io
 from seller_studio.media.outputs.base import Muxer, Output, OutputError, OutputState, StopReason
 from seller_studio.media.outputs.bitrate import BitrateController, RatePlan
+from seller_studio.media.outputs.network_io import NetworkIO, NetworkIOError
 from seller_studio.media.outputs.send_buffer import SendBuffer
 from seller_studio.media.stats import StreamStats
 from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
@@ -132,6 +134,8 @@ class StreamOutput(Output):
     kind = "stream"
     is_destination = True
     connect_timeout_s = 5.0  # TCP connect, TLS handshake, RTMP handshake probe: each wait
+    open_timeout_s = 10.0  # then connect and publish through FFmpeg, in all
+    stall_timeout_s = 10.0  # a write that moves no byte this long: the link is dead, reconnect
     raise_interval_s = 4.0  # drained this long: the bitrate may be raised again (bitrate.py)
     port_probe_interval_s = 0.5
     rate_history_s = 6.0  # how much send history is kept for send_rate_kbps
@@ -398,16 +402,42 @@ class StreamOutput(Output):
             self._probe()
         target = full_ingest_url(self.url, self._key)
         try:
-            container = av.open(target, "w", format=self.format)
-            muxer = Muxer(container, templates)
-            muxer.start()  # RTMP: handshake, connect and publish happen here
-            return muxer
+            return self._open_muxer(target, templates)
         except av.error.ProtocolNotFoundError:
             raise OutputError(StopReason.BAD_URL, tr_noop('this FFmpeg build cannot send {scheme}://').format(scheme=self.scheme)) from None
         except (av.FFmpegError, OSError) as exc:
             message = redact(str(exc), self._key, target, *url_secrets(self.url))
             if self.scheme == "srt":
                 raise OutputError(StopReason.UNREACHABLE, tr_noop('cannot reach the SRT ingest {host}:{port} ({message}): check the address and your internet connection').format(host=self.host, port=self.port, message=message)) from None
+            raise OutputError(StopReason.REJECTED, tr_noop('the ingest at {display_url} refused the stream ({message}): check the stream key').format(display_url=self.display_url, message=message)) from None
+
+    def _open_muxer(self, target: str, templates: list) -> Muxer:
+        io = None
+        try:
+            if self.scheme in ("rtmp", "rtmps") and network_io.available():
+                # Connect and publish with deadlines and the GIL free (network_io.py says why).
+                io = self._open_network_io(target)
+                container = av.open(io, "w", format=self.format, options={"flush_packets": "1"})
+            else:
+                container = av.open(target, "w", format=self.format)
+            muxer = Muxer(container, templates, io=io)
+            muxer.start()  # through PyAV: RTMP handshake, connect and publish happen here
+            return muxer
+        except BaseException:
+            if io is not None:
+                io.close()
+            raise
+
+    def _open_network_io(self, target: str) -> NetworkIO:
+        try:
+            return NetworkIO(target, open_timeout_s=self.open_timeout_s, stall_timeout_s=self.stall_timeout_s,
+                             is_stopped=self._stop.is_set)
+        except NetworkIOError as exc:
+            if exc.stopped:
+                raise OutputError(StopReason.REQUESTED, tr_noop("stopped")) from None
+            if exc.timed_out:
+                raise OutputError(StopReason.NO_ANSWER, tr_noop('the ingest {where} answered the RTMP handshake but did not let us publish within {open_timeout_s:.0f} s: check the ingest URL, or try again later (the server may be overloaded)').format(where=f"{self.host}:{self.port}", open_timeout_s=self.open_timeout_s)) from None
+            message = redact(str(exc), self._key, target, *url_secrets(self.url))
             raise OutputError(StopReason.REJECTED, tr_noop('the ingest at {display_url} refused the stream ({message}): check the stream key').format(display_url=self.display_url, message=message)) from None
 
     def _on_connected(self) -> None:
