@@ -17,7 +17,7 @@ from typing import Any
 
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.diagnostics.journal import read_journal
-from seller_studio.i18n import tr_noop
+from seller_studio.i18n import tr, tr_noop
 
 CHAT_TYPES = {"chat.message", "chat.pinned", "chat.deleted", "user.timed_out", "user.banned"}
 ITEM_TYPES = {"item.shown"}
@@ -39,28 +39,33 @@ class ReplayEvent:
     data: dict[str, Any] = field(hash=False, compare=False)
 
     def label(self) -> str:
+        """One line for the replay window's timeline, in the studio's language (amounts as the
+        journal has them, in the show's currency)."""
         d = self.data
         if self.lane == "chat" and self.name == "chat.message":
             return f"{d.get('user', '?')}: {d.get('text', '')}"
         if self.name == "item.shown":
             item = d.get("item") or {}
-            return f"item on screen: {item.get('title') or item.get('item_id', '?')}"
+            return tr("item on screen: {title}").format(title=item.get("title") or item.get("item_id", "?"))
         if self.name == "auction.started":
-            return f"auction {d.get('auction_id')} started on {d.get('item_id')} at ${d.get('starting_bid')}"
+            return tr("auction {auction_id} started on {item_id} at {price}").format(
+                auction_id=d.get("auction_id"), item_id=d.get("item_id"), price=d.get("starting_bid"))
         if self.name == "auction.bid":
-            return f"bid ${d.get('amount')} by {d.get('user')}"
+            return tr("bid {amount} by {user}").format(amount=d.get("amount"), user=d.get("user"))
         if self.name == "auction.ended":
-            return (f"auction {d.get('auction_id')} sold to {d['winner']} for ${d.get('price')}" if d.get("winner")
-                    else f"auction {d.get('auction_id')} ended unsold")
+            if d.get("winner"):
+                return tr("auction {auction_id} sold to {winner} for {price}").format(
+                    auction_id=d.get("auction_id"), winner=d["winner"], price=d.get("price"))
+            return tr("auction {auction_id} ended unsold").format(auction_id=d.get("auction_id"))
         if self.name == "scene_switched" or self.name == "scene_switch":
-            return f"scene: {d.get('scene')}"
+            return tr("scene: {scene}").format(scene=d.get("scene"))
         if self.name == "output_state":
-            extra = f" (reconnect #{d['reconnects']})" if d.get("reconnects") else ""
+            extra = tr(" (reconnect #{n})").format(n=d["reconnects"]) if d.get("reconnects") else ""
             return f"{d.get('output')}: {d.get('state')}{extra}"
         if self.kind == "fault":
-            return f"simulated {self.name} {d.get('phase')}"
+            return tr("simulated {name} {phase}").format(name=self.name, phase=d.get("phase"))
         if self.kind == "action":
-            return f"seller: {self.name.replace('_', ' ')}"
+            return tr("seller: {action}").format(action=self.name.replace("_", " "))
         return self.name
 
 

@@ -198,11 +198,11 @@ class BreakSession:
                 try:
                     self.show.send_chat(line)
                 except Exception as exc:  # noqa: BLE001 - the board still shows it; say so
-                    self.notice(f"The commitment could not be posted in chat ({exc}); it is on the board.")
+                    self.notice(tr_noop('The commitment could not be posted in chat ({exc}); it is on the board.').format(exc=exc))
                     break
         else:
-            self.notice("Not connected to the platform: the commitment is on the board only; post it in chat "
-                        "when you are connected.")
+            self.notice(tr_noop("Not connected to the platform: the commitment is on the board only; post it in chat "
+                        "when you are connected."))
         return announcement
 
     def draw_question(self) -> str | None:
@@ -224,7 +224,7 @@ class BreakSession:
             try:
                 self.show.send_chat(f"Draw done. Seed: {board.seed} - check it: {board.verify_command()}"[:500])
             except Exception as exc:  # noqa: BLE001
-                self.notice(f"The seed could not be posted in chat ({exc}); it is on the board.")
+                self.notice(tr_noop('The seed could not be posted in chat ({exc}); it is on the board.').format(exc=exc))
         return board.result
 
     def _require(self) -> BreakBoard:

@@ -155,7 +155,7 @@ class StudioController:
             self.profile.sources, self.profile.scenes = profile_copy.sources, profile_copy.scenes
             self._set_studio(result)
 
-        self.dispatcher.run("build-studio", build, done, lambda exc: self._notice(f"Could not start: {exc}"))
+        self.dispatcher.run("build-studio", build, done, lambda exc: self._notice(tr_noop('Could not start: {exc}').format(exc=exc)))
 
     def _set_studio(self, result: BuildResult) -> None:
         self.studio = result.studio
@@ -191,7 +191,7 @@ class StudioController:
         try:
             self.studio.set_scene(name, fade_ms=fade_ms)  # both canvases
         except ValueError as exc:
-            self._notice(f"Could not fade: {exc}.")
+            self._notice(tr_noop('Could not fade: {exc}.').format(exc=exc))
             return False
         self.journal.action("scene_switch", scene=name, **({"fade_ms": fade_ms} if fade_ms else {}),
                             **({"auto": True} if self._is_auto_switching else {}))
@@ -229,7 +229,7 @@ class StudioController:
         try:
             self.store.save_profile(self.profile, make_active=False)
         except (OSError, ValueError) as exc:
-            self._notice(f"Could not save the scene choices: {exc}")
+            self._notice(tr_noop('Could not save the scene choices: {exc}').format(exc=exc))
 
     # Studio Mode, as in the reference broadcaster: the seller prepares the next scene in the preview
     # while the program stays on air, then cuts or fades to it. A scene pick (button or hotkey 1-9)
@@ -302,7 +302,7 @@ class StudioController:
         if self.studio is None or not name:
             return False
         if name in self.studio.compositor.scenes:
-            self._notice(f"A scene named '{name}' already exists.")
+            self._notice(tr_noop("A scene named '{name}' already exists.").format(name=name))
             return False
         self.studio.add_scene(Scene(name, []))
         self.journal.action("scene_add", scene=name)
@@ -332,7 +332,7 @@ class StudioController:
         try:
             self.studio.rename_scene(name, new)
         except ValueError as exc:
-            self._notice(f"Could not rename the scene: {exc}.")
+            self._notice(tr_noop('Could not rename the scene: {exc}.').format(exc=exc))
             return False
         self.journal.action("scene_rename", scene=name, new_name=new)
         if name in self.vertical_edited:
@@ -345,7 +345,7 @@ class StudioController:
         if studio is None or name not in studio.compositor.scenes:
             return False
         if len(studio.compositor.scenes) == 1:
-            self._notice(f"A show needs at least one scene: add another before removing '{name}'.")
+            self._notice(tr_noop("A show needs at least one scene: add another before removing '{name}'.").format(name=name))
             return False
         return True
 
@@ -400,7 +400,7 @@ class StudioController:
             if on_added:
                 on_added(source.id, index)
 
-        self.dispatcher.run("add-source", create, done, lambda exc: self._notice(f"Could not add: {exc}"))
+        self.dispatcher.run("add-source", create, done, lambda exc: self._notice(tr_noop('Could not add: {exc}').format(exc=exc)))
 
     def move_layer(self, index: int, step: int) -> bool:
         """Swap the layer's stacking order with its neighbour above (+1) or below (-1)."""
@@ -451,7 +451,7 @@ class StudioController:
         try:
             self.store.save_profile(self.profile, make_active=False)
         except (OSError, ValueError) as exc:
-            self._notice(f"Could not save the scenes: {exc}")
+            self._notice(tr_noop('Could not save the scenes: {exc}').format(exc=exc))
 
     # ------------------------------------------------------------------------------------- vertical canvas
     def _follow_landscape_scenes(self) -> None:
@@ -623,7 +623,7 @@ class StudioController:
             self.session = session
 
         def failed(exc: BaseException) -> None:
-            self._notice(f"Could not start: {exc}")
+            self._notice(tr_noop('Could not start: {exc}').format(exc=exc))
             for output in outputs:
                 if output is self.stream:
                     self.stream = None
@@ -674,7 +674,7 @@ class StudioController:
             self.events.emit(ShowEnded(live_s, self.last_stats))  # the recap: duration, sales, viewers, drops
 
         def failed(exc: BaseException) -> None:
-            self._notice(f"Ending: {exc}")
+            self._notice(tr_noop('Ending: {exc}').format(exc=exc))
             done(None)
 
         if hold_s:
@@ -745,13 +745,13 @@ class StudioController:
                                     lambda: self._remove_vertical_output(studio, vertical_recording))
             if self.stream is None:
                 self.dispatcher.run("stop-recording", studio.end_show, lambda _: self._recording_saved(recording),
-                                    lambda exc: self._notice(f"Recording: {exc}"))
+                                    lambda exc: self._notice(tr_noop('Recording: {exc}').format(exc=exc)))
                 self.session = None
             elif studio.session is not None:
                 session = studio.session
                 self.dispatcher.run("stop-recording", lambda: self._remove_output(session, recording),
                                     lambda _: self._recording_saved(recording),
-                                    lambda exc: self._notice(f"Recording: {exc}"))
+                                    lambda exc: self._notice(tr_noop('Recording: {exc}').format(exc=exc)))
 
     def _new_recording(self) -> RecordingOutput | None:
         """A recording output in the recording folder (not started); None, with a notice, when the
@@ -761,7 +761,7 @@ class StudioController:
             folder.mkdir(parents=True, exist_ok=True)
             recording = RecordingOutput(folder / time.strftime("show-%Y%m%d-%H%M%S.mkv"))
         except OSError as exc:
-            self._notice(f"Cannot record to {folder}: {exc.strerror}")
+            self._notice(tr_noop('Cannot record to {folder}: {strerror}').format(folder=folder, strerror=exc.strerror))
             return None
         self._follow_lots(recording)
         return recording
@@ -822,7 +822,7 @@ class StudioController:
             elif state == "reconnecting":
                 self.events.emit(StreamConnection(True, tr_noop("Connection lost — reconnecting… Your recording continues.")))
             elif state == "failed":
-                self._notice(f"Stream stopped: {p.get('error') or 'the destination refused the stream'}")
+                self._notice(tr_noop('Stream stopped: {value}').format(value=p.get('error') or 'the destination refused the stream'))
                 if self.live_state.is_on_air:
                     self._drop_failed_stream()
         elif kind == "recording":
@@ -830,12 +830,12 @@ class StudioController:
                 self.events.emit(RecordingChanged(True, str(p.get("path", ""))))
                 self.events.emit(StatusMessage(tr_noop('Recording to {value}').format(value=p.get('path', '')), 8000))
             elif state == "failed":
-                self._notice(f"Recording stopped: {p.get('error') or 'write failed'}")
+                self._notice(tr_noop('Recording stopped: {value}').format(value=p.get('error') or 'write failed'))
                 self.recording = None
                 self.events.emit(RecordingChanged(False))
 
     def _vertical_failed(self, exc: BaseException, outputs: list) -> None:
-        self._notice(f"The vertical canvas could not start: {exc}")
+        self._notice(tr_noop('The vertical canvas could not start: {exc}').format(exc=exc))
         if self.vertical_recording in outputs:
             self.vertical_recording = None
 
@@ -846,7 +846,7 @@ class StudioController:
         if state == "live" and kind == "recording":
             self.events.emit(StatusMessage(f"Recording the vertical canvas to {p.get('path', '')}", 8000))
         elif state == "failed":
-            self._notice(f"{what} stopped: {p.get('error') or 'it failed'}")
+            self._notice(tr_noop('{what} stopped: {value}').format(what=what, value=p.get('error') or 'it failed'))
             if kind == "recording":
                 self.vertical_recording = None
 
@@ -955,7 +955,7 @@ class StudioController:
                                                                          old.vertical.height)
         if needs_rebuild:
             if self.live_state != LiveState.IDLE or self.recording is not None:
-                self._notice("Video size, frame rate and microphone changes apply after this show.")
+                self._notice(tr_noop("Video size, frame rate and microphone changes apply after this show."))
             else:
                 self.load_studio(profile)
 
@@ -991,7 +991,7 @@ class StudioController:
             await client.connect()
         except UserError as exc:
             self.events.emit(PlatformStatus(tr_noop("Platform: not connected"), "disconnected"))
-            self._notice(f"Platform: {exc}")
+            self._notice(tr_noop('Platform: {exc}').format(exc=exc))
             return
         self.platform_client = client
         self.journal.attach_platform(client)

@@ -98,7 +98,7 @@ class BreakTab(QWidget):
     # --- actions -------------------------------------------------------------------------------------
 
     def _say(self, text: str) -> None:
-        self.status.setText(text)
+        self.status.setText(tr_text(text))  # lines from the break session (core) come in English
 
     def _act(self, action: Any, *args: Any) -> Any:
         try:
