@@ -56,6 +56,16 @@ def test_one_formatter_by_locale_and_currency(cents: int, currency: str, locale:
     assert " " not in out  # no-break spaces only: a label never wraps an amount
 
 
+def test_currency_signs_and_locale_names() -> None:
+    assert rules.currency_symbol("NOK", "nb") == "kr" and rules.currency_symbol("NOK", "en") == "NOK"
+    assert rules.currency_symbol("USD", "en") == "$" and rules.currency_symbol("XYZ", "en") == "$"
+    assert rules.currency_symbol("EUR", "not a locale!") == "€"
+    for name in ("nb", "nb_NO", "nb-NO", "nb_NO.UTF-8", "no", "nn_NO", "no_NO@euro"):
+        assert plain(rules.format_money(100, "NOK", name)) == "kr 1,00", name
+    assert plain(rules.format_money(100, "NOK", "")) == "NOK 1.00"
+    assert plain(rules.format_money(100, "xyz", "nb")) == "USD 1,00"  # an unknown currency: dollars, never a crash
+
+
 def test_format_dollars_is_the_formatter_in_usd_english() -> None:
     assert rules.format_dollars(123456) == rules.format_money(123456, "USD", "en") == "$1,234.56"
 
