@@ -4,12 +4,14 @@ The WHIP counterpart of latency_probe.py: the sandbox's aiortc WHIP ingest liste
 KEY, prints one "ready" line, and for SECONDS after the first decoded frame compares each frame
 code's capture time with the time the frame came out of the peer's decoder. Its own process, so
 decoding does not compete with the studio for Python's GIL.
+SIGTERM ends it early with what it saw.
 Usage: python -m seller_studio.diagnostics.whip_latency_probe PORT KEY SECONDS
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import threading
 import time
@@ -39,6 +41,7 @@ def main() -> None:
         if now > first_at[0] + 1.0 + seconds:
             done.set()
 
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: done.set())  # end early: report what was seen
     ingest = WhipIngest(lambda name, payload: None, port=port, stream_key=key, on_video_frame=on_video).start()
     print("ready", flush=True)
     done.wait(seconds + 60)
