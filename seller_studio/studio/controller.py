@@ -54,6 +54,7 @@ from seller_studio.studio.destination import Destination, destination_for_profil
 from seller_studio.studio.dispatch import Dispatcher
 from seller_studio.studio.events import (
     CountdownTick,
+    DestinationsChanged,
     HealthChanged,
     LiveState,
     LiveStateChanged,
@@ -77,6 +78,7 @@ from seller_studio.studio.events import (
 from seller_studio.studio.health_gate import HealthGate
 from seller_studio.studio.scene_follow import SceneFollower
 from seller_studio.studio.settings import Profile, SettingsStore
+from seller_studio.studio.show_destinations import ShowDestinations
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,8 @@ class StudioController:
         self.vertical_recording: RecordingOutput | None = None
         self.vertical_edited: set[str] = set()  # vertical scenes the seller edited (the rest are derived)
         self.vertical_stats: dict[str, Any] = {}  # the vertical canvas's newest stats tick
+        # profile.destinations: the show's other destinations (docs/destinations.md)
+        self.extra_destinations = ShowDestinations()
         self.lost_sources: set[str] = set()
         self.last_stats: dict[str, Any] = {}
         self.health_gate = HealthGate()  # asks before an auction or a draw on a sick stream
@@ -501,11 +505,40 @@ class StudioController:
         if self.studio is None or self.live_state != LiveState.IDLE:
             return False
         try:
-            self.stream = self.destination().open_output(self.store.secrets)
+            primary = self.destination()
+            self.stream = primary.open_output(self.store.secrets)
         except UserError as exc:
             self._notice(str(exc))
             return False
+        self._prepare_extra_destinations(primary)
         return True
+
+    def _prepare_extra_destinations(self, primary: Destination) -> None:
+        """The profile's other destinations: validated with the main one (what the validator changes
+        or refuses is said, one line each), an output opened for each it did not refuse."""
+        studio = self.studio
+        assert studio is not None
+        video = {"landscape": self._video_settings()}
+        if studio.vertical is not None:
+            video["vertical"] = self._vertical_video_settings()
+        lines = self.extra_destinations.prepare(self.profile.destinations, primary, self.store.secrets, video,
+                                                tuple(video))
+        for line in lines:
+            self.journal.write("action", "destination_check", line=line)
+            if ": refused: " in line:
+                self._notice(line)
+            else:
+                self.events.emit(StatusMessage(line, 12000))
+        self._emit_destinations()
+
+    def destination_names(self) -> list[str]:
+        """Every destination of the show: the main one ("stream"), then the profile's others."""
+        return [self.stream.name] * (self.stream is not None) + list(self.extra_destinations.labels)
+
+    def _emit_destinations(self) -> None:
+        primary = (self.stream.name, self.destination_label(), self.stream) if self.stream is not None else None
+        outputs = list(self.last_stats.get("outputs", [])) + list(self.vertical_stats.get("outputs", []))
+        self.events.emit(DestinationsChanged(self.extra_destinations.rows(primary, outputs)))
 
     def cancel_go_live(self) -> None:
         """The seller said no, or cancelled the countdown."""
@@ -513,6 +546,8 @@ class StudioController:
             self._countdown_generation += 1
             self.events.emit(CountdownTick(0))
         self.stream = None
+        self.extra_destinations.clear()
+        self._emit_destinations()
         if self.live_state == LiveState.COUNTDOWN:
             self._set_live_state(LiveState.IDLE)
 
@@ -548,25 +583,30 @@ class StudioController:
             self._set_live_state(LiveState.IDLE)
             return
         self._set_live_state(LiveState.STARTING)
-        outputs: list = [stream]
+        outputs: list = [stream, *self.extra_destinations.on_canvas("landscape")]
+        vertical_destinations = self.extra_destinations.on_canvas("vertical")
         if self.profile.record_when_live and self.recording is None:
             # Settings: "Record automatically when going live"; End Show stops it with the stream.
             self.recording = self._new_recording()
             if self.recording is not None:
                 self.events.emit(RecordingChanged(True))
                 outputs.append(self.recording)
-        self._start_outputs(outputs)
+        self._start_outputs(outputs, vertical_destinations)
         self._spawn(self._platform_start_show())
 
     def _video_settings(self) -> VideoSettings:
         v = self.profile.video
         assert self.studio is not None
         comp = self.studio.compositor
+        if (checked := self.extra_destinations.video.get("landscape")) is not None:
+            return checked  # what the presets' validator made of it (keyframes, a bitrate cap)
         # The canvas decides the output size; the profile's size applies at the next rebuild.
         return VideoSettings(comp.width, comp.height, int(comp.fps), v.bitrate_kbps, encoder=v.encoder)
 
     def _vertical_video_settings(self) -> VideoSettings:
         assert self.studio is not None and self.studio.vertical is not None
+        if (checked := self.extra_destinations.video.get("vertical")) is not None:
+            return checked
         comp, v = self.studio.vertical, self.profile.vertical
         return VideoSettings(comp.width, comp.height, int(comp.fps), v.bitrate_kbps, encoder=self.profile.video.encoder)
 
@@ -592,10 +632,12 @@ class StudioController:
                             outputs=[getattr(o, "display_url", None) or o.kind for o in outputs])
         faults, journal = self.faults, self.journal
         stream = self.stream if self.stream in outputs else None
+        destinations = [o for o in [*outputs, *vertical_outputs] if o.is_destination]
 
         def start() -> LiveSession:
-            if faults is not None and stream is not None:
-                faults.route(stream)  # net-drop: the one place the stream is rerouted, through a relay
+            if faults is not None:
+                for output in destinations:  # net-drop: the one place a stream is rerouted, through a relay
+                    faults.route(output)
             with self._session_lock:
                 if studio.session is not None:
                     for output in outputs:
@@ -616,7 +658,7 @@ class StudioController:
                         log.exception("the vertical canvas could not start")
                         self.dispatcher.post(lambda e=exc: self._vertical_failed(e, vertical_outputs))
             if faults is not None and stream is not None:
-                faults.start(studio, stream, journal)  # the simulated night starts with the show
+                faults.start(studio, destinations, journal)  # the simulated night starts with the show
             return session
 
         def done(session: LiveSession) -> None:
@@ -660,6 +702,8 @@ class StudioController:
         def done(_: Any) -> None:
             self.session = None
             self.stream = None
+            self.extra_destinations.clear()
+            self._emit_destinations()
             self.vertical_recording = None
             self.vertical_stats = {}
             recording, self.recording = self.recording, None
@@ -693,9 +737,20 @@ class StudioController:
     def live_seconds(self) -> int:
         return 0 if self.live_started_at_s is None else int(time.monotonic() - self.live_started_at_s)
 
-    def reconnect_now(self) -> None:
+    def reconnect_now(self, name: str | None = None) -> None:
+        """Skip the backoff wait of every destination, or of the one named ``name``."""
+        if name is not None:
+            output = self.stream if self.stream is not None and self.stream.name == name else \
+                self.extra_destinations.outputs.get(name)
+            if output is not None and hasattr(output, "reconnect_now"):
+                self.journal.action("reconnect_now", destination=name)
+                output.reconnect_now()
+                self.events.emit(StatusMessage(f"{name}: reconnecting now…", 5000))
+            return
         if self.session is not None:
             self.session.reconnect_now()
+            for output in self.extra_destinations.on_canvas("vertical"):
+                getattr(output, "reconnect_now", lambda: None)()
             self.events.emit(StreamConnection(True, tr_noop("Reconnecting now…")))
 
     def doctor_job(self) -> Callable[[], list]:
@@ -812,7 +867,9 @@ class StudioController:
 
     def _on_output_state(self, p: dict[str, Any]) -> None:
         state, kind = p.get("state"), p.get("kind")
-        if kind == "stream":
+        if kind == "stream" and p.get("output") in self.extra_destinations.outputs:
+            self._on_extra_destination_state(p)
+        elif kind == "stream":
             self.health_gate.on_stream_state(str(state))
             if state == "live":
                 self.events.emit(StreamConnection(False))
@@ -834,6 +891,32 @@ class StudioController:
                 self.recording = None
                 self.events.emit(RecordingChanged(False))
 
+    def _on_extra_destination_state(self, p: dict[str, Any]) -> None:
+        """One of the show's other destinations: its own light; failing for good is its own notice,
+        and it leaves the show while the others go on."""
+        name, state = str(p.get("output")), p.get("state")
+        if state == "live" and self.live_state == LiveState.STARTING:
+            self._set_live_state(LiveState.LIVE)
+        if state == "failed":
+            self._notice(f"Destination '{name}' stopped: {p.get('error') or 'the destination refused the stream'}")
+            self._drop_extra_destination(name)
+        self._emit_destinations()
+
+    def _drop_extra_destination(self, name: str) -> None:
+        canvas = self.extra_destinations.canvases.get(name, "landscape")
+        output = self.extra_destinations.drop(name)
+        studio = self.studio
+        if output is None or studio is None:
+            return
+        if canvas == "vertical":
+            self._in_background(f"drop-{name}", lambda: self._remove_vertical_output(studio, output))
+        elif studio.session is not None:
+            session = studio.session
+            self._in_background(f"drop-{name}", lambda: self._remove_output(session, output))
+        if self.stream is None and self.recording is None and not self.extra_destinations.is_any_live() \
+                and self.live_state.is_on_air:
+            self.end_show()  # nothing left on air
+
     def _vertical_failed(self, exc: BaseException, outputs: list) -> None:
         self._notice(tr_noop('The vertical canvas could not start: {exc}').format(exc=exc))
         if self.vertical_recording in outputs:
@@ -842,6 +925,9 @@ class StudioController:
     def _on_vertical_output_state(self, p: dict[str, Any]) -> None:
         """An output of the vertical canvas: its recording (or a vertical destination)."""
         state, kind = p.get("state"), p.get("kind")
+        if kind == "stream" and p.get("output") in self.extra_destinations.outputs:
+            self._on_extra_destination_state(p)
+            return
         what = "Vertical recording" if kind == "recording" else f"Vertical stream ({p.get('name', kind)})"
         if state == "live" and kind == "recording":
             self.events.emit(StatusMessage(f"Recording the vertical canvas to {p.get('path', '')}", 8000))
@@ -855,6 +941,13 @@ class StudioController:
         stream, self.stream = self.stream, None
         studio = self.studio
         if studio is None:
+            return
+        if self.extra_destinations.outputs:  # the show goes on on the other destinations
+            session = studio.session
+            if session is not None and stream is not None:
+                self._in_background("drop-stream", lambda: self._remove_output(session, stream))
+            if not self.extra_destinations.is_any_live() and self.recording is None:
+                self.end_show()
             return
         if self.recording is None:
             self.end_show()
@@ -914,6 +1007,8 @@ class StudioController:
             self.events.emit(HealthChanged(level, reason, health.get("fix", "")))
         kbps = sum(o.get("bitrate_sent_kbps", 0) or 0 for o in s.get("outputs", []) if o.get("kind") == "stream")
         self.events.emit(StatsUpdated(s, is_streaming, is_recording, float(kbps)))
+        if self.stream is not None or self.extra_destinations.labels:
+            self._emit_destinations()
         for o in s.get("outputs", []):
             if o.get("kind") == "stream" and o.get("state") == "reconnecting":
                 retry = o.get("retry_in_s")

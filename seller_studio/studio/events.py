@@ -157,9 +157,29 @@ class ShowEnded:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DestinationRow:
+    """One destination as the window lists it: a health light and a line."""
+
+    name: str
+    label: str  # the URL without the key, or the preset's name
+    canvas: str
+    state: str  # connecting | live | reconnecting | failed | stopped | refused
+    level: str  # good | warning | bad | idle: the light
+    detail: str = ""  # plain words: "live, 2480 kbps", "reconnecting (attempt 2)", the error
+
+
+@dataclass(frozen=True)
+class DestinationsChanged:
+    """The show's destinations and how each is doing (Go Live, every output state change, every stats tick)."""
+
+    rows: tuple[DestinationRow, ...]
+
+
 StudioEvent = (LiveStateChanged | CountdownTick | StudioChanged | Notice | StatusMessage | RecordingChanged
                | StreamConnection | HealthChanged | StatsUpdated | StatsCleared | SourceStateChanged
-               | MicStateChanged | SceneSwitched | StudioModeChanged | PreviewSceneChanged | PlatformStatus | PlatformConnected | ShowEnded)
+               | MicStateChanged | SceneSwitched | StudioModeChanged | PreviewSceneChanged | PlatformStatus | PlatformConnected | ShowEnded
+               | DestinationsChanged)
 
 Listener = Callable[[Any], None]
 

@@ -73,6 +73,13 @@ PRESETS: dict[str, Preset] = {p.id: p for p in (
 DURATION_WARNING_BEFORE_S = 15 * 60  # "Facebook ends this broadcast in 15 minutes"
 
 
+def preset_id_for(name: str) -> str:
+    """The preset id of a settings preset name ("YouTube (RTMPS)" -> youtube, "Facebook Live" ->
+    facebook); custom for a server no preset knows."""
+    word = (name or "custom").strip().lower().split(" ")[0]
+    return word if word in PRESETS else "custom"
+
+
 def preset_for(preset_id: str) -> Preset:
     """The preset of an id (case-insensitive; "" is custom); ValueError naming the known ones."""
     preset = PRESETS.get((preset_id or "custom").strip().lower())

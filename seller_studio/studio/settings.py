@@ -129,6 +129,9 @@ class Profile:
     # The vertical canvas's scenes the seller edited (same names as the landscape scenes, layers in
     # pixels of their "canvas"); every other landscape scene gets a derived vertical one.
     vertical_scenes: list[dict[str, Any]] = field(default_factory=list)
+    # More destinations beside ``destination`` (docs/destinations.md): [{"name", "url", "canvas",
+    # "preset", "protocol"}]; the key of each is the keyring entry stream-key:NAME, never here.
+    destinations: list[dict[str, str]] = field(default_factory=list)
     # The studio's language ("" follows the system; "en", "nb") and the show's currency (ISO 4217;
     # "" follows the system's region: nb_NO -> NOK, else USD). docs/i18n.md.
     language: str = ""
@@ -185,6 +188,7 @@ class Profile:
             # Profiles written before the second canvas have neither: it starts off, all scenes derived.
             vertical=pick(VerticalPrefs, data.get("vertical"), "vertical"),
             vertical_scenes=_check_scenes(data.get("vertical_scenes", []), "vertical_scenes"),
+            destinations=_check_destinations(data.get("destinations", [])),
             language=_expect(data.get("language", ""), str, "language"),
             currency=_expect(data.get("currency", ""), str, "currency"),
         )
@@ -219,6 +223,22 @@ def _expect(value: Any, kind: type, where: str) -> Any:
     if not ok:
         raise ValueError(f"`{where}` must be {_TYPE_WORDS.get(kind, kind.__name__)}, not {type(value).__name__}")
     return value
+
+
+DESTINATION_FIELDS = ("name", "url", "canvas", "preset", "protocol")
+
+
+def _check_destinations(raw: Any) -> list[dict[str, str]]:
+    """The profile's extra destinations: a list of objects whose fields are all text."""
+    _expect(raw, list, "destinations")
+    result = []
+    for i, item in enumerate(raw):
+        _expect(item, dict, f"destinations[{i}]")
+        entry = {k: _expect(item.get(k, ""), str, f"destinations[{i}].{k}") for k in DESTINATION_FIELDS}
+        if not entry["name"] or not entry["url"]:
+            raise ValueError(f"destinations[{i}] needs a name and a url")
+        result.append(entry)
+    return result
 
 
 def _check_sources(raw: Any) -> list[dict[str, Any]]:

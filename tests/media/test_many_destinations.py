@@ -3,26 +3,27 @@ a wrong key on one; a slow link on one. What arrived is read back with ffprobe."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 
 from seller_studio.common.errors import ExitCode
+from seller_studio.diagnostics.rtmp_server import wait_for_port
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputState
 from seller_studio.media.outputs.recording import RecordingOutput
 from seller_studio.media.outputs.stream import StreamOutput
 from seller_studio.media.studio import pattern_studio
-from tests.helpers import SELLER_STUDIO, Nginx, ffprobe, stream_of
+from tests.helpers import SELLER_STUDIO, Nginx, ffprobe, free_port, stream_of
 
 pytestmark = pytest.mark.rtmp
 
@@ -98,20 +99,35 @@ class RefusingAuth(BaseHTTPRequestHandler):
         pass
 
 
-def test_wrong_key_on_one_destination_is_its_error_the_rest_go_live(tmp_path):
-    http = HTTPServer(("127.0.0.1", 0), RefusingAuth)
-    threading.Thread(target=http.serve_forever, daemon=True).start()
-    strict = Nginx(tmp_path / "strict", on_publish_url=f"http://127.0.0.1:{http.server_port}/auth").start()
-    open_ = Nginx(tmp_path / "open").start()
-    stats = tmp_path / "stats.jsonl"
+@contextlib.contextmanager
+def refusing_auth_url():
+    """The on_publish URL of a RefusingAuth in a process of its own: in the studio's process it
+    would need the GIL that FFmpeg's RTMP publish holds while it waits for nginx's answer."""
+    port = free_port()
+    code = ("import sys; sys.path.insert(0, sys.argv[2]); from http.server import HTTPServer; "
+            "from tests.media.test_many_destinations import RefusingAuth; "
+            "HTTPServer(('127.0.0.1', int(sys.argv[1])), RefusingAuth).serve_forever()")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(port), str(Path(__file__).resolve().parents[2])])
     try:
-        proc = run_cli("--dest", f"shop={open_.url}", "--dest", f"yt={strict.url},preset=youtube",
-                       "--key-env", "shop=KEY_SHOP", "--key-env", "yt=KEY_YT", "--duration", "4",
-                       "--stats", str(stats), env={"KEY_SHOP": "shop-key-1", "KEY_YT": "wrong-key-987"})
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}/auth"
     finally:
-        strict.stop()
-        open_.stop()
-        http.shutdown()
+        proc.kill()
+        proc.wait(5)
+
+
+def test_wrong_key_on_one_destination_is_its_error_the_rest_go_live(tmp_path):
+    stats = tmp_path / "stats.jsonl"
+    with refusing_auth_url() as auth:
+        strict = Nginx(tmp_path / "strict", on_publish_url=auth).start()
+        open_ = Nginx(tmp_path / "open").start()
+        try:
+            proc = run_cli("--dest", f"shop={open_.url}", "--dest", f"yt={strict.url},preset=youtube",
+                           "--key-env", "shop=KEY_SHOP", "--key-env", "yt=KEY_YT", "--duration", "4",
+                           "--stats", str(stats), env={"KEY_SHOP": "shop-key-1", "KEY_YT": "wrong-key-987"})
+        finally:
+            strict.stop()
+            open_.stop()
     assert proc.returncode == ExitCode.REJECTED_KEY, proc.stderr
     assert "destination 'yt': the ingest at" in proc.stderr and "refused the stream" in proc.stderr
     assert "live: shop rtmp://" in proc.stderr and "yt rtmp://" not in proc.stderr.split("live:")[1].splitlines()[0]

@@ -128,3 +128,56 @@ def test_fault_specs_take_a_destination_name():
     assert parse_simulate("slow-uplink@1s:900kbps:shop")[0].duration_s is None
     with pytest.raises(FaultSpecError, match="only thread-crash@TIME:output takes a destination"):
         parse_simulate("thread-crash@5s:encoder:yt")
+
+
+# -- the window's controller with several destinations (real nginx ingests, no Qt) --------------------
+@pytest.mark.rtmp
+def test_controller_goes_live_on_every_destination_and_a_wrong_key_is_that_ones_error(tmp_path, file_keyring):
+    import time
+
+    from seller_studio.studio.events import DestinationsChanged, LiveState, Notice
+    from tests.helpers import Nginx
+    from tests.media.test_many_destinations import refusing_auth_url, video_pts_ms
+    from tests.studio.test_controller import Rig, _custom, _ready
+    from tests.studio.test_controller import profile as profile_fixture
+
+    auth = refusing_auth_url()
+    main_ingest, extra_ingest = Nginx(tmp_path / "main").start(), Nginx(tmp_path / "extra").start()
+    strict = Nginx(tmp_path / "strict", on_publish_url=auth.__enter__()).start()
+    profile = _custom(profile_fixture.__wrapped__(), main_ingest.url)
+    profile.destinations = [{"name": "second", "url": extra_ingest.url, "canvas": "landscape", "preset": "custom",
+                             "protocol": ""},
+                            {"name": "strict", "url": strict.url, "canvas": "landscape", "preset": "youtube",
+                             "protocol": ""}]
+    rig = Rig(profile, journal=None)
+    try:
+        rig.store.set_stream_key(rig.ctl.profile, "main-key")
+        rig.store.secrets.set("stream-key:second", "second-key")
+        rig.store.secrets.set("stream-key:strict", "wrong-key-42")
+        _ready(rig)
+        assert rig.call(lambda c: c.prepare_go_live())
+        assert rig.call(lambda c: c.destination_names()) == ["stream", "second", "strict"]
+        rig.call(lambda c: c.go_live())
+        rig.wait(lambda: rig.ctl.live_state == LiveState.LIVE, 15, "live")
+        rig.wait(lambda: any("Destination 'strict' stopped" in e.text for e in rig.of(Notice)), 15, "strict's error")
+
+        def rows():
+            changed = rig.of(DestinationsChanged)
+            return {r.name: r for r in changed[-1].rows} if changed else {}
+
+        rig.wait(lambda: rows().get("second") is not None and rows()["second"].level == "good"
+                 and rows()["stream"].level == "good", 10, "both lights green")
+        assert rows()["strict"].level == "bad" and "refused the stream" in rows()["strict"].detail, rows()
+        rig.call(lambda c: c.reconnect_now("second"))  # a live destination: nothing to skip, nothing breaks
+        time.sleep(2.0)
+        assert rig.ctl.live_state == LiveState.LIVE and rows()["second"].state == "live"
+        rig.call(lambda c: c.end_show())
+        rig.wait(lambda: rig.ctl.live_state == LiveState.IDLE, 15, "idle")
+    finally:
+        rig.close()
+        for server in (main_ingest, extra_ingest, strict):
+            server.stop()
+        auth.__exit__(None, None, None)
+    for server in (main_ingest, extra_ingest):
+        assert len(video_pts_ms(server.wait_recording_closed())) >= 2 * 30
+    assert not strict.recordings()
