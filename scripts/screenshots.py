@@ -149,7 +149,7 @@ def norwegian() -> int:
         while window.live_state != "live":
             await asyncio.sleep(0.1)
         panel = window.show_panel
-        panel.controller.next_item()
+        panel.controller.show_index(2)  # the Norwegian demo sheet's brass lamp, kr 1 299,00
         await asyncio.sleep(2.0)
         await panel.controller.start_auction(AuctionPreset("60 s", duration_s=60))
         for _ in range(12):  # bids from the sandbox's viewers; health judges the last 10 s

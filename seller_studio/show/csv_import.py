@@ -66,6 +66,16 @@ _ALIASES = {
     "shipping profile": "shipping_profile",
     "condition": "condition",
     "sku": "sku",
+    # Norwegian column names (a seller's own nb sheet)
+    "kategori": "category",
+    "underkategori": "sub_category",
+    "tittel": "title",
+    "beskrivelse": "description",
+    "antall": "quantity",
+    "annonsetype": "type",
+    "pris": "price",
+    "fraktprofil": "shipping_profile",
+    "tilstand": "condition",
 }
 _TYPES = {
     "auction": "auction",
@@ -73,6 +83,10 @@ _TYPES = {
     "bin": "buy_it_now",
     "buynow": "buy_it_now",
     "giveaway": "giveaway",
+    # Norwegian sheets: Auksjon, Kjøp nå (ø and å fall out of the key), Giveaway
+    "auksjon": "auction",
+    "kjpn": "buy_it_now",
+    "kjopna": "buy_it_now",
 }
 
 

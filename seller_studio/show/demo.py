@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from seller_studio.common.paths import data_dir
+from seller_studio.i18n import current_language
 from seller_studio.show.inventory import InventoryStore
 
 DEMO_DB_FILENAME = "demo-inventory.db"
@@ -22,13 +23,18 @@ def demo_db_path() -> Path:
     return data_dir() / DEMO_DB_FILENAME
 
 
-def sample_inventory_path() -> Path:
-    """The shipped sample sheet: beside the bundle's executable (PyInstaller) or the source tree."""
+def sample_inventory_path(language: str | None = None) -> Path:
+    """The shipped sample sheet: beside the bundle's executable (PyInstaller) or the source tree.
+    In Norwegian (``language``, default the studio's) the nb sheet: Norwegian titles and columns,
+    ';'-separated with kroner written "1 299,00" (what a Norwegian spreadsheet exports)."""
     candidates = []
     bundle = getattr(sys, "_MEIPASS", None)
+    relative = SAMPLE_RELATIVE
+    if (language or current_language()) == "nb":
+        relative = SAMPLE_RELATIVE.with_name("demo-inventory.nb.csv")
     if bundle:
-        candidates.append(Path(bundle) / SAMPLE_RELATIVE)
-    candidates.append(Path(__file__).resolve().parents[2] / SAMPLE_RELATIVE)
+        candidates.append(Path(bundle) / relative)
+    candidates.append(Path(__file__).resolve().parents[2] / relative)
     for path in candidates:
         if path.exists():
             return path

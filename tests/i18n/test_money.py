@@ -256,3 +256,18 @@ def test_the_show_takes_the_currency_the_studio_starts_it_in(tmp_path: Path) -> 
         sandbox.stop()
         store.close()
     assert (before, after, sale_currency) == ("USD", "DKK", "DKK")
+
+
+def test_the_norwegian_demo_sheet_imports_in_kroner(tmp_path: Path) -> None:
+    from seller_studio.show.demo import sample_inventory_path
+
+    path = sample_inventory_path("nb")
+    assert path.name == "demo-inventory.nb.csv" and sample_inventory_path("en").name == "demo-inventory.csv"
+    with InventoryStore(tmp_path / "inv.db") as store:
+        result = import_csv(store, path)
+    assert result.errors == [] and result.decimal_comma and result.delimiter == ";"
+    items = {item.title: item for _, item in result.imported}
+    lamp = items["Messinglampe fra 1960-tallet"]
+    assert lamp.price_cents == 129900 and lamp.type == "auction" and lamp.category == "Interiør"
+    assert items["Scarlet & Violet boosterpakke, 151"].type == "buy_it_now"
+    assert items["He-Man fra 1985, løs"].price_cents == 15000
