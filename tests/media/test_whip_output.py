@@ -3,6 +3,8 @@ decodes what the studio sends; endpoints that refuse, fail or never answer each 
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import threading
 import time
@@ -367,3 +369,23 @@ def test_without_aiortc_whip_is_one_line_naming_what_is_missing(monkeypatch):
     output.start(encoders.templates())
     encoders.close()
     assert_one_line(output, StopReason.BAD_URL, "aiortc", "destination 'shop'")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
+                    reason="a private network namespace needs root and unshare (CI has both)")
+def test_with_loopback_as_the_only_interface_the_demo_still_goes_live_over_whip():
+    """aioice leaves 127.0.0.1 out of its candidates: with no other interface up (a laptop offline
+    with the demo) a studio could not reach a WHIP endpoint on the same machine."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scenario = Path(__file__).parent / "scenarios" / "whip_loopback_only.py"
+    proc = subprocess.run(["unshare", "-n", sys.executable, str(scenario)], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["interfaces"] == ["lo"]
+    assert result["error"] is None and result["codes"] > 30 and result["increasing"], result
+    assert result["audio_frames"] > 50

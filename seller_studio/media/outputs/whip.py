@@ -43,6 +43,7 @@ import av
 
 from seller_studio.common.backoff import ReconnectPolicy
 from seller_studio.common.errors import BadUrlError
+from seller_studio.common.webrtc import is_loopback_host, offer_loopback
 from seller_studio.media.frames import EncodedPacket
 from seller_studio.media.outputs.base import Output, OutputError, OutputState, StopReason
 from seller_studio.media.outputs.send_buffer import SendBuffer
@@ -394,6 +395,8 @@ class WhipOutput(Output):
         from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 
         started = time.monotonic()
+        if is_loopback_host(urlsplit(self.http_url).hostname or ""):
+            offer_loopback()  # an endpoint on this machine: connect even with no other interface up
         video_t = next(t for t in templates if t.type == "video")
         audio_t = next((t for t in templates if t.type == "audio"), None)
         profile = h264_profile_of(bytes(video_t.codec_context.extradata or b""))

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from seller_studio.common.webrtc import is_loopback_host, offer_loopback
 from seller_studio.platform.sandbox.ingest import EventSink, _HealthWindow
 
 log = logging.getLogger(__name__)
@@ -190,6 +191,8 @@ class WhipIngest:
         offer = body.decode("utf-8", "replace")
         if not offer.lstrip().startswith("v="):
             return 400, {}, b"the body is not an SDP offer\n"
+        if is_loopback_host(self.host):
+            offer_loopback()  # a studio on this machine connects even with no other interface up
         for old_id in list(self._sessions):  # one publisher at a time: the newest offer wins
             await self._sessions.pop(old_id).close()
         pc = RTCPeerConnection()
