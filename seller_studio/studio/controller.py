@@ -34,6 +34,7 @@ from seller_studio.diagnostics.studio_faults import StudioFaults
 from seller_studio.i18n import tr_noop
 from seller_studio.media.compositor import Layer, Rect, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
+from seller_studio.media.outputs.base import Output
 from seller_studio.media.outputs.recording import RecordingOutput
 from seller_studio.media.outputs.stream import StreamOutput
 from seller_studio.media.session import LiveSession
@@ -533,10 +534,12 @@ class StudioController:
 
     def destination_names(self) -> list[str]:
         """Every destination of the show: the main one ("stream"), then the profile's others."""
-        return [self.stream.name] * (self.stream is not None) + list(self.extra_destinations.labels)
+        stream = self.stream
+        return [stream.name] * isinstance(stream, Output) + list(self.extra_destinations.labels)
 
     def _emit_destinations(self) -> None:
-        primary = (self.stream.name, self.destination_label(), self.stream) if self.stream is not None else None
+        stream = self.stream
+        primary = (stream.name, self.destination_label(), stream) if isinstance(stream, Output) else None
         outputs = list(self.last_stats.get("outputs", [])) + list(self.vertical_stats.get("outputs", []))
         self.events.emit(DestinationsChanged(self.extra_destinations.rows(primary, outputs)))
 

@@ -1,4 +1,5 @@
-"""The window's docks: Sources (left), Audio mixer (under it) and Show (right, the show panel's).
+"""The window's docks: Sources (left), Audio mixer (under it), Destinations (a tab beside the mixer)
+and Show (right, the show panel's).
 
 ``build_docks`` makes them with the same object names as always, so a saved window layout
 (``window_layout.py``) still finds them.
@@ -12,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
 from seller_studio.i18n import tr
+from seller_studio.ui.destinations_panel import DestinationsPanel
 from seller_studio.ui.mixer import MixerPanel
 from seller_studio.ui.scenes import SourcesPanel
 
@@ -23,6 +25,8 @@ class Docks:
     mixer: MixerPanel
     mixer_dock: QDockWidget
     show_dock: QDockWidget
+    destinations_panel: DestinationsPanel
+    destinations_dock: QDockWidget
 
 
 def add_dock(window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -45,4 +49,9 @@ def build_docks(window: QMainWindow) -> Docks:
     placeholder.setStyleSheet("color: #7d828a; padding: 16px;")
     show_dock = add_dock(window, tr("Show"), "showDock", placeholder, Qt.DockWidgetArea.RightDockWidgetArea)
     window.splitDockWidget(sources_dock, mixer_dock, Qt.Orientation.Vertical)
-    return Docks(sources_panel, sources_dock, mixer, mixer_dock, show_dock)
+    destinations = DestinationsPanel()
+    destinations_dock = add_dock(window, tr("Destinations"), "destinationsDock", destinations,
+                                 Qt.DockWidgetArea.BottomDockWidgetArea)
+    window.tabifyDockWidget(mixer_dock, destinations_dock)
+    mixer_dock.raise_()
+    return Docks(sources_panel, sources_dock, mixer, mixer_dock, show_dock, destinations, destinations_dock)

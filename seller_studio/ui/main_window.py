@@ -26,6 +26,7 @@ from seller_studio.media.stats import CpuMeter
 from seller_studio.studio.controller import StudioController, default_rect
 from seller_studio.studio.events import (
     CountdownTick,
+    DestinationsChanged,
     HealthChanged,
     LiveState,
     LiveStateChanged,
@@ -115,6 +116,7 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
             PlatformStatus: lambda e: self.status_labels["platform"].setText(tr_text(e.text)),
             PlatformConnected: lambda e: self.platform_connected.emit(e.client),
             ShowEnded: lambda e: self.show_panel.show_recap(e.stats, live_s=e.live_s),
+            DestinationsChanged: lambda e: self.destinations_panel.set_rows(e.rows),
         }
         self.controller.events.subscribe(self._on_event)
         self.apply_hotkeys(profile.hotkeys)
@@ -210,6 +212,8 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
         docks = build_docks(self)
         self.sources_panel, self.sources_dock = docks.sources_panel, docks.sources_dock
         self.mixer, self.mixer_dock, self.show_dock = docks.mixer, docks.mixer_dock, docks.show_dock
+        self.destinations_panel, self.destinations_dock = docks.destinations_panel, docks.destinations_dock
+        self.destinations_panel.reconnect_requested.connect(lambda name: self.controller.reconnect_now(name))
         self.sources_panel.layer_selected.connect(lambda index: self.edit_view.select(index))
         self.sources_panel.add_requested.connect(self.add_source_dialog)
         self.sources_panel.remove_requested.connect(self.remove_layer)
