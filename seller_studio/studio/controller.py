@@ -77,6 +77,7 @@ from seller_studio.studio.events import (
     StudioModeChanged,
 )
 from seller_studio.studio.health_gate import HealthGate
+from seller_studio.studio.presets import DURATION_WARNING_BEFORE_S, PRESETS, preset_id_for
 from seller_studio.studio.scene_follow import SceneFollower
 from seller_studio.studio.settings import Profile, SettingsStore
 from seller_studio.studio.show_destinations import ShowDestinations
@@ -123,6 +124,7 @@ class StudioController:
         self.vertical_stats: dict[str, Any] = {}  # the vertical canvas's newest stats tick
         # profile.destinations: the show's other destinations (docs/destinations.md)
         self.extra_destinations = ShowDestinations()
+        self._limit_warned: set[str] = set()  # destinations already warned that their platform's limit nears
         self.lost_sources: set[str] = set()
         self.last_stats: dict[str, Any] = {}
         self.health_gate = HealthGate()  # asks before an auction or a draw on a sick stream
@@ -550,6 +552,7 @@ class StudioController:
             self.events.emit(CountdownTick(0))
         self.stream = None
         self.extra_destinations.clear()
+        self._limit_warned = set()
         self._emit_destinations()
         if self.live_state == LiveState.COUNTDOWN:
             self._set_live_state(LiveState.IDLE)
@@ -706,6 +709,7 @@ class StudioController:
             self.session = None
             self.stream = None
             self.extra_destinations.clear()
+            self._limit_warned = set()
             self._emit_destinations()
             self.vertical_recording = None
             self.vertical_stats = {}
@@ -1016,7 +1020,37 @@ class StudioController:
             if o.get("kind") == "stream" and o.get("state") == "reconnecting":
                 retry = o.get("retry_in_s")
                 when = tr_noop(" Next try in {retry:.0f} s.").format(retry=retry) if retry else ""
-                self.events.emit(StreamConnection(True, tr_noop('Connection lost — reconnecting (attempt {value}).{when} Your recording continues.').format(value=o.get('attempt', 0), when=when)))
+                text = tr_noop('Connection lost — reconnecting (attempt {value}).{when} Your recording continues.').format(value=o.get('attempt', 0), when=when)
+                if self.extra_destinations.labels:  # several destinations: say which one
+                    text = f"{o.get('name', '')}: {text}"
+                self.events.emit(StreamConnection(True, text))
+        self._warn_before_platform_limits()
+
+    def _warn_before_platform_limits(self) -> None:
+        """A platform that ends a broadcast after a while (Facebook: 8 h) is warned about 15 minutes
+        before, once per destination (docs/destinations.md)."""
+        if self.live_started_at_s is None:
+            return
+        live_s = time.monotonic() - self.live_started_at_s
+        for name, output, preset in self._live_destination_presets():
+            hours = PRESETS[preset].max_duration_h if preset in PRESETS else None
+            if not hours or name in self._limit_warned or output.state.value != "live":
+                continue
+            if live_s >= hours * 3600 - DURATION_WARNING_BEFORE_S:
+                self._limit_warned.add(name)
+                left_min = max(0, round((hours * 3600 - live_s) / 60))
+                self._notice(f"Destination '{name}': {PRESETS[preset].label} ends this broadcast in {left_min} "
+                             f"minutes (at {hours:g} hours). Start a new broadcast there to go on.")
+
+    def _live_destination_presets(self) -> list[tuple[str, Any, str]]:
+        found = []
+        if isinstance(self.stream, Output) and self.profile.destination.kind == "preset":
+            found.append((self.stream.name, self.stream, preset_id_for(self.profile.destination.preset)))
+        for entry in self.profile.destinations:
+            output = self.extra_destinations.outputs.get(entry["name"])
+            if output is not None:
+                found.append((entry["name"], output, (entry.get("preset") or "custom").lower()))
+        return found
 
     def start_question(self, action: str) -> str | None:
         """The question to ask before starting ``action`` ("auction" or "draw") on a reconnecting

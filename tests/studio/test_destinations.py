@@ -181,3 +181,42 @@ def test_controller_goes_live_on_every_destination_and_a_wrong_key_is_that_ones_
     for server in (main_ingest, extra_ingest):
         assert len(video_pts_ms(server.wait_recording_closed())) >= 2 * 30
     assert not strict.recordings()
+
+
+@pytest.mark.rtmp
+def test_controller_warns_before_facebooks_8_hour_limit(tmp_path, file_keyring):
+    """A Facebook destination (RTMPS through nginx's TLS front): 15 minutes before its 8 hours the
+    seller is told once, naming it; the show goes on."""
+    import time
+
+    from seller_studio.studio.events import LiveState, Notice
+    from tests.helpers import Nginx
+    from tests.studio.test_controller import Rig, _custom, _ready
+    from tests.studio.test_controller import profile as profile_fixture
+
+    main_ingest, fb = Nginx(tmp_path / "main").start(), Nginx(tmp_path / "fb", with_tls=True).start()
+    profile = _custom(profile_fixture.__wrapped__(), main_ingest.url)
+    profile.destinations = [{"name": "fb", "url": fb.tls_url, "canvas": "landscape", "preset": "facebook",
+                             "protocol": ""}]
+    rig = Rig(profile, journal=None)
+    try:
+        rig.store.set_stream_key(rig.ctl.profile, "main-key")
+        rig.store.secrets.set("stream-key:fb", "fb-key")
+        _ready(rig)
+        assert rig.call(lambda c: c.prepare_go_live())
+        rig.call(lambda c: c.go_live())
+        rig.wait(lambda: rig.ctl.live_state == LiveState.LIVE
+                 and rig.ctl.extra_destinations.outputs["fb"].state.value == "live", 20, "both live")
+        assert not [e for e in rig.of(Notice) if "8 hours" in e.text]
+        rig.call(lambda c: setattr(c, "live_started_at_s", time.monotonic() - (8 * 3600 - 14 * 60)))
+        rig.wait(lambda: any("Facebook Live ends this broadcast in 14 minutes" in e.text for e in rig.of(Notice)),
+                 10, "the warning")
+        time.sleep(2.5)  # more stats ticks: still one warning
+        assert len([e for e in rig.of(Notice) if "ends this broadcast" in e.text]) == 1
+        assert "Destination 'fb'" in [e for e in rig.of(Notice) if "ends this broadcast" in e.text][0].text
+        rig.call(lambda c: c.end_show())
+        rig.wait(lambda: rig.ctl.live_state == LiveState.IDLE, 15, "idle")
+    finally:
+        rig.close()
+        main_ingest.stop()
+        fb.stop()
