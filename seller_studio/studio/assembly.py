@@ -16,6 +16,7 @@ from typing import Any
 
 from seller_studio.common.errors import UserError
 from seller_studio.diagnostics import studio_faults
+from seller_studio.i18n import tr, tr_noop
 from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.registry import audio_from_spec
 from seller_studio.media.audio.synthetic import SilenceSource, ToneSource
@@ -29,8 +30,8 @@ from seller_studio.studio.settings import Profile
 
 log = logging.getLogger(__name__)
 
-SOURCE_KIND_LABELS = {"test-pattern": "Test pattern", "camera": "Camera", "video-file": "Video file",
-                      "image": "Image", "text": "Text"}
+SOURCE_KIND_LABELS = {"test-pattern": tr_noop("Test pattern"), "camera": tr_noop("Camera"),
+                      "video-file": tr_noop("Video file"), "image": tr_noop("Image"), "text": tr_noop("Text")}
 MIC_ID = "mic"
 
 
@@ -66,9 +67,10 @@ def default_collection(width: int, height: int, has_camera: bool,
                        second_camera: str | None = None) -> tuple[list[dict], list[dict]]:
     """A first scene collection for the canvas's shape: the camera (or a test pattern) full screen, with
     a title card, and with a second camera picture-in-picture and side by side (stacked when vertical)."""
-    main = ({"id": "camera-1", "kind": "camera", "spec": "0", "label": "Camera"} if has_camera
-            else {"id": "pattern-1", "kind": "test-pattern", "spec": "", "label": "Test pattern"})
-    title = {"id": "text-1", "kind": "text", "spec": "Welcome to the show!", "label": "Title"}
+    # Made once, in the seller's language: the title is on stream, the labels in the Sources list.
+    main = ({"id": "camera-1", "kind": "camera", "spec": "0", "label": tr("Camera")} if has_camera
+            else {"id": "pattern-1", "kind": "test-pattern", "spec": "", "label": tr("Test pattern")})
+    title = {"id": "text-1", "kind": "text", "spec": tr("Welcome to the show!"), "label": tr("Title")}
     sources = [main, title]
     second_id = None
     if second_camera is not None:

@@ -31,7 +31,7 @@ from seller_studio.diagnostics.journal import Journal, default_journal_path
 from seller_studio.diagnostics.logsetup import current_session
 from seller_studio.diagnostics.reproduce import describe_setup
 from seller_studio.diagnostics.studio_faults import StudioFaults
-from seller_studio.i18n import tr_noop
+from seller_studio.i18n import tr, tr_noop
 from seller_studio.media.compositor import Layer, Rect, Scene
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import Output
@@ -186,7 +186,7 @@ class StudioController:
 
     def source_label(self, source_id: str) -> str:
         spec = self.specs.get(source_id, {})
-        kind = SOURCE_KIND_LABELS.get(spec.get("kind", ""), "")
+        kind = tr(SOURCE_KIND_LABELS.get(spec.get("kind", ""), ""))
         label = spec.get("label") or source_id
         return f"{label} ({kind})" if kind and kind != label else label
 

@@ -93,7 +93,7 @@ class CollectionActions:
 
     def add_source_dialog(self, kind: str) -> None:
         """Ask what to add (device, file or text), then add it on a worker."""
-        spec: dict[str, Any] = {"kind": kind, "label": SOURCE_KIND_LABELS[kind]}
+        spec: dict[str, Any] = {"kind": kind, "label": tr(SOURCE_KIND_LABELS[kind])}
         if kind == "camera":
             from seller_studio.media.sources.camera import list_cameras
 
@@ -110,7 +110,7 @@ class CollectionActions:
         elif kind in ("video-file", "image"):
             pattern = ("Videos (*.mp4 *.mkv *.mov *.webm *.avi *.flv)" if kind == "video-file"
                        else "Images (*.png *.jpg *.jpeg *.bmp *.webp)")
-            path, _ = QFileDialog.getOpenFileName(self, tr('Add {value}').format(value=SOURCE_KIND_LABELS[kind].lower()), "", pattern)
+            path, _ = QFileDialog.getOpenFileName(self, tr('Add {value}').format(value=tr(SOURCE_KIND_LABELS[kind]).lower()), "", pattern)
             if not path:
                 return
             spec.update(spec=path, label=Path(path).name)

@@ -149,7 +149,7 @@ class SourcesPanel(QWidget):
         self.add_button = QPushButton(tr("Add source"))
         menu = QMenu(self.add_button)
         for kind in ("camera", "video-file", "image", "test-pattern", "text"):
-            menu.addAction(SOURCE_KIND_LABELS[kind] + "…", lambda k=kind: self.add_requested.emit(k))
+            menu.addAction(tr(SOURCE_KIND_LABELS[kind]) + "…", lambda k=kind: self.add_requested.emit(k))
         self.add_button.setMenu(menu)
         self.remove_button = QPushButton(tr("Remove"))
         self.remove_button.setToolTip(tr("Remove the selected source from this scene"))

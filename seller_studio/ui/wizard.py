@@ -297,7 +297,7 @@ class SetupWizard(QWizard):
             p.sources, p.scenes = default_collection(p.video.width, p.video.height, camera != "test-pattern")
             main = p.sources[0]
         if camera == "test-pattern":
-            main.update(kind="test-pattern", spec="", label="Test pattern")
+            main.update(kind="test-pattern", spec="", label=tr("Test pattern"))
             main.pop("mode", None)
         else:
             main.update(kind="camera", spec=camera, label=self.devices.camera.currentText())
