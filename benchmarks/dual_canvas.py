@@ -2,13 +2,15 @@
 sources and sound, one encode per canvas, three destinations (two on the landscape canvas, one on
 the vertical) into a local nginx-rtmp; for as long as asked.
 
-    .venv/bin/python benchmarks/dual_canvas.py [--minutes 10] [--record DIR] [--single-first 1]
+    .venv/bin/python benchmarks/dual_canvas.py [--minutes 10] [--record DIR] [--single-first 1] [--tracemalloc]
 
 Prints every 30 s, then a summary: frames dropped by cause per canvas (render lag, encode lag,
 network), process CPU (% of one core; the machine's other load is printed beside it), RSS and its
 growth per minute after the first minute (a least-squares slope over the samples), the encode and
 render time per frame (p50/p95). ``--single-first N`` first runs N minutes of the landscape canvas
 alone (same sources, two destinations) so the cost of the second canvas can be read off.
+``--tracemalloc`` compares Python's allocations after the warm-up with the end and prints the lines
+that grew most (slower; to tell a Python-level leak from the allocator's and codecs' own memory).
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def slope_per_min(samples: list[tuple[float, float]]) -> float:
     return 60 * sum((t - mt) * (y - my) for t, y in zip(ts, ys, strict=True)) / var if var else 0.0
 
 
-def run(server: RtmpServer, minutes: float, with_vertical: bool, record_dir: Path | None) -> None:
+def run(server: RtmpServer, minutes: float, with_vertical: bool, record_dir: Path | None,
+        trace: bool = False) -> None:
     label = "dual canvas 1280x720 + 720x1280" if with_vertical else "landscape only 1280x720"
     studio = build(with_vertical)
     video = VideoSettings(W, H, FPS, KBPS)
@@ -85,6 +88,8 @@ def run(server: RtmpServer, minutes: float, with_vertical: bool, record_dir: Pat
     rss: list[tuple[float, float]] = []
     cpu_samples: list[float] = []
     next_print = 30.0
+    warm_s = min(60.0, minutes * 60 / 3)
+    first_snapshot = None
     print(f"== {label}, 30 fps, {sum(len(s.outputs) for s in sessions)} outputs, {minutes:g} min "
           f"(load before: {os.getloadavg()[0]:.1f})", flush=True)
     try:
@@ -93,6 +98,10 @@ def run(server: RtmpServer, minutes: float, with_vertical: bool, record_dir: Pat
                 break
             elapsed = time.monotonic() - t0
             rss.append((elapsed, rss_mb()))
+            if trace and first_snapshot is None and elapsed >= warm_s:
+                import tracemalloc
+
+                first_snapshot = tracemalloc.take_snapshot()
             cpu_samples.append(cpu.percent())
             if elapsed >= next_print:
                 next_print += 30
@@ -106,11 +115,23 @@ def run(server: RtmpServer, minutes: float, with_vertical: bool, record_dir: Pat
                 print(f"  {elapsed:5.0f} s  CPU {cpu_samples[-1]:5.1f} %  RSS {rss[-1][1]:6.1f} MB  load "
                       f"{os.getloadavg()[0]:4.1f}  " + " | ".join(parts), flush=True)
     finally:
+        last_snapshot = None
+        if trace and first_snapshot is not None:
+            import tracemalloc
+
+            last_snapshot = tracemalloc.take_snapshot()
         finals = [(s, s.latest) for s in sessions]
+        studio.stop(timeout_s=5)  # first: the clock threads append to the render times until then
         comps = [studio.compositor] + ([studio.vertical] if studio.vertical is not None else [])
         render = {c.width: [t * 1000 for t in c.render_cpu_times_s] for c in comps}
-        studio.stop(timeout_s=5)
-    warm = [(t, y) for t, y in rss if t >= min(60.0, minutes * 60 / 3)]
+    warm = [(t, y) for t, y in rss if t >= warm_s]
+    if first_snapshot is not None and last_snapshot is not None:
+        span_min = max(1e-3, (rss[-1][0] - warm_s) / 60)
+        diffs = last_snapshot.compare_to(first_snapshot, "lineno")
+        print(f"   Python allocations after the warm-up: {sum(d.size_diff for d in diffs) / 1e6 / span_min:+.3f} MB/min; "
+              "the lines that grew most:")
+        for d in diffs[:6]:
+            print(f"     {d.size_diff / 1e3:+9.1f} kB {d.count_diff:+6d} blocks  {d.traceback[0]}")
     print(f"-- {label}: {rss[-1][0] / 60 if rss else 0:.1f} min")
     for s, st in finals:
         if st is None:
@@ -135,7 +156,12 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--single-first", type=float, default=0.0, metavar="MIN")
     parser.add_argument("--record", type=Path, metavar="DIR", help="also record both canvases into DIR")
+    parser.add_argument("--tracemalloc", action="store_true", help="print where Python's memory grew")
     args = parser.parse_args()
+    if args.tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: STOP.set())
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,7 +170,7 @@ def main() -> int:
             if args.single_first:
                 run(server, args.single_first, False, None)
             if not STOP.is_set():
-                run(server, args.minutes, True, args.record)
+                run(server, args.minutes, True, args.record, trace=args.tracemalloc)
         finally:
             server.stop()
     return 0
