@@ -46,6 +46,7 @@ from seller_studio.studio.settings import (
     validate_video,
 )
 from seller_studio.ui.camera_modes import CameraModeBox
+from seller_studio.ui.destinations_settings import MoreDestinations
 from seller_studio.ui.workers import run_in_worker
 
 
@@ -165,6 +166,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         self.destination = DestinationForm(store, profile)
         self.tabs.addTab(self.destination, tr("Destination"))
+        self.more_destinations = MoreDestinations(store, profile)
+        self.tabs.addTab(self.more_destinations, tr("More destinations"))
         self.tabs.addTab(self._video_tab(profile), tr("Video"))
         self.tabs.addTab(self._audio_tab(profile), tr("Audio"))
         self.tabs.addTab(self._hotkeys_tab(profile), tr("Hotkeys"))
@@ -407,6 +410,7 @@ class SettingsDialog(QDialog):
         p.hotkeys = keys
         p.language = str(self.language.currentData() or "")
         p.currency = str(self.currency.currentData() or "")
+        self.more_destinations.apply(p)
         self.notice = self.destination.apply(p)
         return p
 

@@ -137,3 +137,35 @@ def test_without_keyring_the_key_is_memory_only_with_a_clear_notice(qtbot, no_ke
     assert SettingsStore().stream_key(profile) == ""  # a new session does not
     for path in paths.config_dir().rglob("*.json"):
         assert "live_123_memory" not in path.read_text()
+
+
+def test_more_destinations_are_saved_with_their_keys_in_the_keyring_only(qtbot, file_keyring):
+    store = SettingsStore()
+    dialog = SettingsDialog(store, Profile(name="Main"))
+    qtbot.addWidget(dialog)
+    more = dialog.more_destinations
+    more.lines.setPlainText("tiktok=rtmp://push.example/live,canvas=vertical,preset=TikTok\n"
+                            "\n# a comment\nyt=rtmps://a.rtmps.youtube.com:443/live2,preset=youtube")
+    more.key_for.setCurrentText("tiktok")
+    more.key.setText("tt_SECRET789")
+    more.save_key()
+    assert "keyring" in more.note.text() and more.key.text() == ""
+    dialog.accept()
+    saved = store.load_profile("Main")
+    assert saved.destinations == [
+        {"name": "tiktok", "url": "rtmp://push.example/live", "canvas": "vertical", "preset": "tiktok", "protocol": ""},
+        {"name": "yt", "url": "rtmps://a.rtmps.youtube.com:443/live2", "canvas": "landscape", "preset": "youtube",
+         "protocol": ""}]
+    assert store.secrets.get("stream-key:tiktok") == "tt_SECRET789"
+    assert "tt_SECRET789" not in "".join(p.read_text() for p in paths.config_dir().rglob("*.json"))
+    again = SettingsDialog(store, saved)  # shown again as the lines it was typed as
+    qtbot.addWidget(again)
+    assert again.more_destinations.lines.toPlainText().splitlines() == [
+        "tiktok=rtmp://push.example/live,canvas=vertical,preset=tiktok",
+        "yt=rtmps://a.rtmps.youtube.com:443/live2,preset=youtube"]
+    again.more_destinations.lines.setPlainText("a=rtmp://x/live\na=rtmp://y/live")
+    again.accept()
+    assert again.isVisible() is False and "destination 'a': the name is used twice" in again.error.text()
+    again.more_destinations.lines.setPlainText("b=ftp://x/live")
+    again.accept()
+    assert "destination 'b': bad ingest URL" in again.error.text()
