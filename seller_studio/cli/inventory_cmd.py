@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from seller_studio.common.errors import ExitCode
+from seller_studio.i18n import tr_text
 from seller_studio.show.csv_import import DECIMAL_STYLES, RowIssue, import_csv
 from seller_studio.show.inventory import TYPE_LABELS, InventoryStore, default_db_path, recover
 from seller_studio.show.sales_export import export_sales, format_price, write_sales
@@ -78,7 +79,7 @@ def _row_ranges(rows: list[int]) -> str:
 def _print_issues(title: str, issues: list[RowIssue]) -> None:
     print(title)
     for issue in issues[:MAX_LISTED_ISSUES]:
-        print(f"  {printable(str(issue))}")
+        print(f"  {printable(tr_text(str(issue)))}")  # made in English (logs), printed in the seller's language
     if len(issues) > MAX_LISTED_ISSUES:
         print(f"  ... and {len(issues) - MAX_LISTED_ISSUES} more")
 

@@ -196,12 +196,12 @@ def tr_text(text: str) -> str:
     exact = catalog.messages.get(text)
     if exact:
         return exact
-    for pattern, names, target in _templates(catalog):
+    for pattern, _names, target in _templates(catalog):
         m = pattern.fullmatch(text)
         if m is None:
             continue
         values = {name: tr_text(value) if value.strip() and value != text else value
-                  for name, value in zip(names, m.groups(), strict=True)}
+                  for name, value in m.groupdict().items()}
         try:
             return target.format(**values)
         except (KeyError, IndexError, ValueError):
@@ -220,12 +220,22 @@ def _templates(catalog: Catalog) -> list[tuple[re.Pattern[str], list[str], str]]
     out = []
     for msgid, msgstr in catalog.messages.items():
         names = _PLACEHOLDER.findall(msgid)
-        if not names or len(set(names)) != len(names):
+        if not names:
             continue
         parts = _PLACEHOLDER.split(msgid)  # literal, name, literal, name, ..., literal
         if len("".join(parts[0::2]).strip()) < 3:
             continue  # "{n}" or "{a} {b}": nothing to recognise the message by
-        regex = "".join(re.escape(p) if i % 2 == 0 else "(.*?)" for i, p in enumerate(parts))
+        seen: set[str] = set()
+        pieces = []
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                pieces.append(re.escape(part))
+            elif part in seen:
+                pieces.append(f"(?P={part})")  # the same value again ("write {whole},00 for {whole}")
+            else:
+                seen.add(part)
+                pieces.append(f"(?P<{part}>.*?)")
+        regex = "".join(pieces)
         target = _PLACEHOLDER.sub(lambda m: "{" + m.group(1) + "}", msgstr)  # values come formatted
         out.append((re.compile(regex, re.DOTALL), names, target))
     # Longer templates first: the most specific one wins.

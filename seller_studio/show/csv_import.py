@@ -103,7 +103,8 @@ class RowIssue:
     is_plain_duplicate: bool = False  # skipped because it is already in the inventory, unchanged
 
     def __str__(self) -> str:
-        return f"row {self.row}: {self.message}" if self.row is not None else self.message
+        return tr_noop("row {row}: {message}").format(row=self.row, message=self.message) if self.row is not None \
+            else self.message
 
 
 @dataclass
@@ -311,14 +312,13 @@ def parse_price_cents(text: str, *, decimal_comma: bool = False) -> int:
     for _ in range(2):  # a mark on each side at most ("US$ 5 USD" is not a price anyone writes)
         s = _CURRENCY_MARK.sub("", s)
     if not s:
-        raise ValueError("missing Price")
+        raise ValueError(tr_noop("missing Price"))
     if s.startswith("-"):
-        raise ValueError(f"Price cannot be negative (got {shown(text)})")
+        raise ValueError(tr_noop('Price cannot be negative (got {value})').format(value=shown(text)))
     ambiguous = (_AMBIGUOUS_DOT.fullmatch(s) or _AMBIGUOUS_COMMA.fullmatch(s)) if decimal_comma else None
     if ambiguous:
         whole = ambiguous.group(1) + ambiguous.group(2)
-        raise ValueError(f"Price {shown(text)} is ambiguous ({whole} or {s.replace(',', '.')}?): "
-                         f"write {whole},00 for {whole}, or at most 2 decimals")
+        raise ValueError(tr_noop('Price {value} is ambiguous ({whole} or {value2}?): write {whole},00 for {whole}, or at most 2 decimals').format(value=shown(text), whole=whole, value2=s.replace(',', '.')))
     patterns = (_EU_NUMBER, _US_NUMBER) if decimal_comma else (_US_NUMBER, _EU_NUMBER)
     for pattern in patterns:
         m = pattern.fullmatch(s)
@@ -328,38 +328,42 @@ def parse_price_cents(text: str, *, decimal_comma: bool = False) -> int:
             whole = re.sub(r"[.,]", "", m.group(1) or "0")
             frac = m.group(2) or ""
             if len(frac) > 2:
-                raise ValueError(f"Price has more than 2 decimal places (got {shown(text)})")
+                dot = _AMBIGUOUS_DOT.fullmatch(s)
+                if dot:  # "1.299" in a decimal-point file: 1.299 has too many decimals, or 1299 was meant
+                    whole = dot.group(1) + dot.group(2)
+                    raise ValueError(tr_noop('Price has more than 2 decimal places (got {value}): ambiguous - write {whole}.00 for {whole}, or at most 2 decimals').format(value=shown(text), whole=whole))
+                raise ValueError(tr_noop('Price has more than 2 decimal places (got {value})').format(value=shown(text)))
             cents = int(Decimal(whole) * 100 + Decimal(frac.ljust(2, "0")))
             if cents > MAX_PRICE_CENTS:
-                raise ValueError(f"Price is too large (got {shown(text)})")
+                raise ValueError(tr_noop('Price is too large (got {value})').format(value=shown(text)))
             return cents
-    raise ValueError(f"Price is not a number (got {shown(text)})")
+    raise ValueError(tr_noop('Price is not a number (got {value})').format(value=shown(text)))
 
 
 def parse_quantity(text: str) -> int:
     s = text.strip()
     if not s:
-        raise ValueError("missing Quantity")
+        raise ValueError(tr_noop("missing Quantity"))
     m = re.fullmatch(r"([+-]?\d+)(?:\.0*)?", s)
     if not m:
-        raise ValueError(f"Quantity is not a whole number (got {shown(text)})")
+        raise ValueError(tr_noop('Quantity is not a whole number (got {value})').format(value=shown(text)))
     value = int(m.group(1))
     if value < 1:
-        raise ValueError(f"Quantity must be 1 or more (got {shown(text)})")
+        raise ValueError(tr_noop('Quantity must be 1 or more (got {value})').format(value=shown(text)))
     if value > MAX_QUANTITY:
-        raise ValueError(f"Quantity is too large (got {shown(text)})")
+        raise ValueError(tr_noop('Quantity is too large (got {value})').format(value=shown(text)))
     return value
 
 
 def parse_type(text: str) -> str:
     key = re.sub(r"[^a-z]", "", text.casefold())
     if not key:
-        raise ValueError("missing Type")
+        raise ValueError(tr_noop("missing Type"))
     try:
         return _TYPES[key]
     except KeyError:
         raise ValueError(
-            f"unknown Type {shown(text)} (use Auction, Buy It Now or Giveaway)"
+            tr_noop('unknown Type {value} (use Auction, Buy It Now or Giveaway)').format(value=shown(text))
         ) from None
 
 
@@ -499,7 +503,7 @@ def decimal_comma_for(decimal: str, delimiter: str) -> bool:
     """Whether prices are read with a decimal comma: ``decimal`` "comma" or "point" says so; "auto"
     follows the file: ';'-separated files are what nb/de/fr spreadsheets export, with '1299,00'."""
     if decimal not in DECIMAL_STYLES:
-        raise ValueError(f"decimal style must be one of {', '.join(DECIMAL_STYLES)}, not {decimal!r}")
+        raise ValueError(tr_noop('decimal style must be one of {value}, not {decimal!r}').format(value=', '.join(DECIMAL_STYLES), decimal=decimal))
     return delimiter == ";" if decimal == "auto" else decimal == "comma"
 
 
@@ -547,7 +551,7 @@ def parse_inventory_csv(data: bytes, name: str = "file", path: Path | None = Non
                 if image_columns:
                     parsed.columns["images"] = image_columns[0]
                 if ignored:
-                    parsed.warnings.append(RowIssue(None, "ignored columns: " + ", ".join(ignored)))
+                    parsed.warnings.append(RowIssue(None, tr_noop("ignored columns: ") + ", ".join(ignored)))
                 continue
             item, problems = _parse_row(
                 cells, columns, image_columns, len(header), decimal_comma=decimal_comma
@@ -558,7 +562,7 @@ def parse_inventory_csv(data: bytes, name: str = "file", path: Path | None = Non
             if decoded.fallback_lines.intersection(range(first_line, last_line + 1)):
                 parsed.warnings.append(RowIssue(
                     row_number,
-                    f"not valid UTF-8; read as Windows-1252 - check the text (title {shown(item.title)})",
+                    tr_noop('not valid UTF-8; read as Windows-1252 - check the text (title {value})').format(value=shown(item.title)),
                 ))
             parsed.rows.append((row_number, item))
     finally:
@@ -593,12 +597,11 @@ def import_csv(store: InventoryStore, path: Path | str, *, decimal: str = "auto"
                 # Same SKU, different listing: a copy-paste slip; importing either would hide one.
                 result.errors.append(RowIssue(
                     row_number,
-                    f"SKU {shown(item.sku)} is also on row {first_row} with a different "
-                    f"{', '.join(differences)}; give each item its own SKU",
+                    tr_noop('SKU {value} is also on row {first_row} with a different {value2}; give each item its own SKU').format(value=shown(item.sku), first_row=first_row, value2=', '.join(differences)),
                 ))
             else:
                 what = f"same SKU {shown(item.sku)}" if item.sku else "same item"
-                result.skipped.append(RowIssue(row_number, f"{what} as row {first_row}"))
+                result.skipped.append(RowIssue(row_number, tr_noop('{what} as row {first_row}').format(what=what, first_row=first_row)))
             continue
         first_seen[key] = (row_number, item)
         to_insert.append((row_number, item))
@@ -612,7 +615,7 @@ def import_csv(store: InventoryStore, path: Path | str, *, decimal: str = "auto"
         what = f"SKU {shown(item.sku)}" if item.sku else "this item"
         note = f" (this row has a different {', '.join(differences)}; the inventory was not changed)" if differences else ""
         result.skipped.append(
-            RowIssue(row_number, f"{what} is already in the inventory{note}", is_plain_duplicate=not note)
+            RowIssue(row_number, tr_noop('{what} is already in the inventory{note}').format(what=what, note=note), is_plain_duplicate=not note)
         )
     result.errors.sort(key=lambda issue: issue.row or 0)
     result.skipped.sort(key=lambda issue: issue.row or 0)

@@ -116,3 +116,15 @@ def test_cli_one_line_errors_in_norwegian(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "seller_studio", "inventory", "import", str(tmp_path / "nope.csv"),
                           "--db", str(tmp_path / "inv.db")], capture_output=True, text=True, env=env, timeout=60)
     assert out.stderr.strip() == f"seller-studio: error: {tmp_path / 'nope.csv'}: no such file", out.stderr
+
+
+def test_a_csv_row_error_reads_norwegian_in_the_cli(tmp_path: Path) -> None:
+    sheet = tmp_path / "varer.csv"
+    sheet.write_text("Tittel;Type;Pris;Antall\nLampe;Auksjon;1.299;1\nVase;Kjøp nå;450,00;1\n", encoding="utf-8")
+    env = {**os.environ, "LANG": "nb_NO.UTF-8", "LC_ALL": "", "LANGUAGE": "", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "seller_studio", "inventory", "import", str(sheet),
+                          "--db", str(tmp_path / "inv.db")], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 21, out.stdout + out.stderr
+    rows = [line.strip() for line in out.stdout.splitlines() if line.strip().startswith("rad ")]
+    assert rows == ["rad 2: Prisen '1.299' er tvetydig (1299 eller 1.299?): skriv 1299,00 for 1299, "
+                    "eller høyst 2 desimaler"], out.stdout

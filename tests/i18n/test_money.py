@@ -187,6 +187,7 @@ def test_decimal_style_can_be_said_explicitly(tmp_path: Path) -> None:
     with InventoryStore(tmp_path / "b2.db") as store:
         as_point = import_csv(store, semi, decimal="point")  # the seller says: points are decimals
     assert not as_point.decimal_comma and "more than 2 decimal places" in as_point.errors[0].message
+    assert "ambiguous" in as_point.errors[0].message and "1299.00" in as_point.errors[0].message
     assert [i.price_cents for _, i in as_point.imported] == [1250]
     with pytest.raises(ValueError, match="decimal style"):
         import_csv(InventoryStore(tmp_path / "c.db"), path, decimal="guess")

@@ -27,27 +27,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seller_studio.i18n import current_locale, tr, tr_text
+from seller_studio.i18n import current_locale, tr, tr_noop, tr_text
 from seller_studio.platform import rules
 from seller_studio.show.csv_import import ImportResult
 from seller_studio.show.inventory import TYPE_LABELS, Item
 from seller_studio.show.selling import SellingError, format_money, to_cents
 
-ALL_CATEGORIES = "All categories"
+ALL_CATEGORIES = tr_noop("All categories")
 STATUS_COLOURS = {"sold": "#6b7079", "sold_out": "#6b7079", "showing": "#3d8bfd", "unsold": "#f5a524"}
 
 
 def import_report(result: ImportResult) -> str:
     """What the seller reads after an import: counts, then every rejected row and why."""
-    lines = [f"Imported {len(result.imported)} item(s); {len(result.skipped)} already there; "
-             f"{len(result.errors)} row(s) rejected."]
+    lines = [tr("Imported {imported} item(s); {skipped} already there; {rejected} row(s) rejected.").format(
+        imported=len(result.imported), skipped=len(result.skipped), rejected=len(result.errors))]
     if result.errors:
         lines.append("")
-        lines.append("Rejected rows (fix them in the sheet and import again; nothing from them was added):")
-        lines.extend(f"  {issue}" for issue in result.errors)
+        lines.append(tr("Rejected rows (fix them in the sheet and import again; nothing from them was added):"))
+        lines.extend(f"  {tr_text(str(issue))}" for issue in result.errors)
     if result.warnings:
         lines.append("")
-        lines.extend(f"  note: {issue}" for issue in result.warnings)
+        lines.extend(f"  {tr('note')}: {tr_text(str(issue))}" for issue in result.warnings)
     return "\n".join(lines)
 
 
@@ -162,13 +162,13 @@ class QueueWidget(QWidget):
                 row.setForeground(QBrush(QColor(colour)))
             self.list.addItem(row)
         self.list.blockSignals(False)
-        categories = [ALL_CATEGORIES, *run.categories()]
+        categories = [tr(ALL_CATEGORIES), *run.categories()]
         current = self.category.currentText()
         if [self.category.itemText(i) for i in range(self.category.count())] != categories:
             self.category.blockSignals(True)
             self.category.clear()
             self.category.addItems(categories)
-            self.category.setCurrentText(current if current in categories else ALL_CATEGORIES)
+            self.category.setCurrentText(current if current in categories else tr(ALL_CATEGORIES))
             self.category.blockSignals(False)
         self.count_label.setText(tr("{value} in tonight's queue").format(value=len(items)))
         hint = self.controller.empty_hint()
@@ -180,7 +180,7 @@ class QueueWidget(QWidget):
         run = self.controller.run
         visible = set(run.search(self.search.text()))
         category = self.category.currentText()
-        if category and category != ALL_CATEGORIES:
+        if category and category != tr(ALL_CATEGORIES):
             visible &= set(run.filter_category(category))
         for row in range(self.list.count()):
             self.list.item(row).setHidden(row not in visible)
