@@ -210,11 +210,11 @@ def tr_text(text: str) -> str:
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:![rsa])?(?::[^{}]*)?\}")
-_template_cache: dict[str, list[tuple[re.Pattern[str], list[str], str]]] = {}
+_template_cache: dict[int, list[tuple[re.Pattern[str], list[str], str]]] = {}  # by id(catalog.messages)
 
 
 def _templates(catalog: Catalog) -> list[tuple[re.Pattern[str], list[str], str]]:
-    cached = _template_cache.get(catalog.language)
+    cached = _template_cache.get(id(catalog.messages))
     if cached is not None:
         return cached
     out = []
@@ -240,7 +240,7 @@ def _templates(catalog: Catalog) -> list[tuple[re.Pattern[str], list[str], str]]
         out.append((re.compile(regex, re.DOTALL), names, target))
     # Longer templates first: the most specific one wins.
     out.sort(key=lambda t: -len(t[0].pattern))
-    _template_cache[catalog.language] = out
+    _template_cache[id(catalog.messages)] = out  # catalogs are cached for the process: the id stays theirs
     return out
 
 
