@@ -226,3 +226,30 @@ def test_vertical_destination_gets_the_vertical_canvas(tmp_path):
         video = stream_of(probe, "video")
         assert (int(video["width"]), int(video["height"])) == size
         assert stream_of(probe, "audio")["codec_name"] == "aac"
+
+
+def test_net_drop_on_one_named_destination(tmp_path):
+    """``--simulate net-drop@3s:4s:b``: only b's relay is cut; b reconnects, a never notices."""
+    server_a, server_b = Nginx(tmp_path / "a").start(), Nginx(tmp_path / "b").start()
+    stats = tmp_path / "stats.jsonl"
+    try:
+        proc = run_cli("--dest", f"a={server_a.url}", "--dest", f"b={server_b.url}", "--key-env", "a=K1",
+                       "--key-env", "b=K2", "--duration", "16", "--simulate", "net-drop@3s:4s:b",
+                       "--stats", str(stats), env={"K1": "a-key", "K2": "b-key"})
+    finally:
+        server_a.stop()
+        server_b.stop()
+    assert proc.returncode == 0, proc.stderr
+    last = {o["name"]: o for o in json.loads(stats.read_text().splitlines()[-1])["outputs"]}
+    assert (last["a"]["reconnects"], last["a"]["dropped_network"], last["a"]["dropped_disconnect"]) == (0, 0, 0)
+    assert last["b"]["dropped_disconnect"] > 0  # b lost the cut's frames ...
+    assert "b: sent" in proc.stderr and "reconnects 1" in proc.stderr.split("b: sent")[1]
+    assert len(video_pts_ms(server_a.wait_recording_closed())) >= 15 * FPS
+
+
+def test_a_fault_naming_a_destination_the_show_lacks_is_one_line():
+    proc = run_cli("--dest", "a=rtmp://127.0.0.1:1/live", "--key-env", "a=K", "--duration", "1",
+                   "--simulate", "net-drop@1s:1s:tiktok", env={"K": "k-123"})
+    assert proc.returncode == ExitCode.BAD_SIMULATE_SPEC, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("seller-studio: error:")]
+    assert len(errors) == 1 and "names the destination 'tiktok'" in errors[0] and "have: a" in errors[0], proc.stderr
