@@ -9,7 +9,9 @@ network), process CPU (% of one core; the machine's other load is printed beside
 growth per minute after the first minute (a least-squares slope over the samples), the encode and
 render time per frame (p50/p95). ``--single-first N`` first runs N minutes of the landscape canvas
 alone (same sources, two destinations) so the cost of the second canvas can be read off.
-``--tracemalloc`` compares Python's allocations after the warm-up with the end and prints the lines
+RSS growth is printed twice: a least-squares slope over all samples, and over each minute's lowest
+sample (RSS swings by tens of MB while frames queue behind a starved encoder; the troughs show what
+stays). ``--tracemalloc`` compares Python's allocations after the warm-up with the end and prints the lines
 that grew most (slower; to tell a Python-level leak from the allocator's and codecs' own memory).
 """
 
@@ -66,6 +68,17 @@ def slope_per_min(samples: list[tuple[float, float]]) -> float:
     mt, my = statistics.fmean(ts), statistics.fmean(ys)
     var = sum((t - mt) ** 2 for t in ts)
     return 60 * sum((t - mt) * (y - my) for t, y in zip(ts, ys, strict=True)) / var if var else 0.0
+
+
+def lowest_per_minute(samples: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Each minute's lowest RSS: frames queued behind a starved encoder (and the allocator keeping
+    what they used) swing RSS by tens of MB for seconds; the troughs show what stays."""
+    minutes: dict[int, tuple[float, float]] = {}
+    for t, y in samples:
+        m = int(t // 60)
+        if m not in minutes or y < minutes[m][1]:
+            minutes[m] = (t, y)
+    return [minutes[m] for m in sorted(minutes)]
 
 
 def run(server: RtmpServer, minutes: float, with_vertical: bool, record_dir: Path | None,
@@ -147,7 +160,8 @@ def run(server: RtmpServer, minutes: float, with_vertical: bool, record_dir: Pat
               f"p95 {pct(times, 0.95):.2f} ms")
     print(f"   process CPU: mean {statistics.fmean(cpu_samples) if cpu_samples else 0:.0f} % of one core "
           f"(p95 {pct(cpu_samples, 0.95):.0f} %); RSS {rss[0][1] if rss else 0:.0f} -> {rss[-1][1] if rss else 0:.0f} MB, "
-          f"growth after warm-up {slope_per_min(warm):+.2f} MB/min; load at the end {os.getloadavg()[0]:.1f}",
+          f"growth after warm-up {slope_per_min(warm):+.2f} MB/min (each minute's lowest RSS: "
+          f"{slope_per_min(lowest_per_minute(warm)):+.2f} MB/min); load at the end {os.getloadavg()[0]:.1f}",
           flush=True)
 
 
