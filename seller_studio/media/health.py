@@ -39,10 +39,12 @@ class HealthMonitor:
 
         frames = max(1, last.frames_encoded - first.frames_encoded if has_window else last.frames_encoded)
         streams = last.streams()
-        for o in streams:
-            if o.state == "failed":
-                return Verdict("bad", tr_noop("Not live: {error}").format(error=o.error or tr_noop("the stream stopped")),
-                               tr_noop("Check the stream key and server in Settings, then go live again."))
+        failed = [o for o in streams if o.state == "failed"]
+        if failed and len(failed) == len(streams):  # with several destinations: not live on any of them
+            o = failed[0]
+            return Verdict("bad", tr_noop("Not live: {error}").format(error=o.error or tr_noop("the stream stopped")),
+                           tr_noop("Check the stream key and server in Settings, then go live again."))
+        streams = [o for o in streams if o.state != "failed"]  # a destination that failed is its own error
         crash = _crash_verdict(list(last.thread_crashes))
         if crash is not None:
             return crash

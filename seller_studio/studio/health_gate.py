@@ -58,7 +58,10 @@ class HealthGate:
             state = "starting"  # the first connect of Go Live is not a reconnect
         self._stream_state = state
         dropped = stats.get("dropped") or {}
-        total = sum(int(dropped.get(k, 0) or 0) for k in ("network", "encode_lag", "render_lag"))
+        # The network drops of the show's main destination (the platform's, where the auction is
+        # watched), not another destination's slow link; without per-output figures, the session's.
+        network = streams[0].get("dropped_network", dropped.get("network", 0))
+        total = int(network or 0) + sum(int(dropped.get(k, 0) or 0) for k in ("encode_lag", "render_lag"))
         self._ticks.append((int(stats.get("frames_encoded", 0) or 0), total))
 
     def drop_pct(self) -> float:

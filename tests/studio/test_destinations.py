@@ -222,3 +222,32 @@ def test_controller_warns_before_facebooks_8_hour_limit(tmp_path, file_keyring):
         rig.close()
         main_ingest.stop()
         fb.stop()
+
+
+def test_one_failed_destination_among_several_is_not_not_live():
+    from seller_studio.media.health import HealthMonitor
+    from seller_studio.media.stats import DropCounts, SessionStats, StreamStats
+
+    def tick(t: float, frames: int, outputs: tuple) -> SessionStats:
+        return SessionStats(t, 0.0, 30.0, 30.0, 5.0, frames, DropCounts(), 20.0, 100.0, outputs=outputs)
+
+    live = StreamStats("shop", "stream", "live", bitrate_sent_kbps=2500, encoder_bitrate_kbps=2500)
+    failed = StreamStats("yt", "stream", "failed", error="the ingest refused the stream")
+    monitor = HealthMonitor(30, 2500)
+    monitor.assess(tick(1, 30, (live, failed)))
+    verdict = monitor.assess(tick(2, 60, (live, failed)))
+    assert verdict.level == "good", verdict
+    alone = HealthMonitor(30, 2500).assess(tick(1, 30, (failed,)))
+    assert alone.level == "bad" and alone.reason.startswith("Not live")
+
+
+def test_the_auction_question_follows_the_main_destination_not_a_slow_other_one():
+    from seller_studio.studio.health_gate import HealthGate
+
+    gate = HealthGate()
+    for second in range(12):  # the other destination drops a lot; the main one nothing
+        gate.observe({"frames_encoded": 30 * second, "dropped": {"network": 20 * second},
+                      "outputs": [{"kind": "stream", "name": "stream", "state": "live", "dropped_network": 0},
+                                  {"kind": "stream", "name": "tiktok", "state": "live",
+                                   "dropped_network": 20 * second}]})
+    assert gate.problem() is None
