@@ -39,6 +39,12 @@ from seller_studio.media.supervision import CrashInjector, ThreadCrash, report_c
 
 log = logging.getLogger(__name__)
 
+
+def is_network_stream(output: Output) -> bool:
+    """A stream to an ingest (RTMP/RTMPS/SRT or WHIP): it has a send buffer, a reconnect and, when
+    dynamic, a bitrate controller whose plan the session's encode follows."""
+    return isinstance(output, StreamOutput) or (output.kind == "stream" and hasattr(output, "apply_rate_plan"))
+
 _EMPTY: frozenset = frozenset()
 
 
@@ -104,7 +110,7 @@ class LiveSession:
         failures then arrive as output_state events). ``is_partial_ok``: a destination that fails
         (a wrong key on one of several) is that destination's error: it stays in the list, FAILED,
         with its ``error`` (the caller checks that some destination went live)."""
-        if any(isinstance(o, StreamOutput) and o.is_dynamic_bitrate for o in self.outputs):
+        if any(is_network_stream(o) and o.is_dynamic_bitrate for o in self.outputs):
             # x264 ignores bitrate changes while it writes CBR HRD (nal-hrd=cbr) headers.
             self.video_settings = replace(self.video_settings, strict_cbr=False)
         if any(getattr(o, "needs_baseline_h264", False) for o in self.outputs):
@@ -353,7 +359,7 @@ class LiveSession:
         templates = self.encoders.templates()
         output.request_keyframe = self._keyframe_requested.set
         output.events.subscribe(self._on_output_event)
-        if isinstance(output, StreamOutput):
+        if is_network_stream(output):
             output.apply_rate_plan = lambda plan, output=output: self._on_rate_plan(output, plan)
             # A congested destination among several waits for the regular keyframe instead of
             # asking the shared encoder for one: its congestion must not cost the others bits.
@@ -392,7 +398,7 @@ class LiveSession:
         self._choose_rate_plan()
 
     # -- rate plan (dynamic bitrate) ----------------------------------------------------------------
-    def _on_rate_plan(self, output: StreamOutput, plan: RatePlan) -> None:
+    def _on_rate_plan(self, output: Any, plan: RatePlan) -> None:
         """One destination fitted its own plan to its uplink (encoder thread, from its send)."""
         self._choose_rate_plan()
 
@@ -403,7 +409,7 @@ class LiveSession:
         buffer (disposable frames past 700 ms, all video to the next keyframe past 900 ms, never
         audio). With one destination this is that destination's plan, as before."""
         with self._outputs_lock:
-            outputs = [o for o in self.outputs if isinstance(o, StreamOutput) and o.rate is not None]
+            outputs = [o for o in self.outputs if is_network_stream(o) and o.rate is not None]
         with self._plan_lock:  # the encoder thread and the outputs' threads both get here
             plans = [o.rate.plan for o in outputs if o.state == OutputState.LIVE and o.rate is not None]
             if not plans:
@@ -415,9 +421,9 @@ class LiveSession:
             if plan != current:
                 self.apply_rate_plan(plan)
 
-    def _congestion_keyframe(self, output: StreamOutput) -> None:
+    def _congestion_keyframe(self, output: Any) -> None:
         with self._outputs_lock:
-            others = [o for o in self.outputs if o is not output and isinstance(o, StreamOutput)
+            others = [o for o in self.outputs if o is not output and is_network_stream(o)
                       and o.state == OutputState.LIVE]
         if not others:
             self._keyframe_requested.set()
@@ -490,7 +496,7 @@ class LiveSession:
 
     def reconnect_now(self) -> None:
         for output in self.outputs:
-            if isinstance(output, StreamOutput):
+            if is_network_stream(output):
                 output.reconnect_now()
 
     # -- stats bus ----------------------------------------------------------------------------------

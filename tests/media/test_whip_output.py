@@ -389,3 +389,50 @@ def test_with_loopback_as_the_only_interface_the_demo_still_goes_live_over_whip(
     assert result["interfaces"] == ["lo"]
     assert result["error"] is None and result["codes"] > 30 and result["increasing"], result
     assert result["audio_frames"] > 50
+
+
+def test_the_peers_loss_reports_set_the_pace_and_clean_reports_lift_it():
+    """The loss rule on its own (the receiver reports' cumulative counters as they arrive)."""
+    output = WhipOutput("whip://127.0.0.1:9/whip", "k")
+    output._record_sent(time.monotonic(), 1200 * 1000 // 8)  # 1200 kbit went out in the last second
+    output._on_report(0, 100)  # the first report only sets the counters
+    assert output.link_kbps is None
+    output._on_report(50, 150)  # (lost, received so far): 50 of the next 100 packets lost
+    assert output.peer_loss_percent == 50.0
+    assert output.link_kbps == pytest.approx(600 * (1 - 0.25))  # what went out (2 s window) x (1 - loss/2)
+    paced = output.link_kbps
+    output._on_report(50, 250)  # a clean report: 8 % more
+    assert output.link_kbps == pytest.approx(paced * 1.08)
+    output._on_report(52, 348)  # 2 % loss: hold
+    assert output.link_kbps == pytest.approx(paced * 1.08)
+    output._on_report(500, 0)  # a report counting earlier losses: never more than 100 %
+    assert output.peer_loss_percent == 100.0
+    assert output.link_kbps == pytest.approx(paced * 1.08 * 0.5)  # halved (never under min_link_kbps)
+    for n in range(20):  # clean reports until the link no longer limits what is sent
+        output._on_report(500, 100 + 100 * n)
+    assert output.link_kbps is None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("tc") is None,
+                    reason="the shaped link needs root, unshare and tc (CI has them)")
+def test_a_link_slower_than_the_stream_lowers_the_encode_and_the_picture_comes_back():
+    """1200 kbps over WHIP, then the link to the peer is capped at 400 kbit/s by tc. UDP sends never
+    wait, so the studio learns it only from the peer's loss reports: it paces its sending, the send
+    buffer fills, the encode follows (as for RTMP) and the peer decodes a picture again. (Before,
+    the peer decoded no frame at all after the cap and the studio's stats showed nothing.)"""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scenario = Path(__file__).parent / "scenarios" / "whip_shaped_link.py"
+    proc = subprocess.run(["unshare", "-n", sys.executable, str(scenario), "400", "1200", "25"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    print("\n" + "\n".join(json.dumps(r) for r in result["rows"]))
+    assert result["lowest_plan_kbps"] is not None and result["lowest_plan_kbps"] < 400  # the encode followed
+    assert any(r["pace_kbps"] for r in result["rows"]) and any(r["dropped"] for r in result["rows"])
+    assert result["decoded_last_5s"] >= 40 and result["increasing"], result["decoded_last_5s"]  # >= 8 fps again

@@ -21,10 +21,14 @@ codec WebRTC peers take. The peer's picture-loss requests (RTCP PLI/FIR) ask the
 keyframe (at most one a second). A peer that falls silent (no RTCP receiver report for 8 s: a
 crashed or unplugged endpoint sends no goodbye, and ICE consent would notice only after 30 s)
 counts as a disconnect; during the backoff a TCP probe of the endpoint every 0.5 s ends the wait as
-soon as it answers again. Support's ``--simulate slow-uplink`` paces the sending here as for RTMP,
-so the send buffer and its drop policy act. Not done: dynamic bitrate (the peer's receiver reports
-and REMB are not read for it yet; a real slow link shows as packet loss at the peer, not as a
-backlog here, because UDP sends never wait).
+soon as it answers again. Support's ``--simulate slow-uplink`` paces the sending here as for RTMP.
+
+Dynamic bitrate: UDP sends never wait, so a link slower than the stream shows only as loss in the
+peer's RTCP receiver reports (without an answer the peer decodes nothing at all: every frame has a
+hole, every keyframe too). Loss above 10 % paces this output's sending (``link_kbps``: what went out
+x (1 - loss/2); below 2 % it rises 8 % a report until the link no longer limits it — WebRTC's
+loss-based rule); the backlog then builds in the send buffer as behind TCP, and the same
+``BitrateController`` as RTMP's fits a rate plan under it, which the session's encode follows.
 """
 
 from __future__ import annotations
@@ -46,7 +50,9 @@ from seller_studio.common.errors import BadUrlError
 from seller_studio.common.webrtc import is_loopback_host, offer_loopback
 from seller_studio.media.frames import EncodedPacket
 from seller_studio.media.outputs.base import Output, OutputError, OutputState, StopReason
+from seller_studio.media.outputs.bitrate import BitrateController
 from seller_studio.media.outputs.send_buffer import SendBuffer
+from seller_studio.media.outputs.stream import _controller_for
 from seller_studio.media.stats import StreamStats
 from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
 
@@ -58,7 +64,7 @@ logging.getLogger("aioice").setLevel(logging.WARNING)
 SCHEMES = {"whip": "http", "whips": "https", "http": "http", "https": "https"}
 OPUS_RATE = 48000
 OPUS_FRAME_SAMPLES = 960  # 20 ms
-OPUS_BITRATE = 128_000
+OPUS_BITRATE = 64_000  # stereo Opus at 64 kbit/s is transparent for speech and fine for music
 
 
 def parse_whip_url(url: str) -> str:
@@ -179,6 +185,8 @@ class WhipOutput(Output):
     peer_silence_s = 8.0  # no RTCP receiver report for this long: the peer is gone, reconnect
     port_probe_interval_s = 0.5
     rate_history_s = 6.0
+    raise_interval_s = 4.0
+    min_link_kbps = 150.0  # the pace never goes below this (Opus alone is 64 kbit/s)
 
     @classmethod
     def unavailable_reason(cls, protocol: str = "whip") -> str | None:
@@ -193,7 +201,11 @@ class WhipOutput(Output):
         self._key = stream_key
         self.policy = policy or ReconnectPolicy()
         self.buffer = send_buffer or SendBuffer()
-        self.is_dynamic_bitrate = False  # not yet for WHIP (see the module docstring)
+        self.is_dynamic_bitrate = True if dynamic_bitrate is None else dynamic_bitrate
+        # Wired by the session: the encode follows a plan (dynamic bitrate), as for RTMP.
+        self.apply_rate_plan = lambda plan: None
+        self.request_keyframe_for_congestion = None
+        self.rate: BitrateController | None = None
         self.current_bitrate_kbps = 0
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -225,6 +237,11 @@ class WhipOutput(Output):
         self.disconnect_reasons: list[str] = []
         # Support's --simulate slow-uplink: pace sending as a slow uplink would (as the RTMP output).
         self.simulated_uplink_kbps: float | None = None
+        # What the link delivers, from the peer's loss reports (None: it does not limit the stream).
+        self.link_kbps: float | None = None
+        self._keyframe_asked_s = -1e9
+        self.peer_loss_percent: float | None = None
+        self._report_counts = (0, 0)  # (packets lost, packets sent) in the last receiver report
         self._paced_until_s = 0.0
 
     @property
@@ -244,6 +261,10 @@ class WhipOutput(Output):
         video = next((t for t in templates if t.type == "video"), None)
         self.current_bitrate_kbps = bitrate_kbps or (
             round((video.codec_context.bit_rate or 0) / 1000) if video is not None else 0)
+        if self.is_dynamic_bitrate and bitrate_kbps and video is not None:
+            # The same controller as RTMP's: the pace (from the peer's loss reports) makes the
+            # backlog build here as TCP would, and the controller fits the encode under it.
+            self.rate = _controller_for(templates, bitrate_kbps, self.raise_interval_s)
         reason = unavailable_reason()
         if reason is not None:
             self.fail(OutputError(StopReason.BAD_URL, f"{self._where()}: {reason}"))
@@ -260,8 +281,31 @@ class WhipOutput(Output):
         if self.state != OutputState.LIVE:
             self.buffer.drop_while_disconnected(packet)
             return
+        was_waiting = self.buffer.is_waiting_for_keyframe
         self.buffer.push(packet)
+        if self.buffer.is_waiting_for_keyframe and not was_waiting:
+            # Past 900 ms all video waits for a keyframe: ask for one now (at most one a second).
+            now = time.monotonic()
+            if now - self._keyframe_asked_s >= 1.0:
+                self._keyframe_asked_s = now
+                (self.request_keyframe_for_congestion or self.request_keyframe)()
+        if self.rate is not None:
+            self._adjust_bitrate()
         self._poke(self._wake)
+
+    def _adjust_bitrate(self) -> None:
+        """Encoder thread (from send): let the controller fit the plan to what the link carries."""
+        assert self.rate is not None
+        change = self.rate.update(time.monotonic(), self.buffer.buffered_ms(), self.send_rate_kbps)
+        if change is not None:
+            plan, why = change
+            log.info("%s: video %d -> %d kbps, audio %d kbps (%s)", self.name, self.current_bitrate_kbps,
+                     plan.video_kbps, plan.audio_kbps, why)
+            self.current_bitrate_kbps = plan.video_kbps
+            self.apply_rate_plan(plan)
+            self.events.emit("bitrate_changed", output=self.name, bitrate_kbps=plan.video_kbps,
+                             audio_kbps=plan.audio_kbps, fps_divisor=plan.fps_divisor,
+                             link_kbps=None if plan.link_kbps is None else round(plan.link_kbps), reason=why)
 
     def _poke(self, event: asyncio.Event | None) -> None:
         loop = self._loop
@@ -473,17 +517,49 @@ class WhipOutput(Output):
 
     async def _peer_is_silent(self) -> bool:
         """True when the peer has sent no RTCP receiver report for ``peer_silence_s``: it is gone
-        (a crashed or unplugged endpoint says nothing; ICE consent would notice only after 30 s)."""
+        (a crashed or unplugged endpoint says nothing; ICE consent would notice only after 30 s).
+        Each new report also feeds the loss-based pacing (``_on_report``)."""
         try:
             stats = await self._video_sender.getStats()
         except Exception:  # noqa: BLE001  (a sender that is closing)
             return False
-        reports = [st.timestamp.timestamp() for st in stats.values() if st.type == "remote-inbound-rtp"]
-        newest = max(reports) if reports else None
-        if newest is not None:
-            self._last_report_wall_s = max(self._last_report_wall_s, newest)
+        reports = [st for st in stats.values() if st.type == "remote-inbound-rtp"]
+        if reports:
+            report = reports[0]
+            at = report.timestamp.timestamp()
+            if at > self._last_report_wall_s:
+                self._last_report_wall_s = at
+                self._on_report(report.packetsLost, report.packetsReceived)
         heard = self._last_report_wall_s or self._connected_wall_s
         return time.time() - heard > self.peer_silence_s
+
+    def _on_report(self, lost: int, received: int) -> None:
+        """The peer's receiver report: fit ``link_kbps`` to what the link delivers.
+
+        UDP sends never wait, so a link slower than the stream shows only as loss at the peer (the
+        picture breaks up, it asks for keyframe after keyframe, none gets through). Loss above 10 %
+        paces the sending to what went out times (1 - loss/2), and the send buffer sheds video by
+        time; below 2 % the pace rises 8 % a report until the link no longer limits it. (The rule
+        of WebRTC's loss-based controller, on the studio's own buffer.)"""
+        previous_lost, previous_total = self._report_counts
+        total = lost + received
+        self._report_counts = (lost, total)
+        if total - previous_total < 20 or previous_total == 0:
+            return  # too few packets since the last report to judge (or the first report)
+        # (A report can count as lost packets sent before the previous one: never past 100 %.)
+        loss = min(1.0, max(0, lost - previous_lost) / (total - previous_total))
+        self.peer_loss_percent = round(100 * loss, 1)
+        sent_kbps = self.send_rate_kbps(2.0)
+        if loss > 0.10:
+            base = min(self.link_kbps or sent_kbps, sent_kbps) if sent_kbps else (self.link_kbps or 0)
+            self.link_kbps = max(self.min_link_kbps, base * (1 - loss / 2))
+            log.info("%s: the WHIP peer lost %.0f %% of the picture: sending at most %.0f kbit/s", self.name,
+                     100 * loss, self.link_kbps)
+        elif loss < 0.02 and self.link_kbps is not None:
+            self.link_kbps *= 1.08
+            if self.link_kbps > 1.5 * max(sent_kbps, 1.0):
+                self.link_kbps = None  # the link no longer limits the stream
+                log.info("%s: the WHIP link carries the stream again", self.name)
 
     async def _unless_stopped(self, coro):
         """Await ``coro``, or raise OutputError(REQUESTED) as soon as stop() is called: a stop never
@@ -570,6 +646,7 @@ class WhipOutput(Output):
         self.connected_at_s = time.monotonic()
         self._connected_wall_s = time.time()
         self._last_report_wall_s = 0.0
+        self._report_counts = (0, 0)
         self.buffer.clear("disconnect")  # anything left is stale; wait for a fresh keyframe
         self.request_keyframe()
         self._first_video_pending = True
@@ -594,7 +671,8 @@ class WhipOutput(Output):
                                 self.peer_silence_s)
                     return
             self._wake.clear()
-            while (packet := self.buffer.pop(timeout_s=0)) is not None:
+            # (Leaves the batch once a second for the checks above: a paced backlog never empties.)
+            while time.monotonic() < next_check and (packet := self.buffer.pop(timeout_s=0)) is not None:
                 self.crash_injector.check()
                 size = len(packet.data)
                 if packet.kind == "video":
@@ -613,7 +691,7 @@ class WhipOutput(Output):
                 self._record_sent(time.monotonic(), size)
                 if self._stop.is_set():
                     return
-                if self.simulated_uplink_kbps and await self._pace(size):
+                if (self.simulated_uplink_kbps or self.link_kbps) and await self._pace(size):
                     return
             await asyncio.sleep(0)  # let the senders take what was queued
             try:
@@ -622,10 +700,10 @@ class WhipOutput(Output):
                 pass
 
     async def _pace(self, size: int) -> bool:
-        """Support's slow-uplink fault: send no faster than ``simulated_uplink_kbps``, so the
-        backlog builds in the send buffer (and its drop policy acts) as behind a slow link. True
-        when stopped meanwhile."""
-        kbps = self.simulated_uplink_kbps
+        """Send no faster than the link carries (``link_kbps``, from the peer's loss reports) or
+        support's slow-uplink fault (``simulated_uplink_kbps``): the backlog builds in the send
+        buffer, whose drop policy sheds video by time, as for RTMP. True when stopped meanwhile."""
+        kbps = min((r for r in (self.simulated_uplink_kbps, self.link_kbps) if r), default=None)
         if not kbps:
             return False
         now = time.monotonic()
@@ -681,6 +759,9 @@ class WhipOutput(Output):
             send_buffer_ms=round(self.buffer.buffered_ms(), 1),
             bitrate_sent_kbps=round(self.send_rate_kbps(), 1),
             encoder_bitrate_kbps=self.current_bitrate_kbps,
+            is_dynamic_bitrate=self.rate is not None,
+            rate_plan=self.rate.plan if self.rate is not None else None,
+            link_kbps=round(self.link_kbps) if self.link_kbps else None,
             dropped_network=dropped["congestion"],
             dropped_disconnect=dropped["disconnect"],
             reconnects=self.reconnect_count,

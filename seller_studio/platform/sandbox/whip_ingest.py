@@ -311,11 +311,54 @@ def _release_frames_on_marker(pc: Any) -> None:
     from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 
     class MarkerJitterBuffer(JitterBuffer):
+        gap_s = 0.3  # a packet missing this long (its retransmission lost too) is given up
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._gap_since: float | None = None
+
         def add(self, packet: Any) -> tuple[bool, JitterFrame | None]:
             pli_flag, frame = super().add(packet)
             if frame is None and packet.marker:
                 frame = self._frame_ending_at(packet.sequence_number)
+            gap = self._first_gap(packet.sequence_number) if frame is None and self._origin is not None else None
+            if gap is not None:
+                # A lost packet holds back every later frame (stock aiortc: until 512 packets later,
+                # many seconds on a slow link). Past gap_s, skip to the next whole frame after it and
+                # ask for a keyframe, as a browser's receiver does.
+                now = time.monotonic()
+                if self._gap_since is None:
+                    self._gap_since = now
+                elif now - self._gap_since > self.gap_s:
+                    self._skip_to_after(gap, packet.sequence_number)
+                    self._gap_since = None
+                    pli_flag = True
+            else:
+                self._gap_since = None
             return pli_flag, frame
+
+        def _first_gap(self, newest: int) -> int | None:
+            """Index (from the origin) of the first missing packet before ``newest``, or None."""
+            for count in range(self.capacity):
+                slot = self._packets[(self._origin + count) % self.capacity]
+                if slot is None:
+                    return count
+                if slot.sequence_number == newest:
+                    return None
+            return None
+
+        def _skip_to_after(self, gap: int, newest: int) -> None:
+            """Drop everything before the newest frame: what is older is late and broken anyway,
+            and a keyframe (asked for now) brings the picture back."""
+            span = (newest - self._origin) % 65536
+            start = span
+            newest_packet = self._packets[newest % self.capacity]
+            while start > gap:
+                slot = self._packets[(self._origin + start - 1) % self.capacity]
+                if slot is None or newest_packet is None or slot.timestamp != newest_packet.timestamp:
+                    break
+                start -= 1
+            self.remove(min(max(start, gap + 1), self.capacity))
 
         def _frame_ending_at(self, sequence_number: int) -> JitterFrame | None:
             packets = []
