@@ -152,7 +152,7 @@ def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: l
         if not studio.compositor.scenes:
             studio.add_scene(Scene("Scene 1", []))
         vertical_edited: set[str] = set()
-        if profile.vertical.is_enabled and not is_vertical(v.width, v.height):
+        if profile.has_vertical_canvas and not is_vertical(v.width, v.height):
             vertical_edited = add_vertical_canvas(studio, profile)
         if is_strict:
             audio, warning = audio_from_spec(MIC_ID, profile.audio.mic), ""

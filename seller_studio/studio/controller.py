@@ -622,6 +622,10 @@ class StudioController:
         studio = self.studio
         assert studio is not None
         vertical_outputs = list(vertical_outputs or [])
+        if vertical_outputs and studio.vertical is None:  # a studio built before the destination was added
+            self._notice(tr_noop("The vertical canvas starts after this show: the destinations that stream "
+                                 "it go live then."))
+            vertical_outputs = []
         if studio.vertical is not None and self.recording in outputs and self.vertical_recording is None:
             self.vertical_recording = RecordingOutput(vertical_recording_path(self.recording.path))
             vertical_outputs.append(self.vertical_recording)
@@ -1082,8 +1086,8 @@ class StudioController:
         self.scene_follower.rules = dict(profile.scene_follow)
         needs_rebuild = (profile.video.width, profile.video.height, profile.video.fps) != (
             old.video.width, old.video.height, old.video.fps) or profile.audio.mic != old.audio.mic \
-            or profile.name != old.name or (profile.vertical.is_enabled, profile.vertical.width,
-                                            profile.vertical.height) != (old.vertical.is_enabled, old.vertical.width,
+            or profile.name != old.name or (profile.has_vertical_canvas, profile.vertical.width,
+                                            profile.vertical.height) != (old.has_vertical_canvas, old.vertical.width,
                                                                          old.vertical.height)
         if needs_rebuild:
             if self.live_state != LiveState.IDLE or self.recording is not None:

@@ -143,6 +143,11 @@ class Profile:
         return self.currency or system_currency()
 
     @property
+    def has_vertical_canvas(self) -> bool:
+        """The studio composes a vertical canvas: turned on in Settings, or a destination streams it."""
+        return self.vertical.is_enabled or any(d.get("canvas") == "vertical" for d in self.destinations)
+
+    @property
     def secret_id(self) -> str:
         """Keyring entry suffix: one stream key per profile and destination kind."""
         d = self.destination

@@ -160,19 +160,22 @@ def test_two_taps_hear_the_same_samples_and_the_mixer_is_read_once():
 
 @pytest.fixture(scope="module")
 def dual_run(tmp_path_factory):
-    """One 6 s run of both canvases: the landscape one to nginx and to show.mkv, the vertical one to
-    nginx and to show.vertical.mkv."""
+    """One 6 s run of both canvases: the landscape one to nginx and to show.mkv, the vertical one (one
+    encode) to two destinations on nginx (``--dest tiktok=...,canvas=vertical`` and ``--vertical-url``)
+    and to show.vertical.mkv."""
     from tests.helpers import Nginx
 
     work = tmp_path_factory.mktemp("dual")
     server = Nginx(work / "nginx").start()
     try:
         proc = subprocess.run(
-            SELLER_STUDIO + ["stream", "--url", server.url, "--key-env", "TEST_KEY", "--vertical-url",
-                             server.url + "/vertical-key", "--vertical-size", f"{VW}x{VH}", "--size", f"{W}x{H}",
-                             "--duration", "6", "--record", str(work / "show.mkv"), "--stats",
-                             str(work / "stats.jsonl")],
-            env={**os.environ, "TEST_KEY": "landscape-key"}, capture_output=True, text=True, timeout=120)
+            SELLER_STUDIO + ["stream", "--url", server.url, "--key-env", "TEST_KEY",
+                             "--dest", f"tiktok={server.url},canvas=vertical", "--key-env", "tiktok=TIKTOK_KEY",
+                             "--vertical-url", server.url + "/vertical-key", "--vertical-size", f"{VW}x{VH}",
+                             "--size", f"{W}x{H}", "--duration", "6", "--record", str(work / "show.mkv"),
+                             "--stats", str(work / "stats.jsonl")],
+            env={**os.environ, "TEST_KEY": "landscape-key", "TIKTOK_KEY": "tiktok-key"}, capture_output=True,
+            text=True, timeout=120)
         time.sleep(1.0)
         server.wait_recording_closed()
     finally:
@@ -186,8 +189,10 @@ def dual_run(tmp_path_factory):
 def test_both_canvases_arrive_at_their_size_with_sound_and_are_recorded(dual_run):
     proc, ingests, work = dual_run
     assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr and "vertical-key" not in proc.stderr
+    assert "Traceback" not in proc.stderr and "vertical-key" not in proc.stderr and "tiktok-key" not in proc.stderr
+    assert proc.stderr.count("video encoder: libx264") == 2  # one encode per canvas, whatever the number of destinations
     files = {"landscape ingest": (ingests["landscape"], (W, H)), "vertical ingest": (ingests["vertical"], (VW, VH)),
+             "tiktok ingest": (ingests["tiktok"], (VW, VH)),
              "landscape recording": (work / "show.mkv", (W, H)),
              "vertical recording": (work / "show.vertical.mkv", (VW, VH))}
     for what, (path, size) in files.items():

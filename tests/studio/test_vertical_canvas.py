@@ -95,3 +95,15 @@ def test_without_the_vertical_canvas_nothing_changes():
             studio.compositor_for("vertical")
     finally:
         studio.stop()
+
+
+def test_a_vertical_destination_turns_the_vertical_canvas_on():
+    profile = Profile.from_json({**OLD_PROFILE, "destinations": [
+        {"name": "tiktok", "url": "rtmp://127.0.0.1:1935/live", "canvas": "vertical"}]})
+    assert not profile.vertical.is_enabled and profile.has_vertical_canvas
+    studio = build_studio(profile, is_strict=True).studio
+    try:
+        assert studio.vertical is not None and (studio.vertical.width, studio.vertical.height) == (720, 1280)
+        assert studio.compositor_for("vertical") is studio.vertical
+    finally:
+        studio.stop()
