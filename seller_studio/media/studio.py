@@ -92,7 +92,9 @@ class Studio:
     def derive_vertical(self, scene: Scene, size: tuple[int, int] | None = None) -> Scene:
         """The vertical canvas's scene derived from a landscape scene (before the seller edits it), for
         the vertical canvas (or, before it exists, a canvas of ``size``)."""
-        width, height = size or (self.vertical.width, self.vertical.height) if self.vertical else size or (720, 1280)
+        if size is None:
+            size = (self.vertical.width, self.vertical.height) if self.vertical is not None else (720, 1280)
+        width, height = size
         comp = self.compositor
         return derive_vertical_scene(scene, comp.width, comp.height, width, height)
 
