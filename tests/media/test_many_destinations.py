@@ -253,3 +253,26 @@ def test_a_fault_naming_a_destination_the_show_lacks_is_one_line():
     assert proc.returncode == ExitCode.BAD_SIMULATE_SPEC, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("seller-studio: error:")]
     assert len(errors) == 1 and "names the destination 'tiktok'" in errors[0] and "have: a" in errors[0], proc.stderr
+
+
+def test_rtmp_and_whip_destinations_from_one_encode(tmp_path):
+    """``--dest shop=rtmp://...`` beside ``--dest low=whip://...``: one encode, both get the picture
+    and the sound (the WebRTC peer decodes increasing frame codes and Opus audio)."""
+    from tests.media.test_whip_output import Peer
+
+    peer = Peer(key="whip-key")
+    peer.ingest.start()
+    shop = Nginx(tmp_path / "shop").start()
+    try:
+        proc = run_cli("--dest", f"shop={shop.url}", "--dest", f"low={peer.ingest.url.replace('http://', 'whip://')}",
+                       "--key-env", "shop=K1", "--key-env", "low=K2", "--size", "640x360", "--duration", "4",
+                       env={"K1": "shop-key", "K2": "whip-key"})
+    finally:
+        shop.stop()
+        peer.ingest.stop()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "live: shop rtmp://" in proc.stderr and " low http://" in proc.stderr
+    probe = ffprobe(shop.wait_recording_closed())
+    assert stream_of(probe, "video")["width"] == 640 and stream_of(probe, "audio")["codec_name"] == "aac"
+    assert len(peer.codes) > 30 and peer.ingest.audio_frames > 20
+    assert all(b > a for a, b in zip(peer.codes, peer.codes[1:], strict=False))
