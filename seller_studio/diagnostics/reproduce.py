@@ -81,15 +81,7 @@ def describe_setup(studio: Any, video: Any, destination: Any = None) -> dict[str
         sources.append({"id": source_id, "kind": str(getattr(inner, "kind", info.get("kind", "?"))),
                         "delivered": delivered, "requested": info.get("requested"), "mode": info.get("mode"),
                         "measured_fps": info.get("measured_fps")})
-    scenes = []
-    comp = studio.compositor
-    for name, scene in list(comp.scenes.items()):
-        # The profile's own shape (studio/assembly.scene_to_json): layers bottom to top, rects in pixels.
-        layers = [{"source_id": layer.source_id, "visible": layer.is_visible,
-                   "rect": [layer.rect.x, layer.rect.y, layer.rect.w, layer.rect.h] if layer.rect else None,
-                   "scale": getattr(layer.scale_mode, "value", None) or "auto"}
-                  for layer in sorted(scene.layers, key=lambda layer: layer.z)]
-        scenes.append({"name": name, "canvas": [comp.width, comp.height], "layers": layers})
+    scenes = _describe_scenes(studio.compositor)
     audio = None
     channel = studio.mixer.channels.get("mic") if getattr(studio, "mixer", None) is not None else None
     if channel is not None:
@@ -101,7 +93,29 @@ def describe_setup(studio: Any, video: Any, destination: Any = None) -> dict[str
                         "preset": getattr(video, "preset", None),
                         "keyframe_interval_s": getattr(video, "keyframe_interval_s", None)},
             "sources": sources, "scenes": scenes, "active_scene": studio.compositor.active_scene, "audio": audio,
-            "destination": _describe_destination(destination)}
+            "destination": _describe_destination(destination), **_describe_vertical(studio)}
+
+
+def _describe_scenes(comp: Any) -> list[dict[str, Any]]:
+    """The profile's own shape (studio/assembly.scene_to_json): layers bottom to top, rects in pixels."""
+    scenes = []
+    for name, scene in list(comp.scenes.items()):
+        layers = [{"source_id": layer.source_id, "visible": layer.is_visible,
+                   "rect": [layer.rect.x, layer.rect.y, layer.rect.w, layer.rect.h] if layer.rect else None,
+                   "scale": getattr(layer.scale_mode, "value", None) or "auto"}
+                  for layer in sorted(scene.layers, key=lambda layer: layer.z)]
+        scenes.append({"name": name, "canvas": [comp.width, comp.height], "layers": layers})
+    return scenes
+
+
+def _describe_vertical(studio: Any) -> dict[str, Any]:
+    """The second (vertical) canvas, when the studio has one: its size and scenes (support reads it;
+    a reproduction rebuilds the landscape canvas only)."""
+    vertical = getattr(studio, "vertical", None)
+    if vertical is None:
+        return {}
+    return {"vertical_canvas": {"width": vertical.width, "height": vertical.height, "fps": vertical.fps,
+                                "scenes": _describe_scenes(vertical), "active_scene": vertical.active_scene}}
 
 
 def _describe_destination(destination: Any) -> dict[str, Any] | None:

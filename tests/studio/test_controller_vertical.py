@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from seller_studio.diagnostics.journal import read_journal
 from seller_studio.media.compositor import Rect
 from seller_studio.studio.events import LiveState, RecordingChanged, StatusMessage
 from seller_studio.studio.settings import Profile, VerticalPrefs
@@ -54,6 +55,8 @@ def test_live_with_record_records_both_canvases(nginx, file_keyring, profile, tm
         rig.wait(lambda: rig.ctl.live_state == LiveState.IDLE, 15, "idle")
         assert rig.ctl.studio.vertical_session is None and rig.ctl.vertical_recording is None
         assert not rig.of(RecordingChanged)[-1].is_on
+        head = next(e for e in read_journal(rig.ctl.journal.path.read_text()) if e.get("name") == "profile")["data"]
+        assert head["vertical_canvas"]["width"] == VW and head["vertical_canvas"]["scenes"][0]["name"] == "Pattern"
     finally:
         rig.close()
     for path, size in ((recording.path, (W, H)), (vertical.path, (VW, VH))):
