@@ -119,6 +119,13 @@ class StudioFaults:
         a relay that can be cut. Call once per destination, before it connects."""
         if not any(f.kind == "net-drop" and f.destination in (None, stream.name) for f in self.faults):
             return
+        if not hasattr(stream, "route_via"):
+            # A WHIP destination: its media goes over UDP, which a TCP relay cannot carry or cut.
+            if any(f.kind == "net-drop" and f.destination == stream.name for f in self.faults):
+                raise FaultSpecError(f"--simulate: net-drop cannot cut the WHIP destination '{stream.name}' "
+                                     "(its media goes over UDP): use slow-uplink, or name another destination")
+            log.info("net-drop: %s is a WHIP destination and is not cut", stream.name)
+            return
         old = self.relays.pop(stream.name, None)
         if old is not None:
             old.close()

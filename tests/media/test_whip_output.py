@@ -436,3 +436,18 @@ def test_a_link_slower_than_the_stream_lowers_the_encode_and_the_picture_comes_b
     assert result["lowest_plan_kbps"] is not None and result["lowest_plan_kbps"] < 400  # the encode followed
     assert any(r["pace_kbps"] for r in result["rows"]) and any(r["dropped"] for r in result["rows"])
     assert result["decoded_last_5s"] >= 40 and result["increasing"], result["decoded_last_5s"]  # >= 8 fps again
+
+
+def test_net_drop_cannot_cut_a_whip_destination_and_says_so():
+    """--simulate net-drop reroutes a stream through a TCP relay: a WHIP destination's media is UDP.
+    Naming it is one line; a net-drop for all destinations leaves it alone."""
+    from seller_studio.diagnostics.faults import FaultSpecError
+    from seller_studio.diagnostics.studio_faults import StudioFaults, parse_for_window
+
+    output = WhipOutput("whip://127.0.0.1:9/whip", "k", name="shop")
+    with pytest.raises(FaultSpecError) as err:
+        StudioFaults(parse_for_window("net-drop@3s:4s:shop", has_sandbox=False)).route(output)
+    assert "\n" not in str(err.value) and "WHIP destination 'shop'" in str(err.value)
+    everyone = StudioFaults(parse_for_window("net-drop@3s:4s", has_sandbox=False))
+    everyone.route(output)
+    assert everyone.relays == {} and output.http_url == "http://127.0.0.1:9/whip"
