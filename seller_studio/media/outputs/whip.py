@@ -647,6 +647,8 @@ class WhipOutput(Output):
         self._connected_wall_s = time.time()
         self._last_report_wall_s = 0.0
         self._report_counts = (0, 0)
+        self.link_kbps = None  # a new connection (maybe another path): the loss reports decide again
+        self._paced_until_s = 0.0
         self.buffer.clear("disconnect")  # anything left is stale; wait for a fresh keyframe
         self.request_keyframe()
         self._first_video_pending = True
