@@ -76,6 +76,7 @@ def draw_on_stream(board: BreakBoard, overlay: BreakBoardSource, *, started_at_s
 
 
 BOARD_SOURCE_ID = "break-board"
+VERTICAL_BOARD_SOURCE_ID = "break-board-vertical"
 RESUME_WITHIN_S = 12 * 3600  # a break saved this recently is tonight's: a restart reopens it
 
 
@@ -101,6 +102,9 @@ class BreakSession:
         self.board: BreakBoard | None = None
         self.overlay: BreakBoardSource | None = None
         self.layer: Layer | None = None
+        # The same board on the vertical canvas, drawn for its shape, when the studio has one.
+        self.vertical_overlay: BreakBoardSource | None = None
+        self.vertical_layer: Layer | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
     def _record(self, name: str, data: dict[str, Any]) -> None:
@@ -167,10 +171,18 @@ class BreakSession:
         self.layer = board_layer(BOARD_SOURCE_ID, comp.width, comp.height, z=900)
         comp.add_overlay(self.layer)
         follow_board(self.board, self.overlay, self._currency())
+        vertical = getattr(media, "vertical", None)
+        if vertical is not None:
+            self.vertical_overlay = BreakBoardSource(VERTICAL_BOARD_SOURCE_ID, vertical.width, vertical.height)
+            media.add_source(self.vertical_overlay)
+            self.vertical_layer = board_layer(VERTICAL_BOARD_SOURCE_ID, vertical.width, vertical.height, z=900)
+            vertical.add_overlay(self.vertical_layer)
+            follow_board(self.board, self.vertical_overlay, self._currency())
 
     def set_on_stream(self, is_visible: bool) -> None:
-        if self.layer is not None:
-            self.layer.is_visible = is_visible  # read by the compositor each frame
+        for layer in (self.layer, self.vertical_layer):
+            if layer is not None:
+                layer.is_visible = is_visible  # read by the compositor each frame
 
     def _on_show_event(self, name: str, payload: dict[str, Any]) -> None:
         board = self.board
@@ -213,8 +225,11 @@ class BreakSession:
     def draw(self, reveal_every_s: float = 0.6) -> break_draw.DrawResult:
         board = self._require()
         if self.overlay is not None:
-            draw_on_stream(board, self.overlay, reveal_every_s=reveal_every_s, studio=self.studio,
-                           currency=self._currency())
+            animation = draw_on_stream(board, self.overlay, reveal_every_s=reveal_every_s, studio=self.studio,
+                                       currency=self._currency())
+            if self.vertical_overlay is not None:  # the same reveal, at the same instants, on the phone canvas
+                self.vertical_overlay.start_draw(animation.final, animation.teams, started_at_s=animation.started_at_s,
+                                                 reveal_every_s=reveal_every_s)
         else:
             board.run_draw()
             if self.studio is not None and hasattr(self.studio, "show_moment"):
@@ -241,6 +256,13 @@ class BreakSession:
             with contextlib.suppress(ValueError):
                 media.compositor.overlays.remove(self.layer)
             media.remove_source(BOARD_SOURCE_ID)
+        vertical = getattr(media, "vertical", None)
+        if media is not None and vertical is not None and self.vertical_layer is not None:
+            with contextlib.suppress(ValueError):
+                vertical.overlays.remove(self.vertical_layer)
+            media.remove_source(VERTICAL_BOARD_SOURCE_ID)
+        self.vertical_layer = None
+        self.vertical_overlay = None
         self.layer = None
         self.overlay = None
 

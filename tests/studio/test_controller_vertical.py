@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
 from seller_studio.diagnostics.journal import read_journal
@@ -106,3 +107,43 @@ def test_vertical_scenes_follow_until_edited_and_the_edit_is_kept(profile):
         assert list(vertical.scenes) == ["Pattern"]
     finally:
         rig.close()
+
+
+def test_a_break_board_is_on_the_vertical_canvas_too(profile, tmp_path):
+    from seller_studio.show.controller import ShowController
+    from seller_studio.show.inventory import InventoryStore
+    from seller_studio.studio.breaks import VERTICAL_BOARD_SOURCE_ID, BreakSession
+
+    rig = Rig(profile, journal=None)
+    store = InventoryStore(tmp_path / "inventory.db")
+    try:
+        _ready(rig)
+        vertical = rig.ctl.studio.vertical
+        before = vertical.render_scene("Pattern", 5, time.monotonic()).copy()
+        session = BreakSession(ShowController(store, "tonight"), rig.ctl, tmp_path / "breaks")
+        board = session.open_break("Hobby Box", "random-team", "4", "12.50")
+        assert board.total == 4
+        layer = session.vertical_layer
+        assert layer is not None and layer in vertical.overlays and layer.source_id == VERTICAL_BOARD_SOURCE_ID
+        assert session.vertical_overlay is not None and session.vertical_overlay.wait_rendered(5.0)
+        # Drawn for the phone canvas's panel (not the landscape one's, shrunk).
+        assert session.vertical_overlay.frame_at(0, 0.0).size == (layer.rect.w, layer.rect.h)
+        assert layer.rect.x + layer.rect.w <= VW and layer.rect.y + layer.rect.h <= VH
+        assert (layer.rect.w, layer.rect.h) != (session.layer.rect.w, session.layer.rect.h)
+        with_board = vertical.render_scene("Pattern", 5, time.monotonic())
+        assert np.abs(with_board.astype(int) - before.astype(int)).mean() > 5  # the board is on the picture
+        # Sold out, announced, drawn: the reveal runs on both canvases.
+        item_id = next(iter(board.spec.listings))
+        for n, buyer in enumerate(("ann", "bo", "cy", "dee")):
+            board.on_sale(item_id, buyer, 1250, f"order-{n}")
+        session.announce()
+        result = session.draw(reveal_every_s=0.05)
+        assert result is not None
+        assert session.vertical_overlay.wait_drawn(5.0) and session.overlay.wait_drawn(5.0)
+        session.set_on_stream(False)
+        assert not layer.is_visible and not session.layer.is_visible
+        session.close()
+        assert layer not in vertical.overlays and VERTICAL_BOARD_SOURCE_ID not in rig.ctl.studio.sources
+    finally:
+        rig.close()
+        store.close()
