@@ -152,8 +152,8 @@ def validate(destinations: list, video: dict[str, VideoSettings], audio: AudioSe
         if d.canvas not in CANVASES:
             refusals.append(f"canvas '{d.canvas}' is not landscape or vertical")
         elif d.canvas not in canvases:
-            refusals.append(f"the {d.canvas} canvas is not available in this version of the studio: "
-                            "put it on the landscape canvas")
+            refusals.append(f"the {d.canvas} canvas is off: turn on 'Vertical canvas too' in Settings > Video, "
+                            "or put this destination on the landscape canvas")
         elif preset.canvas is not None and d.canvas != preset.canvas:
             warnings.append(f"{preset.label} viewers watch {preset.canvas} pictures; this destination "
                             f"gets the {d.canvas} canvas")

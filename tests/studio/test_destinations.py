@@ -88,7 +88,7 @@ def test_validator_refuses_the_same_url_and_key_twice():
 def test_validator_refuses_a_canvas_this_studio_cannot_run():
     report = validate([d("tt", "rtmp://push.example/live", "tiktok", canvas="vertical")],
                       {"landscape": VideoSettings()}, AudioSettings())
-    assert "vertical canvas is not available" in report.check("tt").refusals[0]
+    assert "vertical canvas is off" in report.check("tt").refusals[0]
     on_landscape = validate([d("tt", "rtmp://push.example/live", "tiktok")], {"landscape": VideoSettings()}, None)
     assert not on_landscape.check("tt").is_refused
     assert "watch vertical pictures" in on_landscape.check("tt").warnings[0]
