@@ -276,3 +276,52 @@ def test_rtmp_and_whip_destinations_from_one_encode(tmp_path):
     assert stream_of(probe, "video")["width"] == 640 and stream_of(probe, "audio")["codec_name"] == "aac"
     assert len(peer.codes) > 30 and peer.ingest.audio_frames > 20
     assert all(b > a for a, b in zip(peer.codes, peer.codes[1:], strict=False))
+
+
+def test_an_output_added_while_live_is_listed_before_it_starts_and_gets_nothing_before(tmp_path):
+    """add_output lists the output first (one that fails at once is found by remove_output) and
+    hands it nothing before its start returned, then from a keyframe on."""
+    from seller_studio.common.net import free_port
+    from seller_studio.media.outputs.base import Output
+
+    class Probe(Output):
+        kind = "probe"
+
+        def __init__(self, session) -> None:
+            super().__init__("probe")
+            self.session, self.started, self.listed_at_start = session, False, False
+            self.sent_before_start = 0
+            self.first_video_is_keyframe: bool | None = None
+
+        def start(self, templates: list) -> None:
+            self.listed_at_start = self in self.session.outputs
+            time.sleep(0.3)  # a slow start: packets flow meanwhile, none may reach it
+            self.started = True
+
+        def send(self, packet) -> None:
+            if not self.started:
+                self.sent_before_start += 1
+            elif packet.kind == "video" and self.first_video_is_keyframe is None:
+                self.first_video_is_keyframe = packet.is_keyframe
+
+        def stop(self, timeout_s: float = 10.0) -> None:
+            pass
+
+    studio = pattern_studio(320, 180, FPS)
+    session = studio.go_live([RecordingOutput(tmp_path / "r.mkv")], VideoSettings(320, 180, FPS, 400), AudioSettings())
+    try:
+        time.sleep(0.5)
+        probe = Probe(session)
+        session.add_output(probe)
+        dead = StreamOutput(f"rtmp://127.0.0.1:{free_port()}/live", "k", name="dead")  # fails at its first connect
+        session.add_output(dead)
+        assert dead in session.outputs
+        deadline = time.monotonic() + 10
+        while dead.state != OutputState.FAILED and time.monotonic() < deadline:
+            time.sleep(0.05)
+        session.remove_output(dead)
+        time.sleep(2.5)  # a keyframe comes within 2 s
+    finally:
+        studio.stop()
+    assert probe.listed_at_start and probe.sent_before_start == 0 and probe.first_video_is_keyframe is True
+    assert dead.state == OutputState.FAILED and dead not in session.outputs
