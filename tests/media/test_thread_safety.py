@@ -1,6 +1,6 @@
 """State shared between media threads survives readers on other threads hammering it.
 
-The bug this guards against (issue 20): the encoder thread summed ``StreamOutput._sent_window``
+The bug this guards against (issue 20): the encoder thread summed the send window (now ``outputs/send_meter.py``)
 while the output thread appended to it -> "deque mutated during iteration" killed the encoder
 after minutes under congestion. Here the writers and readers run flat out with a tiny switch
 interval so a missing lock shows up in well under a second.

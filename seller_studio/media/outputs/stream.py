@@ -20,7 +20,6 @@ import socket
 import ssl
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
@@ -35,6 +34,7 @@ from seller_studio.media.outputs.base import Muxer, Output, OutputError, OutputS
 from seller_studio.media.outputs.bitrate import BitrateController, RatePlan
 from seller_studio.media.outputs.network_io import NetworkIO, NetworkIOError
 from seller_studio.media.outputs.send_buffer import SendBuffer
+from seller_studio.media.outputs.send_meter import SendMeter, network_stream_stats
 from seller_studio.media.stats import StreamStats
 from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
 
@@ -166,12 +166,7 @@ class StreamOutput(Output):
         self.reconnect_count = 0
         self.attempt = 0
         self.next_retry_at: float | None = None
-        self.bytes_sent = 0
-        self.packets_sent = 0
-        # (time, bytes) of each packet sent: appended by the output thread, read by the encoder
-        # thread (dynamic bitrate) and the stats thread; every access holds _sent_lock.
-        self._sent_window: deque[tuple[float, int]] = deque()
-        self._sent_lock = threading.Lock()
+        self._sent = SendMeter(self.rate_history_s)  # the output thread writes, any thread reads
         self._last_bitrate_change_s = 0.0
         self._drained_since_s: float | None = None
         self.connected_at_s: float | None = None
@@ -491,19 +486,19 @@ class StreamOutput(Output):
     # -- dynamic bitrate ------------------------------------------------------------------------
     def _record_sent(self, now: float, size: int) -> None:
         """Output thread: one packet went out."""
-        with self._sent_lock:
-            self.bytes_sent += size
-            self.packets_sent += 1
-            self._sent_window.append((now, size))
-            while now - self._sent_window[0][0] > self.rate_history_s:
-                self._sent_window.popleft()
+        self._sent.record(now, size)
+
+    @property
+    def bytes_sent(self) -> int:
+        return self._sent.bytes_sent
+
+    @property
+    def packets_sent(self) -> int:
+        return self._sent.packets_sent
 
     def send_rate_kbps(self, window_s: float = 1.0) -> float:
         """What went out over the last ``window_s`` (any thread)."""
-        now = time.monotonic()
-        with self._sent_lock:
-            sent = sum(n for t, n in self._sent_window if now - t <= window_s)
-        return sent * 8 / 1000 / window_s
+        return self._sent.rate_kbps(window_s)
 
     def _adjust_bitrate(self) -> None:
         """Encoder thread (from send): let the controller fit the plan to the uplink."""
@@ -522,26 +517,5 @@ class StreamOutput(Output):
                              link_kbps=None if plan.link_kbps is None else round(plan.link_kbps), reason=why)
 
     def stats(self) -> StreamStats:
-        retry_at = self.next_retry_at  # one read: the output thread may clear it meanwhile
-        dropped = self.buffer.dropped_counts()
         rate = self.rate
-        link = rate.measured_link_kbps if rate is not None else None
-        return StreamStats(
-            self.name, self.kind, self.state.value,
-            url=self.display_url,
-            send_buffer_ms=round(self.buffer.buffered_ms(), 1),
-            bitrate_sent_kbps=round(self.send_rate_kbps(), 1),
-            encoder_bitrate_kbps=self.current_bitrate_kbps,
-            is_dynamic_bitrate=rate is not None,
-            rate_plan=rate.plan if rate is not None else None,  # immutable: replaced, never changed
-            link_kbps=round(link) if link else None,
-            dropped_network=dropped["congestion"],
-            dropped_disconnect=dropped["disconnect"],
-            reconnects=self.reconnect_count,
-            thread_crashes=self.crashes_total,
-            attempt=self.attempt,
-            retry_in_s=round(max(0.0, retry_at - time.monotonic()), 1) if retry_at else None,
-            bytes_sent=self.bytes_sent,
-            error=self.error,
-            stop_reason=self.stop_reason.value,
-        )
+        return network_stream_stats(self, rate.measured_link_kbps if rate is not None else None)

@@ -38,7 +38,6 @@ import logging
 import ssl
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -52,6 +51,7 @@ from seller_studio.media.frames import EncodedPacket
 from seller_studio.media.outputs.base import Output, OutputError, OutputState, StopReason
 from seller_studio.media.outputs.bitrate import BitrateController
 from seller_studio.media.outputs.send_buffer import SendBuffer
+from seller_studio.media.outputs.send_meter import SendMeter, network_stream_stats
 from seller_studio.media.outputs.stream import _controller_for
 from seller_studio.media.stats import StreamStats
 from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
@@ -216,12 +216,9 @@ class WhipOutput(Output):
         self.reconnect_count = 0
         self.attempt = 0
         self.next_retry_at: float | None = None
-        self.bytes_sent = 0
-        self.packets_sent = 0
         self.video_packets_sent = 0
         self.audio_packets_sent = 0
-        self._sent_window: deque[tuple[float, int]] = deque()
-        self._sent_lock = threading.Lock()
+        self._sent = SendMeter(self.rate_history_s)  # the output thread writes, any thread reads
         self.crashes_total = 0
         self._pending_crash: ThreadCrash | None = None
         self.resource_url: str | None = None
@@ -739,41 +736,21 @@ class WhipOutput(Output):
 
     # -- stats -----------------------------------------------------------------------------------------
     def _record_sent(self, now: float, size: int) -> None:
-        with self._sent_lock:
-            self.bytes_sent += size
-            self.packets_sent += 1
-            self._sent_window.append((now, size))
-            while now - self._sent_window[0][0] > self.rate_history_s:
-                self._sent_window.popleft()
+        self._sent.record(now, size)
+
+    @property
+    def bytes_sent(self) -> int:
+        return self._sent.bytes_sent
+
+    @property
+    def packets_sent(self) -> int:
+        return self._sent.packets_sent
 
     def send_rate_kbps(self, window_s: float = 1.0) -> float:
-        now = time.monotonic()
-        with self._sent_lock:
-            sent = sum(n for t, n in self._sent_window if now - t <= window_s)
-        return sent * 8 / 1000 / window_s
+        return self._sent.rate_kbps(window_s)
 
     def stats(self) -> StreamStats:
-        retry_at = self.next_retry_at
-        dropped = self.buffer.dropped_counts()
-        return StreamStats(
-            self.name, self.kind, self.state.value,
-            url=self.display_url,
-            send_buffer_ms=round(self.buffer.buffered_ms(), 1),
-            bitrate_sent_kbps=round(self.send_rate_kbps(), 1),
-            encoder_bitrate_kbps=self.current_bitrate_kbps,
-            is_dynamic_bitrate=self.rate is not None,
-            rate_plan=self.rate.plan if self.rate is not None else None,
-            link_kbps=round(self.link_kbps) if self.link_kbps else None,
-            dropped_network=dropped["congestion"],
-            dropped_disconnect=dropped["disconnect"],
-            reconnects=self.reconnect_count,
-            thread_crashes=self.crashes_total,
-            attempt=self.attempt,
-            retry_in_s=round(max(0.0, retry_at - time.monotonic()), 1) if retry_at else None,
-            bytes_sent=self.bytes_sent,
-            error=self.error,
-            stop_reason=self.stop_reason.value,
-        )
+        return network_stream_stats(self, self.link_kbps)
 
 
 def _packet_track(kind: str):
