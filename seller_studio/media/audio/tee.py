@@ -4,9 +4,9 @@ With a landscape and a vertical canvas live at the same time, two encode threads
 sound. Reading the mixer from both would give each half of it (a microphone's samples are taken
 once), so ``SharedMix`` reads it once, into a buffer indexed by canvas time, and each session's
 ``MixTap`` reads that buffer from its own position: the sample at canvas time t is the same sample
-on both canvases, whichever encoder asks first. Audio is never dropped for a tap that keeps up; a
-tap more than ``max_buffer_s`` behind the other (a starved encoder) skips ahead and counts the
-samples it missed (``samples_skipped``) rather than let the buffer grow without bound.
+on both canvases, whichever encoder asks first. Audio is never dropped for a tap that keeps up; the
+buffer keeps at most ``max_buffer_s``: a tap further behind the other (a stuck encoder) gets silence
+for what was let go, counted in ``samples_skipped``, and stays in time with its picture.
 
 A tap looks like the mixer to ``LiveSession`` (``align_to_timeline``, ``mix``, ``levels``).
 """
