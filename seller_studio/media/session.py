@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +39,7 @@ from seller_studio.media.stats import CpuMeter, CrashRecord, DropCounts, Session
 from seller_studio.media.supervision import CrashInjector, ThreadCrash, report_crash, restarted
 
 log = logging.getLogger(__name__)
+STATS_HISTORY_SECONDS = 600
 
 
 def is_network_stream(output: Output) -> bool:
@@ -75,7 +77,9 @@ class LiveSession:
         self._encode_s_lock = threading.Lock()
         self.started_at_s = 0.0
         self.latest: SessionStats | None = None  # the newest second of the stats bus
-        self.stats_history: list[SessionStats] = []
+        # The last 10 minutes of seconds (the journal keeps the whole show): an 8-hour break night
+        # would otherwise hold 28,800 of them.
+        self.stats_history: deque[SessionStats] = deque(maxlen=STATS_HISTORY_SECONDS)
         self.max_frames: int | None = None
         self._accepting = False
         self._first_index: int | None = None
