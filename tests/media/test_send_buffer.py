@@ -56,6 +56,26 @@ def test_past_900_ms_all_video_but_keyframes_goes_until_the_next_keyframe_never_
     assert buf.dropped["congestion"] == len(range(33, 900, 33)) + 2
 
 
+def test_frames_waiting_for_the_keyframe_after_a_reconnect_count_as_disconnect_not_congestion():
+    buf = SendBuffer()
+    buf.push(video(0, key=True))
+    buf.push(video(33))
+    buf.clear("disconnect")  # the connection died: its queue is lost
+    assert buf.push(video(66)) is False and buf.push(video(99)) is False  # the new one starts at a keyframe
+    assert buf.push(video(132, key=True)) is True
+    assert buf.dropped_counts() == {"congestion": 0, "disconnect": 4}
+    buf.drop_while_disconnected(video(165))
+    assert buf.push(video(198)) is False
+    assert buf.dropped_counts() == {"congestion": 0, "disconnect": 6}
+    # Congestion after that is congestion again.
+    for ms in range(231, 1300, 33):
+        buf.push(video(ms, key=(ms == 231)))
+    assert buf.is_waiting_for_keyframe and buf.dropped_counts()["congestion"] > 0
+    congestion = buf.dropped_counts()["congestion"]
+    assert buf.push(video(1333)) is False
+    assert buf.dropped_counts() == {"congestion": congestion + 1, "disconnect": 6}
+
+
 def test_reconnect_policy_grows_by_half_with_jitter_and_caps():
     policy = ReconnectPolicy(first_delay_s=2, multiplier=1.5, max_delay_s=10, jitter_fraction=0.1, rng=random.Random(1))
     delays = [policy.delay_s(n) for n in range(1, 8)]

@@ -23,6 +23,9 @@ class SendBuffer:
         self._cond = threading.Condition()
         self._newest_s = 0.0
         self.is_waiting_for_keyframe = False
+        # Why video waits for a keyframe: the frames dropped meanwhile count under that cause (after a
+        # reconnect they were lost to the disconnect, not to congestion).
+        self._waiting_cause = "congestion"
         self.dropped: Counter[str] = Counter()  # "congestion" (video frames), "disconnect" (any)
         self.peak_buffered_ms = 0.0
 
@@ -49,7 +52,7 @@ class SendBuffer:
                 if packet.is_keyframe:
                     self.is_waiting_for_keyframe = False
                 elif self.is_waiting_for_keyframe:
-                    self.dropped["congestion"] += 1
+                    self.dropped[self._waiting_cause] += 1
                     return False
             self._queue.append(packet)
             self._newest_s = max(self._newest_s, packet.dts_s)
@@ -59,6 +62,7 @@ class SendBuffer:
             if buffered > self.drop_all_video_ms:
                 should_drop = _not_keyframe
                 self.is_waiting_for_keyframe = True
+                self._waiting_cause = "congestion"
             elif buffered > self.drop_disposable_ms:
                 should_drop = _disposable
             if should_drop is not None:
@@ -86,6 +90,7 @@ class SendBuffer:
         with self._cond:
             self.dropped["disconnect"] += packet.kind == "video"
             self.is_waiting_for_keyframe = True
+            self._waiting_cause = "disconnect"
 
     def dropped_counts(self) -> dict[str, int]:
         """A snapshot of the drop counters (any thread)."""
@@ -103,6 +108,7 @@ class SendBuffer:
             self.dropped[cause] += sum(1 for p in self._queue if p.kind == "video")
             self._queue.clear()
             self.is_waiting_for_keyframe = True
+            self._waiting_cause = cause
             return n
 
 
