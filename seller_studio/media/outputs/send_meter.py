@@ -41,6 +41,28 @@ class SendMeter:
         return sent * 8 / 1000 / window_s
 
 
+class MetersSending:
+    """The sending half of a network output: its ``_sent`` meter, as the outputs' public figures."""
+
+    _sent: SendMeter
+
+    def _record_sent(self, now: float, size: int) -> None:
+        """Output thread: one packet went out."""
+        self._sent.record(now, size)
+
+    @property
+    def bytes_sent(self) -> int:
+        return self._sent.bytes_sent
+
+    @property
+    def packets_sent(self) -> int:
+        return self._sent.packets_sent
+
+    def send_rate_kbps(self, window_s: float = 1.0) -> float:
+        """What went out over the last ``window_s`` (any thread)."""
+        return self._sent.rate_kbps(window_s)
+
+
 def network_stream_stats(output: Any, link_kbps: float | None) -> StreamStats:
     """The stats row of a network output (StreamOutput, WhipOutput): the same fields, read once each."""
     retry_at = output.next_retry_at  # one read: the output thread may clear it meanwhile

@@ -34,7 +34,7 @@ from seller_studio.media.outputs.base import Muxer, Output, OutputError, OutputS
 from seller_studio.media.outputs.bitrate import BitrateController, RatePlan
 from seller_studio.media.outputs.network_io import NetworkIO, NetworkIOError
 from seller_studio.media.outputs.send_buffer import SendBuffer
-from seller_studio.media.outputs.send_meter import SendMeter, network_stream_stats
+from seller_studio.media.outputs.send_meter import MetersSending, SendMeter, network_stream_stats
 from seller_studio.media.stats import StreamStats
 from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
 
@@ -130,7 +130,7 @@ def redact(text: str, *secrets: str) -> str:
     return text
 
 
-class StreamOutput(Output):
+class StreamOutput(MetersSending, Output):
     kind = "stream"
     is_destination = True
     connect_timeout_s = 5.0  # TCP connect, TLS handshake, RTMP handshake probe: each wait
@@ -484,22 +484,6 @@ class StreamOutput(Output):
         self.fail(err)
 
     # -- dynamic bitrate ------------------------------------------------------------------------
-    def _record_sent(self, now: float, size: int) -> None:
-        """Output thread: one packet went out."""
-        self._sent.record(now, size)
-
-    @property
-    def bytes_sent(self) -> int:
-        return self._sent.bytes_sent
-
-    @property
-    def packets_sent(self) -> int:
-        return self._sent.packets_sent
-
-    def send_rate_kbps(self, window_s: float = 1.0) -> float:
-        """What went out over the last ``window_s`` (any thread)."""
-        return self._sent.rate_kbps(window_s)
-
     def _adjust_bitrate(self) -> None:
         """Encoder thread (from send): let the controller fit the plan to the uplink."""
         if self.rate is None:

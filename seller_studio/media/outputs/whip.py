@@ -46,12 +46,13 @@ import av
 
 from seller_studio.common.backoff import ReconnectPolicy
 from seller_studio.common.errors import BadUrlError
+from seller_studio.common.net import read_http_headers
 from seller_studio.common.webrtc import is_loopback_host, offer_loopback
 from seller_studio.media.frames import EncodedPacket
 from seller_studio.media.outputs.base import Output, OutputError, OutputState, StopReason
 from seller_studio.media.outputs.bitrate import BitrateController
 from seller_studio.media.outputs.send_buffer import SendBuffer
-from seller_studio.media.outputs.send_meter import SendMeter, network_stream_stats
+from seller_studio.media.outputs.send_meter import MetersSending, SendMeter, network_stream_stats
 from seller_studio.media.outputs.stream import _controller_for
 from seller_studio.media.stats import StreamStats
 from seller_studio.media.supervision import ThreadCrash, report_crash, restarted
@@ -174,7 +175,7 @@ def h264_profile_of(extradata: bytes) -> int | None:
     return None
 
 
-class WhipOutput(Output):
+class WhipOutput(MetersSending, Output):
     kind = "stream"  # a network stream for the stats bus, the health verdict and the journal
     is_destination = True
     protocol = "whip"
@@ -735,20 +736,6 @@ class WhipOutput(Output):
             log.debug("%s: closing the peer connection: %s", self.name, exc)
 
     # -- stats -----------------------------------------------------------------------------------------
-    def _record_sent(self, now: float, size: int) -> None:
-        self._sent.record(now, size)
-
-    @property
-    def bytes_sent(self) -> int:
-        return self._sent.bytes_sent
-
-    @property
-    def packets_sent(self) -> int:
-        return self._sent.packets_sent
-
-    def send_rate_kbps(self, window_s: float = 1.0) -> float:
-        return self._sent.rate_kbps(window_s)
-
     def stats(self) -> StreamStats:
         return network_stream_stats(self, self.link_kbps)
 
@@ -793,13 +780,7 @@ async def _read_response(reader: asyncio.StreamReader) -> HttpAnswer:
     if not proto.startswith("HTTP/"):
         raise ValueError(f"not HTTP: {status_line[:40]!r}")
     code, _, reason = rest.partition(" ")
-    headers: dict[str, str] = {}
-    while True:
-        line = (await reader.readline()).decode("latin-1").strip()
-        if not line:
-            break
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
+    headers = await read_http_headers(reader)
     if headers.get("transfer-encoding", "").lower() == "chunked":
         body = b""
         while True:

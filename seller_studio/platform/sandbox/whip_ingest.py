@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from seller_studio.common.net import read_http_headers
 from seller_studio.common.webrtc import is_loopback_host, offer_loopback
 from seller_studio.platform.sandbox.ingest import EventSink, _HealthWindow
 
@@ -392,13 +393,7 @@ _REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 40
 async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str], bytes]:
     request_line = (await reader.readline()).decode("latin-1").strip()
     method, target, _ = request_line.split(" ", 2)
-    headers: dict[str, str] = {}
-    while True:
-        line = (await reader.readline()).decode("latin-1").strip()
-        if not line:
-            break
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
+    headers = await read_http_headers(reader)
     length = int(headers.get("content-length", "0") or 0)
     if length > MAX_BODY_BYTES:
         raise ValueError("request body too large")
