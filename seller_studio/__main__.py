@@ -1,3 +1,3 @@
-from seller_studio.cli.main import main
+from seller_studio.cli.main import entry
 
-raise SystemExit(main())
+entry()

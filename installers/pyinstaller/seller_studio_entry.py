@@ -1,6 +1,6 @@
 """Entry point of the frozen Seller Studio (PyInstaller runs this instead of the console script).
 
-It calls ``seller_studio.cli.main:main`` like the ``seller-studio`` console script, plus two things
+It calls ``seller_studio.cli.main:entry`` like the ``seller-studio`` console script, plus two things
 only a frozen app needs:
 
 - ``sys.executable`` is this program, not a Python: code that starts a child with
@@ -33,9 +33,10 @@ def _run() -> int:
     if not args and stem == GUI_LAUNCHER:
         args = ["studio"]
 
-    from seller_studio.cli.main import main
+    from seller_studio.cli.main import entry
 
-    return main(args)
+    entry(args)  # exits with the command's code
+    return 0
 
 
 if __name__ == "__main__":

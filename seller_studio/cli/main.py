@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
+import threading
 
 from seller_studio import __version__
 from seller_studio.cli.studio_cmd import add_demo_ingest_argument, add_simulate_argument
@@ -108,5 +111,29 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
 
 
+def entry(argv: list[str] | None = None) -> None:
+    """The console script and ``python -m seller_studio``: run, then exit with main's code.
+
+    A stop that abandoned a stuck media thread (an encoder still inside libx264 on a starved machine,
+    an output inside a socket call) leaves it running; interpreter shutdown then tears down under it
+    and can abort the process (SIGABRT seen once at load 8.5), turning a clean exit into a crash.
+    Everything is saved and closed by then, so the process leaves at once instead.
+    """
+    code = main(argv)
+    abandoned = [t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
+    if not abandoned:
+        sys.exit(code)
+    logging.getLogger(__name__).info("exiting past %d thread(s) still running: %s", len(abandoned),
+                                     ", ".join(abandoned[:8]))
+    if "seller_studio.diagnostics.logsetup" in sys.modules:  # atexit does not run after os._exit
+        from seller_studio.diagnostics.logsetup import finish_session
+
+        finish_session()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
