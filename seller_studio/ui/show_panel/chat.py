@@ -54,10 +54,11 @@ PINNED_BG = QColor("#26364f")
 
 def entry_text(entry: ChatEntry) -> str:
     if entry.is_deleted:
-        return f"{entry.user}: (deleted)"
+        return tr("{user}: (deleted)").format(user=entry.user)
     if entry.is_filtered:
-        return f"{entry.user}: (hidden by a filter word)"
-    marks = ("📌 " if entry.is_pinned else "") + ("$ " if entry.is_buyer else "")
+        return tr("{user}: (hidden by a filter word)").format(user=entry.user)
+    # A buyer's mark is a star, not "$": the show may be priced in kroner or euros.
+    marks = ("📌 " if entry.is_pinned else "") + ("★ " if entry.is_buyer else "")
     return f"{marks}{entry.user}: {entry.text}"
 
 
