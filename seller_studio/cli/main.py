@@ -123,8 +123,8 @@ def entry(argv: list[str] | None = None) -> None:
     abandoned = [t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
     if not abandoned:
         sys.exit(code)
-    logging.getLogger(__name__).info("exiting past %d thread(s) still running: %s", len(abandoned),
-                                     ", ".join(abandoned[:8]))
+    logging.getLogger(__name__).debug("exiting past %d thread(s) still running: %s", len(abandoned),
+                                      ", ".join(abandoned[:8]))
     if "seller_studio.diagnostics.logsetup" in sys.modules:  # atexit does not run after os._exit
         from seller_studio.diagnostics.logsetup import finish_session
 
