@@ -171,3 +171,41 @@ def test_session_stats_are_typed_and_keep_their_json_shape():
     assert d["health"] == {"level": "warning", "reason": "ok", "fix": ""}
     assert SessionStats.from_dict(d) == stats  # the journal and --stats lines read back to the same object
     assert stats.streams()[0].link_kbps == 790
+
+
+@pytest.mark.slow
+@pytest.mark.rtmp
+def test_an_ingest_that_stops_reading_mid_show_is_a_disconnect_then_a_reconnect(tmp_path):
+    """nginx frozen (SIGSTOP) while live: once the kernel's buffers are full a write cannot go out, the
+    output gives up on that connection past its deadline instead of waiting for TCP (15+ minutes),
+    closes in about a second, and is live again soon after the ingest wakes (SIGCONT)."""
+    import os
+    import re
+
+    from tests.helpers import Nginx
+
+    server = Nginx(tmp_path / "nginx").start()
+    try:
+        proc = subprocess.Popen(SELLER_STUDIO + ["stream", "--url", server.url, "--no-key", "--size", "640x360",
+                                                 "--duration", "45", "--mic", "tone", "--bitrate", "6000"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(6)
+        pids = [int(p) for p in subprocess.run(["pgrep", "-f", f"nginx.*{tmp_path}"], capture_output=True,
+                                               text=True).stdout.split()]
+        assert pids
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        time.sleep(32)
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+        err = proc.communicate(timeout=60)[1]
+    finally:
+        server.stop()
+    stamps = {what: re.search(rf"(\d\d):(\d\d):(\d\d),(\d+) \w+ .*{what}", err) for what in
+              ("send failed: sending failed: not sent within", "disconnected from")}
+    assert all(stamps.values()), err[-2000:]
+    secs = {k: int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3]) + int(m[4]) / 1000 for k, m in stamps.items()}
+    closed_in_s = secs["disconnected from"] - secs["send failed: sending failed: not sent within"]
+    print(f"\nfrozen ingest: write gave up, connection closed {closed_in_s:.2f} s later; reconnected: "
+          f"{'reconnect #1' in err}")
+    assert closed_in_s < 3 and "(reconnect #1)" in err and proc.returncode == 0

@@ -10,8 +10,9 @@ operation passes its deadline. PyAV then muxes FLV into this object as a custom 
 go to FFmpeg's own RTMP(S) protocol, exactly as ``ffmpeg -f flv rtmp://...`` sends them.
 
 Deadlines: opening (TCP, TLS, handshake, connect, publish) has ``open_timeout_s`` in all and ends at
-once when the output stops; a single write that makes no progress for ``stall_timeout_s`` means the
-link is dead, and the output reconnects instead of waiting for TCP to give up (15 minutes and more).
+once when the output stops; a write that has not gone out ``stall_timeout_s`` after it would have at
+``MIN_LINK_BPS`` means the link is dead, and the output reconnects instead of waiting for TCP to give
+up (15 minutes and more).
 After a stop, a write or close still gets ``STOP_GRACE_S`` to finish: the muxer's last packets and
 the unpublish go out instead of being cut off.
 
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 AVIO_FLAG_WRITE = 2
 AVERROR_EXIT = -0x54495845  # FFERRTAG('E','X','I','T'): our interrupt callback said stop
 STOP_GRACE_S = 1.0
+# A write's deadline grows with its size: a 300 KB keyframe on a link just above this still goes out.
+# Slower than this, the stream is useless anyway (the bitrate controller's lowest plan needs more).
+MIN_LINK_BPS = 64_000
+CLOSE_AFTER_FAILURE_S = 1.0
 
 _InterruptFn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 
@@ -146,6 +151,7 @@ class NetworkIO:
         self._callback = _InterruptFn(self._interrupt)
         self._interrupt_cb = _InterruptCB(self._callback, None)
         self.bytes_written = 0
+        self._has_failed = False
         self._begin(open_timeout_s, grace_s=0.0)
         options = ctypes.c_void_p()
         try:
@@ -185,7 +191,8 @@ class NetworkIO:
         with self._lock:
             if not self._pb:
                 raise NetworkIOError("the connection is closed")
-            self._begin(self.stall_timeout_s, STOP_GRACE_S)
+            timeout_s = self.stall_timeout_s + len(data) * 8 / MIN_LINK_BPS
+            self._begin(timeout_s, STOP_GRACE_S)
             try:
                 self._libs.avio_write(self._pb, data, len(data))
                 self._libs.avio_flush(self._pb)  # live: every packet goes out now, not when 32 KB pile up
@@ -195,17 +202,19 @@ class NetworkIO:
             if error < 0:
                 stopped = self._is_stopped()
                 timed_out = error == AVERROR_EXIT and not stopped and deadline is not None
-                why = (f"no progress for {self.stall_timeout_s:g} s" if timed_out else self._libs.strerror(error))
+                why = (f"not sent within {timeout_s:.0f} s" if timed_out else self._libs.strerror(error))
+                self._has_failed = True
                 raise NetworkIOError(f"sending failed: {why}", timed_out=timed_out, stopped=stopped)
         self.bytes_written += len(data)
         return len(data)
 
     def close(self) -> None:
-        """Close the connection (RTMP: unpublish, then hang up), under the stall deadline."""
+        """Close the connection (RTMP: unpublish, then hang up), under the stall deadline; after a
+        failed write the link is known dead, so the goodbye gets a second, not the whole deadline."""
         with self._lock:
             if not self._pb:
                 return
-            self._begin(self.stall_timeout_s, STOP_GRACE_S)
+            self._begin(CLOSE_AFTER_FAILURE_S if self._has_failed else self.stall_timeout_s, STOP_GRACE_S)
             try:
                 self._libs.avio_closep(ctypes.byref(self._pb))
             finally:

@@ -135,7 +135,7 @@ class StreamOutput(MetersSending, Output):
     is_destination = True
     connect_timeout_s = 5.0  # TCP connect, TLS handshake, RTMP handshake probe: each wait
     open_timeout_s = 10.0  # then connect and publish through FFmpeg, in all
-    stall_timeout_s = 10.0  # a write that moves no byte this long: the link is dead, reconnect
+    stall_timeout_s = 10.0  # a packet not out this long (plus its time at 64 kbit/s): the link is dead
     raise_interval_s = 4.0  # drained this long: the bitrate may be raised again (bitrate.py)
     port_probe_interval_s = 0.5
     rate_history_s = 6.0  # how much send history is kept for send_rate_kbps
