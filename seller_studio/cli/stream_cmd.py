@@ -254,7 +254,9 @@ def prepare_stream(args: argparse.Namespace, stream_key: str) -> tuple[Studio, l
 
 def show_destinations(args: argparse.Namespace, stream_key: str) -> list[Destination]:
     """``--url`` (the unnamed landscape destination) and every ``--dest``, with their keys read."""
-    destinations = [destination_for_url(args.url, args.destination, key=stream_key)] if args.url else []
+    # --no-key means no key: not the one the keyring may hold for the destination.
+    keyring_entry = None if args.no_key else args.destination
+    destinations = [destination_for_url(args.url, keyring_entry, key=stream_key)] if args.url else []
     specs = [parse_dest(text) for text in args.dest]
     taken = {DEFAULT_NAME} if args.url else set()
     taken |= {"vertical"} if getattr(args, "vertical_url", None) else set()

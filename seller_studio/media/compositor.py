@@ -502,8 +502,10 @@ class Compositor:
                 target[:] = part[cut]
             else:
                 inv = patch.inv_alpha[0 if n == 0 else 1][cut]
-                # premultiplied: out = picture x alpha (stored) + canvas x (255 - alpha) / 255
-                target[:] = cv2.add(part[cut], cv2.multiply(target, inv, scale=1.0 / 255))
+                # premultiplied: out = picture x alpha (stored) + canvas x (255 - alpha) / 255, in place
+                # on the canvas (no temporary planes)
+                cv2.multiply(target, inv, dst=target, scale=1.0 / 255)
+                cv2.add(target, part[cut], dst=target)
 
     def _patch(self, layer: Layer, frame: VideoFrame) -> _Patch | None:
         """A layer's picture as an I420 patch: YUV sources cropped and scaled plane by plane, RGB(A)

@@ -25,6 +25,24 @@ def i420_planes(planar: np.ndarray, width: int, height: int) -> tuple[np.ndarray
             flat[luma + chroma:luma + 2 * chroma].reshape(height // 2, width // 2))
 
 
+def av_planes(av_frame: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Y, U, V views of a PyAV yuv420p frame's own buffers (rows may be padded: cut to the width).
+    A view keeps the frame alive."""
+    views = []
+    for plane in av_frame.planes[:3]:
+        rows = np.frombuffer(plane, np.uint8)[: plane.line_size * plane.height].reshape(plane.height, plane.line_size)
+        views.append(rows[:, : plane.width])
+    return views[0], views[1], views[2]
+
+
+def av_frame_of_i420(planar: np.ndarray) -> Any:
+    """A PyAV yuv420p frame over a contiguous I420 array's memory, without a copy (the frame holds
+    the array until the encoder lets it go)."""
+    import av
+
+    return av.VideoFrame.from_numpy_buffer(planar, format="yuv420p")
+
+
 class VideoFrame:
     """A picture from a source: HxWx3 RGB or HxWx4 RGBA (``image``), or planar I420 (``i420``).
 
@@ -110,7 +128,10 @@ class VideoFrame:
         return self._i420
 
     def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Y, U, V views of ``i420``."""
+        """Y, U, V views: of a decoder's frame itself when the picture is one (no copy: the
+        compositor reads a camera's planes where the decoder left them), else of ``i420``."""
+        if self._i420 is None and self.av_frame is not None:
+            return av_planes(self.av_frame)
         return i420_planes(self.i420, self.width // 2 * 2, self.height // 2 * 2)
 
     @property
@@ -149,10 +170,12 @@ class EncodedPacket:
     is_keyframe: bool
     is_disposable: bool = False  # nothing references it: the first video to drop under congestion
 
+    # Integer arithmetic then one division: the same correctly rounded float as float(Fraction), without
+    # making Fractions (several per packet, in the encoder and every output's thread).
     @property
     def pts_s(self) -> float:
-        return float(self.pts * self.time_base)
+        return self.pts * self.time_base.numerator / self.time_base.denominator
 
     @property
     def dts_s(self) -> float:
-        return float(self.dts * self.time_base)
+        return self.dts * self.time_base.numerator / self.time_base.denominator

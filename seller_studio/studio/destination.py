@@ -97,12 +97,13 @@ def destination_for_profile(profile, sandbox=None) -> Destination:  # noqa: ANN0
                        preset=d.preset if d.kind == "preset" else "", platform_url=d.platform_url)
 
 
-def destination_for_url(url: str, keyring_entry: str, key: str = "") -> Destination:
+def destination_for_url(url: str, keyring_entry: str | None, key: str = "") -> Destination:
     """The headless command's destination: ``--url``, the keyring entry ``--destination`` names, and
-    a key it already read (``--key-env``, the prompt), if any."""
+    a key it already read (``--key-env``, the prompt), if any. ``keyring_entry`` None: no key at all
+    (``--no-key``), and the keyring is not even opened."""
     if urlsplit(url).scheme.lower() not in ("whip", "whips"):
         parse_ingest_url(url)  # --url takes rtmp://, rtmps://, srt:// (BadUrlError with what is wrong), whip(s)://
-    return Destination(url, url, stream_key_name(keyring_entry), key=key)
+    return Destination(url, url, stream_key_name(keyring_entry) if keyring_entry is not None else None, key=key)
 
 
 @dataclass(frozen=True)

@@ -296,3 +296,30 @@ def test_a_short_sound_file_loops_without_a_gap(tmp_path):
     assert source._ring.underrun_samples == 0
     step = float(np.abs(np.diff(samples)).max())
     assert step <= 2 * np.pi * 480 / 48000 * float(np.abs(samples).max()) * 1.05  # no click at the seams
+
+
+def test_no_frame_is_copied_between_decoder_compositor_and_encoder(clip):
+    """A decoded camera's planes are read where the decoder left them (a picture-in-picture reads
+    them without a copy of the frame), and the composed canvas is handed to the encoder as it is."""
+    container = av.open(str(clip))
+    decoded_frame = next(container.decode(video=0))
+    camera = VideoFrame.from_av(decoded_frame, 0.0)
+    y, u, v = camera.planes()
+    for view, plane in zip((y, u, v), decoded_frame.planes, strict=True):
+        assert np.shares_memory(view, np.frombuffer(plane, np.uint8))
+        assert view.shape == (plane.height, plane.width)
+    assert np.array_equal(np.vstack([y.reshape(-1, camera.width), u.reshape(-1, camera.width),
+                                     v.reshape(-1, camera.width)]),
+                          decoded_frame.to_ndarray(format="yuv420p"))
+    container.close()
+
+    width, height = camera.width, camera.height
+    comp = demo_compositor(width, height, camera, camera, 3)
+    canvas = comp.render_picture(0, 0.0)
+    assert canvas.is_yuv
+    enc = encoder(width, height)
+    handed = enc.input_frame(canvas)
+    assert np.shares_memory(np.frombuffer(handed.planes[0], np.uint8), canvas.i420)
+    assert np.array_equal(handed.to_ndarray(format="yuv420p"), canvas.i420)
+    packets = enc.encode(canvas, 0, force_keyframe=True)
+    assert packets and packets[0].is_keyframe

@@ -82,6 +82,9 @@ class AudioMixer:
 def _levels(samples: np.ndarray) -> tuple[float, float]:
     if len(samples) == 0:
         return SILENCE_DB, SILENCE_DB
-    peak = float(np.max(np.abs(samples)))
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+    # Two reductions and a dot product, no temporary arrays: this runs for every source and the
+    # master on every frame's audio.
+    flat = samples.reshape(-1)
+    peak = max(float(flat.max()), -float(flat.min()))
+    rms = math.sqrt(max(0.0, float(np.dot(flat, flat))) / flat.size)
     return to_db(peak), to_db(rms)

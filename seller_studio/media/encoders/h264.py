@@ -18,7 +18,7 @@ import numpy as np
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.i18n import tr_noop
 from seller_studio.media.encoders.base import VideoSettings, template_container, to_packets
-from seller_studio.media.frames import EncodedPacket, VideoFrame
+from seller_studio.media.frames import EncodedPacket, VideoFrame, av_frame_of_i420
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +126,14 @@ class H264Encoder:
                 source = image.av_frame
                 if source is not None and source.format.name == "yuv420p":
                     return source
-                return av.VideoFrame.from_ndarray(image.i420, format="yuv420p")
+                # The composed canvas goes in as it is: libx264 copies it into its own picture.
+                return av_frame_of_i420(image.i420)
             image = image.image
         if image.ndim == 3 and image.shape[2] == 4:
             image = image[:, :, :3]
         # OpenCV's RGB->I420 is BT.601 limited range like swscale's default, and several times faster.
         yuv = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2YUV_I420)
-        return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        return av_frame_of_i420(yuv)
 
     def flush(self) -> list[EncodedPacket]:
         try:
