@@ -7,6 +7,7 @@ test in test_stay_live.py.
 
 from __future__ import annotations
 
+import random
 from collections import deque
 
 import pytest
@@ -104,3 +105,33 @@ def test_a_2500_kbps_stream_settles_on_a_slow_link_and_recovers(link_kbps, max_d
     assert recovered_at < 30
     print(f"\n{link_kbps} kbps: settled on {plan}, {dropped}/{frames} frames dropped after 10 s; "
           f"back to 2500 kbps {recovered_at:.0f} s after the link recovered")
+
+
+def test_an_undone_raise_never_names_an_uplink_below_what_it_keeps_sending():
+    """A stream fitted to a slow uplink climbs back past that measurement when the link recovers; when
+    a raise then fails, the plan restored is above the old measurement. The uplink the plan names
+    (and the health row shows) is then at least what it sends, never "upload ~560 kbps, sending
+    610 + 160 kbps" (seen once in the throttled-uplink test)."""
+    undone = []
+    for seed in range(40):
+        rnd = random.Random(seed)
+        controller = BitrateController(2000, 160, 640, 360, FPS, raise_interval_s=1.0)
+        link = SimulatedLink(10_000)
+        t = 0.0
+        for rate in (600, 1100, 900, 10_000, 700):
+            link.rate_kbps = rate
+            for i in range(rnd.randint(150, 450)):
+                now = t + i / FPS
+                plan = controller.plan
+                if i % plan.fps_divisor == 0:  # frames vary in size, as real ones do
+                    link.push(now, plan.video_kbps * plan.fps_divisor * 1000 / FPS * rnd.uniform(0.6, 1.4), "video")
+                link.push(now, plan.audio_kbps * 1000 / FPS, "audio")
+                link.drain(now, 1 / FPS)
+                change = controller.update(now, link.buffered_ms(now), lambda w, now=now, link=link: link.sent_kbps(now, w))
+                if change is not None and change[1].endswith("after a raise: undone"):
+                    undone.append(change[0])
+            t = now + 1 / FPS
+    print(f"{len(undone)} raises undone")
+    assert len(undone) >= 10  # the case happens, many times
+    for plan in undone:
+        assert plan.link_kbps is not None and plan.video_kbps + plan.audio_kbps <= plan.link_kbps, plan

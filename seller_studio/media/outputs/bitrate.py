@@ -161,10 +161,12 @@ class BitrateController:
             self._raise_step_kbps = self._first_step_kbps()
             plan, self._before_raise, self._last_raise_s = self._before_raise, None, None
             if plan.link_kbps is not None:
-                # The link is below what that probe sent: never probe as high again.
+                # The link is below what that probe sent: never probe as high again. It carried the
+                # plan restored, though: after climbing past an old measurement that plan is above
+                # it, and the uplink the health row names must not read below what is being sent.
                 probe_total = self._total(self.plan)
-                plan = RatePlan(plan.video_kbps, plan.audio_kbps, plan.fps_divisor,
-                                min(plan.link_kbps, probe_total / PROBE_OVER_LINK))
+                link = max(min(plan.link_kbps, probe_total / PROBE_OVER_LINK), float(self._total(plan)))
+                plan = RatePlan(plan.video_kbps, plan.audio_kbps, plan.fps_divisor, link)
             self._past_link = False
             return self._change(plan, now, f"send buffer {buffered_ms:.0f} ms after a raise: undone")
         if span < self.congested_for_s or now - self._last_change_s < 1.0:
