@@ -31,6 +31,7 @@ def av_planes(av_frame: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     views = []
     for plane in av_frame.planes[:3]:
         rows = np.frombuffer(plane, np.uint8)[: plane.line_size * plane.height].reshape(plane.height, plane.line_size)
+        rows.flags.writeable = False  # the decoder's picture, maybe shown elsewhere too: read only
         views.append(rows[:, : plane.width])
     return views[0], views[1], views[2]
 
