@@ -137,6 +137,21 @@ def test_full_canvas_source_passes_through_without_a_copy():
     assert comp.render(3, 0) is frame.image
 
 
+def test_a_test_pattern_is_drawn_once_per_tick_for_both_canvases():
+    """The landscape and the vertical canvas ask for the same tick: one drawing (and one frame code,
+    one moment of capture) serves both; the next tick is a new picture."""
+    pattern = TestPatternSource("tp", 64, 36, 30)
+    landscape = Compositor(64, 36, 30, {"tp": pattern}, [Scene("s", [Layer("tp")])])
+    vertical = Compositor(36, 64, 30, {"tp": pattern}, [Scene("s", [Layer("tp")])])
+    first = landscape.render_picture(7, 0.0)
+    assert pattern.frame_at(7, 0.0) is first  # landscape passes it through as it is
+    tall = vertical.render_picture(7, 0.0)
+    assert tall.size == (36, 64) and pattern.frame_at(7, 0.0) is first
+    following = pattern.frame_at(8, 0.0)
+    assert following is not first and following.seq == 8
+    assert not np.array_equal(following.image, first.image)  # the box moved, the frame code changed
+
+
 class LateSource(ImageOverlaySource):
     """Delivers one frame, then nothing: the canvas must keep its last picture."""
 

@@ -1,6 +1,7 @@
 """A synthetic camera: colour bars with a moving box, a white flash once a second and a frame code.
 
-It is rendered for each canvas tick (no thread), so its frame numbers are the canvas frame numbers
+It is rendered for each canvas tick (no thread; once per tick however many canvases ask), so its
+frame numbers are the canvas frame numbers
 and a receiver can count exactly which frames went missing. The flash lands on frames whose number
 is a multiple of the fps, the same instants the tone source beeps, for A/V sync checks.
 """
@@ -30,6 +31,9 @@ class TestPatternSource(VideoSource):
         self.label = label
         self._background = self._make_background()
         self._flash = np.full((height, width, 3), 255, dtype=np.uint8)
+        # The landscape and the vertical canvas tick on one clock and ask for the same frame: it is
+        # drawn once (one moment of capture for both) and its I420 conversion is shared too.
+        self._last: VideoFrame | None = None
 
     def _make_background(self) -> np.ndarray:
         w, h = self.width, self.height
@@ -49,6 +53,9 @@ class TestPatternSource(VideoSource):
         return frame_index % max(1, round(self.fps)) == 0
 
     def frame_at(self, frame_index: int, now_s: float) -> VideoFrame:
+        last = self._last  # one read: another canvas's thread may replace it meanwhile
+        if last is not None and last.seq == frame_index:
+            return last
         if self.is_flash_frame(frame_index):
             image = self._flash.copy()
         else:
@@ -64,7 +71,9 @@ class TestPatternSource(VideoSource):
             cv2.putText(image, f"frame {frame_index}", (int(w * 0.03), int(h * 0.84)), cv2.FONT_HERSHEY_SIMPLEX,
                         scale, (255, 255, 255), max(1, int(scale * 2)), cv2.LINE_AA)
         framecode.burn(image, framecode.FrameCode(frame_index, framecode.wall_ms_now()))
-        return VideoFrame(image, time.monotonic(), frame_index)
+        frame = VideoFrame(image, time.monotonic(), frame_index)
+        self._last = frame
+        return frame
 
     def describe(self) -> dict:
         return {**super().describe(), "width": self.width, "height": self.height, "fps": self.fps}
