@@ -75,6 +75,7 @@ def output_protocols() -> dict[str, str]:
     for scheme, (fmt, _) in SCHEMES.items():
         # Port 9 (discard) on loopback refuses at once: only a missing protocol says something else.
         url = f"{scheme}://127.0.0.1:9/x" + ("?connect_timeout=300" if scheme == "srt" else "")
+        container = None
         try:
             container = av.open(url, "w", format=fmt)
             container.add_stream("mpeg2video" if fmt == "mpegts" else "flv1")
@@ -84,6 +85,12 @@ def output_protocols() -> dict[str, str]:
             result[scheme] = "not in this FFmpeg build"
         except (av.FFmpegError, OSError, ValueError):
             result[scheme] = "ok"
+        finally:
+            if container is not None:  # a probe leaves nothing open behind it
+                try:
+                    container.close()
+                except (av.FFmpegError, OSError, ValueError):
+                    pass
     return result
 
 
