@@ -1,9 +1,9 @@
 """A synthetic camera: colour bars with a moving box, a white flash once a second and a frame code.
 
 It is rendered for each canvas tick (no thread; once per tick however many canvases ask), so its
-frame numbers are the canvas frame numbers
-and a receiver can count exactly which frames went missing. The flash lands on frames whose number
-is a multiple of the fps, the same instants the tone source beeps, for A/V sync checks.
+frame numbers are the canvas frame numbers and a receiver can count exactly which frames went
+missing. The flash lands on frames whose number is a multiple of the fps, the same instants the tone
+source beeps, for A/V sync checks.
 """
 
 from __future__ import annotations
