@@ -66,3 +66,31 @@ def test_ingest_health_matches_the_pushed_stream_and_wrong_key_is_refused() -> N
     assert last.has_audio
     assert 100 < last.bitrate_kbps < 5000
     assert statuses[-2:] == ["ended", "listening"]  # the publisher left: listening again
+
+
+def test_a_silent_connection_does_not_hold_the_listener_a_publisher_needs() -> None:
+    """doctor's reachability check connects and says nothing; a port scanner does the same.
+
+    Before the fix the gate handed such a connection straight to the one-stream listener: a
+    publisher arriving meanwhile was reset in the listener's backlog, or refused as "busy". That
+    is how `Check my setup` once reported the sandbox's ingest as "not an RTMP server" in CI.
+    """
+    import socket
+
+    from seller_studio.diagnostics.doctor import rtmp_upload_probe
+    from seller_studio.platform.sandbox.ingest import RtmpIngest
+
+    ingest = RtmpIngest(lambda kind, data: None)
+    ingest.start()
+    silent = [socket.create_connection(("127.0.0.1", ingest.port), timeout=5) for _ in range(3)]
+    try:
+        # The silent ones stay open across the probe and the push: neither may be turned away.
+        kbps = rtmp_upload_probe("127.0.0.1", ingest.port, seconds=0.5)
+        pushed = push(ingest.publish_url, 2)
+    finally:
+        for s in silent:
+            s.close()
+        ingest.stop()
+    assert kbps > 0
+    assert pushed.returncode == 0, pushed.stderr
+    assert ingest.streams_received == 1

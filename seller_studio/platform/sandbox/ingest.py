@@ -38,6 +38,7 @@ EventSink = Callable[[str, dict[str, Any]], None]
 
 HANDSHAKE_BYTES = 1 + 1536 + 1536  # C0 + C1 + C2 from the publisher
 HEALTH_WINDOW_S = 3.0
+FIRST_BYTES_TIMEOUT_S = 10.0  # a connection that sends nothing for this long is dropped
 AMF0_COMMAND = 20
 AMF3_COMMAND = 17
 SET_CHUNK_SIZE = 1
@@ -112,13 +113,20 @@ class RtmpIngest:
                 continue
             except OSError:
                 return
-            client.settimeout(None)
             threading.Thread(target=self._gate_one, args=(client,), name="ingest-gate-conn", daemon=True).start()
 
     def _gate_one(self, client: socket.socket) -> None:
         upstream = None
         self._track(client)
         try:
+            # The listener is only reached once the client speaks: a bare connect (doctor's
+            # reachability check, a port scanner) must not take the one-stream listener, or a
+            # publisher connecting at the same moment would be reset in the listener's backlog.
+            client.settimeout(FIRST_BYTES_TIMEOUT_S)
+            first = client.recv(65536)
+            if not first:
+                return
+            client.settimeout(None)
             upstream = self._connect_inner()
             if upstream is None:
                 log.warning("ingest busy or not listening; refused a publisher")
@@ -128,7 +136,7 @@ class RtmpIngest:
             back = threading.Thread(target=_pump, args=(upstream, client, write_lock), name="ingest-gate-back",
                                     daemon=True)
             back.start()
-            verdict, held = self._read_until_publish(client, upstream)
+            verdict, held = self._read_until_publish(client, upstream, first)
             if verdict is None:
                 return
             if not verdict:
@@ -165,7 +173,8 @@ class RtmpIngest:
                 time.sleep(0.05)
         return None
 
-    def _read_until_publish(self, client: socket.socket, upstream: socket.socket) -> tuple[bool | None, bytes]:
+    def _read_until_publish(self, client: socket.socket, upstream: socket.socket,
+                            first: bytes = b"") -> tuple[bool | None, bytes]:
         """Forward the publisher's bytes until its `publish` command, which is held back.
 
         Returns (True, held bytes) for the right key, (False, b"") for a wrong one, (None, b"") if the
@@ -173,8 +182,9 @@ class RtmpIngest:
         """
         reader = _ChunkReader()
         handshake_left = HANDSHAKE_BYTES
+        pending = first
         while True:
-            data = client.recv(65536)
+            data, pending = (pending or client.recv(65536)), b""
             if not data:
                 return None, b""
             if handshake_left:
