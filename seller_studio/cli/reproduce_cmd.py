@@ -2,7 +2,8 @@
 
 It derives the plan from the bundle's journal (``diagnostics/reproduce.py``), prints it and its
 ``--simulate`` spec, then goes live headless with stand-ins (test patterns and a tone at the seller's
-delivered sizes, fps and sample rate; the seller's canvas and encoder) to a local nginx-rtmp ingest
+delivered sizes, fps and sample rate; the seller's canvas and encoder, and the vertical canvas when
+the seller had one, live under a second key when theirs was) to a local nginx-rtmp ingest
 (or ``--ingest URL``), through the one assembler and the one fault rig of ``stream`` and the window;
 with platform traffic in the journal, the sandbox platform stands in (a child process taking the
 platform faults). Its own journal goes to ``--journal-out``; at the end it compares both journals
@@ -40,7 +41,7 @@ from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputError
 from seller_studio.studio import assembly
 from seller_studio.studio.destination import destination_for_url
-from seller_studio.studio.settings import Profile, VideoPrefs
+from seller_studio.studio.settings import Profile, VerticalPrefs, VideoPrefs
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,10 @@ def plan_profile(plan: ReproductionPlan) -> Profile:
                         "mode": f"{s.width}x{s.height}@{s.fps:g}"} for s in plan.sources]
     profile.scenes = [{"name": sc["name"], "canvas": sc.get("canvas") or [plan.width, plan.height],
                        "layers": sc.get("layers") or []} for sc in plan.scenes]
+    if plan.vertical is not None:  # the seller's second canvas, with the scenes it showed
+        v = plan.vertical
+        profile.vertical = VerticalPrefs(True, v.width, v.height, v.bitrate_kbps)
+        profile.vertical_scenes = [dict(sc) for sc in v.scenes]
     return profile
 
 
@@ -188,29 +193,43 @@ def run_plan(plan: ReproductionPlan, journal_path: Path, ingest: str | None = No
         destination = destination_for_url(ingest, "reproduce", key="reproduce")
         stream = destination.open_output(is_key_required=False, dynamic_bitrate=True)
         studio = assembly.build_studio(profile, faults=plan.faults, is_strict=True).studio
+        vertical_stream = None
+        vertical_video = None
+        if plan.vertical is not None and plan.vertical.is_live and studio.vertical is not None:
+            # Its own encode to the same ingest under its own key: the seller's machine encoded both.
+            vertical_stream = destination_for_url(ingest, "reproduce-vertical", key="reproduce-vertical").open_output(
+                is_key_required=False, dynamic_bitrate=True)
+            vertical_video = VideoSettings(plan.vertical.width, plan.vertical.height, plan.fps,
+                                           plan.vertical.bitrate_kbps, plan.keyframe_interval_s, plan.preset,
+                                           "zerolatency", plan.encoder)
         if plan.active_scene and plan.active_scene in studio.compositor.scenes:
             studio.set_scene(plan.active_scene)
         journal.attach_studio(studio)
         if plan.has_platform:
             platform = PlatformStandIn(journal)
+        streams = [stream] + ([vertical_stream] if vertical_stream is not None else [])
         journal.write("head", "settings", simulate=[f.describe() for f in plan.faults], reproduces=True,
-                      outputs=[{"kind": "stream", "url": stream.display_url}])
+                      outputs=[{"kind": "stream", "url": s.display_url} for s in streams])
         rig = StudioFaults(plan.faults, platform.sandbox if platform is not None else None)
-        rig.route(stream)
+        for s in streams:  # a net-drop or slow uplink is the seller's one uplink: both streams share it
+            rig.route(s)
         video = VideoSettings(plan.width, plan.height, plan.fps, plan.bitrate_kbps, plan.keyframe_interval_s,
                               plan.preset, "zerolatency", plan.encoder)
         has_audio = assembly.MIC_ID in studio.mixer.channels
-        journal.write("head", "profile", **describe_setup(studio, video))
+        journal.write("head", "profile", **describe_setup(studio, video, vertical_video=vertical_video))
         try:
             session = studio.go_live([stream], video, AudioSettings() if has_audio else None, None,
                                      duration_s=plan.duration_s)
+            if vertical_stream is not None and vertical_video is not None:
+                studio.go_live([vertical_stream], vertical_video, AudioSettings() if has_audio else None, None,
+                               duration_s=plan.duration_s, canvas="vertical")
         except OutputError as err:  # the ingest refused: its one line and stream's exit code
             raise UserError(str(err), exit_code_for(err.reason)) from None
         journal.action("go_live", encoder=session.encoders.video.codec_name, width=plan.width, height=plan.height,
                        fps=plan.fps, bitrate_kbps=plan.bitrate_kbps, preset=plan.preset,
                        keyframe_interval_s=plan.keyframe_interval_s)
         if stream_faults or platform is not None:
-            rig.start(studio, stream, journal)
+            rig.start(studio, streams, journal)
         if platform is not None:
             platform.replay(plan.platform_commands)
         print(f"live: reproducing for {plan.duration_s:.0f} s into {ingest}", file=sys.stderr)

@@ -14,7 +14,8 @@ reads the studio's own reactions instead and schedules the fault that causes the
 - the platform connection going ``reconnecting`` -> ``disconnect``; acks answered late -> ``delayed-acks``.
 
 Stand-ins: every video source becomes a test pattern at the size and fps the seller's source
-delivered, the microphone a tone at its sample rate; canvas, encoder and bitrate are the seller's.
+delivered, the microphone a tone at its sample rate; canvas, encoder and bitrate are the seller's,
+and so is the vertical canvas (its scenes over the same stand-ins; its own encode when it went live).
 The plan prints as a ``--simulate`` spec a person can edit and rerun.
 
 The journal's ``head``/``profile`` line (written at Go Live by ``describe_setup``) carries the scene
@@ -48,6 +49,7 @@ CONGESTED_BUFFER_MS = 200.0  # the dynamic-bitrate threshold
 LINK_READS_LOW = 0.92
 MIN_DROPS_PER_TICK = 3  # fewer congestion drops in one stats second are a hiccup, not a slow link
 SLOW_ACK_MS = 500.0  # a platform answer later than this was delayed on purpose or by the network
+VERTICAL_DEFAULT_KBPS = 2500  # studio.settings.VerticalPrefs' default, for a journal that did not record it
 
 
 class BundleError(UserError):
@@ -63,11 +65,12 @@ class NoJournalError(BundleError):
 
 
 # -- what the journal records at Go Live ----------------------------------------------------------
-def describe_setup(studio: Any, video: Any, destination: Any = None) -> dict[str, Any]:
+def describe_setup(studio: Any, video: Any, destination: Any = None, vertical_video: Any = None) -> dict[str, Any]:
     """The scene collection as it went live: sources with kind and delivered mode, scenes with layers,
-    the mic, canvas and encoder settings, and where it streamed (ingest URL without the key,
-    protocol, preset; never the key or its keyring entry). Written into the journal as
-    ``head``/``profile`` (the journal's redactor runs over it as over every line)."""
+    the mic, canvas and encoder settings, the vertical canvas (``vertical_video``: its encode, when it
+    goes live too), and where it streamed (ingest URL without the key, protocol, preset; never the
+    key or its keyring entry). Written into the journal as ``head``/``profile`` (the journal's
+    redactor runs over it as over every line)."""
     sources = []
     for source_id, source in list(studio.sources.items()):
         inner = getattr(source, "inner", source)
@@ -93,7 +96,7 @@ def describe_setup(studio: Any, video: Any, destination: Any = None) -> dict[str
                         "preset": getattr(video, "preset", None),
                         "keyframe_interval_s": getattr(video, "keyframe_interval_s", None)},
             "sources": sources, "scenes": scenes, "active_scene": studio.compositor.active_scene, "audio": audio,
-            "destination": _describe_destination(destination), **_describe_vertical(studio)}
+            "destination": _describe_destination(destination), **_describe_vertical(studio, vertical_video)}
 
 
 def _describe_scenes(comp: Any) -> list[dict[str, Any]]:
@@ -108,14 +111,18 @@ def _describe_scenes(comp: Any) -> list[dict[str, Any]]:
     return scenes
 
 
-def _describe_vertical(studio: Any) -> dict[str, Any]:
-    """The second (vertical) canvas, when the studio has one: its size and scenes (support reads it;
-    a reproduction rebuilds the landscape canvas only)."""
+def _describe_vertical(studio: Any, vertical_video: Any = None) -> dict[str, Any]:
+    """The second (vertical) canvas, when the studio has one: its size and scenes, and whether it went
+    live with its own encode (``live``, ``bitrate_kbps``). A reproduction rebuilds it as it was."""
     vertical = getattr(studio, "vertical", None)
     if vertical is None:
         return {}
-    return {"vertical_canvas": {"width": vertical.width, "height": vertical.height, "fps": vertical.fps,
-                                "scenes": _describe_scenes(vertical), "active_scene": vertical.active_scene}}
+    described = {"width": vertical.width, "height": vertical.height, "fps": vertical.fps,
+                 "scenes": _describe_scenes(vertical), "active_scene": vertical.active_scene,
+                 "live": vertical_video is not None}
+    if vertical_video is not None:
+        described["bitrate_kbps"] = vertical_video.bitrate_kbps
+    return {"vertical_canvas": described}
 
 
 def _describe_destination(destination: Any) -> dict[str, Any] | None:
@@ -159,6 +166,18 @@ class PlatformCommand:
     data: dict[str, Any] = field(hash=False, compare=False)
 
 
+@dataclass(frozen=True)
+class VerticalCanvasPlan:
+    """The seller's second (9:16) canvas: rebuilt over the same stand-ins, and streamed with its own
+    encode to the local ingest when the seller's went live (``is_live``)."""
+
+    width: int
+    height: int
+    bitrate_kbps: int
+    scenes: list[dict[str, Any]] = field(hash=False, compare=False)
+    is_live: bool
+
+
 @dataclass
 class ReproductionPlan:
     width: int
@@ -179,6 +198,7 @@ class ReproductionPlan:
     notes: list[str] = field(default_factory=list)  # what was derived from what
     platform_commands: list[PlatformCommand] = field(default_factory=list)
     destination: dict[str, Any] | None = None  # where the seller streamed (no key), for the printout
+    vertical: VerticalCanvasPlan | None = None  # the seller's second canvas, when there was one
 
     def spec(self) -> str:
         return format_spec(self.faults)
@@ -193,6 +213,10 @@ class ReproductionPlan:
                          f"{self.audio.channels} ch")
         lines.append(f"  scenes: {', '.join(sc['name'] for sc in self.scenes) or '(one full-screen pattern)'}"
                      + (f" (on air: {self.active_scene})" if self.active_scene else ""))
+        if self.vertical is not None:
+            v = self.vertical
+            lines.append(f"  vertical canvas {v.width}x{v.height}@{self.fps}, "
+                         + (f"{self.encoder} {v.bitrate_kbps} kbps, live" if v.is_live else "composed, not live"))
         if self.destination:
             d = self.destination
             lines.append(f"  destination: {d.get('label') or d.get('url')} ({d.get('protocol') or '?'}) -> "
@@ -284,6 +308,7 @@ def derive_plan(entries: list[dict[str, Any]], speed: float = 1.0) -> Reproducti
     elif profile == {}:
         audio = AudioStandIn("unknown", 48000, 2)  # old bundle: streams of that time always had sound
 
+    vertical = _vertical_canvas(profile, entries, kept, notes)
     faults = derive_faults(entries, t0, bitrate, notes)
     if speed != 1.0:
         faults = [Fault(f.kind, f.at_s / speed, None if f.duration_s is None else f.duration_s / speed,
@@ -299,7 +324,35 @@ def derive_plan(entries: list[dict[str, Any]], speed: float = 1.0) -> Reproducti
     return ReproductionPlan(width, height, fps, bitrate, encoder, preset, keyint, sources, scenes,
                             profile.get("active_scene"), audio, faults, round(duration_s, 1), has_platform,
                             missing, notes, commands,
-                            profile.get("destination") if isinstance(profile.get("destination"), dict) else None)
+                            profile.get("destination") if isinstance(profile.get("destination"), dict) else None,
+                            vertical)
+
+
+def _vertical_canvas(profile: dict[str, Any], entries: list[dict[str, Any]], kept: set[str],
+                     notes: list[str]) -> VerticalCanvasPlan | None:
+    """The seller's vertical canvas from the profile the journal recorded. A journal from before
+    ``live`` was recorded counts it live if the vertical canvas's stats ticks (``canvas_stats``) are
+    in it, at the best bitrate they show."""
+    raw = profile.get("vertical_canvas")
+    if not isinstance(raw, dict) or not raw.get("width") or not raw.get("height"):
+        return None
+    ticks = [e.get("data") or {} for e in entries if e.get("kind") == "canvas_stats"]
+    is_live = bool(raw["live"]) if isinstance(raw.get("live"), bool) else bool(ticks)
+    bitrate = raw.get("bitrate_kbps")
+    if not isinstance(bitrate, int) or bitrate <= 0:
+        seen = [int(o.get("encoder_bitrate_kbps") or 0) for d in ticks for o in d.get("outputs") or []
+                if isinstance(o, dict)]
+        bitrate = max(seen, default=0) or VERTICAL_DEFAULT_KBPS
+        if is_live:
+            notes.append(f"vertical canvas: its bitrate was not recorded; {bitrate} kbps "
+                         + ("(the most its stats show)" if max(seen, default=0) else "(the default)"))
+    scenes = []
+    for sc in raw.get("scenes") or []:
+        if isinstance(sc, dict):
+            layers = [dict(layer) for layer in sc.get("layers") or [] if layer.get("source_id") in kept]
+            scenes.append({"name": str(sc.get("name")), "canvas": sc.get("canvas") or [raw["width"], raw["height"]],
+                           "layers": layers})
+    return VerticalCanvasPlan(int(raw["width"]), int(raw["height"]), bitrate, scenes, is_live)
 
 
 def derive_faults(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int,

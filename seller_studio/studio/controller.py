@@ -637,7 +637,7 @@ class StudioController:
                 destination: Destination | None = self.destination()
             except UserError:  # not streaming anywhere (recording only)
                 destination = None
-            self.journal.write("head", "profile", **describe_setup(studio, video, destination))
+            self.journal.write("head", "profile", **describe_setup(studio, video, destination, vertical_video))
         self.journal.action("go_live" if studio.session is None else "add_output",
                             outputs=[getattr(o, "display_url", None) or o.kind for o in outputs])
         faults, journal = self.faults, self.journal

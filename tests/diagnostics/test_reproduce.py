@@ -452,3 +452,101 @@ def test_a_window_journal_reproduces_the_windows_collection(nginx, file_keyring)
     assert plan.destination is not None and plan.destination["url"] == nginx.url
     (fault,) = plan.faults
     assert fault.kind == "camera-lost" and abs(fault.at_s - 2.0) <= 0.5 and abs(fault.duration_s - 3.0) <= 0.5
+
+
+# -- the vertical canvas ---------------------------------------------------------------------------
+def _with_vertical(j: J, **vertical: Any) -> J:
+    head = next(e for e in j.lines if e["name"] == "profile")
+    head["data"]["vertical_canvas"] = {
+        "width": 720, "height": 1280, "fps": 30, "active_scene": "Product",
+        "scenes": [{"name": "Main", "canvas": [720, 1280],
+                    "layers": [{"source_id": "cam-1", "rect": [0, 0, 720, 640]},
+                               {"source_id": "text-1", "rect": [0, 0, 200, 60]},
+                               {"source_id": "cam-2", "rect": [0, 640, 720, 640]}]}],
+        **vertical}
+    return j
+
+
+def test_the_sellers_vertical_canvas_is_in_the_plan():
+    """Live with its own encode: its size, bitrate and scenes (the title is not a device: left out)."""
+    plan = derive_plan(_with_vertical(J(), live=True, bitrate_kbps=1800).ticks(1, 5).lines)
+    assert plan.vertical is not None
+    v = plan.vertical
+    assert (v.width, v.height, v.bitrate_kbps, v.is_live) == (720, 1280, 1800, True)
+    assert [layer["source_id"] for layer in v.scenes[0]["layers"]] == ["cam-1", "cam-2"]
+    assert "vertical canvas 720x1280@30, x264 1800 kbps, live" in plan.describe()
+
+    # Composed for the preview only: rebuilt, not streamed.
+    idle = derive_plan(_with_vertical(J(), live=False).ticks(1, 5).lines).vertical
+    assert idle is not None and not idle.is_live
+    assert derive_plan(J().ticks(1, 5).lines).vertical is None  # no second canvas, none rebuilt
+
+
+def test_a_journal_from_before_live_was_recorded_reads_the_vertical_canvas_from_its_stats():
+    j = _with_vertical(J()).ticks(1, 5)
+    for t in (1.0, 2.0, 3.0):
+        j.add(t + 0.1, "canvas_stats", "stats", canvas="vertical",
+              outputs=[{"kind": "stream", "state": "live", "encoder_bitrate_kbps": 1200 + int(t) * 100}])
+    plan = derive_plan(j.lines)
+    assert plan.vertical is not None and plan.vertical.is_live and plan.vertical.bitrate_kbps == 1500
+    assert any("vertical canvas: its bitrate was not recorded; 1500 kbps" in n for n in plan.notes)
+    # No stats of it either: composed, not live.
+    never = derive_plan(_with_vertical(J()).ticks(1, 5).lines).vertical
+    assert never is not None and not never.is_live
+
+
+def test_the_plan_rebuilds_the_vertical_canvas_with_the_sellers_scenes():
+    from seller_studio.cli.reproduce_cmd import plan_profile
+    from seller_studio.diagnostics.reproduce import describe_setup
+    from seller_studio.media.encoders.base import VideoSettings
+    from seller_studio.studio import assembly
+
+    plan = derive_plan(_with_vertical(J(), live=True, bitrate_kbps=1800).ticks(1, 5).lines)
+    studio = assembly.build_studio(plan_profile(plan), is_strict=True).studio
+    try:
+        assert studio.vertical is not None and (studio.vertical.width, studio.vertical.height) == (720, 1280)
+        # "Main" as the seller edited it; "Product" derived from the landscape scene, as the window does.
+        main = studio.vertical.scenes["Main"]
+        assert [(layer.source_id, layer.rect.h) for layer in sorted(main.layers, key=lambda la: la.z)] == [
+            ("cam-1", 640), ("cam-2", 640)]
+        assert set(studio.vertical.scenes) == {"Main", "Product"}
+        setup = describe_setup(studio, VideoSettings(1920, 1080, 30, 4500),
+                               vertical_video=VideoSettings(720, 1280, 30, 1800))
+        assert setup["vertical_canvas"]["live"] is True and setup["vertical_canvas"]["bitrate_kbps"] == 1800
+        assert describe_setup(studio, VideoSettings(1920, 1080, 30, 4500))["vertical_canvas"]["live"] is False
+    finally:
+        studio.stop()
+
+
+@pytest.mark.rtmp
+def test_a_live_vertical_canvas_is_reproduced_live_with_its_own_encode(nginx, tmp_path):
+    from seller_studio.cli.reproduce_cmd import run_plan
+    from tests.helpers import ffprobe, stream_of
+
+    j = _with_vertical(J(), live=True, bitrate_kbps=400).ticks(1, 4)
+    head = next(e for e in j.lines if e["name"] == "profile")["data"]
+    head["canvas"] = {"width": 320, "height": 180, "fps": 30}
+    head["encoder"]["bitrate_kbps"] = 600
+    head["vertical_canvas"].update(width=180, height=320)
+    for scene in head["vertical_canvas"]["scenes"]:
+        scene["canvas"] = [180, 320]
+        scene["layers"] = [{"source_id": "cam-1", "rect": None}]
+    for source in head["sources"]:
+        if "delivered" in source:
+            source["delivered"] = {"width": 320, "height": 180, "fps": 30}
+    plan = derive_plan(j.lines)
+    assert plan.vertical is not None and plan.vertical.is_live
+    journal = tmp_path / "reproduced.jsonl"
+    run_plan(plan, journal, ingest=nginx.url)
+    entries = read_journal(journal.read_text())
+    vertical_ticks = [e["data"] for e in entries if e.get("kind") == "canvas_stats"]
+    assert vertical_ticks and max(t.get("frames_encoded", 0) for t in vertical_ticks) > 30
+    described = next(e["data"] for e in entries if e.get("name") == "profile")["vertical_canvas"]
+    assert (described["width"], described["height"], described["live"], described["bitrate_kbps"]) == (180, 320, True, 400)
+    # What arrived at the ingest under the vertical key: the 9:16 picture, with sound.
+    nginx.wait_recording_closed()
+    recorded = [p for p in nginx.recordings() if p.name.startswith("reproduce-vertical")]
+    assert recorded, [p.name for p in nginx.recordings()]
+    probe = ffprobe(recorded[-1])
+    assert (stream_of(probe, "video")["width"], stream_of(probe, "video")["height"]) == (180, 320)
+    assert stream_of(probe, "audio")["codec_name"] == "aac"

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from seller_studio.diagnostics.journal import read_journal
+from seller_studio.diagnostics.reproduce import derive_plan
 from seller_studio.media.compositor import Rect
 from seller_studio.studio.events import LiveState, RecordingChanged, StatusMessage
 from seller_studio.studio.settings import Profile, VerticalPrefs
@@ -58,6 +59,11 @@ def test_live_with_record_records_both_canvases(nginx, file_keyring, profile, tm
         assert not rig.of(RecordingChanged)[-1].is_on
         head = next(e for e in read_journal(rig.ctl.journal.path.read_text()) if e.get("name") == "profile")["data"]
         assert head["vertical_canvas"]["width"] == VW and head["vertical_canvas"]["scenes"][0]["name"] == "Pattern"
+        # Live with its own encode: what `seller-studio reproduce` needs to stream it again.
+        assert head["vertical_canvas"]["live"] is True and head["vertical_canvas"]["bitrate_kbps"] == 500
+        plan = derive_plan(read_journal(rig.ctl.journal.path.read_text()))
+        assert plan.vertical is not None and (plan.vertical.width, plan.vertical.height, plan.vertical.bitrate_kbps,
+                                              plan.vertical.is_live) == (VW, VH, 500, True)
     finally:
         rig.close()
     for path, size in ((recording.path, (W, H)), (vertical.path, (VW, VH))):
