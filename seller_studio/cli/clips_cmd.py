@@ -14,7 +14,7 @@ from seller_studio.cli.inventory_cmd import printable
 from seller_studio.common.errors import ExitCode, UserError
 from seller_studio.i18n import tr_noop
 from seller_studio.media.clips import chapters_of, cut, remux_with_chapters, scan
-from seller_studio.platform.rules import format_dollars
+from seller_studio.platform.rules import format_money
 from seller_studio.studio.chapters import Lot, LotSale, chapters_for, read_sidecar, sidecar_path
 
 
@@ -100,13 +100,14 @@ def run(args: argparse.Namespace) -> int:
         made += 1
         early = start - result.start_s
         where = "starts on a keyframe" if result.is_exact_start else f"starts {early:.2f} s early, on the keyframe before"
-        print(f"clip {made}: {label} - {printable(lot.buyers)} - {format_dollars(lot.price_cents)}: lot "
+        print(f"clip {made}: {label} - {printable(lot.buyers)} - {format_money(lot.price_cents, lot.sales[0].currency)}: lot "
               f"{start - span.start_s:.2f}-{end - span.start_s:.2f} s ({end - start:.2f} s) -> {clip_path.name} "
               f"({result.duration_s:.2f} s, {where})" + (f"; {'; '.join(notes)}" if notes else ""))
         timeline.append({
             "item_id": lot.item_id, "title": lot.title,
             "start_s": round(start - span.start_s, 3), "end_s": round(end - span.start_s, 3),
-            "price": lot.price_cents / 100, "price_cents": lot.price_cents, "buyer": lot.buyers,
+            "price": lot.price_cents / 100, "price_cents": lot.price_cents, "currency": lot.sales[0].currency,
+            "buyer": lot.buyers,
             "sales": [{"buyer": s.buyer, "price_cents": s.price_cents, "order_id": s.order_id} for s in lot.sales],
             "clip": clip_path.name, "clip_start_s": round(result.start_s - span.start_s, 3),
             "clip_duration_s": round(result.duration_s, 3),

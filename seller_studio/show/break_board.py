@@ -336,8 +336,11 @@ class BreakBoard:
         spec = next((name for name, ts in break_draw.TEAM_SETS.items() if ts == teams), None)
         if spec is None:
             spec = str(len(teams)) if teams == break_draw.numbered_spots(len(teams)) else ",".join(teams)
-        words = ["seller-studio", "break", "verify", self.seed, *self.result.buyers, "--teams", spec,
-                 "--commitment", self.result.commitment]
+        options = ["--teams", spec, "--commitment", self.result.commitment]
+        if any(b.startswith("-") for b in self.result.buyers):  # such a name would read as an option
+            words = ["seller-studio", "break", "verify", *options, self.seed, "--", *self.result.buyers]
+        else:
+            words = ["seller-studio", "break", "verify", self.seed, *self.result.buyers, *options]
         return " ".join(quote(w) for w in words)
 
     # --- packing list -------------------------------------------------------------------------------

@@ -14,6 +14,11 @@ AUDIO_KINDS: dict[str, type[AudioSource]] = {
 }
 
 
+# A spec ending like an audio (or video) file names a file even when it is missing; mic names do not.
+AUDIO_FILE_SUFFIXES = {".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".mka", ".mp4", ".mkv", ".mov",
+                       ".webm"}
+
+
 def audio_from_spec(source_id: str, spec: str) -> AudioSource | None:
     """None for ``none``: the stream then has no audio track at all."""
     if spec == "none":
@@ -22,6 +27,6 @@ def audio_from_spec(source_id: str, spec: str) -> AudioSource | None:
         return ToneSource(source_id)
     if spec == "silence":
         return SilenceSource(source_id)
-    if Path(spec).is_file():
-        return AudioFileSource(source_id, spec)
+    if Path(spec).is_file() or Path(spec).suffix.lower() in AUDIO_FILE_SUFFIXES:
+        return AudioFileSource(source_id, spec)  # a missing one is "a media file cannot be read" (18)
     return MicrophoneSource(source_id, spec)

@@ -27,6 +27,9 @@ SOURCE_KINDS: dict[str, type[VideoSource]] = {
 }
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+# A spec ending like a video file names a file even when it is missing: its error is then "a media
+# file cannot be read" (exit 18), not "camera not found" (13). Camera names and /dev/videoN do not end so.
+VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".y4m", ".flv", ".ts", ".m4v", ".mpg", ".mpeg"}
 
 
 def kind_of_spec(spec: str) -> str:
@@ -36,7 +39,7 @@ def kind_of_spec(spec: str) -> str:
     path = Path(spec)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return "image"
-    if path.exists() and path.is_file():
+    if (path.exists() and path.is_file()) or path.suffix.lower() in VIDEO_SUFFIXES:
         return "video-file"
     return "camera"
 
