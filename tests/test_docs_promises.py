@@ -361,3 +361,131 @@ def test_clips_go_to_recording_clips_with_the_timeline_and_the_show_s_currency(t
     assert (lot["start_s"], lot["end_s"]) == (0.5, 2.5) and (out / lot["clip"]).is_file()
     unsold = run("clips", str(recording), "--item", "8")
     assert unsold.returncode == ExitCode.NOTHING_TO_CLIP == 34 and len(error_lines(unsold)) == 1
+
+
+def test_fuzzy_or_empty_translations_fall_back_and_a_damaged_catalog_is_one_warning(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """docs/i18n.md: "a message the catalog lacks, or has empty or marked fuzzy, is shown as written in
+    the code. A missing or damaged catalog file logs one warning and the studio speaks English"."""
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(i18n, "_catalogs", {})
+    try:
+        (tmp_path / "nb.po").write_text(
+            'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+            '#, fuzzy\nmsgid "Go Live"\nmsgstr "Gå direkte"\n\n'
+            'msgid "End Show"\nmsgstr ""\n\n'
+            'msgid "Cut"\nmsgstr "Klipp"\n', encoding="utf-8")
+        assert i18n.set_language("nb") == "nb"
+        assert (i18n.tr("Go Live"), i18n.tr("End Show"), i18n.tr("Cut")) == ("Go Live", "End Show", "Klipp")
+        for damaged in (b"\x00\x01\x02" * 50, 'msgid "Cut"\nmsgstr "Kl\xe6pp"\n'.encode("latin-1")):
+            (tmp_path / "nb.po").write_bytes(damaged)
+            monkeypatch.setattr(i18n, "_catalogs", {})
+            caplog.clear()
+            with caplog.at_level("WARNING"):
+                assert i18n.set_language("nb") == "nb" and i18n.tr("Cut") == "Cut"
+            warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+            assert len(warnings) == 1 and "speaks English" in warnings[0].getMessage(), [
+                r.getMessage() for r in warnings]
+    finally:
+        monkeypatch.undo()
+        i18n.set_language("en")
+
+
+# --- more of docs/destinations.md and README "Sub-second for auctions: WHIP" -------------------------
+
+def test_a_dest_key_comes_from_key_env_then_the_keyring_then_the_url(file_keyring, monkeypatch: pytest.MonkeyPatch
+                                                                     ) -> None:
+    from seller_studio.cli.main import build_parser
+    from seller_studio.cli.stream_cmd import show_destinations
+    from seller_studio.common.secrets import SecretStore, stream_key_name
+
+    def keys(*argv: str) -> dict[str, str]:
+        args = build_parser(["stream", *argv]).parse_args(["stream", *argv])
+        return {d.name: d.stream_key() for d in show_destinations(args, "")}
+
+    assert stream_key_name("shop") == "stream-key:shop"
+    assert SecretStore().set("stream-key:shop", "from-the-keyring-1")
+    monkeypatch.setenv("SHOP_KEY", "from-the-env-2")
+    url = "rtmp://ingest.example/live"
+    assert keys("--dest", f"shop={url}") == {"shop": "from-the-keyring-1"}
+    assert keys("--dest", f"shop={url}", "--key-env", "shop=SHOP_KEY") == {"shop": "from-the-env-2"}
+    # No keyring entry for "yt": the key pasted into its URL; the URL itself keeps it (no second key).
+    assert keys("--dest", f"yt={url}/pasted-key-3") == {"yt": ""}
+    # --url: one unnamed destination named "stream", its key from --destination ENTRY's keyring entry.
+    assert SecretStore().set("stream-key:myshop", "entry-key-4")
+    args = build_parser(["stream"]).parse_args(["stream", "--url", url, "--destination", "myshop"])
+    (main,) = show_destinations(args, "")
+    assert main.name == "stream" and main.stream_key() == "entry-key-4"
+
+
+class _StatusEndpoint:
+    """A WHIP endpoint that answers every offer with one HTTP status."""
+
+    def __init__(self, status: int) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("status, code, as_dest", [
+    (401, ExitCode.REJECTED_KEY, False),
+    (403, ExitCode.REJECTED_KEY, True),
+    (404, ExitCode.BAD_URL, True),
+    (503, ExitCode.UNREACHABLE_HOST, False),
+])
+def test_a_whip_endpoint_s_answer_is_its_exit_code_naming_endpoint_and_destination(status: int, code: ExitCode,
+                                                                                    as_dest: bool) -> None:
+    """README: "An endpoint that refuses the key (401/403) is exit code 11, a wrong path (404) 12, a server
+    error (5xx) or nothing listening 10 ... each one line naming the endpoint (and the destination)"."""
+    endpoint = _StatusEndpoint(status)
+    url = f"http://127.0.0.1:{endpoint.port}/whip/live"
+    target = ["--dest", f"shop={url}", "--key-env", "shop=K"] if as_dest else [
+        "--url", url.replace("http://", "whip://"), "--key-env", "K"]
+    try:
+        proc = run("stream", *target, "--size", "320x180", "--duration", "2", "--mic", "silence",
+                   env={**NO_KEYRING, "K": "key-123"})
+    finally:
+        endpoint.close()
+    errors = error_lines(proc)
+    assert proc.returncode == code, proc.stderr
+    assert len(errors) == 1 and str(status) in errors[0] and url in errors[0], proc.stderr
+    assert "key-123" not in proc.stderr + proc.stdout
+    assert ("destination 'shop'" in errors[0]) == as_dest, errors[0]
+
+
+def test_nothing_listening_at_a_whip_endpoint_is_exit_10_and_a_silent_one_exit_30() -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    nothing = run("stream", "--url", f"whip://127.0.0.1:{free}/whip", "--no-key", "--size", "320x180",
+                  "--duration", "2", "--mic", "silence", env=NO_KEYRING)
+    assert nothing.returncode == ExitCode.UNREACHABLE_HOST == 10, nothing.stderr
+    assert len(error_lines(nothing)) == 1 and f"127.0.0.1:{free}" in error_lines(nothing)[0]
+    with socket.socket() as silent:  # the kernel accepts the connection; nobody answers the offer
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        proc = run("stream", "--url", f"whip://127.0.0.1:{port}/whip", "--no-key", "--size", "320x180",
+                   "--duration", "8", "--mic", "silence", env=NO_KEYRING)
+    assert proc.returncode == ExitCode.INGEST_NO_ANSWER == 30, proc.stderr
+    errors = error_lines(proc)
+    assert len(errors) == 1 and "within 5 s" in errors[0] and f"127.0.0.1:{port}" in errors[0], proc.stderr

@@ -89,7 +89,7 @@ def _read_po(language: str) -> Catalog:
     path = po_path(language)
     try:
         with path.open("rb") as f:
-            po = read_po(f, locale=language)
+            po = read_po(f, locale=language, abort_invalid=True)  # damaged: one warning below, not babel's per line
     except Exception as exc:  # a missing or damaged catalog: English, said once in the log
         log.warning("no usable %s translations (%s): the studio speaks English", language, exc)
         return Catalog(language, {}, {})
