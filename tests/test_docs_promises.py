@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -489,3 +490,64 @@ def test_nothing_listening_at_a_whip_endpoint_is_exit_10_and_a_silent_one_exit_3
     assert proc.returncode == ExitCode.INGEST_NO_ANSWER == 30, proc.stderr
     errors = error_lines(proc)
     assert len(errors) == 1 and "within 5 s" in errors[0] and f"127.0.0.1:{port}" in errors[0], proc.stderr
+
+
+# --- docs/breaks.md: the board ------------------------------------------------------------------------
+
+def test_a_restarted_studio_reopens_tonight_s_break_fed_again_and_not_an_old_one(tmp_path: Path) -> None:
+    """"a restarted studio's Break tab reopens the newest one changed in the last 12 hours ..., on stream
+    and fed again; older breaks belong to past shows and stay closed"."""
+    from seller_studio.show.controller import ShowController
+    from seller_studio.studio.breaks import BreakSession
+
+    breaks_dir = tmp_path / "breaks"
+    with InventoryStore(tmp_path / "inv.db") as store:
+        show = ShowController(store, "tonight")
+        session = BreakSession(show, None, breaks_dir)
+        board = session.open_break("Topps Chrome", "random-team", "4", "25.00")
+        (item_id,) = board.spec.listings
+        assert [i.title for i in store.list_items()] == ["Topps Chrome - spot"]
+        show.events.emit("purchase", item_id=int(item_id), buyer="ann", price_cents=2500, quantity=1, sale_id=1)
+        assert board.filled == 1 and board.path is not None and board.path.parent == breaks_dir
+        session.close()
+        restarted = ShowController(store, "tonight")
+        again = BreakSession(restarted, None, breaks_dir)
+        resumed = again.resume_latest()
+        assert resumed is not None and resumed.path == board.path and resumed.buyers() == ["ann"]
+        assert resumed.seed == board.seed  # the seed hash posted when it opened still holds
+        restarted.events.emit("purchase", item_id=int(item_id), buyer="bo", price_cents=2500, quantity=1, sale_id=2)
+        assert resumed.buyers() == ["ann", "bo"]  # fed again
+        again.close()
+        stale = time.time() - 13 * 3600
+        os.utime(board.path, (stale, stale))
+        assert BreakSession(ShowController(store, "tomorrow"), None, breaks_dir).resume_latest() is None
+
+
+def test_the_packing_list_and_the_rejected_sales_kept_in_the_board_s_file(tmp_path: Path) -> None:
+    seed = break_draw.new_seed()
+    assert re.fullmatch(r"[0-9a-f]{64}", seed)  # 32 random bytes as 64 hex digits
+    path = tmp_path / "break.json"
+    board = new_break("r1", "Random", "random-team", "2", 5, {"spots": None}, path=path)
+    board.on_sale("spots", "ann", 500, "sale-1")
+    with pytest.raises(Exception, match="Draw the teams before"):  # a random-team break: only after its draw
+        board.export_manifest(tmp_path / "early.csv")
+    assert not (tmp_path / "early.csv").exists()
+    board.on_sale("spots", "=cmd|' /C calc'!A0", 500, "sale-2")
+    board.announce_draw()
+    board.run_draw()
+    with pytest.raises(Exception, match="after the draw"):
+        board.on_sale("spots", "late", 500, "sale-3")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert [r["order_id"] for r in saved["rejected"]] == ["sale-3"]  # kept so it can be refunded
+    assert board.export_manifest(tmp_path / "m.csv") == 2
+    with (tmp_path / "m.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["spot", "team", "buyer", "order id"]
+    assert [r[0] for r in rows[1:]] == ["#1", "#2"] and {r[1] for r in rows[1:]} == {"Spot 1", "Spot 2"}
+    assert rows[2][2] != "=cmd|' /C calc'!A0" and "cmd" in rows[2][2]  # formula-safe
+    # Pick-your-team: the spot is the team, and the list needs no draw.
+    pick = new_break("p1", "Pick", "pick-your-team", "Cubs,Mets", 5, {"i-cubs": "Cubs", "i-mets": "Mets"})
+    pick.on_sale("i-mets", "bo", 500, "sale-7")
+    assert pick.export_manifest(tmp_path / "p.csv") == 1
+    with (tmp_path / "p.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert list(csv.reader(fh))[1] == ["Mets", "Mets", "bo", "sale-7"]
