@@ -214,6 +214,12 @@ class PlatformClient:
         pending = self._pending.get(mid)
         if pending is None:
             env = Envelope(type=mtype, id=mid, data=data or {})
+            size = len(p.encode(env).encode("utf-8", "surrogatepass"))
+            if size > p.MAX_MESSAGE_BYTES:
+                # The platform would answer `too_large` (over 1 MiB: drop the connection, and the re-send
+                # after the reconnect would drop it again): refused here, nothing is sent.
+                raise CommandError(ErrorCode.TOO_LARGE, f"the message is {size} bytes; the platform takes at most "
+                                                        f"{p.MAX_MESSAGE_BYTES}", mtype)
             pending = _Pending(env, asyncio.get_running_loop().create_future())
             self._pending[mid] = pending
             await self._send_pending(pending)

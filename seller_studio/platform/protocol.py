@@ -53,7 +53,7 @@ class ErrorCode:
     BID_TOO_LOW = "bid_too_low"  # below current price + minimum increment
     SOLD_OUT = "sold_out"  # buy-now listing has no quantity left
     GIVEAWAY_RUNNING = "giveaway_running"  # a giveaway is already open
-    SHOW_NOT_LIVE = "show_not_live"  # selling command before show.start / after show.end
+    SHOW_NOT_LIVE = "show_not_live"  # selling (or buying) command after show.end
     BANNED = "banned"  # the acting user is banned or timed out
     INTERNAL = "internal"  # a server bug; the command had no effect
 
@@ -211,7 +211,7 @@ def _build(cls: type, data: dict[str, Any], currency: str = rules.DEFAULT_CURREN
             if why is not None:
                 unit = "dollars" if currency == "USD" else currency
                 raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{cls.TYPE}: `{f.name}` {why} ({unit}, at most "  # type: ignore[attr-defined]
-                                    f"{rules.format_money(rules.MONEY_MAX_CENTS, currency)}, 2 decimals)")
+                                    f"{rules.format_wire_money(rules.MONEY_MAX_CENTS, currency)}, 2 decimals)")
         has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
         if f.name not in data:
             if has_default:
@@ -326,8 +326,7 @@ class ChatSend(Message):
     reply_to: str | None = None
 
     def validate(self) -> None:
-        _require(0 < len(self.text.strip()) and len(self.text) <= MAX_CHAT_CHARS, self.TYPE,
-                 f"`text` must be 1-{MAX_CHAT_CHARS} characters")
+        _require(0 < len(self.text) <= MAX_CHAT_CHARS, self.TYPE, f"`text` must be 1-{MAX_CHAT_CHARS} characters")
         _require_len(self.reply_to, self.TYPE, "reply_to", rules.MAX_ID_CHARS)
 
 

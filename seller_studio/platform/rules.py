@@ -74,12 +74,18 @@ def money_error(dollars: object, *, minimum_cents: int = 1, currency: str = DEFA
     if not amount.is_finite():
         return "must be a finite number"
     if amount > Decimal(MONEY_MAX_CENTS) / 100:
-        return f"must be at most {format_money(MONEY_MAX_CENTS, currency, WIRE_LOCALE)}"
+        return f"must be at most {format_wire_money(MONEY_MAX_CENTS, currency)}"
     if amount * 100 < minimum_cents:
-        return f"must be at least {format_money(minimum_cents, currency, WIRE_LOCALE)}"
+        return f"must be at least {format_wire_money(minimum_cents, currency)}"
     if amount != amount.quantize(_CENT, rounding=ROUND_HALF_UP):
         return "must have at most 2 decimals"
     return None
+
+
+def format_wire_money(cents: int, currency: str = DEFAULT_CURRENCY) -> str:
+    """An amount as protocol error messages and logs write it: English, plain spaces
+    ("$1,000,000.00", "NOK 1,000,000.00"), as docs/protocol.md quotes them."""
+    return format_money(cents, currency, WIRE_LOCALE).replace("\u00a0", " ")
 
 
 def format_dollars(cents: int) -> str:
@@ -207,7 +213,7 @@ TIMEOUT_MAX_S = 86_400
 # --- sizes and text lengths ---------------------------------------------------------------------------
 
 BUY_NOW_MAX_QUANTITY = 100_000
-MAX_CHAT_CHARS = 500  # chat.send text, 1-500 characters (not all blank)
+MAX_CHAT_CHARS = 500  # chat.send text, 1-500 characters
 MAX_ID_CHARS = 64  # command ids, and the ids of items, auctions, giveaways and chat messages
 MAX_NAME_CHARS = 64  # user names in bids, purchases, giveaway entries and moderation
 MAX_TITLE_CHARS = 200  # show.start title

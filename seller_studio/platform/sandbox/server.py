@@ -82,7 +82,9 @@ class _Conn:
     ws: ServerConnection
     rate_per_s: float
     rate_burst: int
-    queue: asyncio.Queue[str | _Close] = field(default_factory=lambda: asyncio.Queue(OUTBOUND_QUEUE_LIMIT))
+    # Unbounded: ``send_text`` closes the connection once OUTBOUND_QUEUE_LIMIT frames wait, and the close
+    # goes out *after* them, so the client processed a gap-free prefix and resumes right behind it.
+    queue: asyncio.Queue[str | _Close] = field(default_factory=asyncio.Queue)
     is_authed: bool = False
     is_closing: bool = False
     writer: asyncio.Task | None = None
@@ -107,11 +109,14 @@ class _Conn:
     def send_text(self, text: str) -> None:
         if self.is_closing:
             return
+        if self.queue.qsize() >= OUTBOUND_QUEUE_LIMIT:
+            # Nothing queued is dropped (a dropped frame would be a gap the client never hears of): it
+            # gets what waits, then the close, and resumes from there with everything after it.
+            log.warning("closing a client that is %d events behind; it will resume", OUTBOUND_QUEUE_LIMIT)
+            self.close(p.CLOSE_SLOW_CONSUMER, "too far behind; reconnect and resume")
+            return
         try:
             self.queue.put_nowait(text)
-        except asyncio.QueueFull:
-            log.warning("dropping a client that is %d events behind", OUTBOUND_QUEUE_LIMIT)
-            self.close(p.CLOSE_SLOW_CONSUMER, "too far behind; reconnect and resume")
         except Exception:
             # Whatever goes wrong with one client's queue stays with that client.
             log.exception("could not queue a frame for a client; closing it")
@@ -121,12 +126,7 @@ class _Conn:
         if self.is_closing:
             return
         self.is_closing = True
-        while True:  # make room so the close always gets queued
-            try:
-                self.queue.put_nowait(_Close(code, reason))
-                return
-            except asyncio.QueueFull:
-                self.queue.get_nowait()
+        self.queue.put_nowait(_Close(code, reason))  # unbounded: the close always gets queued
 
 
 @dataclass
@@ -311,7 +311,10 @@ class SandboxServer:
             env = p.decode(raw, self.config.max_message_bytes)
         except ProtocolError as err:
             log.info("rejected a frame: %s", err.code)
-            mid = _peek_id(raw) if err.code == ErrorCode.BAD_MESSAGE else None
+            # Answered with the command's id when it can be read, so the sender's command fails at once
+            # instead of waiting for its timeout (a too_large frame is at most 1 MiB: the socket's limit).
+            mid = _peek_id(raw, p.HARD_MAX_FRAME_BYTES) if err.code in (ErrorCode.BAD_MESSAGE, ErrorCode.TOO_LARGE) \
+                else None
             conn.send(p.error_envelope(err.code, err.message, mid))
             return
         if env.type == p.Hello.TYPE:
@@ -435,6 +438,7 @@ class SandboxServer:
         return {"show_id": self.show_id}
 
     def _cmd_show_end(self, cmd: p.ShowEnd) -> dict[str, Any]:
+        self._report_ended_auctions()  # an auction whose clock ran out has ended, tick or not
         if self.engine.running is not None:
             raise ProtocolError(ErrorCode.AUCTION_RUNNING, "an auction is still running; end the show after it")
         if self.is_live:
@@ -518,6 +522,7 @@ class SandboxServer:
         return {"item_id": cmd.item_id}
 
     def _cmd_listing_purchase(self, cmd: p.ListingPurchase) -> dict[str, Any]:
+        self._require_selling()  # nothing is sold after show.end (no sale after the recap)
         self._require_user_ok(cmd.buyer)
         listing = self.listings.get(cmd.item_id)
         if listing is None:
@@ -534,6 +539,7 @@ class SandboxServer:
 
     def _cmd_giveaway_start(self, cmd: p.GiveawayStart) -> dict[str, Any]:
         self._require_selling()
+        self._draw_expired_giveaway()
         if self.giveaway is not None:
             raise ProtocolError(ErrorCode.GIVEAWAY_RUNNING, f"giveaway {self.giveaway.giveaway_id} is still open")
         g = _Giveaway(f"g{next(self._giveaway_ids)}", cmd.item_id, self.clock() + cmd.duration_s)
@@ -542,6 +548,7 @@ class SandboxServer:
         return {"giveaway_id": g.giveaway_id, "ends_at": g.ends_at}
 
     def _cmd_giveaway_enter(self, cmd: p.GiveawayEnter) -> dict[str, Any]:
+        self._require_selling()
         self._require_user_ok(cmd.user)
         g = self._open_giveaway(cmd.giveaway_id)
         if cmd.user not in g.entrants:  # one entry per viewer
@@ -555,6 +562,7 @@ class SandboxServer:
         return {"user": winner}
 
     def _open_giveaway(self, giveaway_id: str) -> _Giveaway:
+        self._draw_expired_giveaway()  # an entry or a draw after ends_at is too late, tick or not
         g = self.giveaway
         if g is None or g.giveaway_id != giveaway_id:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"no open giveaway {giveaway_id[:40]!r}")
@@ -599,12 +607,15 @@ class SandboxServer:
             self.publish_event(p.AuctionEnded(auction_id=a.auction_id, item_id=a.item_id, winner=a.leader,
                                               price=to_dollars(a.price_cents)))
 
-    def tick(self) -> None:
-        """Run the clocks once: end auctions and giveaways whose time is up."""
-        self._report_ended_auctions()
+    def _draw_expired_giveaway(self) -> None:
         g = self.giveaway
         if g is not None and self.clock() >= g.ends_at:
             self._draw(g)
+
+    def tick(self) -> None:
+        """Run the clocks once: end auctions and giveaways whose time is up."""
+        self._report_ended_auctions()
+        self._draw_expired_giveaway()
 
     async def _timer_loop(self) -> None:
         while True:
@@ -655,9 +666,9 @@ class SandboxServer:
                 log.debug("simulated %s refused: %s", type(action).__name__, err.code)
 
 
-def _peek_id(raw: str | bytes) -> str | None:
+def _peek_id(raw: str | bytes, max_chars: int = p.MAX_MESSAGE_BYTES) -> str | None:
     """The id of a frame that failed validation, if it is a JSON object with a sane string id."""
-    if not isinstance(raw, str) or len(raw) > p.MAX_MESSAGE_BYTES:
+    if not isinstance(raw, str) or len(raw) > max_chars:
         return None
     try:
         obj = json.loads(raw)
