@@ -551,3 +551,22 @@ def test_the_packing_list_and_the_rejected_sales_kept_in_the_board_s_file(tmp_pa
     assert pick.export_manifest(tmp_path / "p.csv") == 1
     with (tmp_path / "p.csv").open(encoding="utf-8-sig", newline="") as fh:
         assert list(csv.reader(fh))[1] == ["Mets", "Mets", "bo", "sale-7"]
+
+
+def test_stream_warns_once_15_minutes_before_facebook_s_8_hours(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/destinations.md: "warned about once, 15 minutes before, naming the destination (... one line on
+    stderr from `stream`)"."""
+    from seller_studio.cli.main import build_parser
+    from seller_studio.cli.stream_cmd import duration_limits, warn_before_limits
+
+    argv = ["stream", "--dest", "fb=rtmps://live-api-s.facebook.com:443/rtmp,preset=facebook",
+            "--dest", "yt=rtmps://a.rtmps.youtube.com:443/live2,preset=youtube"]
+    limits = duration_limits(build_parser(argv).parse_args(argv))
+    assert limits == {"fb": 8 * 3600}
+    warn_before_limits(limits, 7 * 3600 + 44 * 60)
+    assert capsys.readouterr().err == ""
+    warn_before_limits(limits, 7 * 3600 + 45 * 60)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("destination 'fb': ") and "15 minutes" in lines[0], lines
+    warn_before_limits(limits, 7 * 3600 + 50 * 60)  # once
+    assert capsys.readouterr().err == ""
