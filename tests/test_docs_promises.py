@@ -570,3 +570,35 @@ def test_stream_warns_once_15_minutes_before_facebook_s_8_hours(capsys: pytest.C
     assert len(lines) == 1 and lines[0].startswith("destination 'fb': ") and "15 minutes" in lines[0], lines
     warn_before_limits(limits, 7 * 3600 + 50 * 60)  # once
     assert capsys.readouterr().err == ""
+
+
+def test_mic_none_records_no_sound_track_and_camera2_side_by_side_runs(tmp_path: Path) -> None:
+    """README: "`--mic` takes `tone`, `silence`, `none`, ..."; "`--camera2` adds a second source ...
+    (`--scene side-by-side` for the other layout, `--switch 5:camera2` to switch scenes at 5 s)"."""
+    from tests.helpers import ffprobe
+
+    silent = run("stream", "--record", "none.mkv", "--mic", "none", "--size", "320x180", "--duration", "1",
+                 cwd=tmp_path)
+    assert silent.returncode == 0, silent.stderr
+    assert [s["codec_type"] for s in ffprobe(tmp_path / "none.mkv")["streams"]] == ["video"]
+    two = run("stream", "--record", "two.mkv", "--camera2", "test-pattern", "--scene", "side-by-side",
+              "--switch", "0.5:camera2", "--mic", "silence", "--size", "320x180", "--duration", "1", cwd=tmp_path)
+    assert two.returncode == 0, two.stderr
+    assert sorted(s["codec_type"] for s in ffprobe(tmp_path / "two.mkv")["streams"]) == ["audio", "video"]
+
+
+def test_totals_never_add_across_currencies_in_either_language() -> None:
+    """docs/i18n.md: "Totals never add across currencies: "kr 2 598,00 + USD 5,00" in Norwegian"."""
+    from seller_studio.show.inventory import Sale
+    from seller_studio.show.selling import format_total
+
+    sales = [Sale(n, 1, None, "Lampe", "kari", cents, 0.0, "buy_it_now", show, None, currency=currency)
+             for n, (cents, show, currency) in enumerate([(129900, "s1", "NOK"), (129900, "s1", "NOK"),
+                                                         (500, "s0", "USD")], 1)]
+    try:
+        i18n.set_language("nb")
+        assert format_total(sales).replace("\xa0", " ") == "kr 2 598,00 + USD 5,00"
+        i18n.set_language("en")
+        assert format_total(sales).replace("\xa0", " ") == "NOK 2,598.00 + $5.00"
+    finally:
+        i18n.set_language("en")

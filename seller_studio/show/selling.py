@@ -286,7 +286,7 @@ def format_money(price_cents: int, currency: str = rules.DEFAULT_CURRENCY) -> st
 
 
 def format_total(sales: Sequence[Sale], currency: str = rules.DEFAULT_CURRENCY) -> str:
-    """The sum of ``sales`` as money: one amount per currency present ("kr 2 598,00 + $5.00"), never a
+    """The sum of ``sales`` as money: one amount per currency present ("kr 2 598,00 + USD 5,00" in nb), never a
     sum across currencies; ``currency`` (the show's) when there are none."""
     totals: dict[str, int] = {}
     for sale in sales:
