@@ -602,3 +602,21 @@ def test_totals_never_add_across_currencies_in_either_language() -> None:
         assert format_total(sales).replace("\xa0", " ") == "NOK 2,598.00 + $5.00"
     finally:
         i18n.set_language("en")
+
+
+def test_devices_lists_cameras_microphones_and_encoders_in_text_and_json() -> None:
+    """README: "`seller-studio devices [--json]`: cameras with their modes, microphones, encoders"."""
+    as_json = run("devices", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    found = json.loads(as_json.stdout)
+    assert {"cameras", "microphones", "video_encoders"} <= set(found)
+    assert found["video_encoders"].get("x264") == "ok"
+    text = run("devices")
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0] == "Cameras:" and "Microphones:" in lines and "Video encoders:" in lines and "  x264: ok" in lines
+    after = {head: lines[lines.index(head) + 1] for head in ("Cameras:", "Microphones:")}
+    if not found["cameras"]:
+        assert after["Cameras:"] == "  none found"
+    if isinstance(found["microphones"], list) and not found["microphones"]:
+        assert after["Microphones:"] == "  none found"  # not "-: none found (0 ch)"

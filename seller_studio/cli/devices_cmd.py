@@ -44,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(found, indent=2))
         return 0
     print("Cameras:")
-    for cam in found["cameras"] or [{"index": "-", "name": "none found", "path": "", "modes": []}]:
+    if not found["cameras"]:
+        print("  none found")
+    for cam in found["cameras"]:
         print(f"  {cam['index']}: {cam['name']} {cam['path']}".rstrip())
         for line in mode_lines(cam):
             print(f"      {line}")
@@ -52,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(found["microphones"], str):
         print(f"  unavailable: {found['microphones']}")
     else:
-        for mic in found["microphones"] or [{"index": "-", "name": "none found", "channels": 0}]:
+        if not found["microphones"]:
+            print("  none found")
+        for mic in found["microphones"]:
             print(f"  {mic['index']}: {mic['name']} ({mic['channels']} ch)")
     print("Video encoders:")
     for kind, status in found["video_encoders"].items():
