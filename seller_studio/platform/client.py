@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import ipaddress
 import itertools
 import logging
 import math
@@ -103,6 +104,9 @@ class PlatformClient:
         parts = urlsplit(url)
         if parts.scheme not in ("ws", "wss") or not parts.hostname:
             raise BadUrlError(tr_noop('the platform address must start with ws:// or wss:// and name a host, not {value!r}').format(value=url[:60]))
+        if parts.scheme == "ws" and not _is_loopback(parts.hostname):
+            # docs/protocol.md: ws:// on loopback, wss:// anywhere else (the token goes in the hello).
+            raise BadUrlError(tr_noop('the platform address must start with wss:// (ws:// only on this computer), not {value!r}').format(value=_safe_url(url)[:60]))
         self.url = url
         self._token = token
         self._secret_store = secret_store
@@ -112,7 +116,7 @@ class PlatformClient:
         self.connect_timeout_s = connect_timeout_s
         self._ssl = ssl
         # Env proxies must not capture loopback (the embedded sandbox).
-        self._proxy: bool | None = None if parts.hostname in ("127.0.0.1", "localhost", "::1") else True
+        self._proxy: bool | None = None if _is_loopback(parts.hostname) else True
         self.status = EventEmitter()  # "state" events: {state, attempt, retry_in_s, reason}
         self._subscribers: list[tuple[EventCallback, frozenset[str] | None]] = []
         self._state = ConnectionState.DISCONNECTED
@@ -509,6 +513,15 @@ def _finite_number(value: Any) -> float | None:
     except OverflowError:
         return None
     return number if math.isfinite(number) else None
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _describe(exc: BaseException) -> str:

@@ -706,3 +706,18 @@ def test_timeout_and_closed_are_the_clients_own_codes(quiet_sandbox: EmbeddedSan
 
     run(main())
     assert sum('"chat.message"' in t and '"once"' in t for _, t in quiet_sandbox.server.history) == 1
+
+
+@pytest.mark.parametrize(("url", "is_ok"), [
+    ("ws://127.0.0.1:8765/v1", True), ("ws://localhost:8765/v1", True), ("ws://[::1]:8765/v1", True),
+    ("ws://127.0.0.2:8765/v1", True), ("wss://shop.example/v1", True), ("wss://192.168.1.20:8765/v1", True),
+    ("ws://shop.example/v1", False), ("ws://192.168.1.20:8765/v1", False),
+])
+def test_ws_only_on_loopback_wss_anywhere_else(url: str, is_ok: bool) -> None:
+    from seller_studio.common.errors import BadUrlError
+
+    if is_ok:
+        PlatformClient(url, "t")
+    else:
+        with pytest.raises(BadUrlError, match="wss://"):
+            PlatformClient(url, "t")

@@ -56,3 +56,34 @@ def test_port_in_use_is_one_clear_line() -> None:
     assert proc.returncode == 10
     assert proc.stderr.strip().splitlines()[-1] == (
         "seller-studio: error: a port is already in use; pick others with --port / --rtmp-port / --whip-port (0 picks a free one)")
+
+
+def test_currency_flag_prices_the_show_and_whip_port_defaults_to_8181() -> None:
+    from seller_studio.cli.main import build_parser
+
+    defaults = build_parser(["sandbox"]).parse_args(["sandbox"])
+    assert (defaults.whip_port, defaults.currency) == (8181, "USD")
+    proc = subprocess.Popen([*SELLER_STUDIO, "sandbox", "--port", "0", "--rtmp-port", "0", "--whip-port", "0",
+                             "--currency", "NOK", "--token", "tok", "--chat-rate", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        text = "".join(proc.stdout.readline() for _ in range(7))  # type: ignore[union-attr]
+        ws_url = re.search(r"Platform URL:\s+(\S+)", text).group(1)  # type: ignore[union-attr]
+        from tests.platform.test_protocol_conformance import Raw
+
+        c = Raw(ws_url, token="tok")
+        assert c.welcome["data"]["currency"] == "NOK"
+        assert c.command("show.start")["type"] == "ack"  # no currency asked: the platform's
+        started = [e for e in c.events(0.3) + c.seen if e["type"] == "show.started"]
+        assert started and started[0]["data"]["currency"] == "NOK"
+        c.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+
+
+def test_an_unknown_currency_is_one_line() -> None:
+    proc = subprocess.run([*SELLER_STUDIO, "sandbox", "--currency", "XYZ"], capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].endswith(
+        "argument --currency: unknown currency 'XYZ': use one of USD, NOK, SEK, DKK, EUR, GBP")

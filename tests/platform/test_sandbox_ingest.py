@@ -49,9 +49,10 @@ def test_ingest_health_matches_the_pushed_stream_and_wrong_key_is_refused() -> N
 
     # A wrong key: the publisher is told so in plain words and nothing of it is decoded.
     assert wrong.returncode != 0
-    assert "wrong stream key" in wrong.stderr
+    assert "Server error: wrong stream key" in wrong.stderr  # FFmpeg's words for our onStatus BadName
     statuses = [e.state for e in events if isinstance(e, p.IngestStatus)]
     assert "refused" in statuses
+    assert [e.reason for e in events if isinstance(e, p.IngestStatus) and e.state == "refused"] == ["wrong stream key"]
     assert statuses.index("refused") < statuses.index("receiving")
     assert sandbox.ingest is not None and sandbox.ingest.publishes_refused == 1
     assert sandbox.ingest.streams_received == 1
