@@ -620,3 +620,24 @@ def test_devices_lists_cameras_microphones_and_encoders_in_text_and_json() -> No
         assert after["Cameras:"] == "  none found"
     if isinstance(found["microphones"], list) and not found["microphones"]:
         assert after["Microphones:"] == "  none found"  # not "-: none found (0 ch)"
+
+
+def test_more_destinations_lines_are_the_dest_form_and_a_bad_one_is_one_line_naming_it() -> None:
+    """docs/destinations.md, "In the window": Settings → More destinations edits them one per line in the
+    `--dest` form; a bad line or a name used twice is one line naming it."""
+    from seller_studio.ui.destinations_settings import dest_line, parse_lines
+
+    text = "tiktok=rtmp://push.example/live,canvas=vertical,preset=tiktok\n\nyt=rtmps://a.rtmps.youtube.com:443/live2\n"
+    entries = parse_lines(text)
+    assert entries == [
+        {"name": "tiktok", "url": "rtmp://push.example/live", "canvas": "vertical", "preset": "tiktok", "protocol": ""},
+        {"name": "yt", "url": "rtmps://a.rtmps.youtube.com:443/live2", "canvas": "landscape", "preset": "custom",
+         "protocol": ""}]
+    assert [dest_line(e) for e in entries] == ["tiktok=rtmp://push.example/live,canvas=vertical,preset=tiktok",
+                                               "yt=rtmps://a.rtmps.youtube.com:443/live2"]
+    for bad, name in (("a=rtmp://x.example/live\na=rtmp://y.example/live", "'a'"),
+                      ("b=rtmp://x.example/live,canvas=round", "b"),
+                      ("stream=rtmp://x.example/live", "'stream'")):  # the main destination's name
+        with pytest.raises(ValueError) as info:
+            parse_lines(bad)
+        assert "\n" not in str(info.value) and name in str(info.value), str(info.value)
