@@ -721,3 +721,40 @@ def test_ws_only_on_loopback_wss_anywhere_else(url: str, is_ok: bool) -> None:
     else:
         with pytest.raises(BadUrlError, match="wss://"):
             PlatformClient(url, "t")
+
+
+def test_before_hello_commands_are_not_authenticated_and_other_messages_ignored(
+        quiet_sandbox: EmbeddedSandbox) -> None:
+    c = Raw(quiet_sandbox.ws_url, hello=False)
+    try:
+        c.send({"type": "x.unknown", "id": "u1", "data": {}})
+        assert c.recv() == {"type": "error", "id": "u1", "data": {"code": ErrorCode.NOT_AUTHENTICATED,
+                                                                "message": "send hello with your token first"}}
+        c.send({"type": "x.some_event", "data": {}})  # no id, not a command: ignored, before hello too
+        c.send({"type": "ping", "id": "p1"})
+        answer = c.recv()
+        assert (answer["id"], answer["data"]["code"]) == ("p1", ErrorCode.NOT_AUTHENTICATED)  # the next answer is the ping's
+    finally:
+        c.close()
+
+
+def test_the_rate_limit_is_per_connection(quiet_sandbox: EmbeddedSandbox) -> None:
+    noisy, calm = Raw(quiet_sandbox.ws_url), Raw(quiet_sandbox.ws_url)
+    try:
+        for i in range(300):
+            noisy.send({"type": "ping", "id": f"n{i}"})
+        codes = [_code(noisy.recv()) for _ in range(300)]
+        assert ErrorCode.RATE_LIMITED in codes
+        assert calm.command("ping")["type"] == "pong"  # the other connection is not limited
+    finally:
+        noisy.close()
+        calm.close()
+
+
+def test_the_client_corrects_for_the_servers_clock(quiet_sandbox: EmbeddedSandbox, clock: FakeClock) -> None:
+    async def main() -> None:
+        client, _, _ = await _connected(quiet_sandbox)  # the sandbox's fake clock is far from ours
+        assert abs(client.server_now() - clock.now) < 5
+        await client.close()
+
+    run(main())

@@ -325,6 +325,9 @@ class SandboxServer:
             self._on_hello(conn, env)
             return
         if not conn.is_authed:
+            if env.id is None and env.type not in p.COMMANDS:
+                log.info("ignored a %r message without id before hello", env.type[:40])  # not a command
+                return
             conn.send(p.error_envelope(ErrorCode.NOT_AUTHENTICATED, "send hello with your token first", env.id))
             return
         if env.id is None:
