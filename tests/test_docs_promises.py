@@ -641,3 +641,21 @@ def test_more_destinations_lines_are_the_dest_form_and_a_bad_one_is_one_line_nam
         with pytest.raises(ValueError) as info:
             parse_lines(bad)
         assert "\n" not in str(info.value) and name in str(info.value), str(info.value)
+
+
+def test_opening_a_break_lists_its_spots_in_the_inventory(tmp_path: Path) -> None:
+    """docs/breaks.md: the Break tab "adds its listings to the inventory ("TITLE - spot" with N spots to sell
+    as buy-it-now, or "TITLE - TEAM" per team)"."""
+    from seller_studio.show.controller import ShowController
+    from seller_studio.studio.breaks import BreakSession
+
+    with InventoryStore(tmp_path / "inv.db") as store:
+        session = BreakSession(ShowController(store, "tonight"), None, tmp_path / "breaks")
+        session.open_break("Bowman", "random-team", "nfl", "10")
+        spot = store.list_items()[0]
+        assert (spot.title, spot.type, spot.quantity, spot.price_cents) == ("Bowman - spot", "buy_it_now", 32, 1000)
+        pick = session.open_break("Prizm", "pick-your-team", "Cubs,Mets,Jays", "12.50")
+        titles = [(i.title, i.type, i.quantity, i.price_cents) for i in store.list_items()[1:]]
+        assert titles == [(f"Prizm - {t}", "buy_it_now", 1, 1250) for t in ("Cubs", "Mets", "Jays")]
+        assert sorted(pick.spec.listings.values()) == ["Cubs", "Jays", "Mets"]
+        session.close()
