@@ -659,3 +659,21 @@ def test_opening_a_break_lists_its_spots_in_the_inventory(tmp_path: Path) -> Non
         assert titles == [(f"Prizm - {t}", "buy_it_now", 1, 1250) for t in ("Cubs", "Mets", "Jays")]
         assert sorted(pick.spec.listings.values()) == ["Cubs", "Jays", "Mets"]
         session.close()
+
+
+@pytest.mark.parametrize("args, norwegian", [
+    (["--dest", "shop=rtmp://127.0.0.1:1/live"], "mål «shop»: ingen strømmenøkkel: lagre den i nøkkelringen under "
+                                                 "stream-key:shop eller bruk --key-env shop=VAR"),
+    (["--dest", "a=rtmp://x.example/live,preset=foo"], "--dest a: ukjent forhåndsvalg «foo» (bruk platform, tiktok, "
+                                                       "youtube, facebook, twitch, custom)"),
+    (["--dest", "a=rtmp://127.0.0.1:1/live", "--no-key", "--simulate", "net-drop@1s:1s:tiktok"],
+     "--simulate: net-drop nevner målet «tiktok», som denne sendingen ikke har (har: a)"),
+])
+def test_destination_errors_of_the_cli_are_in_the_seller_s_language(args: list[str], norwegian: str) -> None:
+    """README: every user-visible string, CLI errors included, is in nb.po; docs/i18n.md: "The CLI follows
+    the system too" (the one-line errors of --dest and of a --simulate naming a destination were English)."""
+    env = {**NO_KEYRING, "LANG": "nb_NO.UTF-8", "LANGUAGE": "", "LC_ALL": ""}
+    proc = run("stream", *args, "--size", "320x180", "--duration", "1", env=env)
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("seller-studio: ")]
+    assert lines == [f"seller-studio: feil: {norwegian}"], proc.stderr
+    assert proc.returncode in (ExitCode.NO_STREAM_KEY, ExitCode.USAGE, ExitCode.BAD_SIMULATE_SPEC)

@@ -116,7 +116,7 @@ def key_env_vars(args: argparse.Namespace) -> dict[str, str]:
         name, eq, var = item.partition("=")
         name, var = (name.strip(), var.strip()) if eq else ("", name.strip())
         if not var:
-            raise UserError(f"--key-env '{item}': use VAR or NAME=VAR", ExitCode.USAGE)
+            raise UserError(tr_noop("--key-env '{item}': use VAR or NAME=VAR").format(item=item), ExitCode.USAGE)
         found[name] = var
     return found
 
@@ -130,8 +130,9 @@ def read_dest_key(args: argparse.Namespace, spec) -> str:  # noqa: ANN001 - dest
     if var:
         value = os.environ.get(var)
         if not value:
-            raise UserError(f"destination '{spec.name}': environment variable {var} is empty or not set",
-                            ExitCode.NO_STREAM_KEY)
+            raise UserError(tr_noop("destination '{name}': {error}").format(
+                name=spec.name, error=tr_noop("environment variable {key_env} is empty or not set").format(key_env=var)),
+                ExitCode.NO_STREAM_KEY)
         return register_secret_value(value)
     stored = SecretStore().get(stream_key_name(spec.name))
     if stored:
@@ -140,8 +141,9 @@ def read_dest_key(args: argparse.Namespace, spec) -> str:  # noqa: ANN001 - dest
         return ""  # the key is in the URL (or a WHIP endpoint that needs none)
     if sys.stdin.isatty():
         return register_secret_value(getpass.getpass(f"Stream key for {spec.name}: ").strip())
-    raise UserError(f"destination '{spec.name}': no stream key: store it in the keyring entry "
-                    f"stream-key:{spec.name} or use --key-env {spec.name}=VAR", ExitCode.NO_STREAM_KEY)
+    raise UserError(tr_noop("destination '{name}': no stream key: store it in the keyring entry "
+                            "stream-key:{name} or use --key-env {name}=VAR").format(name=spec.name),
+                    ExitCode.NO_STREAM_KEY)
 
 
 def register_secret_value(value: str) -> str:
@@ -262,8 +264,8 @@ def show_destinations(args: argparse.Namespace, stream_key: str) -> list[Destina
     taken |= {"vertical"} if getattr(args, "vertical_url", None) else set()
     for spec in specs:
         if spec.name in taken:
-            raise UserError(f"--dest {spec.name}: that name is the --url or --vertical-url destination's; "
-                            "choose another", ExitCode.USAGE)
+            raise UserError(tr_noop("--dest {name}: that name is the --url or --vertical-url destination's; "
+                                    "choose another").format(name=spec.name), ExitCode.USAGE)
         for secret in url_secrets(spec.url):
             register_secret_value(secret)
     keys = {spec.name: read_dest_key(args, spec) for spec in specs}

@@ -111,8 +111,9 @@ class StudioFaults:
         """A fault naming a destination the show does not have is a bad spec: one line, before Go Live."""
         for fault in self.faults:
             if fault.destination is not None and fault.destination not in names:
-                raise FaultSpecError(f"--simulate: {fault.kind} names the destination '{fault.destination}', "
-                                     f"which this show does not have (have: {', '.join(names) or 'none'})")
+                raise FaultSpecError(tr_noop("--simulate: {kind} names the destination '{destination}', which this "
+                                             "show does not have (have: {have})").format(
+                    kind=fault.kind, destination=fault.destination, have=", ".join(names) or "none"))
 
     def route(self, stream: Any) -> None:
         """Worker thread: with a net-drop for this destination (or for all), send its stream through
@@ -122,8 +123,9 @@ class StudioFaults:
         if not hasattr(stream, "route_via"):
             # A WHIP destination: its media goes over UDP, which a TCP relay cannot carry or cut.
             if any(f.kind == "net-drop" and f.destination == stream.name for f in self.faults):
-                raise FaultSpecError(f"--simulate: net-drop cannot cut the WHIP destination '{stream.name}' "
-                                     "(its media goes over UDP): use slow-uplink, or name another destination")
+                raise FaultSpecError(tr_noop("--simulate: net-drop cannot cut the WHIP destination '{name}' (its media "
+                                             "goes over UDP): use slow-uplink, or name another destination").format(
+                    name=stream.name))
             log.info("net-drop: %s is a WHIP destination and is not cut", stream.name)
             return
         old = self.relays.pop(stream.name, None)

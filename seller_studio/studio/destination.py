@@ -77,7 +77,7 @@ class Destination:
         except BadUrlError as exc:
             if self.name == DEFAULT_NAME:
                 raise
-            raise BadUrlError(f"destination '{self.name}': {exc}") from None
+            raise BadUrlError(tr_noop("destination '{name}': {error}").format(name=self.name, error=exc)) from None
 
 
 def destination_for_profile(profile, sandbox=None) -> Destination:  # noqa: ANN001 - settings.Profile, SandboxProcess
@@ -126,37 +126,40 @@ def parse_dest(text: str) -> DestSpec:
     name, sep, rest = text.partition("=")
     name = name.strip()
     if not sep or not rest.strip():
-        raise UserError(f"--dest '{text}': use {DEST_USAGE}", ExitCode.USAGE)
+        raise UserError(tr_noop("--dest '{text}': use {usage}").format(text=text, usage=DEST_USAGE), ExitCode.USAGE)
     if not NAME_PATTERN.fullmatch(name):
-        raise UserError(f"--dest '{text}': the name '{name}' must be letters, digits, '-', '_' or '.' "
-                        "(up to 40, starting with a letter or digit)", ExitCode.USAGE)
+        raise UserError(tr_noop("--dest '{text}': the name '{name}' must be letters, digits, '-', '_' or '.' "
+                                "(up to 40, starting with a letter or digit)").format(text=text, name=name),
+                        ExitCode.USAGE)
     url, *options = [part.strip() for part in rest.split(",")]
     values: dict[str, str] = {}
     for option in options:
         key, eq, value = option.partition("=")
         key = key.strip().lower()
         if not eq or key not in DEST_OPTIONS or not value.strip():
-            raise UserError(f"--dest {name}: '{option}' is not one of {', '.join(o + '=...' for o in DEST_OPTIONS)}",
-                            ExitCode.USAGE)
+            raise UserError(tr_noop("--dest {name}: '{option}' is not one of {options}").format(
+                name=name, option=option, options=", ".join(o + "=..." for o in DEST_OPTIONS)), ExitCode.USAGE)
         values[key] = value.strip().lower()
     from seller_studio.studio.presets import CANVASES, preset_for
 
     canvas = values.get("canvas", "landscape")
     if canvas not in CANVASES:
-        raise UserError(f"--dest {name}: canvas must be landscape or vertical (got '{canvas}')", ExitCode.USAGE)
+        raise UserError(tr_noop("--dest {name}: canvas must be landscape or vertical (got '{canvas}')").format(
+            name=name, canvas=canvas), ExitCode.USAGE)
     try:
         preset = preset_for(values.get("preset", "custom"))
     except ValueError as exc:
-        raise UserError(f"--dest {name}: {exc}", ExitCode.USAGE) from None
+        raise UserError(tr_noop("--dest {name}: {error}").format(name=name, error=exc), ExitCode.USAGE) from None
     protocol = values.get("protocol", "")
     if protocol and protocol not in PROTOCOLS:
-        raise UserError(f"--dest {name}: protocol must be one of {', '.join(PROTOCOLS)} (got '{protocol}')",
-                        ExitCode.USAGE)
+        raise UserError(tr_noop("--dest {name}: protocol must be one of {protocols} (got '{protocol}')").format(
+            name=name, protocols=", ".join(PROTOCOLS), protocol=protocol), ExitCode.USAGE)
     if not url and preset.server_url:
         url = preset.server_url
     if protocol_of(url) not in PROTOCOLS:
-        raise BadUrlError(f"destination '{name}': bad ingest URL: the scheme must be rtmp://, rtmps://, srt:// "
-                          f"or http(s):// for WHIP (got '{urlsplit(url).scheme or url}')")
+        raise BadUrlError(tr_noop("destination '{name}': bad ingest URL: the scheme must be rtmp://, rtmps://, "
+                                  "srt:// or http(s):// for WHIP (got '{scheme}')").format(
+            name=name, scheme=urlsplit(url).scheme or url))
     return DestSpec(name, url, canvas, preset.id, protocol)
 
 
@@ -167,8 +170,8 @@ def destinations_from_specs(specs: list[DestSpec], keys: dict[str, str]) -> list
     result = []
     for spec in specs:
         if spec.name in seen:
-            raise UserError(f"--dest {spec.name}: the name is given twice (each destination needs its own name)",
-                            ExitCode.USAGE)
+            raise UserError(tr_noop("--dest {name}: the name is given twice (each destination needs its own "
+                                    "name)").format(name=spec.name), ExitCode.USAGE)
         seen.add(spec.name)
         result.append(Destination(spec.name, spec.url, stream_key_name(spec.name), preset=spec.preset,
                                   key=keys.get(spec.name, ""), name=spec.name, canvas=spec.canvas,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit, urlunsplit
 
 from seller_studio.common.errors import ExitCode
+from seller_studio.i18n import tr_noop
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.registry import unavailable_reason
 
@@ -84,7 +85,8 @@ def preset_for(preset_id: str) -> Preset:
     """The preset of an id (case-insensitive; "" is custom); ValueError naming the known ones."""
     preset = PRESETS.get((preset_id or "custom").strip().lower())
     if preset is None:
-        raise ValueError(f"unknown preset '{preset_id}' (use {', '.join(PRESETS)})")
+        raise ValueError(tr_noop("unknown preset '{preset}' (use {presets})").format(preset=preset_id,
+                                                                                  presets=", ".join(PRESETS)))
     return preset
 
 
