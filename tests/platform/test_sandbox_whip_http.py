@@ -33,13 +33,17 @@ def sandbox():
     sb.stop()
 
 
-def _offer() -> str:
-    """A real WebRTC offer (H.264/Opus capable, send only), as a publisher makes it."""
-    from aiortc import RTCPeerConnection
+def _offer(video_codec: str = "") -> str:
+    """A real WebRTC offer, send only, as a publisher makes it: aiortc's own codec list (VP8 first,
+    then H.264; Opus, G.722, G.711), or only ``video_codec`` ("video/VP8")."""
+    from aiortc import RTCPeerConnection, RTCRtpSender
 
     async def make() -> str:
         pc = RTCPeerConnection()
-        pc.addTransceiver("video", direction="sendonly")
+        video = pc.addTransceiver("video", direction="sendonly")
+        if video_codec:
+            video.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("video").codecs
+                                       if c.mimeType == video_codec])
         pc.addTransceiver("audio", direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())
         sdp = pc.localDescription.sdp
@@ -128,4 +132,22 @@ def test_an_offer_gets_201_an_answer_and_a_resource_that_delete_ends(sandbox: Em
     assert _request(sandbox, "DELETE", headers2["location"], headers={"Authorization": "Bearer nope"})[0] == 401
     assert sandbox.whip.sessions == 1
     assert _request(sandbox, "DELETE", headers2["location"], headers={"Authorization": f"Bearer {KEY}"})[0] == 200
+    assert sandbox.whip.sessions == 0
+
+
+def test_the_answer_takes_h264_mode_1_baseline_and_opus_48k_stereo_over_host_candidates(
+        sandbox: EmbeddedSandbox, offer: str) -> None:
+    status, headers, answer = _request(sandbox, "POST", body=offer, headers=_bearer())  # VP8 offered first
+    assert status == 201, answer
+    rtpmaps = [line.split(" ", 1)[1] for line in answer.splitlines() if line.startswith("a=rtpmap:")]
+    assert {r.split("/")[0] for r in rtpmaps} == {"H264", "rtx", "opus"}, rtpmaps
+    assert "opus/48000/2" in rtpmaps
+    h264_fmtp = [line for line in answer.splitlines() if line.startswith("a=fmtp:") and "profile-level-id" in line]
+    assert h264_fmtp and all("packetization-mode=1" in f and "profile-level-id=42" in f for f in h264_fmtp)
+    candidates = [line for line in answer.splitlines() if line.startswith("a=candidate:")]
+    assert candidates and all(c.endswith("typ host") for c in candidates)  # no STUN/TURN
+    assert _request(sandbox, "DELETE", headers["location"], headers={"Authorization": f"Bearer {KEY}"})[0] == 200
+    # A publisher that can only send VP8 gets a clear 400, not a stream nobody asked for.
+    status, _, text = _request(sandbox, "POST", body=_offer("video/VP8"), headers=_bearer())
+    assert status == 400 and "cannot answer this offer" in text
     assert sandbox.whip.sessions == 0

@@ -87,6 +87,9 @@ class WhipIngest:
                 loop.run_forever()
             finally:
                 loop.run_until_complete(self._shutdown())
+                # aiortc leaves a peer connection's connect task waiting when it closes before ICE
+                # finished: end those too, so nothing is destroyed pending with the loop.
+                loop.run_until_complete(_cancel_leftovers())
                 loop.close()
 
         self._thread = threading.Thread(target=run, name="whip-ingest", daemon=True)
@@ -197,6 +200,7 @@ class WhipIngest:
         for old_id in list(self._sessions):  # one publisher at a time: the newest offer wins
             await self._sessions.pop(old_id).close()
         pc = RTCPeerConnection()
+        _accept_only_h264_and_opus(pc)
         session = _Session(self, pc)
         pc.on("track", session.on_track)
         pc.on("connectionstatechange", session.on_state)
@@ -300,6 +304,25 @@ class _Session:
             pass
         if self.receiving:
             self._ended()
+
+
+async def _cancel_leftovers() -> None:
+    leftovers = asyncio.all_tasks() - {asyncio.current_task()}
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
+
+
+def _accept_only_h264_and_opus(pc: Any) -> None:
+    """Answer with H.264 (packetization mode 1, baseline) and Opus only, as docs/protocol.md says:
+    aiortc would otherwise take VP8 (its first choice) or G.711 from a publisher that offers them.
+    An offer without H.264 or Opus cannot be answered (400)."""
+    from aiortc import RTCRtpReceiver
+
+    for kind, names in (("video", ("video/h264", "video/rtx")), ("audio", ("audio/opus",))):
+        codecs = [c for c in RTCRtpReceiver.getCapabilities(kind).codecs if c.mimeType.lower() in names
+                  and c.parameters.get("packetization-mode", "1") == "1"]
+        pc.addTransceiver(kind, direction="recvonly").setCodecPreferences(codecs)
 
 
 def _release_frames_on_marker(pc: Any) -> None:
