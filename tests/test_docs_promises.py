@@ -677,3 +677,20 @@ def test_destination_errors_of_the_cli_are_in_the_seller_s_language(args: list[s
     lines = [line for line in proc.stderr.splitlines() if line.startswith("seller-studio: ")]
     assert lines == [f"seller-studio: feil: {norwegian}"], proc.stderr
     assert proc.returncode in (ExitCode.NO_STREAM_KEY, ExitCode.USAGE, ExitCode.BAD_SIMULATE_SPEC)
+
+
+def test_window_notices_about_a_destination_read_norwegian() -> None:
+    """Notices made in the core stay English (journal) and are translated where shown (docs/i18n.md)."""
+    try:
+        i18n.set_language("nb")
+        assert i18n.tr_text("Destination 'yt' stopped: the destination refused the stream") == (
+            "Målet «yt» stoppet: målet avviste strømmen")
+        assert i18n.tr_text("Destination 'fb': Facebook Live ends this broadcast in 15 minutes (at 8 hours). Start a "
+                            "new broadcast there to go on.") == (
+            "Målet «fb»: Facebook Live avslutter denne sendingen om 15 minutter (etter 8 timer). Start en ny sending "
+            "der for å fortsette.")
+        # A nested message keeps its own translation inside the destination's.
+        assert i18n.tr_text("destination 'yt': environment variable K is empty or not set") == (
+            "mål «yt»: miljøvariabelen K er tom eller ikke satt")
+    finally:
+        i18n.set_language("en")

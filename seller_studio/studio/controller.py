@@ -909,7 +909,8 @@ class StudioController:
         if state == "live" and self.live_state == LiveState.STARTING:
             self._set_live_state(LiveState.LIVE)
         if state == "failed":
-            self._notice(f"Destination '{name}' stopped: {p.get('error') or 'the destination refused the stream'}")
+            self._notice(tr_noop("Destination '{name}' stopped: {error}").format(
+                name=name, error=p.get("error") or tr_noop("the destination refused the stream")))
             self._drop_extra_destination(name)
         self._emit_destinations()
 
@@ -1043,8 +1044,9 @@ class StudioController:
             if live_s >= hours * 3600 - DURATION_WARNING_BEFORE_S:
                 self._limit_warned.add(name)
                 left_min = max(0, round((hours * 3600 - live_s) / 60))
-                self._notice(f"Destination '{name}': {PRESETS[preset].label} ends this broadcast in {left_min} "
-                             f"minutes (at {hours:g} hours). Start a new broadcast there to go on.")
+                self._notice(tr_noop("Destination '{name}': {platform} ends this broadcast in {minutes} minutes (at "
+                                     "{hours} hours). Start a new broadcast there to go on.").format(
+                    name=name, platform=PRESETS[preset].label, minutes=left_min, hours=f"{hours:g}"))
 
     def _live_destination_presets(self) -> list[tuple[str, Any, str]]:
         found = []
