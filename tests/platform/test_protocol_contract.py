@@ -758,3 +758,34 @@ def test_the_client_corrects_for_the_servers_clock(quiet_sandbox: EmbeddedSandbo
         await client.close()
 
     run(main())
+
+
+def test_a_token_refused_on_a_reconnect_is_not_retried(quiet_sandbox: EmbeddedSandbox) -> None:
+    from seller_studio.common.backoff import ReconnectPolicy
+
+    default = PlatformClient("ws://127.0.0.1:1/v1", "t").policy  # the stream outputs' policy: 2 s, x1.5, capped
+    assert (default.first_delay_s, default.multiplier) == (ReconnectPolicy().first_delay_s, 1.5) == (2.0, 1.5)
+
+    async def main() -> None:
+        client, _, states = await _connected(quiet_sandbox)
+        sandbox_call(quiet_sandbox, setattr, quiet_sandbox.server, "token", "rotated")  # the seller's token was revoked
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(quiet_sandbox.server.drop_connections(),
+                                                                   quiet_sandbox.loop))
+        await _until(lambda: states[-1] == "rejected")
+        assert client._run_task is not None
+        await _until(lambda: client._run_task.done())  # type: ignore[union-attr]  # no more attempts
+        with pytest.raises(CommandError) as err:
+            await client.ping()
+        assert err.value.code == "closed"
+        assert states.count("reconnecting") == 1
+
+    run(main())
+
+
+def test_a_frame_over_1_MiB_is_refused_by_the_websocket_layer_with_1009(quiet_sandbox: EmbeddedSandbox) -> None:
+    c = Raw(quiet_sandbox.ws_url)
+    c.ws.send("x" * (p.HARD_MAX_FRAME_BYTES + 1))
+    with pytest.raises(ConnectionClosed) as closed:
+        c.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    assert Raw(quiet_sandbox.ws_url).alive()  # the platform serves on
