@@ -133,7 +133,7 @@ def test_the_documented_fault_specs_parse_as_written() -> None:
 
 def test_a_net_drop_naming_a_whip_destination_is_a_one_line_spec_error() -> None:
     """README: "`--simulate net-drop` cannot cut a WHIP destination ...: naming one is a one-line spec error"."""
-    proc = run("stream", "--dest", "w=http://127.0.0.1:1/whip", "--no-key", "--size", "320x180", "--duration", "2",
+    proc = run("stream", "--dest", "w=http://127.0.0.1:1/whip", "--no-key", "--size", "320x180", "--duration", "20",
                "--simulate", "net-drop@1s:1s:w", env=NO_KEYRING)
     errors = error_lines(proc)
     assert proc.returncode == ExitCode.BAD_SIMULATE_SPEC == 23, proc.stderr
@@ -460,7 +460,7 @@ def test_a_whip_endpoint_s_answer_is_its_exit_code_naming_endpoint_and_destinati
     target = ["--dest", f"shop={url}", "--key-env", "shop=K"] if as_dest else [
         "--url", url.replace("http://", "whip://"), "--key-env", "K"]
     try:
-        proc = run("stream", *target, "--size", "320x180", "--duration", "2", "--mic", "silence",
+        proc = run("stream", *target, "--size", "320x180", "--duration", "20", "--mic", "silence",
                    env={**NO_KEYRING, "K": "key-123"})
     finally:
         endpoint.close()
@@ -478,7 +478,7 @@ def test_nothing_listening_at_a_whip_endpoint_is_exit_10_and_a_silent_one_exit_3
         probe.bind(("127.0.0.1", 0))
         free = probe.getsockname()[1]
     nothing = run("stream", "--url", f"whip://127.0.0.1:{free}/whip", "--no-key", "--size", "320x180",
-                  "--duration", "2", "--mic", "silence", env=NO_KEYRING)
+                  "--duration", "20", "--mic", "silence", env=NO_KEYRING)
     assert nothing.returncode == ExitCode.UNREACHABLE_HOST == 10, nothing.stderr
     assert len(error_lines(nothing)) == 1 and f"127.0.0.1:{free}" in error_lines(nothing)[0]
     with socket.socket() as silent:  # the kernel accepts the connection; nobody answers the offer
@@ -486,7 +486,7 @@ def test_nothing_listening_at_a_whip_endpoint_is_exit_10_and_a_silent_one_exit_3
         silent.listen(4)
         port = silent.getsockname()[1]
         proc = run("stream", "--url", f"whip://127.0.0.1:{port}/whip", "--no-key", "--size", "320x180",
-                   "--duration", "8", "--mic", "silence", env=NO_KEYRING)
+                   "--duration", "30", "--mic", "silence", env=NO_KEYRING)
     assert proc.returncode == ExitCode.INGEST_NO_ANSWER == 30, proc.stderr
     errors = error_lines(proc)
     assert len(errors) == 1 and "within 5 s" in errors[0] and f"127.0.0.1:{port}" in errors[0], proc.stderr
