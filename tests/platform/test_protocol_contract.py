@@ -324,10 +324,11 @@ def test_auction_cancel_is_never_acked(raw: Raw, clock: FakeClock) -> None:
 def test_increment_bands_over_the_wire(raw: Raw, floor: int, step: int) -> None:
     aid = raw.command("auction.start", {"item_id": "card", "starting_bid": floor, "duration_s": 60})["data"]["auction_id"]
     low = raw.command("auction.place_bid", {"auction_id": aid, "user": "amy", "amount": floor - 0.01})
-    assert _code(low) == ErrorCode.BID_TOO_LOW and f"{floor:.2f}" in low["data"]["message"]  # the starting bid
+    assert _code(low) == ErrorCode.BID_TOO_LOW and low["data"]["message"].endswith(f"${floor:,.2f}")  # the starting bid
     assert raw.command("auction.place_bid", {"auction_id": aid, "user": "amy", "amount": floor})["type"] == "ack"
     low = raw.command("auction.place_bid", {"auction_id": aid, "user": "bo", "amount": floor + step - 0.01})
-    assert _code(low) == ErrorCode.BID_TOO_LOW and f"{floor + step:.2f}" in low["data"]["message"]
+    assert _code(low) == ErrorCode.BID_TOO_LOW
+    assert low["data"]["message"] == f"the next bid must be at least ${floor + step:,.2f}"  # in the show's currency
     ok = raw.command("auction.place_bid", {"auction_id": aid, "user": "bo", "amount": floor + step})
     assert ok["data"]["leader"] == "bo" and ok["data"]["price"] == floor + step
     bids = _of(_events(raw), "auction.bid")
@@ -432,6 +433,10 @@ def test_money_messages_name_the_maximum_in_the_shows_currency_in_plain_text() -
         assert "must be at most NOK 1,000,000.00" in answer["data"]["message"]  # a plain space, as documented
         low = c.command("auction.start", {"item_id": "card", "starting_bid": 0.5, "duration_s": 30})
         assert "must be at least NOK 1.00" in low["data"]["message"]
+        aid = c.command("auction.start", {"item_id": "card", "starting_bid": 1_000, "duration_s": 30})["data"]["auction_id"]
+        c.command("auction.place_bid", {"auction_id": aid, "user": "amy", "amount": 1_000})
+        bid = c.command("auction.place_bid", {"auction_id": aid, "user": "bo", "amount": 1_001})
+        assert bid["data"] == {"code": ErrorCode.BID_TOO_LOW, "message": "the next bid must be at least NOK 1,020.00"}
     finally:
         c.close()
         sandbox.stop()

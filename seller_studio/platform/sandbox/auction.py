@@ -73,8 +73,11 @@ class Auction:
 class AuctionEngine:
     """All auctions of one show. Call ``tick()`` often; it ends auctions whose clock ran out."""
 
-    def __init__(self, clock: Callable[[], float]):
+    def __init__(self, clock: Callable[[], float], money_text: Callable[[int], str] | None = None):
+        """``money_text`` words an amount in cents for error messages (the server: in the show's
+        currency, "$32.00" / "NOK 32.00"); plain "32.00" without it."""
         self.clock = clock
+        self.money_text = money_text or (lambda cents: f"{to_dollars(cents):.2f}")
         self.auctions: dict[str, Auction] = {}
         self.running: Auction | None = None
         self._ids = itertools.count(1)
@@ -89,7 +92,7 @@ class AuctionEngine:
                                f"auction {self.running.auction_id} is still running; wait for it to end")
         if starting_bid_cents < MIN_STARTING_BID_CENTS:
             raise AuctionError(ErrorCode.BAD_MESSAGE,
-                               f"the starting bid must be at least {to_dollars(MIN_STARTING_BID_CENTS):.2f}")
+                               f"the starting bid must be at least {self.money_text(MIN_STARTING_BID_CENTS)}")
         now = self.clock()
         auction = Auction(
             auction_id=f"a{next(self._ids)}", item_id=item_id, starting_bid_cents=starting_bid_cents,
@@ -118,11 +121,11 @@ class AuctionEngine:
             # The leader may raise their max without bidding against themselves.
             if max_cents <= auction.leader_max_cents:
                 raise AuctionError(ErrorCode.BID_TOO_LOW,
-                                   f"you already lead with a max of {to_dollars(auction.leader_max_cents):.2f}")
+                                   f"you already lead with a max of {self.money_text(auction.leader_max_cents)}")
             auction.leader_max_cents = max_cents
             return []
         if amount_cents < minimum:
-            raise AuctionError(ErrorCode.BID_TOO_LOW, f"the next bid must be at least {to_dollars(minimum):.2f}")
+            raise AuctionError(ErrorCode.BID_TOO_LOW, f"the next bid must be at least {self.money_text(minimum)}")
 
         placed: list[tuple[str, int, bool]] = []
         leader, leader_max = auction.leader, auction.leader_max_cents

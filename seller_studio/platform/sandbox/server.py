@@ -153,7 +153,8 @@ class SandboxServer:
         self.show_id = self.config.show_id or f"show-{self.config.seed}-{time.time_ns() // 1_000_000}"
         self.currency = rules.normal_currency(self.config.currency)
         self.clock = self.config.clock
-        self.engine = AuctionEngine(self.clock)
+        # Bid errors name the minimum in the show's currency, like the money limits ("$32.00", "NOK 32.00").
+        self.engine = AuctionEngine(self.clock, lambda cents: rules.format_wire_money(cents, self.currency))
         self.sim = ViewerSim(seed=self.config.seed, chat_per_min=self.config.chat_per_min,
                              bid_per_min=self.config.bid_per_min, buy_per_min=self.config.buy_per_min,
                              entry_per_min=self.config.entry_per_min)
