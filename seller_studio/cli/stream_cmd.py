@@ -372,7 +372,8 @@ def run(args: argparse.Namespace) -> int:
                 raise OutputError(failed.stop_reason, failed.error or "")
         except OutputError as err:
             name = next((o.name for o in destinations if o.error == str(err)), DEFAULT_NAME)
-            line = str(err) if name in (DEFAULT_NAME, "vertical") else f"destination '{name}': {err}"
+            named = f"destination '{name}'" in str(err)  # a WHIP endpoint's error names it already
+            line = str(err) if name in (DEFAULT_NAME, "vertical") or named else f"destination '{name}': {err}"
             raise UserError(line, exit_code_for(err.reason)) from None
         session = sessions[0]
         recorder.on_live(session, video)
@@ -380,7 +381,8 @@ def run(args: argparse.Namespace) -> int:
             timer.start()
         for output in destinations:
             if output.error:  # a wrong key on one destination: its error; the others are live
-                print(f"destination '{output.name}': {output.error}", file=sys.stderr)
+                named = f"destination '{output.name}'" in output.error
+                print(output.error if named else f"destination '{output.name}': {output.error}", file=sys.stderr)
         for s in sessions:
             where = " and ".join(describe_output(o) for o in s.outputs if not o.error)
             size = f"{s.video_settings.width}x{s.video_settings.height}"
