@@ -694,3 +694,11 @@ def test_window_notices_about_a_destination_read_norwegian() -> None:
             "mål «yt»: miljøvariabelen K er tom eller ikke satt")
     finally:
         i18n.set_language("en")
+
+
+def test_a_bad_whip_url_is_one_line_in_the_seller_s_language() -> None:
+    env = {**NO_KEYRING, "LANG": "nb_NO.UTF-8", "LANGUAGE": "", "LC_ALL": ""}
+    proc = run("stream", "--url", "whip://:80/x", "--no-key", "--duration", "1", env=env)
+    assert proc.returncode == ExitCode.BAD_URL, proc.stderr
+    assert [line for line in proc.stderr.splitlines() if line.startswith("seller-studio: ")] == [
+        "seller-studio: feil: ugyldig WHIP-adresse: den har ikke noe vertsnavn"], proc.stderr

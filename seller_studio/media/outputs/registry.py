@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from seller_studio.common.errors import BadUrlError
+from seller_studio.i18n import tr_noop
 from seller_studio.media.outputs.base import Output
 
 PROTOCOLS = ("rtmp", "rtmps", "srt", "whip")
@@ -50,12 +51,14 @@ def output_kind(protocol: str) -> Any:
         return _loaded[protocol]
     where = OUTPUT_KINDS.get(protocol)
     if where is None:
-        raise BadUrlError(f"{protocol}:// is not a protocol the studio can send (use {', '.join(PROTOCOLS)})")
+        raise BadUrlError(tr_noop("{protocol}:// is not a protocol the studio can send (use {protocols})").format(
+            protocol=protocol, protocols=", ".join(PROTOCOLS)))
     module_name, _, attribute = where.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
-        raise BadUrlError(f"this build of the studio has no {protocol.upper()} output ({exc})") from None
+        raise BadUrlError(tr_noop("this build of the studio has no {protocol} output ({exc})").format(
+            protocol=protocol.upper(), exc=exc)) from None
     _loaded[protocol] = factory
     return factory
 

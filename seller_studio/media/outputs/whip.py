@@ -48,6 +48,7 @@ from seller_studio.common.backoff import ReconnectPolicy
 from seller_studio.common.errors import BadUrlError
 from seller_studio.common.net import read_http_headers
 from seller_studio.common.webrtc import is_loopback_host, offer_loopback
+from seller_studio.i18n import tr_noop
 from seller_studio.media.frames import EncodedPacket
 from seller_studio.media.outputs.base import Output, OutputError, OutputState, StopReason
 from seller_studio.media.outputs.bitrate import BitrateController
@@ -74,13 +75,13 @@ def parse_whip_url(url: str) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError on a bad port)
     except ValueError as exc:
-        raise BadUrlError(f"bad WHIP URL: {exc}") from None
+        raise BadUrlError(tr_noop("bad WHIP URL: {exc}").format(exc=exc)) from None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise BadUrlError(f"bad WHIP URL: the scheme must be whip://, whips://, http:// or https:// "
-                          f"(got '{scheme or url}')")
+        raise BadUrlError(tr_noop("bad WHIP URL: the scheme must be whip://, whips://, http:// or https:// (got "
+                                  "'{scheme}')").format(scheme=scheme or url))
     if not parts.hostname:
-        raise BadUrlError("bad WHIP URL: it has no host name")
+        raise BadUrlError(tr_noop("bad WHIP URL: it has no host name"))
     return urlunsplit((SCHEMES[scheme], parts.netloc, parts.path or "/", parts.query, ""))
 
 
