@@ -702,3 +702,33 @@ def test_a_bad_whip_url_is_one_line_in_the_seller_s_language() -> None:
     assert proc.returncode == ExitCode.BAD_URL, proc.stderr
     assert [line for line in proc.stderr.splitlines() if line.startswith("seller-studio: ")] == [
         "seller-studio: feil: ugyldig WHIP-adresse: den har ikke noe vertsnavn"], proc.stderr
+
+
+def test_every_validator_line_reads_norwegian_in_an_nb_studio() -> None:
+    """The validator's lines (status bar, notices, the CLI) are made in English and shown translated; every
+    kind of line, including the ones that start with the platform's name, reads Norwegian as a whole."""
+    def d(name: str, url: str, preset: str = "custom", key: str = "k1", canvas: str = "landscape") -> Destination:
+        return Destination(name, url, None, preset=preset, key=key, name=name, canvas=canvas)
+
+    report = validate([d("fb", "rtmp://live-api-s.facebook.com:80/rtmp", "facebook"),
+                       d("fbwhip", "https://whip.example/x", "facebook"),
+                       d("one", "rtmp://ingest.example/live", key="same"),
+                       d("two", "rtmp://ingest.example/live", key="same"),
+                       d("tt", "rtmp://push.tiktok.example/live", "tiktok", key="k2"),
+                       d("tv", "rtmp://push.tiktok.example/live2", "tiktok", key="k3", canvas="vertical"),
+                       d("yt", "rtmp://a.rtmp.youtube.com/live2", "youtube", key="k4")],
+                      {"landscape": VideoSettings(1920, 1080, 30, 9000, keyframe_interval_s=5.0)},
+                      AudioSettings(bitrate_kbps=320))
+    lines = report.lines()
+    assert len(lines) >= 10
+    try:
+        i18n.set_language("nb")
+        shown = [i18n.tr_text(line) for line in lines]
+    finally:
+        i18n.set_language("en")
+    english = [(line, nb) for line, nb in zip(lines, shown, strict=True) if nb == line]
+    assert english == [], english
+    for line, nb in zip(lines, shown, strict=True):
+        name = line.split(":")[0]
+        assert nb.startswith(f"{name}: "), (line, nb)  # the destination's name stays in front, once
+    assert "tt: merk: seerne på TikTok LIVE ser vertical-bilder; dette målet får landscape-lerretet" in shown

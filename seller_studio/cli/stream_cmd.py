@@ -18,7 +18,7 @@ from seller_studio.common.errors import ExitCode, UnsupportedSizeError, UserErro
 from seller_studio.common.secrets import SecretStore, stream_key_name
 from seller_studio.diagnostics import stream_faults
 from seller_studio.diagnostics.redact import register_secret
-from seller_studio.i18n import tr_noop
+from seller_studio.i18n import tr_noop, tr_text
 from seller_studio.media.compositor import Layer, Scene, picture_in_picture, side_by_side
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputError, StopReason
@@ -281,7 +281,7 @@ def validate_destinations(destinations: list[Destination], video: dict[str, Vide
         if check.is_refused:
             raise UserError(check.lines()[0], check.exit_code)
     for line in report.lines():
-        print(line, file=sys.stderr)
+        print(tr_text(line), file=sys.stderr)  # made in English (journal, logs), shown in the seller's language
     by_name = {c.name: c for c in report.checks}
     destinations = [replace(d, url=by_name[d.name].url) for d in destinations]
     return destinations, report.video

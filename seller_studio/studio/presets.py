@@ -108,9 +108,26 @@ class DestinationCheck:
 
     def lines(self) -> list[str]:
         """One plain sentence per finding, each naming the destination."""
-        return ([f"{self.name}: refused: {r}" for r in self.refusals]
-                + [f"{self.name}: {c}" for c in self.changes]
-                + [f"{self.name}: note: {w}" for w in self.warnings])
+        return ([tr_noop("{name}: refused: {reason}").format(name=self.name, reason=r) for r in self.refusals]
+                + [f"{self.name}: {c}" for c in self.changes]  # a whole-line template below translates each
+                + [tr_noop("{name}: note: {note}").format(name=self.name, note=w) for w in self.warnings])
+
+
+# The validator's lines as whole templates, so an nb studio shows them in Norwegian (tr_text matches the
+# longest template first): a change line has no wrapper long enough to be recognised ("{name}: {change}"),
+# and a line whose message starts with the platform's name would otherwise be read as that name.
+LINE_TEMPLATES = (
+    tr_noop("{name}: sends over RTMPS ({url}) instead of plain RTMP: {platform} takes RTMPS only"),
+    tr_noop("{name}: keyframes every {wanted} s instead of {was} s ({platform} asks for {wanted} s; for the whole "
+            "{canvas} canvas)"),
+    tr_noop("{name}: video {most} kbps instead of {was} ({platform} takes at most {most} kbps at {lines}p; for the "
+            "whole {canvas} canvas)"),
+    tr_noop("{name}: audio {most} kbps instead of {was} ({platform} takes at most {most}; for every destination)"),
+    tr_noop("{name}: refused: {platform} takes {protocols} only, not {protocol}: use its {scheme}:// server URL"),
+    tr_noop("{name}: note: {platform} viewers watch {shape} pictures; this destination gets the {canvas} canvas"),
+    tr_noop("{name}: note: {platform} ends a broadcast after {hours} hours: the studio warns {minutes} minutes "
+            "before"),
+)
 
 
 @dataclass(frozen=True)
@@ -152,13 +169,13 @@ def validate(destinations: list, video: dict[str, VideoSettings], audio: AudioSe
         if d.canvas not in CANVASES or d.canvas not in canvases:
             code = ExitCode.USAGE
         if d.canvas not in CANVASES:
-            refusals.append(f"canvas '{d.canvas}' is not landscape or vertical")
+            refusals.append(tr_noop("canvas '{canvas}' is not landscape or vertical").format(canvas=d.canvas))
         elif d.canvas not in canvases:
-            refusals.append(f"the {d.canvas} canvas is off: turn on 'Vertical canvas too' in Settings > Video, "
-                            "or put this destination on the landscape canvas")
+            refusals.append(tr_noop("the {canvas} canvas is off: turn on 'Vertical canvas too' in Settings > Video, "
+                                    "or put this destination on the landscape canvas").format(canvas=d.canvas))
         elif preset.canvas is not None and d.canvas != preset.canvas:
-            warnings.append(f"{preset.label} viewers watch {preset.canvas} pictures; this destination "
-                            f"gets the {d.canvas} canvas")
+            warnings.append(tr_noop("{platform} viewers watch {shape} pictures; this destination gets the {canvas} "
+                                    "canvas").format(platform=preset.label, shape=preset.canvas, canvas=d.canvas))
         if protocol not in preset.protocols:
             host = (urlsplit(url).hostname or "").lower()
             upgrade = preset.rtmps_servers.get(host) if protocol == "rtmp" else None
@@ -166,15 +183,18 @@ def validate(destinations: list, video: dict[str, VideoSettings], audio: AudioSe
                 key_path = urlsplit(url).path.rstrip("/").split("/")[len(urlsplit(upgrade).path.rstrip("/").split("/")):]
                 url = _with_path(upgrade, key_path)
                 protocol = "rtmps"
-                changes.append(f"sends over RTMPS ({url}) instead of plain RTMP: {preset.label} takes RTMPS only")
+                changes.append(tr_noop("sends over RTMPS ({url}) instead of plain RTMP: {platform} takes RTMPS only")
+                               .format(url=url, platform=preset.label))
             else:
-                refusals.append(f"{preset.label} takes {' or '.join(p.upper() for p in preset.protocols)} only, "
-                                f"not {protocol.upper()}: use its {preset.protocols[0]}:// server URL")
+                refusals.append(tr_noop("{platform} takes {protocols} only, not {protocol}: use its {scheme}:// server "
+                                        "URL").format(platform=preset.label,
+                                                      protocols=" or ".join(p.upper() for p in preset.protocols),
+                                                      protocol=protocol.upper(), scheme=preset.protocols[0]))
         elif protocol == "rtmp" and "rtmps" in preset.protocols and preset.rtmps_servers:
             host = (urlsplit(url).hostname or "").lower()
             if host in preset.rtmps_servers:
-                warnings.append(f"plain RTMP is not encrypted: {preset.label} also takes "
-                                f"{preset.rtmps_servers[host]}")
+                warnings.append(tr_noop("plain RTMP is not encrypted: {platform} also takes {url}").format(
+                    platform=preset.label, url=preset.rtmps_servers[host]))
         if not refusals:
             reason = unavailable_reason(protocol)
             if reason is not None:
@@ -182,8 +202,8 @@ def validate(destinations: list, video: dict[str, VideoSettings], audio: AudioSe
         identity = (url.rstrip("/"), d.key_identity(secrets))
         if not refusals and identity in seen:
             code = ExitCode.USAGE
-            refusals.append(f"same ingest URL and stream key as '{seen[identity]}': the platform would take "
-                            "one stream and cut the other")
+            refusals.append(tr_noop("same ingest URL and stream key as '{other}': the platform would take one stream "
+                                    "and cut the other").format(other=seen[identity]))
         seen.setdefault(identity, d.name)
         settings = video.get(d.canvas)
         if settings is not None and not refusals:
@@ -191,12 +211,14 @@ def validate(destinations: list, video: dict[str, VideoSettings], audio: AudioSe
             video[d.canvas] = settings
             changes += canvas_changes
             if audio is not None and preset.max_audio_kbps and audio.bitrate_kbps > preset.max_audio_kbps:
-                changes.append(f"audio {preset.max_audio_kbps} kbps instead of {audio.bitrate_kbps} "
-                               f"({preset.label} takes at most {preset.max_audio_kbps}; for every destination)")
+                changes.append(tr_noop("audio {most} kbps instead of {was} ({platform} takes at most {most}; for every "
+                                       "destination)").format(most=preset.max_audio_kbps, was=audio.bitrate_kbps,
+                                                              platform=preset.label))
                 audio = replace(audio, bitrate_kbps=preset.max_audio_kbps)
         if preset.max_duration_h:
-            warnings.append(f"{preset.label} ends a broadcast after {preset.max_duration_h:g} hours: the studio "
-                            f"warns {DURATION_WARNING_BEFORE_S // 60} minutes before")
+            warnings.append(tr_noop("{platform} ends a broadcast after {hours} hours: the studio warns {minutes} "
+                                    "minutes before").format(platform=preset.label, hours=f"{preset.max_duration_h:g}",
+                                                             minutes=DURATION_WARNING_BEFORE_S // 60))
         checks.append(DestinationCheck(d.name, tuple(changes), tuple(warnings), tuple(refusals), url, code))
     return ValidationReport(tuple(checks), video, audio)
 
@@ -206,13 +228,18 @@ def _fit_encode(preset: Preset, settings: VideoSettings, canvas: str) -> tuple[V
     wanted = preset.keyframe_interval_s
     too_long = preset.max_keyframe_interval_s is not None and settings.keyframe_interval_s > preset.max_keyframe_interval_s
     if wanted is not None and (too_long or abs(settings.keyframe_interval_s - wanted) > 1e-6):
-        changes.append(f"keyframes every {wanted:g} s instead of {settings.keyframe_interval_s:g} s "
-                       f"({preset.label} asks for {wanted:g} s; for the whole {canvas} canvas)")
+        changes.append(tr_noop("keyframes every {wanted} s instead of {was} s ({platform} asks for {wanted} s; for the "
+                               "whole {canvas} canvas)").format(wanted=f"{wanted:g}",
+                                                                was=f"{settings.keyframe_interval_s:g}",
+                                                                platform=preset.label, canvas=canvas))
         settings = replace(settings, keyframe_interval_s=wanted)
     most = preset.max_video_kbps(settings.width, settings.height)
     if most is not None and settings.bitrate_kbps > most:
-        changes.append(f"video {most} kbps instead of {settings.bitrate_kbps} ({preset.label} takes at most "
-                       f"{most} kbps at {min(settings.width, settings.height)}p; for the whole {canvas} canvas)")
+        changes.append(tr_noop("video {most} kbps instead of {was} ({platform} takes at most {most} kbps at {lines}p; "
+                               "for the whole {canvas} canvas)").format(most=most, was=settings.bitrate_kbps,
+                                                                        platform=preset.label,
+                                                                        lines=min(settings.width, settings.height),
+                                                                        canvas=canvas))
         settings = replace(settings, bitrate_kbps=most)
     return settings, changes
 
