@@ -732,3 +732,17 @@ def test_every_validator_line_reads_norwegian_in_an_nb_studio() -> None:
         name = line.split(":")[0]
         assert nb.startswith(f"{name}: "), (line, nb)  # the destination's name stays in front, once
     assert "tt: merk: seerne på TikTok LIVE ser vertical-bilder; dette målet får landscape-lerretet" in shown
+
+
+def test_the_destinations_dock_s_details_read_norwegian() -> None:
+    """The Destinations dock's light text ("live, 2480 kbps", "reconnecting (attempt 2)") is made in English
+    in the core and shown in the seller's language; the most specific template wins (not "{x} kbps")."""
+    try:
+        i18n.set_language("nb")
+        assert i18n.tr_text("live, 2480 kbps") == "direkte, 2480 kbps"
+        assert i18n.tr_text("live, 390 kbps; its link is slow: dropping frames") == (
+            "direkte, 390 kbps; linjen er treg: mister bilder")
+        assert i18n.tr_text("reconnecting (attempt 2)") == "kobler til på nytt (forsøk 2)"
+        assert i18n.tr_text("connecting…") == "kobler til …"
+    finally:
+        i18n.set_language("en")

@@ -237,9 +237,11 @@ def _templates(catalog: Catalog) -> list[tuple[re.Pattern[str], list[str], str]]
                 pieces.append(f"(?P<{part}>.*?)")
         regex = "".join(pieces)
         target = _PLACEHOLDER.sub(lambda m: "{" + m.group(1) + "}", msgstr)  # values come formatted
-        out.append((re.compile(regex, re.DOTALL), names, target))
-    # Longer templates first: the most specific one wins.
-    out.sort(key=lambda t: -len(t[0].pattern))
+        out.append((re.compile(regex, re.DOTALL), names, target, len("".join(parts[0::2]))))
+    # More literal text first: the most specific one wins ("live, {kbps} kbps" before "{stream_bitrate_kbps} kbps",
+    # which the regex's length, counting the group names, put first).
+    out.sort(key=lambda t: -t[3])
+    out = [(pattern, names, target) for pattern, names, target, _ in out]
     _template_cache[id(catalog.messages)] = out  # catalogs are cached for the process: the id stays theirs
     return out
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from seller_studio.common.errors import UserError
 from seller_studio.common.secrets import SecretStore, stream_key_name
+from seller_studio.i18n import tr_noop
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import Output
 from seller_studio.studio.destination import Destination
@@ -97,7 +98,7 @@ class ShowDestinations:
                     for name in self.labels]
         for name, label, canvas, output in entries:
             if output is None:
-                rows.append(DestinationRow(name, label, canvas, "refused", "bad", self.refused.get(name, "not started")))
+                rows.append(DestinationRow(name, label, canvas, "refused", "bad", self.refused.get(name, tr_noop("not started"))))
                 continue
             rows.append(self._row(name, label, canvas, output, by_name.get(name)))
         return tuple(rows)
@@ -105,12 +106,12 @@ class ShowDestinations:
     def _row(self, name: str, label: str, canvas: str, output: Output, stats: dict[str, Any] | None) -> DestinationRow:
         state = output.state.value
         if state == "failed":
-            return DestinationRow(name, label, canvas, state, "bad", output.error or "stopped")
+            return DestinationRow(name, label, canvas, state, "bad", output.error or tr_noop("stopped"))
         if state == "reconnecting":
             attempt = getattr(output, "attempt", 0)
-            return DestinationRow(name, label, canvas, state, "bad", f"reconnecting (attempt {attempt})")
+            return DestinationRow(name, label, canvas, state, "bad", tr_noop("reconnecting (attempt {attempt})").format(attempt=attempt))
         if state in ("connecting", "idle"):
-            return DestinationRow(name, label, canvas, "connecting", "warning", "connecting…")
+            return DestinationRow(name, label, canvas, "connecting", "warning", tr_noop("connecting…"))
         if state != "live":
             return DestinationRow(name, label, canvas, state, "idle", state)
         stats = stats or {}
@@ -120,5 +121,5 @@ class ShowDestinations:
         self._dropped[name] = dropped
         if newly > 0 or float(stats.get("send_buffer_ms") or 0.0) > CONGESTED_MS:
             return DestinationRow(name, label, canvas, state, "warning",
-                                  f"live, {kbps:.0f} kbps; its link is slow: dropping frames")
-        return DestinationRow(name, label, canvas, state, "good", f"live, {kbps:.0f} kbps")
+                                  tr_noop("live, {kbps} kbps; its link is slow: dropping frames").format(kbps=f"{kbps:.0f}"))
+        return DestinationRow(name, label, canvas, state, "good", tr_noop("live, {kbps} kbps").format(kbps=f"{kbps:.0f}"))

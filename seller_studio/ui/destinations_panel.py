@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_text
 from seller_studio.studio.events import DestinationRow
 from seller_studio.ui.status_widgets import HEALTH_COLOURS
 
@@ -31,7 +31,7 @@ class _Row(QWidget):
     def show_row(self, row: DestinationRow) -> None:
         self.dot.setStyleSheet(f"color: {HEALTH_COLOURS.get(row.level, HEALTH_COLOURS['idle'])};")
         canvas = f" · {row.canvas}" if row.canvas != "landscape" else ""
-        self.text.setText(f"<b>{row.name}</b>{canvas} — {row.detail}")
+        self.text.setText(f"<b>{row.name}</b>{canvas} — {tr_text(row.detail)}")  # made in English in the core
         self.text.setToolTip(row.label)
         self.reconnect.setEnabled(row.state == "reconnecting")
 
