@@ -801,3 +801,15 @@ def test_a_frame_over_1_MiB_is_refused_by_the_websocket_layer_with_1009(quiet_sa
         c.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
     assert Raw(quiet_sandbox.ws_url).alive()  # the platform serves on
+
+
+@pytest.mark.parametrize("path", ["/", "/v2", "/v1/extra"])
+def test_the_protocol_lives_at_path_v1(quiet_sandbox: EmbeddedSandbox, path: str) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    base = quiet_sandbox.ws_url.removesuffix("/v1")
+    with pytest.raises(InvalidStatus) as refused:
+        connect(base + path, proxy=None, open_timeout=5)
+    assert refused.value.response.status_code == 404
+    assert Raw(base + "/v1?client=studio").alive()  # a query string does not change the path

@@ -191,6 +191,7 @@ class SandboxServer:
         self._server = await serve(
             self._handle, self.config.host, self.config.port, max_size=p.HARD_MAX_FRAME_BYTES,
             compression=None, ssl=self.config.ssl_context, ping_interval=20, ping_timeout=20,
+            process_request=_only_v1,
             # Stopping waits this long per client for its closing handshake: a studio that is itself
             # quitting never answers, and 10 s (the default) held up its exit.
             close_timeout=1,
@@ -668,6 +669,13 @@ class SandboxServer:
             except (ProtocolError, AuctionError) as err:
                 # Viewers race each other like real ones do (outbid, sold out): not an error.
                 log.debug("simulated %s refused: %s", type(action).__name__, err.code)
+
+
+def _only_v1(connection: ServerConnection, request: Any) -> Any:
+    """Protocol v1 lives at path /v1 (docs/protocol.md): another path is an HTTP 404 before any frame."""
+    if request.path.split("?", 1)[0] != "/v1":
+        return connection.respond(404, "protocol v1 is at /v1\n")
+    return None
 
 
 def _peek_id(raw: str | bytes, max_chars: int = p.MAX_MESSAGE_BYTES) -> str | None:
