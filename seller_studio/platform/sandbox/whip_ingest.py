@@ -271,6 +271,9 @@ class _Session:
                     self.ingest.on_audio_frame(frame)
 
     async def _report(self) -> None:
+        # The bytes counted so far, before any frame: the first report then has a window to rate
+        # (with one sample it read 0 kbps while 30 frames a second arrived).
+        await self._bitrate_kbps()
         while True:
             await asyncio.sleep(self.ingest.health_every_s)
             if not self.health.frames:
