@@ -101,12 +101,7 @@ class PlatformClient:
         connect_timeout_s: float = 10.0,
         ssl: ssl_module.SSLContext | None = None,
     ):
-        parts = urlsplit(url)
-        if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise BadUrlError(tr_noop('the platform address must start with ws:// or wss:// and name a host, not {value!r}').format(value=url[:60]))
-        if parts.scheme == "ws" and not _is_loopback(parts.hostname):
-            # docs/protocol.md: ws:// on loopback, wss:// anywhere else (the token goes in the hello).
-            raise BadUrlError(tr_noop('the platform address must start with wss:// (ws:// only on this computer), not {value!r}').format(value=_safe_url(url)[:60]))
+        check_platform_url(url)
         self.url = url
         self._token = token
         self._secret_store = secret_store
@@ -116,7 +111,7 @@ class PlatformClient:
         self.connect_timeout_s = connect_timeout_s
         self._ssl = ssl
         # Env proxies must not capture loopback (the embedded sandbox).
-        self._proxy: bool | None = None if _is_loopback(parts.hostname) else True
+        self._proxy: bool | None = None if _is_loopback(urlsplit(url).hostname or "") else True
         self.status = EventEmitter()  # "state" events: {state, attempt, retry_in_s, reason}
         self._subscribers: list[tuple[EventCallback, frozenset[str] | None]] = []
         self._state = ConnectionState.DISCONNECTED
@@ -513,6 +508,21 @@ def _finite_number(value: Any) -> float | None:
     except OverflowError:
         return None
     return number if math.isfinite(number) else None
+
+
+def check_platform_url(url: str) -> None:
+    """Where the studio may connect (docs/protocol.md): ws:// on loopback, wss:// anywhere else, as
+    the token goes in the hello. BadUrlError with one line otherwise (the client and Settings both
+    ask this)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed [IPv6 address
+        host, parts = None, None
+    if parts is None or parts.scheme not in ("ws", "wss") or not host:
+        raise BadUrlError(tr_noop('the platform address must start with ws:// or wss:// and name a host, not {value!r}').format(value=url[:60]))
+    if parts.scheme == "ws" and not _is_loopback(host):
+        raise BadUrlError(tr_noop('the platform address must start with wss:// (ws:// only on this computer), not {value!r}').format(value=_safe_url(url)[:60]))
 
 
 def _is_loopback(host: str) -> bool:

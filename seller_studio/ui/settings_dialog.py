@@ -28,11 +28,12 @@ from PySide6.QtWidgets import (
 
 from seller_studio.common import paths
 from seller_studio.common.errors import UserError
-from seller_studio.i18n import LANGUAGES, current_locale, system_currency, tr
+from seller_studio.i18n import LANGUAGES, current_locale, system_currency, tr, tr_text
 from seller_studio.media.encoders.h264 import H264_CODECS
 from seller_studio.media.layouts import VERTICAL_SIZES
 from seller_studio.media.outputs.stream import parse_ingest_url
 from seller_studio.media.outputs.whip import parse_whip_url
+from seller_studio.platform.client import check_platform_url
 from seller_studio.platform.rules import CURRENCIES, format_money
 from seller_studio.studio.assembly import relayout_scenes
 from seller_studio.studio.settings import (
@@ -124,8 +125,11 @@ class DestinationForm(QWidget):
                 raise ValueError(str(exc)) from None
             d.url = url
         platform_url = self.platform_url.text().strip()
-        if platform_url and not platform_url.startswith(("ws://", "wss://")):
-            raise ValueError("the platform address must start with ws:// or wss://")
+        if platform_url:
+            try:
+                check_platform_url(platform_url)  # ws:// on this computer only: the token goes in the hello
+            except UserError as exc:
+                raise ValueError(str(exc)) from None
         d.platform_url = platform_url if d.kind != "sandbox" else ""
         if d.kind == "sandbox":
             return ""
@@ -419,7 +423,7 @@ class SettingsDialog(QDialog):
             self._result = self.collect()
             self.store.save_profile(self._result)
         except (ValueError, OSError) as exc:
-            self.error.setText(str(exc))
+            self.error.setText(tr_text(str(exc)))  # the core's messages are English templates
             return
         super().accept()  # the window shows ``notice`` (memory-only key) in its notice bar
 

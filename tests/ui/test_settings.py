@@ -169,3 +169,24 @@ def test_more_destinations_are_saved_with_their_keys_in_the_keyring_only(qtbot, 
     again.more_destinations.lines.setPlainText("b=ftp://x/live")
     again.accept()
     assert "destination 'b': bad ingest URL" in again.error.text()
+
+
+def test_a_platform_address_in_clear_text_is_refused_unless_on_this_computer(qtbot, file_keyring):
+    """docs/protocol.md: ws:// on loopback, wss:// anywhere else (the token goes in the hello). The
+    dialog says so at Save, in one line, instead of the client refusing at connect time."""
+    dialog = SettingsDialog(SettingsStore(), Profile(name="Main"))
+    qtbot.addWidget(dialog)
+    form = dialog.destination
+    form.kind.setCurrentIndex(form.kind.findData("custom"))
+    form.url.setText("rtmp://example.com/live")
+    form.platform_url.setText("ws://shop.example.com/v1?token=sekrit")
+    dialog.accept()
+    assert dialog.result() == 0
+    error = dialog.error.text()
+    assert "wss://" in error and "ws://shop.example.com/v1" in error and "\n" not in error
+    assert "sekrit" not in error  # the address is shown without its query
+    for accepted in ("wss://shop.example.com/v1", "ws://127.0.0.1:8765/v1"):
+        form.platform_url.setText(accepted)
+        dialog.accept()
+        assert dialog.result() == 1, dialog.error.text()
+        assert SettingsStore().load_profile("Main").destination.platform_url == accepted
