@@ -14,6 +14,7 @@ from seller_studio.common import paths
 from seller_studio.studio.settings import quarantine, read_json_defensively
 
 log = logging.getLogger(__name__)
+QT_GEOMETRY_MAGIC = bytes.fromhex("01d9d0cb")  # QWidget::saveGeometry's first four bytes
 
 
 def layout_path() -> Path:
@@ -43,8 +44,13 @@ def restore_layout(window: QMainWindow) -> str | None:
             raise ValueError("not a JSON object")
         geometry = base64.b64decode(data["geometry"], validate=True)
         state = base64.b64decode(data["state"], validate=True)
+        if geometry[:4] != QT_GEOMETRY_MAGIC:
+            raise ValueError("not a saved window geometry")
         if not window.restoreGeometry(QByteArray(geometry)):
-            raise ValueError("Qt could not use the saved geometry")
+            # Well-formed, but Qt will not place it on the screens there are now (saved on a monitor
+            # that is gone, another resolution): not damage. The default size is used, the docks
+            # are still restored, and the layout saved on quit replaces it.
+            log.info("saved window geometry does not fit the screens now; using the default size")
         if not window.restoreState(QByteArray(state)):  # e.g. from an older layout of the docks: not damage
             log.info("saved dock layout not restored; using the default one")
     except (ValueError, KeyError, TypeError) as exc:

@@ -56,3 +56,46 @@ def test_a_damaged_window_json_is_set_aside_with_a_notice(make_window, small_pro
     assert not path.exists() and len(list(path.parent.glob("window.corrupt-*.json"))) == 1
     window.save_layout()
     assert path.exists()  # the next layout is saved normally
+
+
+def _geometry_on_a_monitor_that_is_gone() -> bytes:
+    """QWidget::saveGeometry's format (version 3) for a 1200x800 window at (5000, 3000): on a second
+    monitor to the right that is no longer connected."""
+    from PySide6.QtCore import QByteArray, QDataStream, QIODevice, QRect
+
+    data = QByteArray()
+    stream = QDataStream(data, QIODevice.OpenModeFlag.WriteOnly)
+    stream.setVersion(QDataStream.Version.Qt_4_0)
+    stream.writeUInt32(0x1D9D0CB)
+    stream.writeUInt16(3)
+    stream.writeUInt16(0)
+    rect = QRect(5000, 3000, 1200, 800)
+    stream << rect << rect
+    stream.writeInt32(1)  # screen number
+    stream.writeUInt8(0)  # maximized
+    stream.writeUInt8(0)  # full screen
+    stream.writeInt32(3840)  # screen width
+    stream << rect
+    return bytes(data)
+
+
+def test_a_layout_saved_on_other_screens_is_not_called_damaged(make_window, small_profile) -> None:
+    """A seller who unplugs the big monitor: the saved geometry no longer fits, and Qt refuses it.
+    That is no damage: no notice, the file stays, the docks come back, the window gets its default size."""
+    import base64
+    import json
+
+    from PySide6.QtWidgets import QMainWindow
+
+    from seller_studio.ui.window_layout import layout_path
+
+    geometry = _geometry_on_a_monitor_that_is_gone()
+    assert not QMainWindow().restoreGeometry(geometry)  # what the studio meets: Qt will not place it
+    first = make_window(small_profile)
+    state = base64.b64encode(bytes(first.saveState())).decode("ascii")
+    path = layout_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"geometry": base64.b64encode(geometry).decode("ascii"), "state": state}))
+    window = make_window(small_profile)
+    assert "damaged" not in window.notice_bar.label.text()
+    assert path.exists() and not list(path.parent.glob("window.corrupt-*.json"))
