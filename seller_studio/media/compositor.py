@@ -11,8 +11,8 @@ stays equal to wall time.
 
 Studio Mode: ``preview_scene`` names a scene the seller prepares while another is on air; the clock
 thread renders it too (every other frame, into ``preview_frame()``), never onto the program. A
-switch can fade (``set_scene(name, fade_ms=...)``, ``transitions.Fade``) instead of cutting: the
-scene going off air is held on its picture at the fade's start while the new one dissolves in.
+switch can fade (``set_scene(name, fade_ms=...)``, ``transitions.Fade``) instead of cutting: both
+scenes are composed live while the one going off air dissolves into the new one.
 
 Pixel formats (issue 16): when any picture of a frame is YUV (a camera, a video file) the frame is
 composed in planar I420, the encoder's own format: YUV sources are cropped and scaled plane by
@@ -361,13 +361,10 @@ class Compositor:
                     if self._fade is fade:
                         self._fade = None
             else:
-                # The scene going off air is held on its picture at the fade's start while it dissolves:
-                # one scene composed per frame, not two (a fade is a few hundred ms).
-                if fade.old_image is None:
-                    old = self._compose(old_layers, frame_index, now_s)
-                    fade.old_image = (VideoFrame.from_i420(old.i420.copy(), old.width, old.height, now_s)
-                                      if old.is_yuv else VideoFrame(old.image.copy(), now_s))
-                old = fade.old_image
+                # Both scenes stay live while one dissolves into the other (a camera going off air keeps
+                # moving, as in any broadcaster): two compositions a frame, for the fade's few frames.
+                # Each composition is a fresh array (or a source's own frame), so neither overwrites the other.
+                old = self._compose(old_layers, frame_index, now_s)
                 if picture.is_yuv:
                     picture = VideoFrame.from_i420(blend(old.i420, picture.i420, progress), self.width,
                                                    self.height, now_s, frame_index)

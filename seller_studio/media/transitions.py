@@ -8,8 +8,7 @@ not wall time, so a fade lasts the same on the stream whatever the machine's loa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -34,7 +33,6 @@ class Fade:
     to_scene: str
     frames: int
     start_index: int | None = None
-    old_image: Any = field(default=None, repr=False)  # the outgoing scene (a VideoFrame), held
 
     @classmethod
     def for_duration(cls, from_scene: str, to_scene: str, duration_ms: int, fps: float) -> Fade:

@@ -84,3 +84,18 @@ def test_removing_or_renaming_the_preview_scene_keeps_the_preview_on_a_real_scen
     assert comp.preview_scene == "Bright"
     comp.remove_scene("Bright")
     assert comp.preview_scene == "Third" and comp.active_scene == "Dark"
+
+
+def test_the_scene_going_off_air_keeps_moving_during_the_fade():
+    """A camera fading out is live, not frozen on its last picture: the dissolve's old half follows it."""
+    comp = two_scenes(fps=10)
+    comp.render(0, 0)
+    comp.set_scene("Light", fade_ms=1000)  # 10 frames
+    seen = []
+    for i, dark_level in zip(range(1, 6), (0, 50, 100, 150, 200), strict=True):
+        comp.sources["dark"].set_image(np.full((18, 32, 3), dark_level, np.uint8))  # the outgoing camera moves
+        seen.append(int(comp.render(i, 0)[0, 0, 0]))
+    # progress p = i / 10: old * (1 - p) + 200 * p with the outgoing scene as it is at that frame
+    expected = [round(old * (1 - i / 10) + 200 * i / 10) for i, old in zip(range(1, 6), (0, 50, 100, 150, 200),
+                                                                           strict=True)]
+    assert all(abs(a - b) <= 1 for a, b in zip(seen, expected, strict=True)), (seen, expected)
