@@ -159,7 +159,7 @@ def test_a_400_digit_integer_is_bad_message_never_internal(
 def test_a_command_without_id_is_answered_bad_message(two: tuple[Raw, Raw], frame: dict) -> None:
     a, b = two
     a.send(frame)
-    answers = [m for m in _drain(a) if "seq" not in m]
+    answers = [m for m in a.drain() if "seq" not in m]
     assert len(answers) == 1, answers
     assert answers[0]["type"] == "error" and answers[0]["data"]["code"] == ErrorCode.BAD_MESSAGE
     assert "`id`" in answers[0]["data"]["message"]
@@ -174,7 +174,7 @@ def test_a_hello_without_id_is_bad_message_and_not_welcomed(quiet_sandbox: Embed
     c = Raw(quiet_sandbox.ws_url, hello=False)
     try:
         c.send(hello)
-        answers = _drain(c)
+        answers = c.drain()
         assert [(m["type"], m["data"]["code"]) for m in answers] == [("error", ErrorCode.BAD_MESSAGE)], answers
         assert "`id`" in answers[0]["data"]["message"]
         c.send({"type": "ping", "id": "p1"})  # still not authenticated: the hello had no effect
@@ -183,19 +183,10 @@ def test_a_hello_without_id_is_bad_message_and_not_welcomed(quiet_sandbox: Embed
         c.close()
 
 
-def _drain(c: Raw, timeout_s: float = 0.3) -> list[dict]:
-    out = []
-    while True:
-        try:
-            out.append(c.recv(timeout_s))
-        except TimeoutError:
-            return out
-
-
 def test_unknown_types_without_id_are_still_ignored(two: tuple[Raw, Raw]) -> None:
     a, _ = two
     a.send({"type": "x.future_event", "data": {}})
-    assert _drain(a, 0.2) == []
+    assert a.drain(0.2) == []
 
 
 # --- the studio's side: found by the fuzzer (tests/platform/test_fuzz.py) -------------------------------------

@@ -51,6 +51,15 @@ class Raw:
             if "seq" in msg:
                 self.seen.append(msg)
 
+    def drain(self, timeout_s: float = 0.3) -> list[dict]:
+        """Every frame that comes until none has for ``timeout_s`` (answers and events alike)."""
+        out = []
+        while True:
+            try:
+                out.append(self.recv(timeout_s))
+            except TimeoutError:
+                return out
+
     def events(self, timeout_s: float = 0.3) -> list[dict]:
         out, self.seen = self.seen, []
         while True:

@@ -40,15 +40,6 @@ def _code(answer: dict) -> str | None:
     return answer["data"].get("code") if answer["type"] == "error" else None
 
 
-def _drain(c: Raw, timeout_s: float = 0.3) -> list[dict]:
-    out = []
-    while True:
-        try:
-            out.append(c.recv(timeout_s))
-        except TimeoutError:
-            return out
-
-
 def _events(c: Raw) -> list[dict]:
     """Every event sent so far: the server answers a command after the events before it, so the pong of
     a ping closes the list (no waiting on a timeout)."""
@@ -78,7 +69,7 @@ def test_data_may_be_omitted_and_ping_answers_pong_with_server_time(raw: Raw, cl
 @pytest.mark.parametrize("bad_id", ["x" * 65, "", 7, ["a"], {"a": 1}, True])
 def test_a_command_id_must_be_1_to_64_characters(raw: Raw, bad_id: object) -> None:
     raw.send({"type": "chat.send", "id": bad_id, "data": {"text": "never shown"}})
-    answers = [m for m in _drain(raw) if "seq" not in m]
+    answers = [m for m in raw.drain() if "seq" not in m]
     assert len(answers) == 1 and answers[0]["type"] == "error", answers
     assert answers[0]["data"]["code"] == ErrorCode.BAD_MESSAGE and "`id`" in answers[0]["data"]["message"]
     assert "id" not in answers[0]  # the id was not a valid id: the answer cannot carry it
