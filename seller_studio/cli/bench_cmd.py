@@ -88,21 +88,23 @@ def run(args: argparse.Namespace) -> int:
 def run_end_to_end(args: argparse.Namespace, progress) -> int:  # noqa: ANN001 - the progress printer
     from seller_studio.common.errors import BadMediaFileError, ExitCode, UserError
     from seller_studio.diagnostics import bench_e2e
+    from seller_studio.i18n import tr_noop
 
     if args.source is not None and not args.source.is_file():
-        raise BadMediaFileError(f"cannot play video file {args.source}: no such file")
+        raise BadMediaFileError(tr_noop("cannot play video file {path}: no such file").format(path=args.source))
     sizes = [s.strip() for s in args.sizes.split(",")] if args.sizes else None
     for size in sizes or []:
         if size not in bench_e2e.SIZES:
-            raise UserError(f"--sizes: unknown canvas '{size}' (choose from {', '.join(bench_e2e.SIZES)})",
+            raise UserError(tr_noop("--sizes: unknown canvas '{size}' (choose from {sizes})").format(
+                size=size, sizes=", ".join(bench_e2e.SIZES)),
                             ExitCode.USAGE)
     if args.pairs < 1 or args.run_seconds <= 0:
-        raise UserError("--pairs and --run-seconds must be positive", ExitCode.USAGE)
+        raise UserError(tr_noop("--pairs and --run-seconds must be positive"), ExitCode.USAGE)
     try:
         result = bench_e2e.run_e2e(args.source, args.run_seconds, args.pairs, sizes, not args.no_scene,
                                    args.baseline_tree, progress)
     except RuntimeError as exc:  # no nginx-rtmp, a run that failed
-        raise UserError(f"end-to-end bench: {exc}", ExitCode.FAILURE) from None
+        raise UserError(tr_noop("end-to-end bench: {error}").format(error=exc), ExitCode.FAILURE) from None
     result["compositor_ms_per_frame"] = {
         name: bench_e2e.compositor_ms_per_frame(*bench_e2e.SIZES[name]) for name in sizes or list(bench_e2e.SIZES)}
     if args.json:

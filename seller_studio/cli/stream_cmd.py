@@ -18,7 +18,7 @@ from seller_studio.common.errors import ExitCode, UnsupportedSizeError, UserErro
 from seller_studio.common.secrets import SecretStore, stream_key_name
 from seller_studio.diagnostics import stream_faults
 from seller_studio.diagnostics.redact import register_secret
-from seller_studio.i18n import tr_noop, tr_text
+from seller_studio.i18n import tr, tr_noop, tr_text
 from seller_studio.media.compositor import Layer, Scene, picture_in_picture, side_by_side
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputError, StopReason
@@ -303,8 +303,9 @@ def warn_before_limits(limits: dict[str, float], live_s: float) -> None:
     for name, limit_s in list(limits.items()):
         if live_s >= limit_s - DURATION_WARNING_BEFORE_S:
             left_min = max(0, round((limit_s - live_s) / 60))
-            print(f"destination '{name}': the platform ends this broadcast in {left_min} minutes "
-                  f"(at {limit_s / 3600:g} hours): start a new one to go on", file=sys.stderr)
+            print(tr_text(tr_noop("destination '{name}': the platform ends this broadcast in {minutes} minutes "
+                                  "(at {hours} hours): start a new one to go on").format(
+                name=name, minutes=left_min, hours=f"{limit_s / 3600:g}")), file=sys.stderr)
             del limits[name]
 
 
@@ -382,7 +383,8 @@ def run(args: argparse.Namespace) -> int:
         for output in destinations:
             if output.error:  # a wrong key on one destination: its error; the others are live
                 named = f"destination '{output.name}'" in output.error
-                print(output.error if named else f"destination '{output.name}': {output.error}", file=sys.stderr)
+                print(tr_text(output.error if named else tr_noop("destination '{name}': {error}").format(
+                    name=output.name, error=output.error)), file=sys.stderr)
         for s in sessions:
             where = " and ".join(describe_output(o) for o in s.outputs if not o.error)
             size = f"{s.video_settings.width}x{s.video_settings.height}"
@@ -394,11 +396,11 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
         if stop.is_set():
-            print("stopping...", file=sys.stderr)
+            print(tr(tr_noop("stopping...")), file=sys.stderr)
         for timer in timers:
             timer.cancel()
     except KeyboardInterrupt:
-        print("stopping before the stream went live...", file=sys.stderr)
+        print(tr(tr_noop("stopping before the stream went live...")), file=sys.stderr)
         raise
     finally:
         cleaning.set()
@@ -456,7 +458,7 @@ def report(session: LiveSession) -> int:
     for output in session.outputs:
         stats = output.stats()
         if output.error:
-            print(f"{output.name}: {output.error}", file=sys.stderr)
+            print(f"{output.name}: {tr_text(output.error)}", file=sys.stderr)
             code = code or int(exit_code_for(output.stop_reason))
         elif isinstance(stats, StreamStats):
             print(f"{output.name}: sent {stats.bytes_sent / 1e6:.1f} MB, reconnects {stats.reconnects}, "

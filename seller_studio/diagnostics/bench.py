@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from seller_studio.diagnostics.rtmp_server import RtmpServer
+from seller_studio.i18n import tr_noop
 from seller_studio.media.compositor import Layer, Scene
 from seller_studio.media.encoders.base import VideoSettings
 from seller_studio.media.frames import VideoFrame
@@ -105,7 +106,7 @@ def ffmpeg_cpu_s(frames: list[np.ndarray], v: VideoSettings, out: Path) -> float
         proc.stdin.write(frame.tobytes())
     proc.stdin.close()
     if proc.wait() != 0:
-        raise RuntimeError("ffmpeg failed")
+        raise RuntimeError(tr_noop("ffmpeg failed"))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -171,7 +172,8 @@ def _start_whip_peer(seconds: float) -> tuple[subprocess.Popen, str, str]:
     assert peer.stdout is not None
     if peer.stdout.readline().strip() != "ready":
         peer.kill()
-        raise RuntimeError(f"the WHIP peer did not start ({(peer.stderr.read() if peer.stderr else '')[-200:]})")
+        raise RuntimeError(tr_noop("the WHIP peer did not start ({output})").format(
+            output=(peer.stderr.read() if peer.stderr else "")[-200:]))
     return peer, f"http://127.0.0.1:{port}/whip", key
 
 

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from seller_studio.i18n import tr_noop
+
 Progress = Callable[[str], None]
 
 SIZES: dict[str, tuple[int, int]] = {"720p30": (1280, 720), "1080p30": (1920, 1080)}
@@ -107,8 +109,8 @@ def timed_wait4(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | N
         err.seek(0)
         text = err.read().decode(errors="replace")
     if proc.returncode != 0:
-        raise RuntimeError(f"{Path(cmd[0]).name} {' '.join(cmd[1:4])} ... failed ({proc.returncode}): "
-                           f"{text.strip()[-400:]}")
+        raise RuntimeError(tr_noop("{command} ... failed ({code}): {output}").format(
+            command=f"{Path(cmd[0]).name} {' '.join(cmd[1:4])}", code=proc.returncode, output=text.strip()[-400:]))
     figures = RunFigures(round(usage.ru_utime + usage.ru_stime, 3), round(usage.ru_maxrss / 1024, 1),
                          round(time.monotonic() - started, 2))
     if (done := DONE_LINE.search(text)) is not None:
@@ -316,7 +318,7 @@ def probe_size(path: Path) -> tuple[int, int]:
             ctx = container.streams.video[0].codec_context
             return ctx.width, ctx.height
     except (av.FFmpegError, IndexError, OSError) as exc:
-        raise BadMediaFileError(f"cannot play video file {path}: {exc}") from None
+        raise BadMediaFileError(tr_noop("cannot play video file {path}: {error}").format(path=path, error=exc)) from None
 
 
 def format_table(result: dict) -> list[str]:

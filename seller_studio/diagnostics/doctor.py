@@ -20,6 +20,7 @@ from typing import Any
 
 from seller_studio.common import paths
 from seller_studio.common.errors import UserError
+from seller_studio.i18n import tr_noop
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 MIN_FREE_GB_FAIL = 2.0
@@ -184,7 +185,7 @@ def rtmp_upload_probe(host: str, port: int, seconds: float = 2.0, timeout_s: flo
         while len(got) < 1 + 1536 * 2:
             chunk = sock.recv(8192)
             if not chunk:
-                raise ConnectionError("the server closed the connection during the RTMP handshake")
+                raise ConnectionError(tr_noop("the server closed the connection during the RTMP handshake"))
             got += chunk
         sock.sendall(got[1:1537])  # C2 echoes S1
         # Window Acknowledgement Size (type 5) on chunk stream 2, message stream 0: 16 bytes each.

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from seller_studio.common.net import free_port
+from seller_studio.i18n import tr_noop
 
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
@@ -27,7 +28,7 @@ def wait_for_port(port: int, timeout_s: float = 10.0) -> None:
                 return
         except OSError:
             time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on port {port}")
+    raise TimeoutError(tr_noop("nothing listening on port {port}").format(port=port))
 
 
 def nginx_rtmp_available() -> bool:
@@ -43,7 +44,7 @@ class RtmpServer:
     def __init__(self, workdir: Path, *, port: int | None = None, record: bool = False,
                  on_publish_url: str | None = None, with_tls: bool = False) -> None:
         if not nginx_rtmp_available():
-            raise RuntimeError("a local ingest needs nginx with libnginx-mod-rtmp (scripts/setup.sh installs it)")
+            raise RuntimeError(tr_noop("a local ingest needs nginx with libnginx-mod-rtmp (scripts/setup.sh installs it)"))
         self.workdir = workdir
         self.port = port or free_port()
         self.tls_port = free_port() if with_tls else None
@@ -105,7 +106,8 @@ rtmp {{
                 wait_for_port(self.tls_port)
         except TimeoutError:
             self.stop()
-            raise RuntimeError(f"the local ingest (nginx) did not start; see {self.workdir / 'logs' / 'error.log'}") from None
+            raise RuntimeError(tr_noop("the local ingest (nginx) did not start; see {path}").format(
+                path=self.workdir / "logs" / "error.log")) from None
         return self
 
     def kill(self) -> None:
@@ -138,5 +140,5 @@ rtmp {{
             time.sleep(0.3)
         files = self.recordings()
         if not files:
-            raise AssertionError("nginx recorded nothing")
+            raise AssertionError(tr_noop("nginx recorded nothing"))
         return files[-1]

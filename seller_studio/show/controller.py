@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from seller_studio.common.events import EventEmitter
+from seller_studio.i18n import tr_noop
 from seller_studio.platform import protocol as p
 from seller_studio.platform import rules
 from seller_studio.show.chat import ChatLog
@@ -251,7 +252,7 @@ class ShowController:
 
     def _require_client(self) -> Any:
         if self.client is None:
-            raise SellingError("not connected to the platform")
+            raise SellingError(tr_noop("not connected to the platform"))
         return self.client
 
     def _aid(self, platform_id: str) -> str:
@@ -415,7 +416,7 @@ class ShowController:
         self._check_queue()
         item = self.run.previous()
         if item is None or item.id == before:
-            raise SellingError("This is the first item in tonight's queue.")
+            raise SellingError(tr_noop("This is the first item in tonight's queue."))
         return item
 
     def _check_queue(self) -> None:
@@ -570,7 +571,7 @@ class ShowController:
     def draw_giveaway_now(self) -> asyncio.Task[Any]:
         g = self.session.giveaway
         if g is None or g.is_closed:
-            raise SellingError("no giveaway is open")
+            raise SellingError(tr_noop("no giveaway is open"))
         client = self._require_client()
         return self._spawn("giveaway.draw", client.draw_giveaway(self.platform_id(g.giveaway_id)))
 
@@ -591,16 +592,16 @@ class ShowController:
     def send_chat(self, text: str, reply_to: str | None = None) -> asyncio.Task[Any]:
         text = text.strip()
         if not text:
-            raise SellingError("type a message first")
+            raise SellingError(tr_noop("type a message first"))
         if len(text) > 500:
-            raise SellingError("chat messages are up to 500 characters")
+            raise SellingError(tr_noop("chat messages are up to 500 characters"))
         return self._spawn("chat.send", self._require_client().send_chat(text, reply_to))
 
     def reply(self, msg_id: str, text: str) -> asyncio.Task[Any]:
         """Reply to a message: "@user text", threaded to it."""
         entry = self.chat.get(msg_id)
         if entry is None:
-            raise SellingError("that message is no longer in the chat")
+            raise SellingError(tr_noop("that message is no longer in the chat"))
         mention = f"@{entry.user}"
         body = text if text.lstrip().startswith(mention) else f"{mention} {text}"
         return self.send_chat(body, reply_to=msg_id)

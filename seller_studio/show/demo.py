@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from seller_studio.common.paths import data_dir
-from seller_studio.i18n import current_language
+from seller_studio.i18n import current_language, tr_noop
 from seller_studio.show.inventory import InventoryStore
 
 DEMO_DB_FILENAME = "demo-inventory.db"
@@ -38,7 +38,7 @@ def sample_inventory_path(language: str | None = None) -> Path:
     for path in candidates:
         if path.exists():
             return path
-    raise FileNotFoundError(f"the demo's sample inventory is missing ({candidates[-1]})")
+    raise FileNotFoundError(tr_noop("the demo's sample inventory is missing ({path})").format(path=candidates[-1]))
 
 
 def open_demo_store(path: Path | None = None) -> InventoryStore:

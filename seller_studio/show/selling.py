@@ -63,7 +63,7 @@ def local_item_id(value: int | str) -> int:
     (platform data is untrusted: "abc", "", a 400-digit number)."""
     text = str(value)
     if not (text.isascii() and text.isdigit() and len(text) <= 18):
-        raise SellingError(f"the platform named an item this studio does not know ({text[:40]!r})")
+        raise SellingError(tr_noop("the platform named an item this studio does not know ({value})").format(value=repr(text[:40])))
     return int(text)
 
 
@@ -414,7 +414,7 @@ class SellingSession:
             # result still records when it arrives (auction.ended carries the item id).
             seconds_past_end = self.clock.server_now() - auction.countdown.ends_at
             if seconds_past_end < RESULT_GRACE_S:
-                raise SellingError("an auction is running: it cannot be cancelled; wait for the result")
+                raise SellingError(tr_noop("an auction is running: it cannot be cancelled; wait for the result"))
             log.warning("no result for auction %s %.0f s after its end; letting the item change",
                         auction.auction_id, seconds_past_end)
 
@@ -585,7 +585,7 @@ class SellingSession:
         """An unsold item goes back on: clear the old auction; the seller starts a new one."""
         with self._lock:
             if not self.can_run_it_back or self.auction is None:
-                raise SellingError("only an unsold auction can be run back")
+                raise SellingError(tr_noop("only an unsold auction can be run back"))
             item_id = self.auction.item_id
             self.auction = None
             self.store.mark_showing(item_id)
@@ -712,7 +712,7 @@ class SellingSession:
                 raise SellingError(tr("a giveaway's entry window is {min_s} s to 5 minutes").format(
                     min_s=f"{rules.GIVEAWAY_MIN_S:g}"))
             if self.giveaway is not None and not self.giveaway.is_closed:
-                raise SellingError("a giveaway is already open")
+                raise SellingError(tr_noop("a giveaway is already open"))
             return {"item_id": platform_item_id(self.item.id or 0), "duration_s": duration_s}
 
     def on_giveaway_started(self, giveaway_id: str, *, item_id: int | str, ends_at: float | str) -> Giveaway:

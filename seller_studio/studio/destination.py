@@ -158,7 +158,7 @@ def parse_dest(text: str) -> DestSpec:
         url = preset.server_url
     if protocol_of(url) not in PROTOCOLS:
         raise BadUrlError(tr_noop("destination '{name}': bad ingest URL: the scheme must be rtmp://, rtmps://, "
-                                  "srt:// or http(s):// for WHIP (got '{scheme}')").format(
+                                  "srt://, whip://, whips:// or http(s):// for WHIP (got '{scheme}')").format(
             name=name, scheme=urlsplit(url).scheme or url))
     return DestSpec(name, url, canvas, preset.id, protocol)
 

@@ -44,7 +44,7 @@ class SandboxProcess:
         (``disconnect``, ``ack-delay-ms N``). Only for a child started with ``fault_control``."""
         proc = self.process
         if proc is None or proc.stdin is None or proc.poll() is not None:
-            raise RuntimeError("the sandbox platform is not running with fault control")
+            raise RuntimeError(tr_noop("the sandbox platform is not running with fault control"))
         proc.stdin.write(command + "\n")
         proc.stdin.flush()
 
@@ -120,7 +120,7 @@ def start_sandbox_process(*, chat_per_min: float = 20.0, timeout_s: float = 20.0
         raise
     if protocol == "whip" and not sandbox.whip_url:
         sandbox.stop()
-        raise UserError("the sandbox has no WHIP ingest here: the aiortc package is not installed")
+        raise UserError(tr_noop("the sandbox has no WHIP ingest here: the aiortc package is not installed"))
     # The ingest's listener thread starts just after the URLs are printed; a publisher arriving
     # before it is refused ("End of file"). Give it a moment (the platform side should say "ready").
     time.sleep(settle_s)

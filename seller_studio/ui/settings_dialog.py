@@ -321,7 +321,7 @@ class SettingsDialog(QDialog):
                 self.mic.addItem(mic["name"], mic["name"])
             self.mic_note = ""
         except UserError as exc:
-            self.mic_note = str(exc)
+            self.mic_note = tr_text(str(exc))
         self.mic.addItem(tr("Test tone"), "tone")
         self.mic.addItem(tr("No sound"), "none")
         if self.mic.findData(profile.audio.mic) < 0:
@@ -363,7 +363,7 @@ class SettingsDialog(QDialog):
         try:
             name = safe_profile_name(name)
         except ValueError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(tr_text(str(exc)))
             return
         self.profile = copy.deepcopy(self.profile)
         self.profile.name = name
@@ -398,7 +398,7 @@ class SettingsDialog(QDialog):
             try:
                 Path(folder).expanduser().mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise ValueError(f"cannot use {folder} for recordings: {exc.strerror}") from None
+                raise ValueError(tr("cannot use {folder} for recordings: {error}").format(folder=folder, error=exc.strerror)) from None
         p.record_dir = str(Path(folder).expanduser()) if folder else ""
         p.record_when_live = self.record_when_live.isChecked()
         p.fade_ms = int(self.fade_ms.value())
@@ -410,7 +410,7 @@ class SettingsDialog(QDialog):
         used = [k for k in keys.values() if k]
         clash = next((k for k in used if used.count(k) > 1), None)
         if clash:
-            raise ValueError(f"the hotkey {clash} is used twice; give each action its own key")
+            raise ValueError(tr("the hotkey {key} is used twice; give each action its own key").format(key=clash))
         p.hotkeys = keys
         p.language = str(self.language.currentData() or "")
         p.currency = str(self.currency.currentData() or "")

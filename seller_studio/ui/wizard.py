@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from seller_studio.common.errors import UserError
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_text
 from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.mixer import _levels
 from seller_studio.media.sources.base import VideoSource
@@ -239,7 +239,7 @@ class BenchPage(QWizardPage):
 
     def _failed(self, exc: BaseException) -> None:
         self.run.setEnabled(True)
-        self.result.setText(str(exc) if isinstance(exc, UserError) else tr('The test failed: {exc}').format(exc=exc))
+        self.result.setText(tr_text(str(exc)) if isinstance(exc, UserError) else tr('The test failed: {exc}').format(exc=exc))
 
 
 class SetupWizard(QWizard):
@@ -266,7 +266,7 @@ class SetupWizard(QWizard):
                 probe = copy.deepcopy(self.profile)
                 self.destination.form.apply(probe)
             except ValueError as exc:
-                self.destination.error.setText(str(exc))
+                self.destination.error.setText(tr_text(str(exc)))
                 return False
         return super().validateCurrentPage()
 
@@ -315,6 +315,6 @@ class SetupWizard(QWizard):
             state["first_run_done"] = True
             self.store.save_state(state)
         except (ValueError, OSError) as exc:
-            self.destination.error.setText(str(exc))
+            self.destination.error.setText(tr_text(str(exc)))
             return
         super().accept()

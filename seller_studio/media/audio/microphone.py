@@ -29,8 +29,8 @@ def load_sounddevice():
         import sounddevice
     except OSError as exc:  # sounddevice raises OSError when libportaudio cannot be loaded
         raise AudioLibraryMissingError(
-            f"the PortAudio library is missing ({exc}); install it (Debian: apt-get install libportaudio2)"
-        ) from None
+            tr_noop("the PortAudio library is missing ({error}); install it (Debian: apt-get install libportaudio2)")
+            .format(error=exc)) from None
     return sounddevice
 
 

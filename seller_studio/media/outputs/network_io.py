@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable
 from functools import cache
 
+from seller_studio.i18n import tr_noop
+
 log = logging.getLogger(__name__)
 
 AVIO_FLAG_WRITE = 2
@@ -138,7 +140,7 @@ class NetworkIO:
                  is_stopped: Callable[[], bool]) -> None:
         libs = _libs()
         if libs is None:
-            raise NetworkIOError("FFmpeg's network I/O is not available")
+            raise NetworkIOError(tr_noop("FFmpeg's network I/O is not available"))
         self._libs = libs
         self._is_stopped = is_stopped
         self.stall_timeout_s = stall_timeout_s
@@ -168,7 +170,7 @@ class NetworkIO:
         head = ctypes.cast(self._pb, ctypes.POINTER(_AVIOContextHead)).contents
         if head.write_flag != 1 or head.buffer_size <= 0:  # not the layout this reads: do not guess
             self.close()
-            raise NetworkIOError("FFmpeg's AVIOContext layout is not the one expected")
+            raise NetworkIOError(tr_noop("FFmpeg's AVIOContext layout is not the one expected"))
 
     def _interrupt(self, _opaque: int) -> int:
         """Called by FFmpeg between its waits (every 100 ms while blocked): 1 ends the wait."""
@@ -190,7 +192,7 @@ class NetworkIO:
     def write(self, data: bytes) -> int:
         with self._lock:
             if not self._pb:
-                raise NetworkIOError("the connection is closed")
+                raise NetworkIOError(tr_noop("the connection is closed"))
             timeout_s = self.stall_timeout_s + len(data) * 8 / MIN_LINK_BPS
             self._begin(timeout_s, STOP_GRACE_S)
             try:
@@ -202,9 +204,10 @@ class NetworkIO:
             if error < 0:
                 stopped = self._is_stopped()
                 timed_out = error == AVERROR_EXIT and not stopped and deadline is not None
-                why = (f"not sent within {timeout_s:.0f} s" if timed_out else self._libs.strerror(error))
+                why = (tr_noop("not sent within {seconds} s").format(seconds=f"{timeout_s:.0f}") if timed_out
+                       else self._libs.strerror(error))
                 self._has_failed = True
-                raise NetworkIOError(f"sending failed: {why}", timed_out=timed_out, stopped=stopped)
+                raise NetworkIOError(tr_noop("sending failed: {why}").format(why=why), timed_out=timed_out, stopped=stopped)
         self.bytes_written += len(data)
         return len(data)
 

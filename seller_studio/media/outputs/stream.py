@@ -52,7 +52,7 @@ def parse_ingest_url(url: str) -> tuple[str, str, int | None]:
         raise BadUrlError(tr_noop('bad ingest URL: {exc}').format(exc=exc)) from None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise BadUrlError(tr_noop("bad ingest URL: scheme must be rtmp://, rtmps:// or srt:// (got '{value}')").format(value=scheme or url))
+        raise BadUrlError(tr_noop("bad ingest URL: scheme must be rtmp://, rtmps://, srt://, whip:// or whips:// (got '{value}')").format(value=scheme or url))
     if not parts.hostname:
         raise BadUrlError(tr_noop("bad ingest URL: it has no host name"))
     if scheme == "srt" and port is None:

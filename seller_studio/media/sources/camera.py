@@ -113,12 +113,13 @@ def resolve_camera(spec: str | int, infos: list[CameraInfo] | None = None) -> st
     cameras = camera_infos(with_modes=False) if infos is None else infos
     named = [c for c in cameras if c.name.lower() == spec.lower()]
     if len(named) > 1:
-        numbers = " and ".join(str(c.index) for c in named)
-        raise AmbiguousCameraError(f"{len(named)} cameras are called '{spec}' (numbers {numbers}): choose one by "
-                                   f"its number, e.g. --camera {named[0].index}, or pick it in Settings > Video.")
+        numbers = [str(c.index) for c in named]
+        raise AmbiguousCameraError(tr_noop("{n} cameras are called '{spec}' (numbers {numbers} and {last}): choose one "
+                                           "by its number, e.g. --camera {first}, or pick it in Settings > Video.").format(
+            n=len(named), spec=spec, numbers=", ".join(numbers[:-1]), last=numbers[-1], first=named[0].index))
     if named:
         return named[0].index
-    names = ", ".join(c.name for c in cameras) or "none found"
+    names = ", ".join(c.name for c in cameras) or tr_noop("none found")
     raise DeviceNotFoundError(tr_noop("camera '{spec}' not found (cameras here: {names})").format(spec=spec, names=names))
 
 
@@ -304,9 +305,10 @@ class CameraSource(ThreadedSource):
         if first is None:
             if may_release:
                 cap.release()
-            raise CameraBusyError(
-                f"Camera '{self.name}' opened but gives no picture: another program (a video call, a browser "
-                f"tab, another studio) is probably using it — close that program and choose the camera again.")
+            raise CameraBusyError(tr_noop(
+                "Camera '{name}' opened but gives no picture: another program (a video call, a browser "
+                "tab, another studio) is probably using it — close that program and choose the camera again.").format(
+                name=self.name))
         self._record_report(report)
         w, h, fps = self.requested
         log.info("camera %s: asked %dx%d@%g %s (%s), device gives %dx%d@%g %s", self.name, w, h, fps,

@@ -1,0 +1,141 @@
+"""Messages built in code read Norwegian where a seller or support person sees them (CLI errors and
+warnings, notices), while the English text - what journals and logs keep and the docs quote - is
+unchanged. Each case runs the real CLI or the real function that makes the message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from seller_studio import i18n
+from seller_studio.common.errors import UserError
+
+pytestmark = pytest.mark.timeout(60)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(args: list[str], lang: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LANG": lang, "LC_ALL": "", "LANGUAGE": "", "LC_MESSAGES": "", "PYTHONPATH": str(ROOT),
+           "SELLER_STUDIO_HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    return subprocess.run([sys.executable, "-m", "seller_studio", *args], capture_output=True, text=True,
+                          env=env, timeout=60)
+
+
+def error_line(out: subprocess.CompletedProcess[str]) -> str:
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, out.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def norwegian():
+    i18n.set_language("nb")
+    yield
+    i18n.set_language("en")
+
+
+def test_an_ftp_url_names_every_scheme_stream_takes_in_both_languages(tmp_path: Path) -> None:
+    args = ["stream", "--url", "ftp://host/live", "--no-key", "--duration", "1"]
+    en = run_cli(args, "C.UTF-8", tmp_path)
+    assert en.returncode == 12
+    assert error_line(en) == ("seller-studio: error: bad ingest URL: scheme must be rtmp://, rtmps://, srt://, "
+                              "whip:// or whips:// (got 'ftp')")
+    nb = run_cli(args, "nb_NO.UTF-8", tmp_path)
+    assert nb.returncode == 12
+    assert error_line(nb) == ("seller-studio: feil: ugyldig mottaksadresse: må begynne med rtmp://, rtmps://, "
+                              "srt://, whip:// eller whips:// (fikk «ftp»)")
+
+
+def test_a_dest_with_an_unknown_scheme_names_whip_too(tmp_path: Path) -> None:
+    args = ["stream", "--dest", "shop=ftp://host/live", "--no-key", "--duration", "1"]
+    en = run_cli(args, "C.UTF-8", tmp_path)
+    assert "whip://, whips:// or http(s):// for WHIP (got 'ftp')" in error_line(en), en.stderr
+    nb = run_cli(args, "nb_NO.UTF-8", tmp_path)
+    assert error_line(nb).startswith("seller-studio: feil: mål «shop»: ugyldig mottaksadresse: "), nb.stderr
+    assert "whip://, whips:// eller http(s):// for WHIP (fikk «ftp»)" in error_line(nb)
+
+
+def test_bench_usage_errors_read_norwegian(tmp_path: Path) -> None:
+    args = ["bench", "--end-to-end", "--sizes", "huge"]
+    en = run_cli(args, "C.UTF-8", tmp_path)
+    assert en.returncode != 0
+    assert error_line(en).startswith("seller-studio: error: --sizes: unknown canvas 'huge' (choose from "), en.stderr
+    nb = run_cli(args, "nb_NO.UTF-8", tmp_path)
+    assert error_line(nb).startswith("seller-studio: feil: --sizes: ukjent lerret «huge» (velg blant "), nb.stderr
+    nb = run_cli(["bench", "--end-to-end", "--pairs", "0"], "nb_NO.UTF-8", tmp_path)
+    assert error_line(nb) == "seller-studio: feil: --pairs og --run-seconds må være større enn null"
+
+
+def test_the_warning_before_facebooks_eight_hours(capsys: pytest.CaptureFixture[str]) -> None:
+    from seller_studio.cli.stream_cmd import warn_before_limits
+
+    limits = {"fb": 8 * 3600.0}
+    warn_before_limits(limits, 8 * 3600 - 14 * 60)
+    assert capsys.readouterr().err.strip() == ("destination 'fb': the platform ends this broadcast in 14 minutes "
+                                               "(at 8 hours): start a new one to go on")
+    assert limits == {}  # once per destination
+    i18n.set_language("nb")
+    try:
+        limits = {"fb": 8 * 3600.0}
+        warn_before_limits(limits, 8 * 3600 - 20 * 60)
+        assert capsys.readouterr().err == ""  # not yet: 15 minutes before
+        warn_before_limits(limits, 8 * 3600 - 15 * 60)
+        assert capsys.readouterr().err.strip() == ("mål «fb»: plattformen avslutter denne sendingen om 15 minutter "
+                                                   "(ved 8 timer): start en ny for å fortsette")
+    finally:
+        i18n.set_language("en")
+
+
+def test_two_cameras_with_one_name(norwegian) -> None:
+    from seller_studio.media.sources.camera import resolve_camera
+    from seller_studio.media.sources.camera_modes import CameraInfo
+
+    infos = [CameraInfo(0, "USB Camera", "/dev/video0"), CameraInfo(2, "USB Camera", "/dev/video2")]
+    with pytest.raises(UserError) as err:
+        resolve_camera("USB Camera", infos)
+    english = str(err.value)  # made in English: the log keeps it so
+    assert english == ("2 cameras are called 'USB Camera' (numbers 0 and 2): choose one by its number, e.g. "
+                       "--camera 0, or pick it in Settings > Video.")
+    assert i18n.tr_text(english) == ("2 kameraer heter «USB Camera» (nummer 0 og 2): velg ett etter nummeret, "
+                                     "f.eks. --camera 0, eller velg det i Innstillinger > Video.")
+    with pytest.raises(UserError) as err:
+        resolve_camera("USB Camera", [*infos, CameraInfo(4, "USB Camera", "/dev/video4")])
+    assert str(err.value).startswith("3 cameras are called 'USB Camera' (numbers 0, 2 and 4): ")
+    assert i18n.tr_text(str(err.value)).startswith("3 kameraer heter «USB Camera» (nummer 0, 2 og 4): ")
+    with pytest.raises(UserError) as err:
+        resolve_camera("Studio Cam", [])
+    assert i18n.tr_text(str(err.value)) == "fant ikke kameraet «Studio Cam» (kameraer her: ingen funnet)"
+
+
+def test_the_local_ingest_and_a_send_failure(norwegian) -> None:
+    from seller_studio.common.net import free_port
+    from seller_studio.diagnostics.rtmp_server import wait_for_port
+
+    port = free_port()
+    with pytest.raises(TimeoutError) as err:
+        wait_for_port(port, timeout_s=0.1)
+    assert str(err.value) == f"nothing listening on port {port}"
+    assert i18n.tr_text(str(err.value)) == f"ingenting lytter på port {port}"
+    # what a stalled network write says (network_io), nested in the bench's one line
+    assert (i18n.tr_text("end-to-end bench: sending failed: not sent within 5 s")
+            == "ende-til-ende-måling: sendingen feilet: ikke sendt innen 5 s")
+
+
+def test_show_notices_from_the_controller(norwegian, tmp_path: Path) -> None:
+    from seller_studio.show.controller import ShowController
+    from seller_studio.show.inventory import InventoryStore
+    from seller_studio.show.selling import SellingError
+
+    controller = ShowController(InventoryStore(tmp_path / "inv.db"), "show-1")
+    for text, english, norsk in [("   ", "type a message first", "skriv en melding først"),
+                                 ("x" * 501, "chat messages are up to 500 characters",
+                                  "chatmeldinger kan ha høyst 500 tegn")]:
+        with pytest.raises(SellingError) as err:
+            controller.send_chat(text)
+        assert str(err.value) == english
+        assert i18n.tr_text(str(err.value)) == norsk
