@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from seller_studio.common.errors import ExitCode
-from seller_studio.i18n import tr_text
+from seller_studio.i18n import tr, tr_text
 from seller_studio.show.csv_import import DECIMAL_STYLES, RowIssue, import_csv
 from seller_studio.show.inventory import TYPE_LABELS, InventoryStore, default_db_path, recover
 from seller_studio.show.sales_export import export_sales, format_price, write_sales
@@ -79,7 +79,7 @@ def _row_ranges(rows: list[int]) -> str:
 def _print_issues(title: str, issues: list[RowIssue]) -> None:
     print(title)
     for issue in issues[:MAX_LISTED_ISSUES]:
-        print(f"  {printable(tr_text(str(issue)))}")  # made in English (logs), printed in the seller's language
+        print(f"  {printable(issue.shown())}")  # made in English (logs), printed in the seller's language
     if len(issues) > MAX_LISTED_ISSUES:
         print(f"  ... and {len(issues) - MAX_LISTED_ISSUES} more")
 
@@ -115,7 +115,7 @@ def run_list(args: argparse.Namespace) -> int:
         with InventoryStore(args.db, read_only=True) as store:
             items = store.list_items()
             if store.notice:
-                print(f"note: {store.notice}", file=sys.stderr)
+                print(f"{tr('note')}: {tr_text(store.notice)}", file=sys.stderr)
     if args.json:
         text = json.dumps([item.to_dict() for item in items], ensure_ascii=False, indent=2)
         # json leaves DEL and C1 controls (e.g. U+009B, a terminal CSI) raw: escape them too.
@@ -143,7 +143,7 @@ def run_export_sales(args: argparse.Namespace) -> int:
         with InventoryStore(args.db, read_only=True) as store:
             count = export_sales(store, args.file, show_id=args.show, decimal_comma=comma)
             if store.notice:
-                print(f"note: {store.notice}", file=sys.stderr)
+                print(f"{tr('note')}: {tr_text(store.notice)}", file=sys.stderr)
     print(f"wrote {count} sale{'s' if count != 1 else ''} to {printable(str(args.file))}")
     return 0
 

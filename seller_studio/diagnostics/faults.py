@@ -83,12 +83,12 @@ def parse_time_s(text: str) -> float:
     """``30s``, ``500ms``, ``1m30s``, ``2.5`` -> seconds; ValueError otherwise."""
     text = text.strip().lower()
     if not text:
-        raise ValueError("empty time")
+        raise ValueError(tr_noop("empty time"))
     total, pos = 0.0, 0
     while pos < len(text):
         m = _TIME_PART.match(text, pos)
         if not m or (m.group(2) is None and m.end() != len(text)):
-            raise ValueError(f"time '{text}' is not like 30s, 1.5s, 500ms or 1m30s")
+            raise ValueError(tr_noop("time '{text}' is not like 30s, 1.5s, 500ms or 1m30s").format(text=text))
         total += float(m.group(1)) * _UNIT_S[m.group(2)]
         pos = m.end()
     return total
@@ -97,10 +97,10 @@ def parse_time_s(text: str) -> float:
 def parse_rate_kbps(text: str) -> float:
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(kbps|kbit/s|k|mbps|mbit/s|m)?", text.strip().lower())
     if not m:
-        raise ValueError(f"rate '{text}' is not like 1500kbps or 2mbps")
+        raise ValueError(tr_noop("rate '{text}' is not like 1500kbps or 2mbps").format(text=text))
     value = float(m.group(1)) * (1000.0 if m.group(2) in ("mbps", "mbit/s", "m") else 1.0)
     if not 10 <= value <= 1_000_000:
-        raise ValueError(f"rate {value:g} kbps is out of range (10 kbps to 1000 mbps)")
+        raise ValueError(tr_noop("rate {kbps} kbps is out of range (10 kbps to 1000 mbps)").format(kbps=f"{value:g}"))
     return value
 
 
@@ -124,9 +124,9 @@ def _parse_one(part: str, allowed: tuple[str, ...]) -> Fault:
     kind, at, rest = part.partition("@")
     kind = kind.strip().lower()
     if not at:
-        raise ValueError(f"missing '@TIME' (form: {USAGE})")
+        raise ValueError(tr_noop("missing '@TIME' (form: {usage})").format(usage=USAGE))
     if kind not in allowed:
-        raise ValueError(f"unknown kind '{kind}' here (this command takes: {', '.join(allowed)})")
+        raise ValueError(tr_noop("unknown kind '{kind}' here (this command takes: {kinds})").format(kind=kind, kinds=", ".join(allowed)))
     at_text, *args = rest.split(":")
     at_s = parse_time_s(at_text)
     destination = None
@@ -135,7 +135,7 @@ def _parse_one(part: str, allowed: tuple[str, ...]) -> Fault:
         destination = args.pop().strip()
     fault = _parse_args(kind, at_s, args)
     if destination and kind == "thread-crash" and fault.part != "output":
-        raise ValueError("only thread-crash@TIME:output takes a destination name")
+        raise ValueError(tr_noop("only thread-crash@TIME:output takes a destination name"))
     return replace(fault, destination=destination) if destination else fault
 
 
@@ -160,16 +160,16 @@ def _parse_args(kind: str, at_s: float, args: list[str]) -> Fault:
     def duration(index: int, required: bool) -> float | None:
         if len(args) <= index:
             if required:
-                raise ValueError(f"{kind} needs a duration: {kind}@TIME:DURATION")
+                raise ValueError(tr_noop("{kind} needs a duration: {kind}@TIME:DURATION").format(kind=kind))
             return None
         value = parse_time_s(args[index])
         if value <= 0:
-            raise ValueError("the duration must be more than 0")
+            raise ValueError(tr_noop("the duration must be more than 0"))
         return value
 
     def at_most(n: int) -> None:
         if len(args) > n:
-            raise ValueError(f"too many ':' parts for {kind}")
+            raise ValueError(tr_noop("too many ':' parts for {kind}").format(kind=kind))
 
     if kind == "net-drop":
         at_most(1)
@@ -180,12 +180,12 @@ def _parse_args(kind: str, at_s: float, args: list[str]) -> Fault:
     if kind == "slow-uplink":
         at_most(2)
         if not args:
-            raise ValueError("slow-uplink needs a rate: slow-uplink@TIME:1500kbps")
+            raise ValueError(tr_noop("slow-uplink needs a rate: slow-uplink@TIME:1500kbps"))
         return Fault(kind, at_s, duration(1, False), rate_kbps=parse_rate_kbps(args[0]))
     if kind == "thread-crash":
         at_most(1)
         if not args or args[0].strip().lower() not in CRASH_PARTS:
-            raise ValueError(f"thread-crash needs a part: thread-crash@TIME:{'|'.join(CRASH_PARTS)}")
+            raise ValueError(tr_noop("thread-crash needs a part: thread-crash@TIME:{parts}").format(parts="|".join(CRASH_PARTS)))
         return Fault(kind, at_s, part=args[0].strip().lower())
     if kind == "disconnect":
         at_most(0)
@@ -193,10 +193,10 @@ def _parse_args(kind: str, at_s: float, args: list[str]) -> Fault:
     if kind == "delayed-acks":
         at_most(2)
         if not args:
-            raise ValueError("delayed-acks needs a delay: delayed-acks@TIME:1500ms[:DURATION]")
+            raise ValueError(tr_noop("delayed-acks needs a delay: delayed-acks@TIME:1500ms[:DURATION]"))
         delay_s = parse_time_s(args[0])
         if not 0 < delay_s <= 60:
-            raise ValueError("the ack delay must be between 0 and 60 s")
+            raise ValueError(tr_noop("the ack delay must be between 0 and 60 s"))
         return Fault(kind, at_s, duration(1, False), delay_ms=delay_s * 1000)
     raise ValueError(f"unknown kind '{kind}'")  # pragma: no cover - allowed covers it
 

@@ -38,6 +38,7 @@ import cv2
 import numpy as np
 
 from seller_studio.common.events import EventEmitter
+from seller_studio.i18n import tr_noop
 from seller_studio.media.frames import VideoFrame, i420_planes
 from seller_studio.media.sources.base import VideoSource
 from seller_studio.media.supervision import report_crash
@@ -276,12 +277,12 @@ class Compositor:
         """Rename a scene in place (its position in the scene bar stays); any thread."""
         new = new.strip()
         if not new:
-            raise ValueError("a scene needs a name")
+            raise ValueError(tr_noop("a scene needs a name"))
         with self._lock:
             if old not in self.scenes:
                 raise KeyError(f"no scene named {old!r}")
             if new != old and new in self.scenes:
-                raise ValueError(f"a scene named '{new}' already exists")
+                raise ValueError(tr_noop("a scene named '{name}' already exists").format(name=new))
             self.scenes = {(new if name == old else name): scene for name, scene in self.scenes.items()}
             self.scenes[new].name = new
             if self._active == old:
@@ -304,7 +305,7 @@ class Compositor:
             if name not in self.scenes:
                 raise KeyError(f"no scene named {name!r}")
             if len(names) == 1:
-                raise ValueError("the last scene cannot be removed")
+                raise ValueError(tr_noop("the last scene cannot be removed"))
             index = names.index(name)
             del self.scenes[name]
             neighbour = names[index + 1] if index + 1 < len(names) else names[index - 1]

@@ -214,14 +214,17 @@ class BreakBoard:
         team = self.spec.listings.get(item_id)
         reason = None
         if self.is_drawn:
-            reason = (f"{buyer} bought a spot of \u201c{self.spec.title}\u201d after the draw: refund order "
-                      f"{order_id}, the draw cannot take a new buyer.")
+            reason = tr_noop("{buyer} bought a spot of \u201c{title}\u201d after the draw: refund order "
+                             "{order_id}, the draw cannot take a new buyer.").format(
+                buyer=buyer, title=self.spec.title, order_id=order_id)
         elif self.filled >= self.total:
-            reason = (f"{buyer} bought spot {self.filled + 1} of a {self.total}-spot break: there are more "
-                      f"buyers than spots, refund order {order_id}.")
+            reason = tr_noop("{buyer} bought spot {spot} of a {total}-spot break: there are more "
+                             "buyers than spots, refund order {order_id}.").format(
+                buyer=buyer, spot=self.filled + 1, total=self.total, order_id=order_id)
         elif team is not None and any(s.team == team for s in self.active_sales()):
             holder = next(s.buyer for s in self.active_sales() if s.team == team)
-            reason = f"{buyer} bought {team}, which {holder} already has: refund order {order_id}."
+            reason = tr_noop("{buyer} bought {team}, which {holder} already has: refund order {order_id}.").format(
+                buyer=buyer, team=team, holder=holder, order_id=order_id)
         if reason is not None:
             self.rejected.append(Rejected(order_id, buyer, item_id, reason))
             self._journal("break_sale_rejected", order_id=order_id, buyer=buyer, reason=reason)

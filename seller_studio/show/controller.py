@@ -407,8 +407,8 @@ class ShowController:
         self._check_queue()
         item = self.run.next()
         if item is None or item.id == before:
-            raise SellingError(self.empty_hint() or "That was the last item to sell in tonight's queue: "
-                               "add or import more, or go back with Previous.")
+            raise SellingError(self.empty_hint() or tr_noop("That was the last item to sell in tonight's queue: "
+                                                            "add or import more, or go back with Previous."))
         return item
 
     def previous_item(self) -> Item | None:
@@ -428,11 +428,11 @@ class ShowController:
         """What to do when there is nothing to sell, in words; None when the queue has items."""
         if self.run.item_ids:
             if all(item.status not in SELLABLE for item in self.run.items()):
-                return "Everything in tonight's queue is sold: import a CSV or add an item (Run of show tab)."
+                return tr_noop("Everything in tonight's queue is sold: import a CSV or add an item (Run of show tab).")
             return None
         if self.store.count_items() == 0:
-            return "No items yet: import a CSV or add an item (Run of show tab)."
-        return "Tonight's queue is empty: press \"Queue all available\" (Run of show tab) or import a CSV."
+            return tr_noop("No items yet: import a CSV or add an item (Run of show tab).")
+        return tr_noop("Tonight's queue is empty: press \"Queue all available\" (Run of show tab) or import a CSV.")
 
     def show_index(self, index: int | None) -> Item | None:
         return self.run.show(index)
@@ -518,9 +518,9 @@ class ShowController:
         """What ending the stream now would cut short, in words (for End Show's question)."""
         s = self.session
         if s.is_auction_running:
-            return "An auction is still running: viewers will not see how it ends (the platform finishes it)."
+            return tr_noop("An auction is still running: viewers will not see how it ends (the platform finishes it).")
         if s.giveaway is not None and not s.giveaway.is_closed:
-            return "A giveaway is still open: viewers will not see the winner drawn."
+            return tr_noop("A giveaway is still open: viewers will not see the winner drawn.")
         return None
 
     def recap(self, stats: Mapping[str, Any] | Any | None = None, *, live_s: float | None = None) -> ShowRecap:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from seller_studio.common.errors import ExitCode, UserError
-from seller_studio.i18n import tr_noop
+from seller_studio.i18n import tr, tr_noop, tr_text
 from seller_studio.platform.rules import MONEY_MAX_CENTS
 from seller_studio.show.csv_safety import unneutralise_cell
 from seller_studio.show.inventory import InventoryStore, Item
@@ -101,10 +101,17 @@ class RowIssue:
     row: int | None  # spreadsheet row number (header = 1); None for the whole file
     message: str
     is_plain_duplicate: bool = False  # skipped because it is already in the inventory, unchanged
+    parts: tuple[str, ...] = ()  # the problems ``message`` joins with "; ", each its own English template
 
     def __str__(self) -> str:
         return tr_noop("row {row}: {message}").format(row=self.row, message=self.message) if self.row is not None \
             else self.message
+
+    def shown(self) -> str:
+        """The line in the studio's language (``str()`` stays English for logs): each joined problem
+        is translated on its own, so "missing Price; the row has only 2 ..." reads Norwegian too."""
+        message = "; ".join(tr_text(p) for p in self.parts) if self.parts else tr_text(self.message)
+        return tr("row {row}: {message}").format(row=self.row, message=message) if self.row is not None else message
 
 
 @dataclass
@@ -226,10 +233,10 @@ def decode_csv_bytes(data: bytes, name: str = "file") -> _Decoded:
             lines,
             "windows-1252",
             set(),
-            warning=(
-                f"{name} is not UTF-8; read it as Windows-1252 (Excel's plain CSV). Check accented "
+            warning=tr_noop(
+                "{name} is not UTF-8; read it as Windows-1252 (Excel's plain CSV). Check accented "
                 "letters; saving as \"CSV UTF-8\" avoids this"
-            ),
+            ).format(name=name),
         )
     return _Decoded(lines, "utf-8 (some rows windows-1252)", fallback)
 
@@ -432,8 +439,8 @@ def _parse_row(
     extra = [c for c in cells[width:] if c.strip()]
     if extra:
         problems.append(
-            f"the row has {len(cells)} cells but the header has {width} "
-            "(a comma or semicolon inside a cell that is not quoted?)"
+            tr_noop("the row has {cells} cells but the header has {width} "
+                    "(a comma or semicolon inside a cell that is not quoted?)").format(cells=len(cells), width=width)
         )
         return None, problems
 
@@ -448,15 +455,17 @@ def _parse_row(
     for index in image_columns:
         if index < len(cells):
             if len(cells[index].encode("utf-8")) > MAX_FIELD_BYTES or "\0" in cells[index]:
-                problems.append(f"{LABELS['images']} in column {column_letter(index)} is too large or binary")
+                problems.append(tr_noop("{label} in column {column} is too large or binary").format(
+                    label=LABELS["images"], column=column_letter(index)))
             else:
                 images.extend(split_images(cells[index]))
     for name, value in values.items():
         size = len(value.encode("utf-8"))
         if size > MAX_FIELD_BYTES:
-            problems.append(f"{LABELS[name]} is too large ({size:,} bytes; the limit is {MAX_FIELD_BYTES:,})")
+            problems.append(tr_noop("{label} is too large ({size} bytes; the limit is {limit})").format(
+                label=LABELS[name], size=f"{size:,}", limit=f"{MAX_FIELD_BYTES:,}"))
         elif "\0" in value:
-            problems.append(f"{LABELS[name]} contains a NUL character (binary data pasted in?)")
+            problems.append(tr_noop("{label} contains a NUL character (binary data pasted in?)").format(label=LABELS[name]))
     if problems:
         return None, problems
 
@@ -480,7 +489,7 @@ def _parse_row(
         problems.append(str(exc))
     if problems:
         if short:
-            problems.append(f"the row has only {len(cells)} of the header's {width} cells")
+            problems.append(tr_noop("the row has only {cells} of the header's {width} cells").format(cells=len(cells), width=width))
         return None, problems
     item = Item(
         title=title,
@@ -530,12 +539,11 @@ def parse_inventory_csv(data: bytes, name: str = "file", path: Path | None = Non
             row_number += 1
             if isinstance(cells, str):
                 if "unexpected end of data" in cells:
-                    message = (
+                    message = tr_noop(
                         "a quoted cell opened in this row is never closed, so the rest of the file "
-                        f"(text lines {first_line}-{last_line}) could not be read"
-                    )
+                        "(text lines {first}-{last}) could not be read").format(first=first_line, last=last_line)
                 else:
-                    message = f"cannot read this row ({cells}; a stray quote?)"
+                    message = tr_noop("cannot read this row ({error}; a stray quote?)").format(error=cells)
                 if header is None:
                     raise ImportFileError(tr_noop('{name}: cannot read the header row ({cells})').format(name=name, cells=cells))
                 parsed.errors.append(RowIssue(row_number, message))
@@ -557,7 +565,7 @@ def parse_inventory_csv(data: bytes, name: str = "file", path: Path | None = Non
                 cells, columns, image_columns, len(header), decimal_comma=decimal_comma
             )
             if item is None:
-                parsed.errors.append(RowIssue(row_number, "; ".join(problems)))
+                parsed.errors.append(RowIssue(row_number, "; ".join(problems), parts=tuple(problems)))
                 continue
             if decoded.fallback_lines.intersection(range(first_line, last_line + 1)):
                 parsed.warnings.append(RowIssue(

@@ -214,10 +214,10 @@ class DamagedDatabaseError(DatabaseError):
     """The database failed SQLite's quick_check. Nothing was written to it."""
 
     def __init__(self, path: Path, detail: str):
-        super().__init__(
-            f"the inventory database {path} is damaged ({detail[:80]}); nothing was written to it - run "
-            f"`seller-studio inventory recover --db {path}` to set it aside and rebuild it from the last good "
-            "backup and the sales it still holds")
+        super().__init__(tr_noop(
+            "the inventory database {path} is damaged ({detail}); nothing was written to it - run "
+            "`seller-studio inventory recover --db {path}` to set it aside and rebuild it from the last good "
+            "backup and the sales it still holds").format(path=path, detail=detail[:80]))
         self.path = path
         self.detail = detail
 
@@ -304,13 +304,13 @@ def _row_to_sale(row: Sequence[Any], is_new: bool = True) -> Sale:
 
 def _validate_item(item: Item) -> None:
     if not item.title.strip():
-        raise ValueError("an item needs a title")
+        raise ValueError(tr_noop("an item needs a title"))
     if item.type not in ITEM_TYPES:
-        raise ValueError(f"unknown item type {item.type!r}")
+        raise ValueError(tr_noop("unknown item type {value}").format(value=repr(item.type)))
     if item.status not in ITEM_STATUSES:
-        raise ValueError(f"unknown item status {item.status!r}")
+        raise ValueError(tr_noop("unknown item status {value}").format(value=repr(item.status)))
     if item.price_cents < 0 or item.quantity < 0:
-        raise ValueError("price and quantity cannot be negative")
+        raise ValueError(tr_noop("price and quantity cannot be negative"))
 
 
 class InventoryStore:
@@ -405,8 +405,8 @@ class InventoryStore:
             wal = Path(str(self.path) + "-wal")
             if "immutable=1" in uri and wal.is_file() and wal.stat().st_size > 0:
                 # Read as a snapshot of the main file: changes still in the WAL are not visible.
-                self.notice = (f"the disk is read-only and {wal.name} holds changes not yet folded into "
-                               f"{self.path.name}: the newest of them are not shown")
+                self.notice = tr_noop("the disk is read-only and {wal} holds changes not yet folded into "
+                                      "{db}: the newest of them are not shown").format(wal=wal.name, db=self.path.name)
                 log.debug("%s", self.notice)
             with self._conns_lock:
                 self._all_conns.append(conn)
@@ -561,7 +561,7 @@ class InventoryStore:
                 ),
             )
         except sqlite3.IntegrityError as exc:
-            raise ValueError(f"item {item.sku or item.title!r} already exists ({exc})") from None
+            raise ValueError(tr_noop("item {value} already exists ({error})").format(value=repr(item.sku or item.title), error=exc)) from None
         if cur.rowcount == 0:
             return None
         return replace(item, id=cur.lastrowid, created_at=now, updated_at=now)
@@ -628,7 +628,7 @@ class InventoryStore:
                     f"UPDATE items SET {sets}, updated_at = ? WHERE id = ?", (*values, item.updated_at, item_id)
                 )
             except sqlite3.IntegrityError:
-                raise ValueError(f"another item already has SKU {item.sku!r}") from None
+                raise ValueError(tr_noop("another item already has SKU {value}").format(value=repr(item.sku))) from None
             return item
 
     def set_status(self, item_id: int, status: str) -> Item:

@@ -478,7 +478,7 @@ class SellingSession:
             self.auction = auction
             # The showing item is the run of show's to change (the controller moves it to a live
             # auction's item); never swapped here behind its back, e.g. by a replayed old auction.
-            self.set_note(item_id, "Sudden death: no extensions; it sells when the clock hits 0."
+            self.set_note(item_id, tr("Sudden death: no extensions; it sells when the clock hits 0.")
                           if is_sudden_death else "")
         self.events.emit(
             "auction_started",
@@ -514,7 +514,7 @@ class SellingSession:
                 is_extended = new_ends_at > auction.countdown.ends_at
                 auction.countdown.set_ends_at(new_ends_at)
             if is_extended:
-                self.set_note(auction.item_id, "Late bid: the clock went back up (counter-bid).")
+                self.set_note(auction.item_id, tr("Late bid: the clock went back up (counter-bid)."))
             payload_ends_at = auction.countdown.ends_at
         self.events.emit(
             "bid",
@@ -568,7 +568,7 @@ class SellingSession:
                 self.store.set_status(target_item_id, "unsold")
                 if auction is not None:
                     auction.phase = AuctionPhase.UNSOLD
-                self.set_note(target_item_id, "No bids: not sold. Run it back, or go Next.")
+                self.set_note(target_item_id, tr("No bids: not sold. Run it back, or go Next."))
             self._refresh_item()
         if sale is not None:
             self.events.emit("auction_sold", auction_id=auction_id, item_id=target_item_id,

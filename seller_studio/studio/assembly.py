@@ -169,7 +169,8 @@ def build_studio(profile: Profile, *, audio_fallback: str = "silence", faults: l
                 raise
             log.warning("audio start failed: %s", exc)
             studio.mixer.remove(MIC_ID)
-            warnings.append(f"Microphone could not start ({exc}); the show has no sound until you pick another.")
+            warnings.append(tr_noop("Microphone could not start ({error}); the show has no sound until you pick another.")
+                            .format(error=exc))
             studio.start()
     except BaseException:
         studio.stop()
@@ -214,8 +215,9 @@ def make_audio(choice: str, fallback: str = "silence") -> tuple[AudioSource | No
         try:
             mics = list_microphones()
             if not mics:
-                what = "a test tone plays instead" if fallback == "tone" else "the show has no live sound"
-                return _fallback(fallback), f"No microphone found: {what}."
+                what = (tr_noop("No microphone found: a test tone plays instead.") if fallback == "tone"
+                        else tr_noop("No microphone found: the show has no live sound."))
+                return _fallback(fallback), what
             return MicrophoneSource(MIC_ID, mics[0]["index"]), ""
         except UserError as exc:
             return _fallback(fallback), f"Microphone: {exc}"

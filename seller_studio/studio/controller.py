@@ -756,7 +756,7 @@ class StudioController:
             if output is not None and hasattr(output, "reconnect_now"):
                 self.journal.action("reconnect_now", destination=name)
                 output.reconnect_now()
-                self.events.emit(StatusMessage(f"{name}: reconnecting now…", 5000))
+                self.events.emit(StatusMessage(tr_noop("{name}: reconnecting now…").format(name=name), 5000))
             return
         if self.session is not None:
             self.session.reconnect_now()
@@ -940,11 +940,12 @@ class StudioController:
         if kind == "stream" and p.get("output") in self.extra_destinations.outputs:
             self._on_extra_destination_state(p)
             return
-        what = "Vertical recording" if kind == "recording" else f"Vertical stream ({p.get('name', kind)})"
+        what = (tr_noop("Vertical recording") if kind == "recording"
+                else tr_noop("Vertical stream ({name})").format(name=p.get("name", kind)))
         if state == "live" and kind == "recording":
-            self.events.emit(StatusMessage(f"Recording the vertical canvas to {p.get('path', '')}", 8000))
+            self.events.emit(StatusMessage(tr_noop("Recording the vertical canvas to {path}").format(path=p.get("path", "")), 8000))
         elif state == "failed":
-            self._notice(tr_noop('{what} stopped: {value}').format(what=what, value=p.get('error') or 'it failed'))
+            self._notice(tr_noop('{what} stopped: {value}').format(what=what, value=p.get('error') or tr_noop('it failed')))
             if kind == "recording":
                 self.vertical_recording = None
 

@@ -12,9 +12,13 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from seller_studio.i18n import tr, tr_noop, tr_text
+
 WINDOW_S = 10  # stats ticks (one a second) the drop share is judged over, like the health verdict
 DROP_LIMIT_PCT = 5.0
-ACTIONS = {"auction": "start the auction", "draw": "start the draw"}
+# The question the window asks (shown only: the journal keeps ``reason`` in English).
+QUESTIONS = {"auction": tr_noop("{reason} A running auction cannot be cancelled. Start the auction anyway?"),
+             "draw": tr_noop("{reason} Viewers must see the draw live. Start the draw anyway?")}
 
 
 @dataclass(frozen=True)
@@ -24,10 +28,9 @@ class GateProblem:
     drop_pct: float
 
     def question(self, action: str) -> str:
-        what = ACTIONS.get(action, action)
-        cannot = (" A running auction cannot be cancelled." if action == "auction"
-                  else " Viewers must see the draw live." if action == "draw" else "")
-        return f"{self.reason}{cannot} {what[:1].upper() + what[1:]} anyway?"
+        """The question in the studio's language (English when it speaks English)."""
+        template = QUESTIONS.get(action, tr_noop("{reason} Start anyway?"))
+        return tr(template).format(reason=tr_text(self.reason))
 
 
 class HealthGate:
@@ -75,10 +78,10 @@ class HealthGate:
         if not self._is_streaming:
             return None
         if self._stream_state in ("reconnecting", "connecting"):
-            return GateProblem("The stream is reconnecting: viewers are not seeing you right now.", True,
+            return GateProblem(tr_noop("The stream is reconnecting: viewers are not seeing you right now."), True,
                                self.drop_pct())
         pct = self.drop_pct()
         if pct > self.drop_limit_pct:
-            return GateProblem(f"The stream is dropping {pct:.0f}% of its frames: viewers see a stuttering "
-                               "picture and may miss the end.", False, pct)
+            return GateProblem(tr_noop("The stream is dropping {pct}% of its frames: viewers see a stuttering "
+                                       "picture and may miss the end.").format(pct=f"{pct:.0f}"), False, pct)
         return None

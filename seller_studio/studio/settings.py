@@ -24,7 +24,7 @@ from typing import Any
 
 from seller_studio.common import paths
 from seller_studio.common.secrets import SecretStore, platform_token_name, stream_key_name
-from seller_studio.i18n import LANGUAGES, system_currency
+from seller_studio.i18n import LANGUAGES, system_currency, tr_noop
 from seller_studio.platform.rules import currency_error
 from seller_studio.studio.scene_follow import check_rules
 
@@ -162,7 +162,7 @@ class Profile:
         """A profile from its JSON; ValueError naming the field for anything of the wrong type or shape
         (the file is then treated as damaged: set aside, defaults used)."""
         if not isinstance(data, dict):
-            raise ValueError("a profile must be a JSON object")
+            raise ValueError(tr_noop("a profile must be a JSON object"))
 
         def pick(kind: type, raw: Any, where: str) -> Any:
             if raw is None:
@@ -205,19 +205,20 @@ class Profile:
             log.warning("profile currency %r is not supported; following the system", profile.currency)
             profile.currency = ""
         if not 0 <= profile.countdown_s <= 60:
-            raise ValueError("countdown_s must be 0-60")
+            raise ValueError(tr_noop("countdown_s must be 0-60"))
         if not 0 <= profile.fade_ms <= 5000:
-            raise ValueError("fade_ms must be 0-5000")
+            raise ValueError(tr_noop("fade_ms must be 0-5000"))
         validate_video(profile.video)
         validate_vertical(profile.vertical)
         if profile.destination.kind not in DESTINATION_KINDS:
-            raise ValueError(f"unknown destination kind {profile.destination.kind!r}")
+            raise ValueError(tr_noop("unknown destination kind {value}").format(value=repr(profile.destination.kind)))
         return profile
 
 
 _FIELD_TYPES: dict[Any, type] = {"str": str, "int": int, "float": float, "bool": bool,
                                  str: str, int: int, float: float, bool: bool}
-_TYPE_WORDS = {bool: "true or false", str: "text", int: "a whole number", float: "a number", dict: "an object", list: "a list"}
+_TYPE_WORDS = {bool: tr_noop("true or false"), str: tr_noop("text"), int: tr_noop("a whole number"),
+               float: tr_noop("a number"), dict: tr_noop("an object"), list: tr_noop("a list")}
 
 
 def _expect(value: Any, kind: type, where: str) -> Any:
@@ -226,7 +227,8 @@ def _expect(value: Any, kind: type, where: str) -> Any:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not ok:
-        raise ValueError(f"`{where}` must be {_TYPE_WORDS.get(kind, kind.__name__)}, not {type(value).__name__}")
+        raise ValueError(tr_noop("`{where}` must be {kind}, not {type}").format(
+            where=where, kind=_TYPE_WORDS.get(kind, kind.__name__), type=type(value).__name__))
     return value
 
 
@@ -241,7 +243,7 @@ def _check_destinations(raw: Any) -> list[dict[str, str]]:
         _expect(item, dict, f"destinations[{i}]")
         entry = {k: _expect(item.get(k, ""), str, f"destinations[{i}].{k}") for k in DESTINATION_FIELDS}
         if not entry["name"] or not entry["url"]:
-            raise ValueError(f"destinations[{i}] needs a name and a url")
+            raise ValueError(tr_noop("destinations[{i}] needs a name and a url").format(i=i))
         result.append(entry)
     return result
 
@@ -264,7 +266,7 @@ def _check_scenes(raw: Any, key: str = "scenes") -> list[dict[str, Any]]:
         if scene.get("canvas") is not None:
             canvas = _expect(scene["canvas"], list, f"{key}[{i}].canvas")
             if len(canvas) != 2:
-                raise ValueError(f"`{key}[{i}].canvas` must be [width, height]")
+                raise ValueError(tr_noop("`{where}.canvas` must be [width, height]").format(where=f"{key}[{i}]"))
             for v in canvas:
                 _expect(v, int, f"{key}[{i}].canvas")
         for j, layer in enumerate(_expect(scene.get("layers", []), list, f"{key}[{i}].layers")):
@@ -274,7 +276,7 @@ def _check_scenes(raw: Any, key: str = "scenes") -> list[dict[str, Any]]:
             rect = layer.get("rect")
             if rect is not None:
                 if not isinstance(rect, list) or len(rect) != 4:
-                    raise ValueError(f"`{where}.rect` must be [x, y, width, height] or null")
+                    raise ValueError(tr_noop("`{where}.rect` must be [x, y, width, height] or null").format(where=where))
                 for v in rect:
                     _expect(v, float, f"{where}.rect")
     return list(raw)
@@ -283,29 +285,31 @@ def _check_scenes(raw: Any, key: str = "scenes") -> list[dict[str, Any]]:
 def validate_video(v: VideoPrefs) -> None:
     """Raise ValueError with one line when the video settings cannot work."""
     if not (160 <= int(v.width) <= 4096 and 90 <= int(v.height) <= 2304) or v.width % 2 or v.height % 2:
-        raise ValueError(f"video size {v.width}x{v.height} is not supported: use even numbers up to 4096x2304")
+        raise ValueError(tr_noop("video size {width}x{height} is not supported: use even numbers up to 4096x2304").format(
+            width=v.width, height=v.height))
     if not 1 <= int(v.fps) <= 120:
-        raise ValueError(f"{v.fps} fps is not supported: use 1 to 120")
+        raise ValueError(tr_noop("{fps} fps is not supported: use 1 to 120").format(fps=v.fps))
     if not 200 <= int(v.bitrate_kbps) <= 50_000:
-        raise ValueError(f"bitrate {v.bitrate_kbps} kbps is out of range: use 200 to 50000")
+        raise ValueError(tr_noop("bitrate {kbps} kbps is out of range: use 200 to 50000").format(kbps=v.bitrate_kbps))
 
 
 def validate_vertical(v: VerticalPrefs) -> None:
     """Raise ValueError with one line when the vertical canvas's settings cannot work."""
     if not (90 <= int(v.width) <= 2304 and 160 <= int(v.height) <= 4096) or v.width % 2 or v.height % 2:
-        raise ValueError(f"vertical size {v.width}x{v.height} is not supported: use even numbers up to 2304x4096")
+        raise ValueError(tr_noop("vertical size {width}x{height} is not supported: use even numbers up to 2304x4096").format(
+            width=v.width, height=v.height))
     if v.height <= v.width:
-        raise ValueError(f"vertical size {v.width}x{v.height} is not upright: the height must be the larger, "
-                         "e.g. 720x1280")
+        raise ValueError(tr_noop("vertical size {width}x{height} is not upright: the height must be the larger, "
+                                 "e.g. 720x1280").format(width=v.width, height=v.height))
     if not 200 <= int(v.bitrate_kbps) <= 50_000:
-        raise ValueError(f"vertical bitrate {v.bitrate_kbps} kbps is out of range: use 200 to 50000")
+        raise ValueError(tr_noop("vertical bitrate {kbps} kbps is out of range: use 200 to 50000").format(kbps=v.bitrate_kbps))
 
 
 def safe_profile_name(name: str) -> str:
     """Profile names become file names: letters, digits, space, dash and underscore only."""
     cleaned = re.sub(r"[^A-Za-z0-9 _-]", "", name).strip()
     if not cleaned:
-        raise ValueError("a profile name needs at least one letter or digit")
+        raise ValueError(tr_noop("a profile name needs at least one letter or digit"))
     return cleaned[:60]
 
 
@@ -327,16 +331,16 @@ class SettingsStore:
 
     # -- app state ------------------------------------------------------------------------------
     def load_state(self) -> dict[str, Any]:
-        data = self._read_json(self.state_path, "studio settings")
+        data = self._read_json(self.state_path, tr_noop("studio settings"))
         if data is None:
             return {}
-        problem = None if isinstance(data, dict) else "not a JSON object"
+        problem = None if isinstance(data, dict) else tr_noop("not a JSON object")
         if problem is None and not isinstance(data.get("active_profile", ""), str):
-            problem = "`active_profile` must be text"
+            problem = tr_noop("`active_profile` must be text")
         if problem is None and not isinstance(data.get("first_run_done", False), bool):
-            problem = "`first_run_done` must be true or false"
+            problem = tr_noop("`first_run_done` must be true or false")
         if problem is not None:
-            self._quarantine(self.state_path, "studio settings", problem)
+            self._quarantine(self.state_path, tr_noop("studio settings"), problem)
             return {}
         return data
 
@@ -362,13 +366,13 @@ class SettingsStore:
         path = self.profile_path(name)
         if not path.exists():
             return Profile(name=safe_profile_name(name))
-        data = self._read_json(path, f"profile '{name}'")
+        data = self._read_json(path, tr_noop("profile '{name}'").format(name=name))
         if data is None:
             return Profile(name=safe_profile_name(name))
         try:
             profile = Profile.from_json(data)
         except (ValueError, TypeError) as exc:
-            self._quarantine(path, f"profile '{name}'", str(exc))
+            self._quarantine(path, tr_noop("profile '{name}'").format(name=name), str(exc))
             return Profile(name=safe_profile_name(name))
         profile.name = safe_profile_name(name)
         return profile
@@ -411,8 +415,8 @@ class SettingsStore:
 
     @property
     def memory_only_notice(self) -> str:
-        return ("No system keyring is available: the stream key is kept in memory for this session only "
-                "and must be entered again next time.")
+        return tr_noop("No system keyring is available: the stream key is kept in memory for this session only "
+                       "and must be entered again next time.")
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _read_json(self, path: Path, what: str) -> Any:
@@ -433,15 +437,15 @@ def read_json_defensively(path: Path, what: str) -> tuple[Any, str | None]:
     except FileNotFoundError:
         return None, None
     except OSError as exc:
-        return None, f"Could not read the {what} ({exc.strerror}); using defaults."
+        return None, tr_noop("Could not read the {what} ({error}); using defaults.").format(what=what, error=exc.strerror)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, quarantine(path, what, f"not UTF-8 text at byte {exc.start}")
+        return None, quarantine(path, what, tr_noop("not UTF-8 text at byte {byte}").format(byte=exc.start))
     try:
         return json.loads(text), None
     except (json.JSONDecodeError, RecursionError) as exc:
-        return None, quarantine(path, what, f"not valid JSON at line {getattr(exc, 'lineno', '?')}")
+        return None, quarantine(path, what, tr_noop("not valid JSON at line {line}").format(line=getattr(exc, "lineno", "?")))
 
 
 def quarantine(path: Path, what: str, reason: str) -> str:
@@ -449,11 +453,12 @@ def quarantine(path: Path, what: str, reason: str) -> str:
     backup = path.with_name(f"{path.stem}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
     try:
         path.replace(backup)
-        where = f"; the old file was kept as {backup.name}"
     except OSError:
-        where = ""
+        log.warning("%s unreadable (%s); replaced by defaults", what, reason)
+        return tr_noop("The {what} was damaged ({reason}) and was reset to defaults.").format(what=what, reason=reason)
     log.warning("%s unreadable (%s); replaced by defaults", what, reason)
-    return f"The {what} was damaged ({reason}) and was reset to defaults{where}."
+    return tr_noop("The {what} was damaged ({reason}) and was reset to defaults; the old file was kept as {backup}.").format(
+        what=what, reason=reason, backup=backup.name)
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -306,12 +306,12 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
     def request_end_show(self) -> None:
         if not self.live_state.is_on_air:
             return
-        text = "End the show? Viewers will see the stream end."
+        text = tr("End the show? Viewers will see the stream end.")
         if self.controller.recording is not None:
-            text += "\nThe recording stops too."
+            text += "\n" + tr("The recording stops too.")
         warning = self.show_panel.end_show_warning()  # a running auction or open giveaway
         if warning:
-            text += "\n" + warning
+            text += "\n" + tr_text(warning)
         if self.confirm(tr("End show?"), text):
             self.end_show()
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QMainWindow
 
 from seller_studio.common import paths
+from seller_studio.i18n import tr_noop
 from seller_studio.studio.settings import quarantine, read_json_defensively
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def restore_layout(window: QMainWindow) -> str | None:
     """Restore the saved layout. A damaged window.json is moved aside and the default layout used;
     returns the one-line notice for the window then (None otherwise)."""
     path = layout_path()
-    data, notice = read_json_defensively(path, "window layout")
+    data, notice = read_json_defensively(path, tr_noop("window layout"))
     if data is None:
         return notice
     try:
@@ -54,5 +55,5 @@ def restore_layout(window: QMainWindow) -> str | None:
         if not window.restoreState(QByteArray(state)):  # e.g. from an older layout of the docks: not damage
             log.info("saved dock layout not restored; using the default one")
     except (ValueError, KeyError, TypeError) as exc:
-        return quarantine(path, "window layout", str(exc)[:80] or type(exc).__name__)
+        return quarantine(path, tr_noop("window layout"), str(exc)[:80] or type(exc).__name__)
     return None

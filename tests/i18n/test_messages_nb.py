@@ -139,3 +139,76 @@ def test_show_notices_from_the_controller(norwegian, tmp_path: Path) -> None:
             controller.send_chat(text)
         assert str(err.value) == english
         assert i18n.tr_text(str(err.value)) == norsk
+
+
+def test_a_bad_simulate_spec_reads_norwegian(tmp_path: Path) -> None:
+    args = ["stream", "--record", str(tmp_path / "x.mkv"), "--duration", "1", "--simulate", "net-drop@soon"]
+    en = run_cli(args, "C.UTF-8", tmp_path)
+    assert error_line(en) == ("seller-studio: error: --simulate: bad fault 'net-drop@soon': time 'soon' is not like "
+                              "30s, 1.5s, 500ms or 1m30s"), en.stderr
+    nb = run_cli(args, "nb_NO.UTF-8", tmp_path)
+    assert error_line(nb) == ("seller-studio: feil: --simulate: ugyldig feil «net-drop@soon»: tiden «soon» er ikke på "
+                              "formen 30s, 1.5s, 500ms eller 1m30s"), nb.stderr
+
+
+def test_a_short_csv_row_reads_norwegian_in_the_cli(tmp_path: Path) -> None:
+    sheet = tmp_path / "varer.csv"
+    sheet.write_text("Tittel;Type;Pris;Antall\nLampe;Auksjon\nVase;Kjøp nå;450,00;1\n", encoding="utf-8")
+    out = run_cli(["inventory", "import", str(sheet), "--db", str(tmp_path / "inv.db")], "nb_NO.UTF-8", tmp_path)
+    rows = [line.strip() for line in out.stdout.splitlines() if line.strip().startswith("rad ")]
+    assert rows == ["rad 2: mangler Antall; mangler Pris; raden har bare 2 av overskriftens 4 celler"], out.stdout
+    out = run_cli(["inventory", "import", str(sheet), "--db", str(tmp_path / "inv2.db")], "C.UTF-8", tmp_path)
+    assert "row 2: missing Quantity; missing Price; the row has only 2 of the header's 4 cells" in out.stdout, out.stdout
+
+
+def test_the_health_gates_question(norwegian) -> None:
+    from seller_studio.studio.health_gate import HealthGate
+
+    gate = HealthGate()
+    for frames, dropped in ((0, 0), (283, 17)):  # 17 of 300 frames dropped: 5.7 %, over the limit
+        gate.observe({"frames_encoded": frames, "dropped": {"network": dropped, "encode_lag": 0, "render_lag": 0},
+                      "outputs": [{"kind": "stream", "state": "live"}]})
+    problem = gate.problem()
+    assert problem is not None
+    assert problem.reason == ("The stream is dropping 6% of its frames: viewers see a stuttering picture and may "
+                              "miss the end.")  # the journal's words
+    assert problem.question("auction") == ("Sendingen mister 6 % av bildene: seerne ser et hakkete bilde og kan gå "
+                                           "glipp av slutten. En auksjon som pågår, kan ikke avbrytes. Starte "
+                                           "auksjonen likevel?")
+    i18n.set_language("en")
+    assert problem.question("draw") == ("The stream is dropping 6% of its frames: viewers see a stuttering picture "
+                                        "and may miss the end. Viewers must see the draw live. Start the draw anyway?")
+
+
+def test_a_damaged_profile_is_said_in_norwegian(norwegian, tmp_path: Path) -> None:
+    from seller_studio.studio.settings import SettingsStore
+
+    store = SettingsStore(tmp_path)
+    store.profiles_dir.mkdir(parents=True)
+    store.profile_path("Default").write_text('{"video": {"fps": "fast"', encoding="utf-8")
+    store.load_profile("Default")
+    assert len(store.notices) == 1
+    english = store.notices[0]
+    assert english.startswith("The profile 'Default' was damaged (not valid JSON at line 1) and was reset to "
+                              "defaults; the old file was kept as Default.corrupt-"), english
+    assert i18n.tr_text(english).startswith("Filen med profilen «Default» var skadet (ikke gyldig JSON på linje 1) og "
+                                            "ble satt tilbake til standardverdier; den gamle filen ble beholdt som "
+                                            "Default.corrupt-"), i18n.tr_text(english)
+    store.profile_path("Default").write_text('{"countdown_s": 99}', encoding="utf-8")
+    store.load_profile("Default")
+    assert i18n.tr_text(store.notices[-1]).startswith("Filen med profilen «Default» var skadet (countdown_s må være "
+                                                      "0–60)"), store.notices[-1]
+
+
+def test_the_show_hints_when_there_is_nothing_to_sell(norwegian, tmp_path: Path) -> None:
+    from seller_studio.show.controller import ShowController
+    from seller_studio.show.inventory import InventoryStore
+    from seller_studio.show.selling import SellingError
+
+    controller = ShowController(InventoryStore(tmp_path / "inv.db"), "show-1")
+    hint = controller.empty_hint()
+    assert hint == "No items yet: import a CSV or add an item (Run of show tab)."
+    assert i18n.tr_text(hint) == "Ingen varer ennå: importer en CSV eller legg til en vare (fanen Kjøreplan)."
+    with pytest.raises(SellingError) as err:
+        controller.next_item()
+    assert i18n.tr_text(str(err.value)).startswith("Ingen varer ennå")

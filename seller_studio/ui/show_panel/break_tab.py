@@ -182,9 +182,9 @@ class BreakTab(QWidget):
         is_random = board.spec.format is BreakFormat.RANDOM_TEAM
         self.count.setText(tr('{title}: {filled}/{total} spots filled').format(title=board.spec.title, filled=board.filled, total=board.total)
                            + (tr(" - drawn") if board.is_drawn else ""))
-        lines = [f"{s.label}: {s.buyer or 'open'}" + (f"  ->  {s.team}" if s.team and s.team != s.label else "")
+        lines = [f"{s.label}: {s.buyer or tr('open')}" + (f"  ->  {s.team}" if s.team and s.team != s.label else "")
                  for s in board.spots()]
-        lines += [f"Refused: {r.reason}" for r in board.rejected]
+        lines += [tr("Refused: {reason}").format(reason=tr_text(r.reason)) for r in board.rejected]
         if [self.spot_list.item(i).text() for i in range(self.spot_list.count())] != lines:
             self.spot_list.clear()
             self.spot_list.addItems(lines)

@@ -75,7 +75,7 @@ def ask_before_start(window: Any, action: str) -> bool:
     question = studio_controller.start_question(action) if studio_controller is not None else None
     if question is None:
         return True
-    title = "Start the auction?" if action == "auction" else "Start the draw?"
+    title = tr("Start the auction?") if action == "auction" else tr("Start the draw?")
     return bool(window.confirm(title, question))
 
 

@@ -244,7 +244,7 @@ class NowShowingWidget(QWidget):
             self._set(self.title, tr("Nothing to sell yet") if hint else tr("Nothing showing — press Next"))
             for label in (self.caption, self.price, self.countdown, self.bidder):
                 self._set(label, "")
-            self._set(self.rule, hint or "")
+            self._set(self.rule, tr_text(hint) if hint else "")  # the core's words are English
         else:
             self._set(self.rule, s.note_text())
             self.title.setText(card.title)

@@ -44,10 +44,10 @@ def import_report(result: ImportResult) -> str:
     if result.errors:
         lines.append("")
         lines.append(tr("Rejected rows (fix them in the sheet and import again; nothing from them was added):"))
-        lines.extend(f"  {tr_text(str(issue))}" for issue in result.errors)
+        lines.extend(f"  {issue.shown()}" for issue in result.errors)
     if result.warnings:
         lines.append("")
-        lines.extend(f"  {tr('note')}: {tr_text(str(issue))}" for issue in result.warnings)
+        lines.extend(f"  {tr('note')}: {issue.shown()}" for issue in result.warnings)
     return "\n".join(lines)
 
 
@@ -172,7 +172,7 @@ class QueueWidget(QWidget):
             self.category.blockSignals(False)
         self.count_label.setText(tr("{value} in tonight's queue").format(value=len(items)))
         hint = self.controller.empty_hint()
-        self.empty_hint.setText(hint or "")
+        self.empty_hint.setText(tr_text(hint) if hint else "")
         self.empty_hint.setVisible(bool(hint))
         self.apply_filter()
 
