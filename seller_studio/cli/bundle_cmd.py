@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from seller_studio.diagnostics.bundle import build_bundle
+from seller_studio.i18n import tr
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,5 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     result = build_bundle(Path(args.out), [Path(p) for p in args.add], doctor=not args.no_doctor)
-    print(f"support bundle: {result.path} ({len(result.files)} files, {result.bytes / 1000:.0f} kB)", file=sys.stderr)
+    print(tr("support bundle: {path} ({files} files, {kb} kB)").format(
+        path=result.path, files=len(result.files), kb=f"{result.bytes / 1000:.0f}"), file=sys.stderr)
     return 0

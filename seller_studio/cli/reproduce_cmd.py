@@ -36,7 +36,7 @@ from seller_studio.diagnostics.reproduce import (
     load_session,
 )
 from seller_studio.diagnostics.studio_faults import StudioFaults
-from seller_studio.i18n import tr_noop
+from seller_studio.i18n import tr, tr_noop, tr_text
 from seller_studio.media.encoders.base import AudioSettings, VideoSettings
 from seller_studio.media.outputs.base import OutputError
 from seller_studio.studio import assembly
@@ -142,12 +142,13 @@ def run(args: argparse.Namespace) -> int:
     if plan.faults:
         print(f"  (edit and rerun: seller-studio reproduce {args.bundle} --simulate '{plan.spec()}')")
     if missing:
-        print(f"seller-studio: warning: this bundle lacks {'; '.join(missing)}: reproducing what it has",
-              file=sys.stderr)
+        print(tr("seller-studio: warning: this bundle lacks {missing}: reproducing what it has").format(
+            missing="; ".join(tr_text(m) for m in missing)), file=sys.stderr)
     if args.speed != 1.0:
-        print(f"seller-studio: note: --speed {args.speed:g} runs the schedule {args.speed:g}x faster, but the "
-              "studio's own clocks (reconnect backoff, the 1 s camera watchdog, 4 s bitrate steps, the 10 s "
-              "health window) do not speed up: expect verdicts to differ where they matter", file=sys.stderr)
+        print(tr("seller-studio: note: --speed {speed} runs the schedule {speed}x faster, but the "
+                 "studio's own clocks (reconnect backoff, the 1 s camera watchdog, 4 s bitrate steps, the 10 s "
+                 "health window) do not speed up: expect verdicts to differ where they matter").format(
+            speed=f"{args.speed:g}"), file=sys.stderr)
     if args.print_only:
         return int(ExitCode.REPRODUCED_PARTLY) if missing else 0
     sys.stdout.flush()

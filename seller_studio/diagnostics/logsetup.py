@@ -29,6 +29,7 @@ from typing import IO, Any
 from seller_studio import __version__
 from seller_studio.common import paths
 from seller_studio.diagnostics.redact import REDACTOR, RedactingFilter
+from seller_studio.i18n import tr
 
 MAX_BYTES = 5_000_000
 BACKUP_COUNT = 3
@@ -109,7 +110,7 @@ def setup_logging(verbose: bool = False, command: str | None = None, to_file: bo
             handlers.append(file_handler)
             _prune_old_sessions(directory)
         except OSError as exc:  # a read-only home must not stop the app; say so once on stderr
-            print(f"seller-studio: warning: cannot write logs ({exc.strerror or exc})", file=sys.stderr)
+            print(tr("seller-studio: warning: cannot write logs ({error})").format(error=exc.strerror or exc), file=sys.stderr)
             log_path = None
     for handler in handlers:
         handler.addFilter(RedactingFilter())

@@ -614,7 +614,7 @@ def load_session(path: Path, journal: str | None = None) -> BundleSession:
         raise DamagedBundleError(tr_noop('{path} is not a readable support bundle (damaged zip: {exc})').format(path=path, exc=exc)) from None
     live = {n: e for n, e in journals.items() if any(x.get("kind") == "stats" for x in e)}
     if not live:
-        what = "no journal" if not journals else "no journal of a live session (no stats in any)"
+        what = tr_noop("no journal") if not journals else tr_noop("no journal of a live session (no stats in any)")
         raise NoJournalError(tr_noop('{path} has {what}: nothing to reproduce (was the seller live when it was made?)').format(path=path, what=what))
     if journal is not None:
         matches = [n for n in live if n == journal or n.endswith("/" + journal)]

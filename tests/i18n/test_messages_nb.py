@@ -212,3 +212,17 @@ def test_the_show_hints_when_there_is_nothing_to_sell(norwegian, tmp_path: Path)
     with pytest.raises(SellingError) as err:
         controller.next_item()
     assert i18n.tr_text(str(err.value)).startswith("Ingen varer ennå")
+
+
+def test_support_bundle_and_reproduce_lines_read_norwegian(tmp_path: Path) -> None:
+    nb = run_cli(["support-bundle", "--out", str(tmp_path / "b.zip"), "--no-doctor"], "nb_NO.UTF-8", tmp_path)
+    assert nb.returncode == 0, nb.stderr
+    assert nb.stderr.strip().startswith(f"støttepakke: {tmp_path / 'b.zip'} ("), nb.stderr
+    en = run_cli(["support-bundle", "--out", str(tmp_path / "c.zip"), "--no-doctor"], "C.UTF-8", tmp_path)
+    assert en.stderr.strip().startswith(f"support bundle: {tmp_path / 'c.zip'} ("), en.stderr
+    nb = run_cli(["reproduce", str(tmp_path / "b.zip"), "--print-only"], "nb_NO.UTF-8", tmp_path)
+    assert error_line(nb) == (f"seller-studio: feil: {tmp_path / 'b.zip'} har ingen journal: ingenting å gjenskape "
+                              "(var selgeren direkte da den ble laget?)")
+    en = run_cli(["reproduce", str(tmp_path / "b.zip"), "--print-only"], "C.UTF-8", tmp_path)
+    assert error_line(en) == (f"seller-studio: error: {tmp_path / 'b.zip'} has no journal: nothing to reproduce "
+                              "(was the seller live when it was made?)")
