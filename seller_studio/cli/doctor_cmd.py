@@ -24,6 +24,6 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report_json(checks), indent=2, default=str))
     else:
         for check in checks:
-            print(check.line())
+            print(check.shown_line())  # English in --json and in bundles
     # Failures get their own exit code so scripts can tell "not ready" from "doctor broke".
     return int(ExitCode.DOCTOR_FOUND_FAILURES) if any(c.status == FAIL for c in checks) else 0

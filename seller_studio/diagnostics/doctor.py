@@ -20,7 +20,7 @@ from typing import Any
 
 from seller_studio.common import paths
 from seller_studio.common.errors import UserError
-from seller_studio.i18n import tr_noop
+from seller_studio.i18n import tr, tr_noop, tr_text
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 MIN_FREE_GB_FAIL = 2.0
@@ -39,13 +39,18 @@ class Check:
         text = f"[{self.status.upper():4}] {self.name}: {self.detail}"
         return f"{text}\n       fix: {self.fix}" if self.fix and self.status != PASS else text
 
+    def shown_line(self) -> str:
+        """``line()`` in the studio's language, for the seller (the report in bundles and --json stays English)."""
+        text = f"[{self.status.upper():4}] {tr_text(self.name)}: {tr_text(self.detail)}"
+        return f"{text}\n       {tr('fix')}: {tr_text(self.fix)}" if self.fix and self.status != PASS else text
+
 
 def _guard(name: str, fn: Callable[[], Check]) -> Check:
     try:
         return fn()
     except Exception as exc:  # a check that breaks is reported, never a traceback
-        return Check(name, FAIL, f"the check itself failed: {type(exc).__name__}: {exc}",
-                     "Send a support bundle (seller-studio support-bundle) so we can look.")
+        return Check(name, FAIL, tr_noop("the check itself failed: {error}").format(error=f"{type(exc).__name__}: {exc}"),
+                     tr_noop("Send a support bundle (seller-studio support-bundle) so we can look."))
 
 
 def check_cameras() -> Check:
@@ -53,11 +58,11 @@ def check_cameras() -> Check:
 
     cameras = list_cameras()
     if not cameras:
-        return Check("cameras", FAIL, "no camera found",
-                     "Plug in a USB camera (or check the laptop's camera switch), then run doctor again; "
-                     "the test pattern works without one.")
+        return Check(tr_noop("cameras"), FAIL, tr_noop("no camera found"),
+                     tr_noop("Plug in a USB camera (or check the laptop's camera switch), then run doctor again; "
+                             "the test pattern works without one."))
     names = ", ".join(f"{c['index']}: {c['name']}" for c in cameras)
-    return Check("cameras", PASS, f"{len(cameras)} found ({names})", data={"cameras": cameras})
+    return Check(tr_noop("cameras"), PASS, tr_noop("{n} found ({names})").format(n=len(cameras), names=names), data={"cameras": cameras})
 
 
 def check_portaudio() -> Check:
@@ -66,10 +71,10 @@ def check_portaudio() -> Check:
     try:
         sd = load_sounddevice()
     except UserError as err:
-        return Check("audio library", FAIL, str(err).split(";")[0],
-                     "Install PortAudio (Debian/Ubuntu: sudo apt-get install libportaudio2; macOS and "
-                     "Windows: reinstall Seller Studio).")
-    return Check("audio library", PASS, str(sd.get_portaudio_version()[1]))
+        return Check(tr_noop("audio library"), FAIL, str(err).split(";")[0],
+                     tr_noop("Install PortAudio (Debian/Ubuntu: sudo apt-get install libportaudio2; macOS and "
+                             "Windows: reinstall Seller Studio)."))
+    return Check(tr_noop("audio library"), PASS, str(sd.get_portaudio_version()[1]))
 
 
 def check_microphones() -> Check:
@@ -78,14 +83,14 @@ def check_microphones() -> Check:
     try:
         mics = list_microphones()
     except UserError:
-        return Check("microphones", FAIL, "cannot list microphones without the PortAudio library",
-                     "Fix the audio library first (see above).")
+        return Check(tr_noop("microphones"), FAIL, tr_noop("cannot list microphones without the PortAudio library"),
+                     tr_noop("Fix the audio library first (see above)."))
     if not mics:
-        return Check("microphones", FAIL, "no microphone found",
-                     "Plug in a microphone or headset and allow the app to use it in the system's privacy "
-                     "settings; you can stream with --mic silence meanwhile.")
+        return Check(tr_noop("microphones"), FAIL, tr_noop("no microphone found"),
+                     tr_noop("Plug in a microphone or headset and allow the app to use it in the system's privacy "
+                             "settings; you can stream with --mic silence meanwhile."))
     names = ", ".join(f"{m['index']}: {m['name']}" for m in mics)
-    return Check("microphones", PASS, f"{len(mics)} found ({names})", data={"microphones": mics})
+    return Check(tr_noop("microphones"), PASS, tr_noop("{n} found ({names})").format(n=len(mics), names=names), data={"microphones": mics})
 
 
 def check_encoders() -> Check:
@@ -94,16 +99,17 @@ def check_encoders() -> Check:
     found = available_h264_encoders()
     working = [k for k, v in found.items() if v == "ok"]
     if not working:
-        return Check("video encoders", FAIL, "no H.264 encoder opens here",
-                     "Reinstall Seller Studio (its FFmpeg includes x264) or update the graphics driver.",
+        return Check(tr_noop("video encoders"), FAIL, tr_noop("no H.264 encoder opens here"),
+                     tr_noop("Reinstall Seller Studio (its FFmpeg includes x264) or update the graphics driver."),
                      data={"encoders": found})
     hardware = [k for k in working if k != "x264"]
-    detail = f"working: {', '.join(working)}"
+    detail = tr_noop("working: {encoders}").format(encoders=", ".join(working))
     if not hardware:
-        return Check("video encoders", WARN, detail + " (no hardware encoder)",
-                     "x264 uses the CPU; on a slow computer choose 720p and preset veryfast, or update "
-                     "the graphics driver to get a hardware encoder.", data={"encoders": found})
-    return Check("video encoders", PASS, detail, data={"encoders": found})
+        return Check(tr_noop("video encoders"), WARN,
+                     tr_noop("working: {encoders} (no hardware encoder)").format(encoders=", ".join(working)),
+                     tr_noop("x264 uses the CPU; on a slow computer choose 720p and preset veryfast, or update "
+                             "the graphics driver to get a hardware encoder."), data={"encoders": found})
+    return Check(tr_noop("video encoders"), PASS, detail, data={"encoders": found})
 
 
 def check_keyring() -> Check:
@@ -114,17 +120,18 @@ def check_keyring() -> Check:
     backend = keyring.get_keyring()
     name = f"{type(backend).__module__}.{type(backend).__name__}"
     if not keyring_available():
-        return Check("keyring", FAIL, f"no usable keyring backend ({name})",
-                     "Install and unlock a keyring (GNOME Keyring or KWallet on Linux); until then stream keys "
-                     "are kept only while the app runs and must be entered again after a restart.")
+        return Check(tr_noop("keyring"), FAIL, tr_noop("no usable keyring backend ({name})").format(name=name),
+                     tr_noop("Install and unlock a keyring (GNOME Keyring or KWallet on Linux); until then stream keys "
+                             "are kept only while the app runs and must be entered again after a restart."))
     plaintext = _plaintext_backends(backend)
     if plaintext:
-        return Check("keyring", WARN, f"the keyring backend stores secrets as plain text ({', '.join(plaintext)})",
-                     "Anyone who can read your files can read your stream keys and platform tokens: install and "
-                     "unlock a system keyring (GNOME Keyring or KWallet on Linux, or the OS's own), remove the "
-                     "keyrings.alt plaintext setting (PYTHON_KEYRING_BACKEND or keyringrc.cfg), then save the "
-                     "keys again in Settings.", data={"backend": name})
-    return Check("keyring", PASS, name)
+        return Check(tr_noop("keyring"), WARN, tr_noop("the keyring backend stores secrets as plain text ({backends})").format(
+                         backends=", ".join(plaintext)),
+                     tr_noop("Anyone who can read your files can read your stream keys and platform tokens: install and "
+                             "unlock a system keyring (GNOME Keyring or KWallet on Linux, or the OS's own), remove the "
+                             "keyrings.alt plaintext setting (PYTHON_KEYRING_BACKEND or keyringrc.cfg), then save the "
+                             "keys again in Settings."), data={"backend": name})
+    return Check(tr_noop("keyring"), PASS, name)
 
 
 def _plaintext_backends(backend: Any) -> list[str]:
@@ -145,13 +152,13 @@ def check_disk(path: Path | None = None) -> Check:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     free_gb = shutil.disk_usage(probe).free / 1e9
-    detail = f"{free_gb:.1f} GB free at {probe}"
-    fix = "Free some disk space or choose another recording folder in Settings; an hour of 1080p is about 3 GB."
+    detail = tr_noop("{gb} GB free at {path}").format(gb=f"{free_gb:.1f}", path=probe)
+    fix = tr_noop("Free some disk space or choose another recording folder in Settings; an hour of 1080p is about 3 GB.")
     if free_gb < MIN_FREE_GB_FAIL:
-        return Check("disk", FAIL, detail, fix, data={"free_gb": round(free_gb, 2)})
+        return Check(tr_noop("disk"), FAIL, detail, fix, data={"free_gb": round(free_gb, 2)})
     if free_gb < MIN_FREE_GB_WARN:
-        return Check("disk", WARN, detail, fix, data={"free_gb": round(free_gb, 2)})
-    return Check("disk", PASS, detail, data={"free_gb": round(free_gb, 2)})
+        return Check(tr_noop("disk"), WARN, detail, fix, data={"free_gb": round(free_gb, 2)})
+    return Check(tr_noop("disk"), PASS, detail, data={"free_gb": round(free_gb, 2)})
 
 
 # -- ingest ------------------------------------------------------------------------------------------
@@ -221,25 +228,27 @@ def check_ingest(url: str | None, bitrate_kbps: int | None = None, probe_s: floa
     from seller_studio.media.outputs.stream import parse_ingest_url
 
     if not url:
-        return Check("ingest", WARN, "no ingest configured",
-                     "Set the stream destination in Settings (or run doctor --url rtmp://...).")
+        return Check(tr_noop("ingest"), WARN, tr_noop("no ingest configured"),
+                     tr_noop("Set the stream destination in Settings (or run doctor --url rtmp://...)."))
     safe = redact(url)
     if url.lower().startswith(("whip://", "whips://")):
         return check_whip(url)
     try:
         scheme, host, port = parse_ingest_url(url)
     except UserError as err:
-        return Check("ingest", FAIL, str(err), "Copy the server URL again from the platform's stream settings.")
+        return Check(tr_noop("ingest"), FAIL, str(err), tr_noop("Copy the server URL again from the platform's stream settings."))
     assert port is not None
     started = time.monotonic()
     try:
         with socket.create_connection((host, port), timeout=5):
             connect_ms = 1000 * (time.monotonic() - started)
     except OSError as exc:
-        return Check("ingest", FAIL, f"cannot reach {host}:{port} ({exc.strerror or exc})",
-                     "Check the internet connection and the server URL; a firewall may block the port.")
+        return Check(tr_noop("ingest"), FAIL, tr_noop("cannot reach {host}:{port} ({error})").format(
+            host=host, port=port, error=exc.strerror or exc),
+                     tr_noop("Check the internet connection and the server URL; a firewall may block the port."))
     if scheme == "srt":
-        return Check("ingest", PASS, f"{safe}: port answers ({connect_ms:.0f} ms); SRT upload is not probed")
+        return Check(tr_noop("ingest"), PASS, tr_noop("{url}: port answers ({ms} ms); SRT upload is not probed").format(
+            url=safe, ms=f"{connect_ms:.0f}"))
     if scheme == "rtmps":
         try:
             context = ssl.create_default_context()
@@ -247,26 +256,31 @@ def check_ingest(url: str | None, bitrate_kbps: int | None = None, probe_s: floa
                     context.wrap_socket(raw, server_hostname=host):
                 pass
         except (OSError, ssl.SSLError) as exc:
-            return Check("ingest", FAIL, f"TLS to {host}:{port} failed ({exc})",
-                         "Check the computer's date and time, or use the platform's rtmp:// URL.")
-        return Check("ingest", PASS, f"{safe}: reachable over TLS ({connect_ms:.0f} ms); upload not probed")
+            return Check(tr_noop("ingest"), FAIL, tr_noop("TLS to {host}:{port} failed ({error})").format(host=host, port=port, error=exc),
+                         tr_noop("Check the computer's date and time, or use the platform's rtmp:// URL."))
+        return Check(tr_noop("ingest"), PASS, tr_noop("{url}: reachable over TLS ({ms} ms); upload not probed").format(
+            url=safe, ms=f"{connect_ms:.0f}"))
     try:
         kbps = rtmp_upload_probe(host, port, probe_s)
     except (OSError, ConnectionError) as exc:
-        return Check("ingest", FAIL, f"{host}:{port} is not an RTMP server that answers ({exc})",
-                     "Check the server URL in Settings.")
+        return Check(tr_noop("ingest"), FAIL, tr_noop("{host}:{port} is not an RTMP server that answers ({error})").format(
+            host=host, port=port, error=exc), tr_noop("Check the server URL in Settings."))
     data = {"connect_ms": round(connect_ms, 1), "upload_kbps": round(kbps), "bitrate_kbps": bitrate_kbps}
-    detail = f"{safe}: reachable ({connect_ms:.0f} ms), upload about {kbps:.0f} kbit/s"
+    reach = {"url": safe, "ms": f"{connect_ms:.0f}", "kbps": f"{kbps:.0f}"}
+    detail = tr_noop("{url}: reachable ({ms} ms), upload about {kbps} kbit/s").format(**reach)
     need = (bitrate_kbps or 2500) + 160  # video + audio
     if kbps < need:
         suggestion = max(300, int(kbps * 0.7 / 100) * 100)
-        return Check("ingest", FAIL, detail + f", below the {need} kbit/s the stream needs",
-                     f"Lower the video bitrate to {suggestion} kbps in Settings > Video, or use a cable "
-                     "instead of Wi-Fi.", data=data)
+        return Check(tr_noop("ingest"), FAIL, tr_noop("{url}: reachable ({ms} ms), upload about {kbps} kbit/s, below the {need} "
+                                               "kbit/s the stream needs").format(need=need, **reach),
+                     tr_noop("Lower the video bitrate to {suggestion} kbps in Settings > Video, or use a cable "
+                             "instead of Wi-Fi.").format(suggestion=suggestion), data=data)
     if kbps < need * 1.5:
-        return Check("ingest", WARN, detail + f", little headroom over {need} kbit/s",
-                     f"Consider {max(300, int(kbps * 0.6 / 100) * 100)} kbps in Settings > Video.", data=data)
-    return Check("ingest", PASS, detail, data=data)
+        return Check(tr_noop("ingest"), WARN, tr_noop("{url}: reachable ({ms} ms), upload about {kbps} kbit/s, little headroom "
+                                               "over {need} kbit/s").format(need=need, **reach),
+                     tr_noop("Consider {suggestion} kbps in Settings > Video.").format(
+                         suggestion=max(300, int(kbps * 0.6 / 100) * 100)), data=data)
+    return Check(tr_noop("ingest"), PASS, detail, data=data)
 
 
 def check_whip(url: str, timeout_s: float = 5.0) -> Check:
@@ -281,7 +295,7 @@ def check_whip(url: str, timeout_s: float = 5.0) -> Check:
     try:
         http_url = parse_whip_url(url)
     except UserError as err:
-        return Check("ingest", FAIL, str(err), "Copy the WHIP URL again from the platform's stream settings.")
+        return Check(tr_noop("ingest"), FAIL, str(err), tr_noop("Copy the WHIP URL again from the platform's stream settings."))
     parts = urlsplit(http_url)
     is_https = parts.scheme == "https"
     host, port = parts.hostname or "", parts.port or (443 if is_https else 80)
@@ -294,16 +308,18 @@ def check_whip(url: str, timeout_s: float = 5.0) -> Check:
         answer = conn.getresponse()
         status = answer.status
     except (OSError, http.client.HTTPException) as exc:
-        return Check("ingest", FAIL, f"{safe}: the WHIP endpoint {host}:{port} does not answer ({exc})",
-                     "Check the internet connection and the WHIP URL; a firewall may block the port.")
+        return Check(tr_noop("ingest"), FAIL, tr_noop("{url}: the WHIP endpoint {host}:{port} does not answer ({error})").format(
+            url=safe, host=host, port=port, error=exc),
+                     tr_noop("Check the internet connection and the WHIP URL; a firewall may block the port."))
     finally:
         conn.close()
     ms = 1000 * (time.monotonic() - started)
     if status >= 500:
-        return Check("ingest", WARN, f"{safe}: the WHIP endpoint answers, with a server error ({status})",
-                     "Try again later, or ask the platform.", data={"connect_ms": round(ms, 1)})
-    return Check("ingest", PASS, f"{safe}: the WHIP endpoint answers ({ms:.0f} ms, OPTIONS {status}); "
-                 "the WebRTC media path (UDP) is tested only by going live", data={"connect_ms": round(ms, 1)})
+        return Check(tr_noop("ingest"), WARN, tr_noop("{url}: the WHIP endpoint answers, with a server error ({status})").format(
+            url=safe, status=status), tr_noop("Try again later, or ask the platform."), data={"connect_ms": round(ms, 1)})
+    return Check(tr_noop("ingest"), PASS, tr_noop("{url}: the WHIP endpoint answers ({ms} ms, OPTIONS {status}); "
+                                          "the WebRTC media path (UDP) is tested only by going live").format(
+        url=safe, ms=f"{ms:.0f}", status=status), data={"connect_ms": round(ms, 1)})
 
 
 def check_live_ingest(label: str, url: str, stream_stats: dict[str, Any] | None) -> Check:
@@ -319,16 +335,21 @@ def check_live_ingest(label: str, url: str, stream_stats: dict[str, Any] | None)
     buffer_ms = float(s.get("send_buffer_ms") or 0)
     data = {"live": True, "state": state, "bitrate_sent_kbps": kbps, "send_buffer_ms": buffer_ms}
     if state == "reconnecting":
-        return Check("ingest", FAIL, f"{where}: live, but the connection is lost and reconnecting",
-                     "Check the internet connection; the show goes on as soon as it is back.", data=data)
+        return Check(tr_noop("ingest"), FAIL, tr_noop("{where}: live, but the connection is lost and reconnecting").format(where=where),
+                     tr_noop("Check the internet connection; the show goes on as soon as it is back."), data=data)
     if state and state != "live":
-        return Check("ingest", WARN, f"{where}: the stream is {state}", "Wait a moment and check again.", data=data)
-    detail = f"{where}: live now, sending {kbps:.0f} kbit/s (send buffer {buffer_ms:.0f} ms); not probed while live"
+        return Check(tr_noop("ingest"), WARN, tr_noop("{where}: the stream is {state}").format(where=where, state=state),
+                     tr_noop("Wait a moment and check again."), data=data)
+    sending = {"where": where, "kbps": f"{kbps:.0f}", "buffer_ms": f"{buffer_ms:.0f}"}
+    detail = tr_noop("{where}: live now, sending {kbps} kbit/s (send buffer {buffer_ms} ms); not probed while live"
+                     ).format(**sending)
     if buffer_ms > 500:
-        return Check("ingest", WARN, detail + ", the uplink is not keeping up",
-                     "Lower the bitrate in Settings > Video after the show, or use a cable instead of Wi-Fi.",
+        return Check(tr_noop("ingest"), WARN,
+                     tr_noop("{where}: live now, sending {kbps} kbit/s (send buffer {buffer_ms} ms); not probed while "
+                             "live, the uplink is not keeping up").format(**sending),
+                     tr_noop("Lower the bitrate in Settings > Video after the show, or use a cable instead of Wi-Fi."),
                      data=data)
-    return Check("ingest", PASS, detail, data=data)
+    return Check(tr_noop("ingest"), PASS, detail, data=data)
 
 
 def run_doctor(url: str | None = None, bitrate_kbps: int | None = None, probe_s: float = 2.0,

@@ -21,8 +21,8 @@ class HelpActions:
 
     def _show_checks(self, checks: list) -> None:
         self.statusBar().showMessage(tr("Setup checked"), 5000)
-        self.last_doctor_report = "\n".join(check.line() for check in checks)
-        QMessageBox.information(self, tr("Check my setup"), self.last_doctor_report)
+        self.last_doctor_report = "\n".join(check.line() for check in checks)  # English, as support reads it
+        QMessageBox.information(self, tr("Check my setup"), "\n".join(check.shown_line() for check in checks))
 
     def _ask_save_path_dialog(self, title: str, suggested: str, filters: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)

@@ -226,3 +226,21 @@ def test_support_bundle_and_reproduce_lines_read_norwegian(tmp_path: Path) -> No
     en = run_cli(["reproduce", str(tmp_path / "b.zip"), "--print-only"], "C.UTF-8", tmp_path)
     assert error_line(en) == (f"seller-studio: error: {tmp_path / 'b.zip'} has no journal: nothing to reproduce "
                               "(was the seller live when it was made?)")
+
+
+def test_doctor_reads_norwegian_and_its_json_stays_english(tmp_path: Path) -> None:
+    from seller_studio.common.net import free_port
+
+    port = free_port()  # nothing listens: the ingest check fails the same way every time
+    args = ["doctor", "--url", f"rtmp://127.0.0.1:{port}/live", "--probe-seconds", "0.2"]
+    nb = run_cli(args, "nb_NO.UTF-8", tmp_path)
+    assert f"[FAIL] mottak: når ikke 127.0.0.1:{port} (" in nb.stdout, nb.stdout
+    assert ("       løsning: Sjekk internettforbindelsen og serveradressen; en brannmur kan blokkere porten."
+            in nb.stdout.splitlines()), nb.stdout
+    assert "] disk: " in nb.stdout and " GB ledig på " in nb.stdout
+    en = run_cli(args, "C.UTF-8", tmp_path)
+    assert f"[FAIL] ingest: cannot reach 127.0.0.1:{port} (" in en.stdout, en.stdout
+    assert ("       fix: Check the internet connection and the server URL; a firewall may block the port."
+            in en.stdout.splitlines())
+    as_json = run_cli([*args, "--json"], "nb_NO.UTF-8", tmp_path)  # for support and bundles: English
+    assert f'"detail": "cannot reach 127.0.0.1:{port} (' in as_json.stdout, as_json.stdout
