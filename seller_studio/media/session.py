@@ -492,7 +492,7 @@ class LiveSession:
             if (part == "output" and output.is_destination) or part == output.kind == "recording":
                 output.crash_injector.arm()
                 return
-        raise ValueError(f"no {part} thread to crash in this session")
+        raise ValueError(tr_noop("no {part} thread to crash in this session").format(part=part))
 
     # -- controls ---------------------------------------------------------------------------------
     def request_keyframe(self) -> None:

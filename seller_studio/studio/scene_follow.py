@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from seller_studio.i18n import tr_noop
+
 log = logging.getLogger(__name__)
 
 MOMENTS: dict[str, str] = {
@@ -40,13 +42,13 @@ class Switch:
 def check_rules(rules: Any) -> dict[str, str]:
     """The profile's ``scene_follow`` as a clean dict; ValueError naming the bad entry."""
     if not isinstance(rules, dict):
-        raise ValueError("`scene_follow` must be an object")
+        raise ValueError(tr_noop("`scene_follow` must be an object"))
     clean: dict[str, str] = {}
     for key, scene in rules.items():
         if not isinstance(key, str) or not (key in MOMENTS or key.startswith("item:")):
-            raise ValueError(f"`scene_follow` has an unknown moment {key!r}")
+            raise ValueError(tr_noop("`scene_follow` has an unknown moment {value}").format(value=repr(key)))
         if not isinstance(scene, str):
-            raise ValueError(f"`scene_follow.{key}` must be text")
+            raise ValueError(tr_noop("`scene_follow.{key}` must be text").format(key=key))
         if scene:
             clean[key] = scene
     return clean

@@ -46,7 +46,7 @@ def make_app(argv: list[str] | None = None):  # -> (QApplication, qasync.QEventL
         import qasync
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
-        raise UserError(f"the studio window needs PySide6 and qasync ({exc}); reinstall Seller Studio") from None
+        raise UserError(tr_noop("the studio window needs PySide6 and qasync ({error}); reinstall Seller Studio").format(error=exc)) from None
     from seller_studio.ui.binding_guard import guard_qt_binding
     from seller_studio.ui.gui_gc import collect_on_gui_thread
     from seller_studio.ui.theme import apply_dark_theme

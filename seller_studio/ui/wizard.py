@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from seller_studio.common.errors import UserError
-from seller_studio.i18n import tr, tr_text
+from seller_studio.i18n import tr, tr_noop, tr_text
 from seller_studio.media.audio.base import AudioSource
 from seller_studio.media.audio.mixer import _levels
 from seller_studio.media.sources.base import VideoSource
@@ -43,8 +43,8 @@ def run_bench_lazily() -> dict[str, Any]:
     try:
         from seller_studio.diagnostics.bench import run_bench
     except ImportError:
-        raise UserError("The computer test is not part of this build yet; keep the current video "
-                        "settings or choose them in Settings > Video.") from None
+        raise UserError(tr_noop("The computer test is not part of this build yet; keep the current video "
+                                "settings or choose them in Settings > Video.")) from None
     # Quick, without the nginx latency leg: the seller waits for this in the wizard.
     return run_bench(quick=True, with_latency=False)
 

@@ -776,10 +776,10 @@ def _packet_track(kind: str):
 async def _read_response(reader: asyncio.StreamReader) -> HttpAnswer:
     status_line = (await reader.readline()).decode("latin-1").strip()
     if not status_line:
-        raise ConnectionResetError("closed without an answer")
+        raise ConnectionResetError(tr_noop("closed without an answer"))
     proto, _, rest = status_line.partition(" ")
     if not proto.startswith("HTTP/"):
-        raise ValueError(f"not HTTP: {status_line[:40]!r}")
+        raise ValueError(tr_noop("not HTTP: {line}").format(line=repr(status_line[:40])))
     code, _, reason = rest.partition(" ")
     headers = await read_http_headers(reader)
     if headers.get("transfer-encoding", "").lower() == "chunked":
