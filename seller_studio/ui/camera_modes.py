@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from seller_studio.i18n import tr, tr_noop
+from seller_studio.i18n import tr, tr_noop, tr_text
 from seller_studio.media.sources.camera_modes import USABLE_FORMATS, CameraMode
 from seller_studio.ui.workers import run_in_worker
 
@@ -49,8 +49,8 @@ class CameraModeBox(QComboBox):
         if self._current and self.findData(self._current) < 0:
             self.addItem(tr('{value} fps (saved)').format(value=self._current.replace('@', ' @ ')), self._current)
         self.setCurrentIndex(max(0, self.findData(self._current)))
-        self.setToolTip(note or ("The studio picks the camera's mode from the output size and frame rate; "
-                                 "choose one here to ask for a particular size."))
+        self.setToolTip(tr_text(note) if note else tr("The studio picks the camera's mode from the output size and "
+                                                      "frame rate; choose one here to ask for a particular size."))
 
     def load(self, spec: str) -> None:
         """List the camera's modes on a worker thread (``spec``: the camera's index or name)."""
@@ -65,15 +65,15 @@ class CameraModeBox(QComboBox):
                 infos = camera_infos(with_modes=True)
                 info = next((c for c in infos if str(c.index) == spec or c.name.lower() == spec.lower()), None)
                 if info is None:
-                    note = "This camera is not connected now: its modes cannot be listed."
+                    note = tr_noop("This camera is not connected now: its modes cannot be listed.")
                 else:
                     modes, note = info.modes, info.modes_note
             except OSError as exc:
-                note = f"Cannot list the camera's modes: {exc}"
+                note = tr_noop("Cannot list the camera's modes: {error}").format(error=exc)
             return spec, modes, note
 
         run_in_worker(self, "camera-modes", work, self._on_modes,
-                      lambda exc: self._on_modes((spec, [], f"Cannot list the camera's modes: {exc}")))
+                      lambda exc: self._on_modes((spec, [], tr_noop("Cannot list the camera's modes: {error}").format(error=exc))))
 
     def _on_modes(self, payload: object) -> None:
         spec, modes, note = payload  # type: ignore[misc]

@@ -78,9 +78,9 @@ class CollectionActions:
     def remove_scene(self, name: str) -> None:
         if not self.controller.can_remove_scene(name):
             return
-        text = f"Remove the scene '{name}'? Its layout goes; sources other scenes use stay."
+        text = tr("Remove the scene '{name}'? Its layout goes; sources other scenes use stay.").format(name=name)
         if self.controller.is_scene_on_air(name):
-            text += "\nIt is on air now: viewers will see the next scene."
+            text += "\n" + tr("It is on air now: viewers will see the next scene.")
         if not self.confirm(tr("Remove scene?"), text):
             return
         self.controller.remove_scene(name)

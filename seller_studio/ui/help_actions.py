@@ -36,7 +36,7 @@ class HelpActions:
 
         if not isinstance(path, str):
             suggested = str(Path.home() / time.strftime("seller-studio-support-%Y%m%d-%H%M.zip"))
-            path = self.ask_save_path("Save support bundle", suggested, "Zip files (*.zip)")
+            path = self.ask_save_path(tr("Save support bundle"), suggested, tr("Zip files (*.zip)"))
         if not path:
             return
         if not path.lower().endswith(".zip"):
@@ -45,7 +45,8 @@ class HelpActions:
         self.journal.action("support_bundle")
 
         def saved(result) -> None:  # noqa: ANN001 - diagnostics.bundle.BundleResult
-            text = f"Support bundle saved to {result.path} ({result.bytes / 1024:.0f} KB, secrets removed)."
+            text = tr("Support bundle saved to {path} ({kb} KB, secrets removed).").format(
+                path=result.path, kb=f"{result.bytes / 1024:.0f}")
             self.statusBar().showMessage(text, 15000)
             self.notice(text)
 

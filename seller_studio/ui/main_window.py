@@ -403,11 +403,11 @@ class MainWindow(HelpActions, CollectionActions, QMainWindow):
             return f"{text}  ({key})" if key else text
 
         live = self.live_state.is_on_air
-        self.go_live_button.setToolTip(tip("End the show" if live else "Go live (asks first, then counts down 3-2-1)",
+        self.go_live_button.setToolTip(tip(tr("End the show") if live else tr("Go live (asks first, then counts down 3-2-1)"),
                                            "go_live"))
-        self.record_button.setToolTip(tip("Record the program to a file on this computer", "record"))
+        self.record_button.setToolTip(tip(tr("Record the program to a file on this computer"), "record"))
         for strip in self.mixer.strips.values():
-            strip.mute.setToolTip(tip("Mute or unmute", "mute_mic"))
+            strip.mute.setToolTip(tip(tr("Mute or unmute"), "mute_mic"))
             strip.gain.setToolTip(tr("Gain: -30 to +12 dB"))
 
     # ------------------------------------------------------------------------------------- dialogs

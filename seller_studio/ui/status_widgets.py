@@ -10,7 +10,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
-from seller_studio.i18n import tr, tr_text
+from seller_studio.i18n import tr, tr_noop, tr_text
 from seller_studio.studio.events import StatsUpdated
 from seller_studio.ui import theme
 
@@ -96,12 +96,12 @@ class HealthLight(QWidget):
         self.setToolTip(tip)
 
 
-_STATUS_TIPS = (("platform", "Connection to the live-shopping platform"),
-                ("fps", "Frames encoded per second / target"),
-                ("dropped", "Frames missed by the computer (render), the encoder, and the network"),
-                ("bitrate", "Bitrate sent to the destination"),
-                ("cpu", "CPU use of the studio (100% = one core)"),
-                ("preview", "Preview frames shown per second"))
+_STATUS_TIPS = (("platform", tr_noop("Connection to the live-shopping platform")),
+                ("fps", tr_noop("Frames encoded per second / target")),
+                ("dropped", tr_noop("Frames missed by the computer (render), the encoder, and the network")),
+                ("bitrate", tr_noop("Bitrate sent to the destination")),
+                ("cpu", tr_noop("CPU use of the studio (100% = one core)")),
+                ("preview", tr_noop("Preview frames shown per second")))
 
 
 def add_status_labels(bar: QStatusBar) -> dict[str, QLabel]:
@@ -109,7 +109,7 @@ def add_status_labels(bar: QStatusBar) -> dict[str, QLabel]:
     labels: dict[str, QLabel] = {}
     for key, tip in _STATUS_TIPS:
         label = QLabel("")
-        label.setToolTip(tip)
+        label.setToolTip(tr(tip))
         bar.addPermanentWidget(label)
         labels[key] = label
     show_idle_status(labels)

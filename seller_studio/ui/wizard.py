@@ -120,7 +120,7 @@ class DevicesPage(QWizardPage):
         if spec != "test-pattern":
             self.camera_mode.load(str(spec))
         else:
-            self.camera_mode.set_modes([], "The test pattern has no modes.")
+            self.camera_mode.set_modes([], tr_noop("The test pattern has no modes."))
 
         def open_source() -> VideoSource:
             if spec == "test-pattern":

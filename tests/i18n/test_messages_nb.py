@@ -244,3 +244,15 @@ def test_doctor_reads_norwegian_and_its_json_stays_english(tmp_path: Path) -> No
             in en.stdout.splitlines())
     as_json = run_cli([*args, "--json"], "nb_NO.UTF-8", tmp_path)  # for support and bundles: English
     assert f'"detail": "cannot reach 127.0.0.1:{port} (' in as_json.stdout, as_json.stdout
+
+
+def test_status_bar_tooltips_read_norwegian(qtbot, norwegian) -> None:  # noqa: ANN001 - pytest-qt
+    from PySide6.QtWidgets import QStatusBar
+
+    from seller_studio.ui.status_widgets import add_status_labels
+
+    bar = QStatusBar()
+    qtbot.addWidget(bar)
+    labels = add_status_labels(bar)
+    assert labels["cpu"].toolTip() == "Studioets CPU-bruk (100 % = én kjerne)"
+    assert labels["platform"].toolTip() == "Forbindelsen til live-shopping-plattformen"

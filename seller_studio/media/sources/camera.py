@@ -72,7 +72,7 @@ def _enumerate_with_package() -> list[CameraInfo]:
 
     This path has not run on the build machine (Linux, no camera)."""
     backend, api = ("dshow", cv2.CAP_DSHOW) if sys.platform == "win32" else ("avfoundation", cv2.CAP_AVFOUNDATION)
-    note = "this system does not list camera modes: the studio asks for MJPEG and reports what the camera gives"
+    note = tr_noop("this system does not list camera modes: the studio asks for MJPEG and reports what the camera gives")
     try:
         from cv2_enumerate_cameras import enumerate_cameras
     except ImportError:

@@ -43,8 +43,8 @@ class ComparisonChart(QWidget):
         title.setBold(True)
         painter.setFont(title)
         painter.setPen(QColor("#30a46c") if c.is_match else QColor("#e5484d"))
-        painter.drawText(QPointF(12, 20), "Reproduced: the same night" if c.is_match
-                         else f"Different: {len(c.disagreements)} difference(s)")
+        painter.drawText(QPointF(12, 20), tr("Reproduced: the same night") if c.is_match
+                         else tr("Different: {n} difference(s)").format(n=len(c.disagreements)))
         painter.setFont(QFont(self.font()))
         legend_top = self.height() - 44
         strip_h = (legend_top - 40) / 2

@@ -169,8 +169,8 @@ class QuickRepliesDialog(QDialog):
         return value if ok else None
 
     def _add(self) -> None:
-        label = self._ask("New quick reply", "Label:", "")
-        text = self._ask("New quick reply", "Text:", "") if label is not None else None
+        label = self._ask(tr("New quick reply"), tr("Label:"), "")
+        text = self._ask(tr("New quick reply"), tr("Text:"), "") if label is not None else None
         if text:
             self.replies.add(label or "", text)
             self._reload()
@@ -180,8 +180,8 @@ class QuickRepliesDialog(QDialog):
         if row < 0:
             return
         reply = self.replies.replies()[row]
-        label = self._ask("Edit quick reply", "Label:", reply.label)
-        text = self._ask("Edit quick reply", "Text:", reply.text) if label is not None else None
+        label = self._ask(tr("Edit quick reply"), tr("Label:"), reply.label)
+        text = self._ask(tr("Edit quick reply"), tr("Text:"), reply.text) if label is not None else None
         if text:
             self.replies.update(row, label=label, text=text)
             self._reload()
