@@ -256,3 +256,22 @@ def test_status_bar_tooltips_read_norwegian(qtbot, norwegian) -> None:  # noqa: 
     labels = add_status_labels(bar)
     assert labels["cpu"].toolTip() == "Studioets CPU-bruk (100 % = én kjerne)"
     assert labels["platform"].toolTip() == "Forbindelsen til live-shopping-plattformen"
+
+
+def test_a_whip_endpoint_nobody_answers(tmp_path: Path) -> None:
+    from seller_studio.common.net import free_port
+
+    port = free_port()
+    args = ["stream", "--url", f"whip://127.0.0.1:{port}/whip", "--no-key", "--duration", "2"]
+    nb = run_cli(args, "nb_NO.UTF-8", tmp_path)
+    errors = [line for line in nb.stderr.splitlines() if line.startswith("seller-studio: ")]
+    assert len(errors) == 1 and errors[0].startswith(
+        f"seller-studio: feil: når ikke WHIP-endepunktet http://127.0.0.1:{port}/whip ("), nb.stderr
+    assert errors[0].endswith("): sjekk adressen og internettforbindelsen din")
+    # the log keeps English (support reads it), and so does an English studio
+    assert f"cannot reach the WHIP endpoint http://127.0.0.1:{port}/whip (" in nb.stderr
+    en = run_cli(args, "C.UTF-8", tmp_path)
+    errors = [line for line in en.stderr.splitlines() if line.startswith("seller-studio: ")]
+    assert len(errors) == 1 and errors[0].startswith(
+        f"seller-studio: error: cannot reach the WHIP endpoint http://127.0.0.1:{port}/whip ("), en.stderr
+    assert errors[0].endswith("): check the address and your internet connection")

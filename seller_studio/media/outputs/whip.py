@@ -90,9 +90,9 @@ def unavailable_reason(protocol: str = "whip") -> str | None:
     try:
         import aiortc  # noqa: F401
     except ImportError:
-        return "WHIP needs the aiortc package, which is not installed"
+        return tr_noop("WHIP needs the aiortc package, which is not installed")
     if "libopus" not in av.codecs_available:
-        return "WHIP needs the Opus encoder, which this FFmpeg build lacks"
+        return tr_noop("WHIP needs the Opus encoder, which this FFmpeg build lacks")
     return None
 
 
@@ -252,8 +252,9 @@ class WhipOutput(MetersSending, Output):
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
     def _where(self) -> str:
-        return f"the WHIP endpoint {self.display_url}" + (f" (destination '{self.name}')"
-                                                          if self.name not in ("whip", "stream") else "")
+        if self.name in ("whip", "stream"):
+            return tr_noop("the WHIP endpoint {url}").format(url=self.display_url)
+        return tr_noop("the WHIP endpoint {url} (destination '{name}')").format(url=self.display_url, name=self.name)
 
     # -- control (any thread) --------------------------------------------------------------------
     def start(self, templates: list, bitrate_kbps: int = 0) -> None:
@@ -484,8 +485,9 @@ class WhipOutput(MetersSending, Output):
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
             except Exception as exc:  # noqa: BLE001  (aiortc raises ValueError and friends on a bad SDP)
-                raise OutputError(StopReason.NOT_RTMP, f"{self._where()} answered with an SDP the studio cannot "
-                                  f"use ({exc}): is it a WHIP endpoint that takes H.264 and Opus?") from None
+                raise OutputError(StopReason.NOT_RTMP, tr_noop(
+                    "{where} answered with an SDP the studio cannot use ({error}): is it a WHIP endpoint that takes "
+                    "H.264 and Opus?").format(where=self._where(), error=exc)) from None
             waiter = asyncio.ensure_future(connected.wait())
             loser = asyncio.ensure_future(failed.wait())
             assert self._stopping is not None
@@ -497,9 +499,11 @@ class WhipOutput(MetersSending, Output):
             if self._stop.is_set():
                 raise OutputError(StopReason.REQUESTED, "stopped")
             if not connected.is_set():
-                what = "the connection failed" if failed.is_set() else f"nothing within {self.media_timeout_s:.0f} s"
-                raise OutputError(StopReason.NO_ANSWER, f"{self._where()} answered the offer, but no media "
-                                  f"connection came up ({what}): is UDP to the endpoint blocked?")
+                what = (tr_noop("the connection failed") if failed.is_set()
+                        else tr_noop("nothing within {seconds} s").format(seconds=f"{self.media_timeout_s:.0f}"))
+                raise OutputError(StopReason.NO_ANSWER, tr_noop(
+                    "{where} answered the offer, but no media connection came up ({what}): is UDP to the endpoint "
+                    "blocked?").format(where=self._where(), what=what))
             self.setup_ms = (time.monotonic() - started) * 1000
             ok = True
             return pc
@@ -581,17 +585,21 @@ class WhipOutput(MetersSending, Output):
             headers["Authorization"] = f"Bearer {self._key}"
         answer = await self._http("POST", self.http_url, headers, sdp.encode())
         if answer.status in (401, 403):
-            raise OutputError(StopReason.REJECTED, f"{self._where()} refused the stream ({answer.status} "
-                              f"{answer.reason}): check the stream key")
+            raise OutputError(StopReason.REJECTED, tr_noop("{where} refused the stream ({status} {reason}): check "
+                                                           "the stream key").format(
+                where=self._where(), status=answer.status, reason=answer.reason))
         if 400 <= answer.status < 500:
-            raise OutputError(StopReason.BAD_URL, f"{self._where()} answered {answer.status} {answer.reason}: "
-                              "check the WHIP URL in the destination's settings")
+            raise OutputError(StopReason.BAD_URL, tr_noop("{where} answered {status} {reason}: check the WHIP URL "
+                                                          "in the destination's settings").format(
+                where=self._where(), status=answer.status, reason=answer.reason))
         if answer.status >= 500:
-            raise OutputError(StopReason.UNREACHABLE, f"{self._where()} answered {answer.status} {answer.reason} "
-                              "(a server error): try again later, or ask the platform")
+            raise OutputError(StopReason.UNREACHABLE, tr_noop("{where} answered {status} {reason} (a server error): "
+                                                              "try again later, or ask the platform").format(
+                where=self._where(), status=answer.status, reason=answer.reason))
         if answer.status not in (200, 201) or not answer.body.lstrip().startswith(b"v="):
-            raise OutputError(StopReason.NOT_RTMP, f"{self._where()} answered {answer.status} {answer.reason} "
-                              "without an SDP answer: is it a WHIP endpoint?")
+            raise OutputError(StopReason.NOT_RTMP, tr_noop("{where} answered {status} {reason} without an SDP "
+                                                           "answer: is it a WHIP endpoint?").format(
+                where=self._where(), status=answer.status, reason=answer.reason))
         location = answer.headers.get("location")
         self.resource_url = urljoin(self.http_url, location) if location else None
         return answer.body.decode("utf-8", "replace")
@@ -610,14 +618,17 @@ class WhipOutput(MetersSending, Output):
                 asyncio.open_connection(host, port, ssl=context, server_hostname=host if is_https else None),
                 timeout_s)
         except TimeoutError:
-            raise OutputError(StopReason.UNREACHABLE, f"cannot reach {self._where()} ({where}: no answer within "
-                              f"{timeout_s:.0f} s): check the address and your internet connection") from None
+            raise OutputError(StopReason.UNREACHABLE, tr_noop(
+                "cannot reach {where} ({address}: no answer within {seconds} s): check the address and your internet "
+                "connection").format(where=self._where(), address=where, seconds=f"{timeout_s:.0f}")) from None
         except ssl.SSLError as exc:
-            raise OutputError(StopReason.TLS_FAILED, f"{self._where()}: the TLS handshake failed "
-                              f"({exc.reason or exc}): use http:// if it takes plain HTTP") from None
+            raise OutputError(StopReason.TLS_FAILED, tr_noop("{where}: the TLS handshake failed ({error}): use "
+                                                             "http:// if it takes plain HTTP").format(
+                where=self._where(), error=exc.reason or exc)) from None
         except OSError as exc:
-            raise OutputError(StopReason.UNREACHABLE, f"cannot reach {self._where()} ({exc.strerror or exc}): "
-                              "check the address and your internet connection") from None
+            raise OutputError(StopReason.UNREACHABLE, tr_noop("cannot reach {where} ({error}): check the address "
+                                                              "and your internet connection").format(
+                where=self._where(), error=exc.strerror or exc)) from None
         try:
             target = parts.path or "/"
             if parts.query:
@@ -629,11 +640,13 @@ class WhipOutput(MetersSending, Output):
             try:
                 return await asyncio.wait_for(_read_response(reader), timeout_s)
             except TimeoutError:
-                raise OutputError(StopReason.NO_ANSWER, f"{self._where()} accepted the connection but did not "
-                                  f"answer within {timeout_s:.0f} s: check the URL (is it a WHIP endpoint?)") from None
+                raise OutputError(StopReason.NO_ANSWER, tr_noop(
+                    "{where} accepted the connection but did not answer within {seconds} s: check the URL (is it a "
+                    "WHIP endpoint?)").format(where=self._where(), seconds=f"{timeout_s:.0f}")) from None
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                raise OutputError(StopReason.NOT_RTMP, f"{self._where()} did not answer as a web server "
-                                  f"({type(exc).__name__}): check the URL") from None
+                raise OutputError(StopReason.NOT_RTMP, tr_noop("{where} did not answer as a web server ({error}): "
+                                                               "check the URL").format(
+                    where=self._where(), error=type(exc).__name__)) from None
         finally:
             writer.close()
 
