@@ -275,3 +275,15 @@ def test_a_whip_endpoint_nobody_answers(tmp_path: Path) -> None:
     assert len(errors) == 1 and errors[0].startswith(
         f"seller-studio: error: cannot reach the WHIP endpoint http://127.0.0.1:{port}/whip ("), en.stderr
     assert errors[0].endswith("): check the address and your internet connection")
+
+
+def test_camera_mode_advice(norwegian) -> None:
+    from seller_studio.media.sources.camera_modes import CameraMode, choose_mode, shortfall_sentence
+
+    modes = [CameraMode(1920, 1080, 5.0, "YUYV"), CameraMode(1280, 720, 30.0, "MJPG"), CameraMode(960, 540, 30.0, "MJPG")]
+    advice = choose_mode(modes, 1920, 1080, 30).advice
+    assert advice == "This camera gives 5 fps at 1920x1080 — choose 1280x720 or 960x540 for 30 fps."
+    assert i18n.tr_text(advice) == "Dette kameraet gir 5 fps ved 1920x1080 — velg 1280x720 eller 960x540 for 30 fps."
+    sentence = shortfall_sentence((1920, 1080, 30.0), (1280, 720, 30.0), modes)
+    assert i18n.tr_text(sentence) == ("Dette kameraet gir 1280x720, ikke 1920x1080: bildet skaleres opp — velg "
+                                      "1280x720 i Innstillinger > Video eller bruk et kamera som har 1920x1080.")

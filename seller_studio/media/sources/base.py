@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from seller_studio.common.events import EventEmitter
+from seller_studio.i18n import tr_noop
 from seller_studio.media.frames import VideoFrame
 
 
@@ -124,7 +125,7 @@ class ThreadedSource(VideoSource):
             if self._state != SourceState.STOPPED:
                 self._set_state(SourceState.LIVE)
         elif self._state == SourceState.LIVE and now_s - self._last_new_frame_s > self.lost_after_s:
-            self._set_state(SourceState.LOST, f"{self.kind} stopped delivering frames")
+            self._set_state(SourceState.LOST, tr_noop("{kind} stopped delivering frames").format(kind=self.kind))
         if self._state == SourceState.LOST:
             return self._lost_slate(frame)
         return frame

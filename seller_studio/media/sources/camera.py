@@ -208,8 +208,8 @@ def open_capture(cap: CaptureBoundary, device: str | int, api: int, choice: Mode
     fourcc = fourcc_text(cap.get(cv2.CAP_PROP_FOURCC))
     sentence = shortfall_sentence(asked, delivered, modes) if choice is not None else ""
     if choice is not None and not sentence and (delivered[0], delivered[1]) != (asked[0], asked[1]) and delivered[0]:
-        sentence = (f"The camera refused {asked[0]}x{asked[1]} and gives {delivered[0]}x{delivered[1]} — "
-                    f"choose one of its modes in Settings > Video.")
+        sentence = tr_noop("The camera refused {asked} and gives {given} — choose one of its modes in Settings > "
+                           "Video.").format(asked=f"{asked[0]}x{asked[1]}", given=f"{delivered[0]}x{delivered[1]}")
     if choice is not None and choice.advice and not sentence:
         sentence = choice.advice
     return OpenReport(asked, fourcc_asked, delivered, fourcc, refused, sentence)
@@ -417,13 +417,14 @@ class CameraSource(ThreadedSource):
                     log.info("camera %s is back after %.1f s", self.name, recovered_s)
                     self._frozen_since_s = None
                     attempt = 0
-                    self._set_state(SourceState.LIVE, "camera is back")
+                    self._set_state(SourceState.LIVE, tr_noop("camera is back"))
                 continue
             if self._frozen_since_s is None:
                 self._frozen_since_s = self._last_new_s
                 self.freezes += 1
-                why = ("repeats the same picture" if self._repeats else "gives no new picture")
-                reason = f"Camera '{self.name}' froze ({why} for {self.frozen_after_s:g} s): reopening it"
+                why = (tr_noop("repeats the same picture") if self._repeats else tr_noop("gives no new picture"))
+                reason = tr_noop("Camera '{name}' froze ({why} for {seconds} s): reopening it").format(
+                    name=self.name, why=why, seconds=f"{self.frozen_after_s:g}")
                 self.last_freeze = {"detected_after_s": round(stale_s, 3)}
                 log.warning("%s", reason)
                 self._set_state(SourceState.LOST, reason)

@@ -18,6 +18,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from seller_studio.i18n import tr_noop
+
 # Pixel formats OpenCV's capture backends turn into BGR themselves. H.264 from a camera (the C920 has it)
 # is left out: OpenCV's V4L2 backend does not decode it.
 RAW_FORMATS = ("YUYV", "YUY2", "UYVY", "NV12", "NV21", "YU12", "YV12", "I420", "RGB3", "BGR3", "GREY", "Y800")
@@ -182,9 +184,10 @@ def choose_mode(modes: list[CameraMode], width: int, height: int, fps: float) ->
     alternatives = " or ".join(f"{w}x{h}" for w, h in fits[:2])
     if at_size:  # the size exists, but not at this rate: keep the size, say what gives the rate
         mode = _preferred(at_size, fps)
-        fix = (f"choose {alternatives} for {fps:g} fps" if alternatives
-               else f"choose {mode.fps:g} fps in Settings > Video")
-        advice = f"This camera gives {mode.fps:g} fps at {width}x{height} — {fix}."
+        fix = (_choose_sizes(fits[:2], fps) if alternatives
+               else tr_noop("choose {fps} fps in Settings > Video").format(fps=f"{mode.fps:g}"))
+        advice = tr_noop("This camera gives {fps} fps at {size} — {fix}.").format(
+            fps=f"{mode.fps:g}", size=f"{width}x{height}", fix=fix)
         return ModeChoice(asked, mode, mode.pixel_format,
                           f"{width}x{height} is offered at {mode.fps:g} fps at most ({mode.pixel_format})", advice)
 
@@ -199,15 +202,26 @@ def choose_mode(modes: list[CameraMode], width: int, height: int, fps: float) ->
         if covering:
             return ModeChoice(asked, mode, mode.pixel_format,
                               f"{width}x{height} is not offered; {mode.label} covers it and is scaled down")
-        shape = "" if _same_shape(mode.size, (width, height)) else " (another shape: it is cropped to fill)"
-        advice = (f"This camera's largest picture at {fps:g} fps is {mode.width}x{mode.height}{shape}; "
-                  f"it is scaled up to {width}x{height} — for a sharper picture use a camera that has {width}x{height}.")
+        template = (tr_noop("This camera's largest picture at {fps} fps is {largest}; it is scaled up to {size} — "
+                            "for a sharper picture use a camera that has {size}.")
+                    if _same_shape(mode.size, (width, height)) else
+                    tr_noop("This camera's largest picture at {fps} fps is {largest} (another shape: it is cropped to "
+                            "fill); it is scaled up to {size} — for a sharper picture use a camera that has {size}."))
+        advice = template.format(fps=f"{fps:g}", largest=f"{mode.width}x{mode.height}", size=f"{width}x{height}")
         return ModeChoice(asked, mode, mode.pixel_format,
                           f"{width}x{height} is not offered; the largest mode at {fps:g} fps is {mode.label}", advice)
     fastest = max(usable, key=lambda m: (m.fps, m.width * m.height))
-    advice = (f"This camera gives at most {fastest.fps:g} fps ({fastest.width}x{fastest.height}) — "
-              f"choose {fastest.fps:g} fps in Settings > Video.")
+    advice = tr_noop("This camera gives at most {fps} fps ({size}) — choose {fps} fps in Settings > Video.").format(
+        fps=f"{fastest.fps:g}", size=f"{fastest.width}x{fastest.height}")
     return ModeChoice(asked, fastest, fastest.pixel_format, f"no mode reaches {fps:g} fps", advice)
+
+
+def _choose_sizes(sizes: list[tuple[int, int]], fps: float) -> str:
+    """ "choose 1280x720 or 960x540 for 30 fps" (one or two sizes), a template per count so it translates."""
+    names = [f"{w}x{h}" for w, h in sizes]
+    if len(names) == 1:
+        return tr_noop("choose {size} for {fps} fps").format(size=names[0], fps=f"{fps:g}")
+    return tr_noop("choose {size} or {other} for {fps} fps").format(size=names[0], other=names[1], fps=f"{fps:g}")
 
 
 def shortfall_sentence(asked: tuple[int, int, float], delivered: tuple[int, int, float],
@@ -216,16 +230,14 @@ def shortfall_sentence(asked: tuple[int, int, float], delivered: tuple[int, int,
     w, h, fps = asked
     dw, dh, dfps = delivered
     if dw * dh and (dw < w or dh < h):
-        return (f"This camera gives {dw}x{dh}, not {w}x{h}: the picture is scaled up — choose {dw}x{dh} "
-                f"in Settings > Video or use a camera that has {w}x{h}.")
+        return tr_noop("This camera gives {given}, not {asked}: the picture is scaled up — choose {given} "
+                       "in Settings > Video or use a camera that has {asked}.").format(given=f"{dw}x{dh}", asked=f"{w}x{h}")
     if dfps and dfps + FPS_TOLERANCE < fps * 0.9:
         fits = sorted({m.size for m in modes or [] if _reaches(m, fps) and m.pixel_format in USABLE_FORMATS
                        and m.width < dw and _same_shape(m.size, (w, h))}, key=lambda s: -s[0] * s[1])
-        if fits:
-            fix = "choose " + " or ".join(f"{a}x{b}" for a, b in fits[:2]) + f" for {fps:g} fps"
-        else:
-            fix = "choose a smaller size or a lower frame rate in Settings > Video"
-        return f"This camera gives {dfps:g} fps at {dw}x{dh} — {fix}."
+        fix = (_choose_sizes(fits[:2], fps) if fits
+               else tr_noop("choose a smaller size or a lower frame rate in Settings > Video"))
+        return tr_noop("This camera gives {fps} fps at {size} — {fix}.").format(fps=f"{dfps:g}", size=f"{dw}x{dh}", fix=fix)
     return ""
 
 
