@@ -196,7 +196,7 @@ class PlatformClient:
             self._run_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._run_task
-        self._fail_pending(CLOSED_CODE, "the platform connection was closed")
+        self._fail_pending(CLOSED_CODE, tr_noop("the platform connection was closed"))
         if self._state is not ConnectionState.REJECTED:
             self._set_state(ConnectionState.CLOSED)
 
@@ -217,8 +217,8 @@ class PlatformClient:
             if size > p.MAX_MESSAGE_BYTES:
                 # The platform would answer `too_large` (over 1 MiB: drop the connection, and the re-send
                 # after the reconnect would drop it again): refused here, nothing is sent.
-                raise CommandError(ErrorCode.TOO_LARGE, f"the message is {size} bytes; the platform takes at most "
-                                                        f"{p.MAX_MESSAGE_BYTES}", mtype)
+                raise CommandError(ErrorCode.TOO_LARGE, tr_noop("the message is {size} bytes; the platform takes at most "
+                                                                "{limit}").format(size=size, limit=p.MAX_MESSAGE_BYTES), mtype)
             pending = _Pending(env, asyncio.get_running_loop().create_future())
             self._pending[mid] = pending
             await self._send_pending(pending)
@@ -226,7 +226,8 @@ class PlatformClient:
         try:
             return await asyncio.wait_for(asyncio.shield(pending.future), timeout)
         except TimeoutError:
-            raise CommandError(TIMEOUT_CODE, f"no answer from the platform within {timeout:g} s", mtype) from None
+            raise CommandError(TIMEOUT_CODE, tr_noop("no answer from the platform within {seconds} s").format(
+                seconds=f"{timeout:g}"), mtype) from None
         finally:
             # Answered or given up: a late answer to this id is ignored.
             self._pending.pop(mid, None)
@@ -257,7 +258,8 @@ class PlatformClient:
         except ProtocolError as err:
             raise CommandError(err.code, err.message, cmd.TYPE) from None
         if text_error is not None:
-            raise CommandError(ErrorCode.BAD_MESSAGE, f"`{text_error}` is not valid Unicode text", cmd.TYPE)
+            raise CommandError(ErrorCode.BAD_MESSAGE, tr_noop("`{field}` is not valid Unicode text").format(field=text_error),
+                               cmd.TYPE)
         return await self.command(cmd.TYPE, data)
 
     # Convenience wrappers for the show panel: typed commands, checked before they are sent.
@@ -371,8 +373,9 @@ class PlatformClient:
 
     async def _wait_retry(self, attempt: int, reason: str) -> bool:
         if not self.policy.should_retry(attempt):
-            self._set_state(ConnectionState.CLOSED, reason=f"gave up after {attempt - 1} retries: {reason}")
-            self._fail_pending(CLOSED_CODE, "the platform connection was lost")
+            self._set_state(ConnectionState.CLOSED, reason=tr_noop("gave up after {retries} retries: {reason}").format(
+                retries=attempt - 1, reason=reason))
+            self._fail_pending(CLOSED_CODE, tr_noop("the platform connection was lost"))
             return False
         delay_s = self.policy.delay_s(attempt)
         log.info("platform connection lost (%s); retry %d in %.1f s", reason, attempt, delay_s)

@@ -82,7 +82,7 @@ def output_protocols() -> dict[str, str]:
             container.start_encoding()
             result[scheme] = "ok"
         except av.error.ProtocolNotFoundError:
-            result[scheme] = "not in this FFmpeg build"
+            result[scheme] = tr_noop("not in this FFmpeg build")
         except (av.FFmpegError, OSError, ValueError):
             result[scheme] = "ok"
         finally:
@@ -193,7 +193,7 @@ class StreamOutput(MetersSending, Output):
     def unavailable_reason(cls, protocol: str) -> str | None:
         """Why this FFmpeg build cannot send ``protocol`` (the output-kind registry asks), or None."""
         if protocol not in SCHEMES:
-            return f"{protocol}:// is not a protocol of the RTMP/SRT output"
+            return tr_noop("{protocol}:// is not a protocol of the RTMP/SRT output").format(protocol=protocol)
         if protocol != "srt":
             return None  # every FFmpeg build has RTMP (a missing one still fails at connect, with its line)
         status = _output_protocols_cached().get(protocol)
@@ -370,8 +370,8 @@ class StreamOutput(MetersSending, Output):
                 try:
                     sock = context.wrap_socket(raw, server_hostname=self.host)  # handshake, under the timeout
                 except (ssl.SSLError, TimeoutError, ConnectionError, OSError) as exc:
-                    detail = ("no TLS answer within "
-                              f"{self.connect_timeout_s:.0f} s" if isinstance(exc, TimeoutError)
+                    detail = (tr_noop("no TLS answer within {seconds} s").format(seconds=f"{self.connect_timeout_s:.0f}")
+                              if isinstance(exc, TimeoutError)
                               else getattr(exc, "reason", None) or str(exc) or type(exc).__name__)
                     raise OutputError(StopReason.TLS_FAILED, tr_noop('rtmps:// to {where}: the TLS handshake failed ({detail}): if this server takes plain RTMP use rtmp://, otherwise check the port').format(where=where, detail=detail)) from None
             sock.sendall(b"\x03" + bytes(1536))
@@ -389,7 +389,7 @@ class StreamOutput(MetersSending, Output):
             got = b""
             closed = exc.strerror or type(exc).__name__
         else:
-            closed = "it closed the connection during the handshake"
+            closed = tr_noop("it closed the connection during the handshake")
         finally:
             self._probe_sock = None
             sock.close()
