@@ -54,14 +54,14 @@ HOTKEY_ACTIONS: dict[str, str] = {
 }
 
 HOTKEY_LABELS: dict[str, str] = {
-    **{f"scene_{n}": f"Scene {n}" for n in range(1, 10)},
-    "next_item": "Next item",
-    "previous_item": "Previous item",
-    "start_auction": "Start auction",
-    "go_live": "Go Live / End Show",
-    "mute_mic": "Mute microphone",
-    "record": "Record on/off",
-    "transition": "Studio Mode: preview to program",
+    **{f"scene_{n}": tr_noop("Scene {n}").format(n=n) for n in range(1, 10)},
+    "next_item": tr_noop("Next item"),
+    "previous_item": tr_noop("Previous item"),
+    "start_auction": tr_noop("Start auction"),
+    "go_live": tr_noop("Go Live / End Show"),
+    "mute_mic": tr_noop("Mute microphone"),
+    "record": tr_noop("Record on/off"),
+    "transition": tr_noop("Studio Mode: preview to program"),
 }
 
 # Landscape, then vertical (9:16: TikTok LIVE and phone-first shopping apps).

@@ -341,7 +341,7 @@ class SettingsDialog(QDialog):
             edit.setMaximumSequenceLength(1)
             edit.setClearButtonEnabled(True)
             self.hotkey_edits[action] = edit
-            form.addRow(HOTKEY_LABELS[action], edit)
+            form.addRow(tr_text(HOTKEY_LABELS[action]), edit)  # English in the core, shown translated
         reset = QPushButton(tr("Reset to defaults"))
         reset.clicked.connect(lambda: [e.setKeySequence(QKeySequence(HOTKEY_ACTIONS[a]))
                                        for a, e in self.hotkey_edits.items()])
