@@ -10,14 +10,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from seller_studio.i18n import tr
+from seller_studio.i18n import tr, tr_text
 
 
 class HelpActions:
     def check_setup(self) -> None:
         self.statusBar().showMessage(tr("Checking your setup…"))
         self.workers.run("doctor", self.controller.doctor_job(), self._show_checks,
-                         lambda exc: self.notice(tr('Could not check the setup: {exc}').format(exc=exc)))
+                         lambda exc: self.notice(tr('Could not check the setup: {exc}').format(exc=tr_text(str(exc)))))
 
     def _show_checks(self, checks: list) -> None:
         self.statusBar().showMessage(tr("Setup checked"), 5000)
@@ -51,7 +51,7 @@ class HelpActions:
             self.notice(text)
 
         self.workers.run("support-bundle", lambda: build_bundle(Path(path)), saved,
-                         lambda exc: self.notice(tr('Could not save the support bundle: {exc}').format(exc=exc)))
+                         lambda exc: self.notice(tr('Could not save the support bundle: {exc}').format(exc=tr_text(str(exc)))))
 
     def open_replay(self) -> None:
         from seller_studio.diagnostics.replay import Replay
@@ -63,6 +63,6 @@ class HelpActions:
         try:
             self._replay_window = ReplayWindow(Replay.from_bundle(Path(path)), title=Path(path).name)
         except Exception as exc:  # a bad bundle is one line for the user, not a crash
-            self.notice(tr('Could not open {name}: {exc}').format(name=Path(path).name, exc=exc))
+            self.notice(tr('Could not open {name}: {exc}').format(name=Path(path).name, exc=tr_text(str(exc))))
             return
         self._replay_window.show()

@@ -137,7 +137,7 @@ class DevicesPage(QWizardPage):
             self.status.setText(getattr(source, "notice", ""))  # e.g. "This camera gives 5 fps at ..."
 
         run_in_worker(self.bridge, "wizard-camera", open_source, done,
-                      lambda exc: self.status.setText(tr('Camera: {exc}').format(exc=exc)))
+                      lambda exc: self.status.setText(tr('Camera: {exc}').format(exc=tr_text(str(exc)))))
 
     def _open_mic(self) -> None:
         self._close_mic()
@@ -147,7 +147,7 @@ class DevicesPage(QWizardPage):
             try:
                 audio.start()
             except Exception as exc:  # a device that refuses to open: say so, keep the wizard going
-                self.status.setText(tr('Microphone: {exc}').format(exc=exc))
+                self.status.setText(tr('Microphone: {exc}').format(exc=tr_text(str(exc))))
                 return
         self.audio = audio
 

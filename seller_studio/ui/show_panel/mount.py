@@ -39,7 +39,7 @@ class DamagedInventoryPanel(QWidget):
         super().__init__()
         self.window_ref, self.error, self.show_id = window, error, show_id
         layout = QVBoxLayout(self)
-        self.message = QLabel(str(error))
+        self.message = QLabel(tr_text(str(error)))
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.message)
@@ -60,7 +60,7 @@ class DamagedInventoryPanel(QWidget):
         try:
             report = recover(self.error.path)
         except UserError as err:
-            self.message.setText(tr('{error}\nRecovery failed: {err}').format(error=self.error, err=err))
+            self.message.setText(tr('{error}\nRecovery failed: {err}').format(error=tr_text(str(self.error)), err=tr_text(str(err))))
             return None
         self.window_ref.notice(tr('Inventory recovered: {value}.').format(value=report.summary()))
         panel = install_show_panel(self.window_ref, show_id=self.show_id)
