@@ -150,5 +150,5 @@ def run_export_sales(args: argparse.Namespace) -> int:
 
 def run_recover(args: argparse.Namespace) -> int:
     report = recover(args.db or default_db_path())
-    print(report.summary())
+    print(tr_text(report.summary()))  # English in the log, the seller's language here
     return 0

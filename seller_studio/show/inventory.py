@@ -802,10 +802,12 @@ class RecoveryReport:
     sales_salvaged: int
 
     def summary(self) -> str:
-        start = f"the backup {self.backup_used.name}" if self.backup_used else "an empty database"
-        return (f"rebuilt from {start} plus {self.items_salvaged} items and {self.sales_salvaged} sales read back "
-                f"from the damaged file: {self.items} items, {self.sales} sales; the damaged file is kept as "
-                f"{self.damaged_copy.name}")
+        start = (tr_noop("the backup {name}").format(name=self.backup_used.name) if self.backup_used
+                 else tr_noop("an empty database"))
+        return tr_noop("rebuilt from {start} plus {items_salvaged} items and {sales_salvaged} sales read back from the "
+                       "damaged file: {items} items, {sales} sales; the damaged file is kept as {copy}").format(
+            start=start, items_salvaged=self.items_salvaged, sales_salvaged=self.sales_salvaged, items=self.items,
+            sales=self.sales, copy=self.damaged_copy.name)
 
 
 def recover(db_path: Path | str) -> RecoveryReport:

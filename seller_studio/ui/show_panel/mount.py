@@ -62,7 +62,7 @@ class DamagedInventoryPanel(QWidget):
         except UserError as err:
             self.message.setText(tr('{error}\nRecovery failed: {err}').format(error=tr_text(str(self.error)), err=tr_text(str(err))))
             return None
-        self.window_ref.notice(tr('Inventory recovered: {value}.').format(value=report.summary()))
+        self.window_ref.notice(tr('Inventory recovered: {value}.').format(value=tr_text(report.summary())))
         panel = install_show_panel(self.window_ref, show_id=self.show_id)
         self.window_ref.show_panel = panel
         return panel
