@@ -428,7 +428,7 @@ def media_appliers(video: WithholdingVideoSource | list[WithholdingVideoSource] 
         def crash(fault: Fault) -> None:
             session = studio.session
             if session is None:
-                raise RuntimeError("thread-crash: not live")
+                raise RuntimeError(tr_noop("thread-crash: not live"))
             session.inject_crash(fault.part, fault.destination)
 
         appliers["thread-crash"] = (crash, None)

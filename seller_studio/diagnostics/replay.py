@@ -274,7 +274,7 @@ class ReplayPlayer:
 
     def set_speed(self, speed: float) -> None:
         if speed <= 0:
-            raise ValueError("speed must be positive")
+            raise ValueError(tr_noop("speed must be positive"))
         self.speed = speed
 
     def seek(self, t_s: float) -> ReplayState:

@@ -42,11 +42,11 @@ def restore_layout(window: QMainWindow) -> str | None:
         return notice
     try:
         if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
+            raise ValueError(tr_noop("not a JSON object"))
         geometry = base64.b64decode(data["geometry"], validate=True)
         state = base64.b64decode(data["state"], validate=True)
         if geometry[:4] != QT_GEOMETRY_MAGIC:
-            raise ValueError("not a saved window geometry")
+            raise ValueError(tr_noop("not a saved window geometry"))
         if not window.restoreGeometry(QByteArray(geometry)):
             # Well-formed, but Qt will not place it on the screens there are now (saved on a monitor
             # that is gone, another resolution): not damage. The default size is used, the docks
