@@ -334,25 +334,42 @@ def _vertical_canvas(profile: dict[str, Any], entries: list[dict[str, Any]], kep
     ``live`` was recorded counts it live if the vertical canvas's stats ticks (``canvas_stats``) are
     in it, at the best bitrate they show."""
     raw = profile.get("vertical_canvas")
-    if not isinstance(raw, dict) or not raw.get("width") or not raw.get("height"):
+    if not isinstance(raw, dict):
         return None
-    ticks = [e.get("data") or {} for e in entries if e.get("kind") == "canvas_stats"]
+    try:
+        width, height = int(raw.get("width") or 0), int(raw.get("height") or 0)
+    except (TypeError, ValueError):
+        width = height = 0
+    if width <= 0 or height <= 0:
+        if raw:
+            notes.append("vertical canvas: its size is not readable; only the landscape canvas is rebuilt")
+        return None
+    ticks = [d for e in entries if e.get("kind") == "canvas_stats" and isinstance(d := e.get("data"), dict)]
     is_live = bool(raw["live"]) if isinstance(raw.get("live"), bool) else bool(ticks)
     bitrate = raw.get("bitrate_kbps")
-    if not isinstance(bitrate, int) or bitrate <= 0:
-        seen = [int(o.get("encoder_bitrate_kbps") or 0) for d in ticks for o in d.get("outputs") or []
-                if isinstance(o, dict)]
+    if not isinstance(bitrate, int) or isinstance(bitrate, bool) or bitrate <= 0:
+        seen = [_whole_kbps(o.get("encoder_bitrate_kbps")) for d in ticks
+                for o in (d.get("outputs") if isinstance(d.get("outputs"), list) else []) if isinstance(o, dict)]
         bitrate = max(seen, default=0) or VERTICAL_DEFAULT_KBPS
         if is_live:
             notes.append(f"vertical canvas: its bitrate was not recorded; {bitrate} kbps "
                          + ("(the most its stats show)" if max(seen, default=0) else "(the default)"))
     scenes = []
-    for sc in raw.get("scenes") or []:
-        if isinstance(sc, dict):
-            layers = [dict(layer) for layer in sc.get("layers") or [] if layer.get("source_id") in kept]
-            scenes.append({"name": str(sc.get("name")), "canvas": sc.get("canvas") or [raw["width"], raw["height"]],
+    for sc in raw.get("scenes") if isinstance(raw.get("scenes"), list) else []:
+        if isinstance(sc, dict) and isinstance(sc.get("layers") or [], list):
+            layers = [dict(layer) for layer in sc.get("layers") or []
+                      if isinstance(layer, dict) and layer.get("source_id") in kept]
+            scenes.append({"name": str(sc.get("name")), "canvas": sc.get("canvas") or [width, height],
                            "layers": layers})
-    return VerticalCanvasPlan(int(raw["width"]), int(raw["height"]), bitrate, scenes, is_live)
+    return VerticalCanvasPlan(width, height, bitrate, scenes, is_live)
+
+
+def _whole_kbps(value: Any) -> int:
+    """A journaled bitrate as whole kbps; 0 for anything that is not a number."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def derive_faults(entries: list[dict[str, Any]], t0: float, bitrate_kbps: int,

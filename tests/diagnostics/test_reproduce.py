@@ -550,3 +550,18 @@ def test_a_live_vertical_canvas_is_reproduced_live_with_its_own_encode(nginx, tm
     probe = ffprobe(recorded[-1])
     assert (stream_of(probe, "video")["width"], stream_of(probe, "video")["height"]) == (180, 320)
     assert stream_of(probe, "audio")["codec_name"] == "aac"
+
+
+def test_a_damaged_vertical_canvas_entry_rebuilds_the_landscape_canvas_only():
+    """Hand-edited or damaged bundles lose nothing: a note, and the rest of the plan as before."""
+    j = _with_vertical(J(), live=True, bitrate_kbps=True).ticks(1, 5)
+    head = next(e for e in j.lines if e["name"] == "profile")["data"]
+    head["vertical_canvas"]["scenes"] = [{"name": "Main", "layers": ["not a layer", {"source_id": "cam-1"}]}, "x"]
+    j.add(1.5, "canvas_stats", "stats", outputs=[{"encoder_bitrate_kbps": "lots"}, "x"])
+    plan = derive_plan(j.lines)
+    assert plan.vertical is not None and plan.vertical.bitrate_kbps == 2500  # the default: nothing readable
+    assert [layer["source_id"] for layer in plan.vertical.scenes[0]["layers"]] == ["cam-1"]
+    head["vertical_canvas"]["width"] = "wide"
+    plan = derive_plan(j.lines)
+    assert plan.vertical is None and plan.width == 1920
+    assert any("vertical canvas: its size is not readable" in n for n in plan.notes)
