@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from seller_studio.cli.stream_cmd import exit_code_for
@@ -194,15 +195,16 @@ def run_plan(plan: ReproductionPlan, journal_path: Path, ingest: str | None = No
         destination = destination_for_url(ingest, "reproduce", key="reproduce")
         stream = destination.open_output(is_key_required=False, dynamic_bitrate=True)
         studio = assembly.build_studio(profile, faults=plan.faults, is_strict=True).studio
+        video = VideoSettings(plan.width, plan.height, plan.fps, plan.bitrate_kbps, plan.keyframe_interval_s,
+                              plan.preset, "zerolatency", plan.encoder)
         vertical_stream = None
         vertical_video = None
         if plan.vertical is not None and plan.vertical.is_live and studio.vertical is not None:
             # Its own encode to the same ingest under its own key: the seller's machine encoded both.
             vertical_stream = destination_for_url(ingest, "reproduce-vertical", key="reproduce-vertical").open_output(
                 is_key_required=False, dynamic_bitrate=True)
-            vertical_video = VideoSettings(plan.vertical.width, plan.vertical.height, plan.fps,
-                                           plan.vertical.bitrate_kbps, plan.keyframe_interval_s, plan.preset,
-                                           "zerolatency", plan.encoder)
+            vertical_video = replace(video, width=plan.vertical.width, height=plan.vertical.height,
+                                     bitrate_kbps=plan.vertical.bitrate_kbps)
         if plan.active_scene and plan.active_scene in studio.compositor.scenes:
             studio.set_scene(plan.active_scene)
         journal.attach_studio(studio)
@@ -214,8 +216,6 @@ def run_plan(plan: ReproductionPlan, journal_path: Path, ingest: str | None = No
         rig = StudioFaults(plan.faults, platform.sandbox if platform is not None else None)
         for s in streams:  # a net-drop or slow uplink is the seller's one uplink: both streams share it
             rig.route(s)
-        video = VideoSettings(plan.width, plan.height, plan.fps, plan.bitrate_kbps, plan.keyframe_interval_s,
-                              plan.preset, "zerolatency", plan.encoder)
         has_audio = assembly.MIC_ID in studio.mixer.channels
         journal.write("head", "profile", **describe_setup(studio, video, vertical_video=vertical_video))
         try:

@@ -350,10 +350,11 @@ def _vertical_canvas(profile: dict[str, Any], entries: list[dict[str, Any]], kep
     if not isinstance(bitrate, int) or isinstance(bitrate, bool) or bitrate <= 0:
         seen = [_whole_kbps(o.get("encoder_bitrate_kbps")) for d in ticks
                 for o in (d.get("outputs") if isinstance(d.get("outputs"), list) else []) if isinstance(o, dict)]
-        bitrate = max(seen, default=0) or VERTICAL_DEFAULT_KBPS
+        most = max(seen, default=0)
+        bitrate = most or VERTICAL_DEFAULT_KBPS
         if is_live:
             notes.append(f"vertical canvas: its bitrate was not recorded; {bitrate} kbps "
-                         + ("(the most its stats show)" if max(seen, default=0) else "(the default)"))
+                         + ("(the most its stats show)" if most else "(the default)"))
     scenes = []
     for sc in raw.get("scenes") if isinstance(raw.get("scenes"), list) else []:
         if isinstance(sc, dict) and isinstance(sc.get("layers") or [], list):
