@@ -1,9 +1,21 @@
-"""Small socket helpers shared by the sandbox's ingests, the local RTMP server and the WHIP output."""
+"""Small socket helpers shared by the sandbox's ingests, the local RTMP server, the WHIP output and the
+platform client."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback address (IPv6 with or without brackets): this computer only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def free_port(host: str = "127.0.0.1") -> int:

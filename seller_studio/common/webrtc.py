@@ -11,21 +11,11 @@ loopback. A connection to anything else never offers it.
 from __future__ import annotations
 
 import contextvars
-import ipaddress
 import threading
 
 _OFFER_LOOPBACK: contextvars.ContextVar[bool] = contextvars.ContextVar("offer_loopback", default=False)
 _patch_lock = threading.Lock()
 _is_patched = False
-
-
-def is_loopback_host(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def offer_loopback() -> None:

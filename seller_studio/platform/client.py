@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import ipaddress
 import itertools
 import logging
 import math
@@ -42,6 +41,7 @@ from seller_studio.common.errors import (
     UserError,
 )
 from seller_studio.common.events import EventEmitter
+from seller_studio.common.net import is_loopback_host
 from seller_studio.common.secrets import SecretStore, platform_token_name
 from seller_studio.i18n import tr_noop
 from seller_studio.platform import protocol as p
@@ -111,7 +111,7 @@ class PlatformClient:
         self.connect_timeout_s = connect_timeout_s
         self._ssl = ssl
         # Env proxies must not capture loopback (the embedded sandbox).
-        self._proxy: bool | None = None if _is_loopback(urlsplit(url).hostname or "") else True
+        self._proxy: bool | None = None if is_loopback_host(urlsplit(url).hostname or "") else True
         self.status = EventEmitter()  # "state" events: {state, attempt, retry_in_s, reason}
         self._subscribers: list[tuple[EventCallback, frozenset[str] | None]] = []
         self._state = ConnectionState.DISCONNECTED
@@ -524,17 +524,8 @@ def check_platform_url(url: str) -> None:
         host, parts = None, None
     if parts is None or parts.scheme not in ("ws", "wss") or not host:
         raise BadUrlError(tr_noop('the platform address must start with ws:// or wss:// and name a host, not {value!r}').format(value=url[:60]))
-    if parts.scheme == "ws" and not _is_loopback(host):
+    if parts.scheme == "ws" and not is_loopback_host(host):
         raise BadUrlError(tr_noop('the platform address must start with wss:// (ws:// only on this computer), not {value!r}').format(value=_safe_url(url)[:60]))
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _describe(exc: BaseException) -> str:

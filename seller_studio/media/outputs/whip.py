@@ -46,8 +46,8 @@ import av
 
 from seller_studio.common.backoff import ReconnectPolicy
 from seller_studio.common.errors import BadUrlError
-from seller_studio.common.net import read_http_headers
-from seller_studio.common.webrtc import is_loopback_host, offer_loopback
+from seller_studio.common.net import is_loopback_host, read_http_headers
+from seller_studio.common.webrtc import offer_loopback
 from seller_studio.i18n import tr_noop
 from seller_studio.media.frames import EncodedPacket
 from seller_studio.media.outputs.base import Output, OutputError, OutputState, StopReason

@@ -26,8 +26,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from seller_studio.common.net import read_http_headers
-from seller_studio.common.webrtc import is_loopback_host, offer_loopback
+from seller_studio.common.net import is_loopback_host, read_http_headers
+from seller_studio.common.webrtc import offer_loopback
 from seller_studio.platform.sandbox.ingest import EventSink, _HealthWindow
 
 log = logging.getLogger(__name__)
