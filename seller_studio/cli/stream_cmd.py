@@ -146,6 +146,13 @@ def read_dest_key(args: argparse.Namespace, spec) -> str:  # noqa: ANN001 - dest
                     ExitCode.NO_STREAM_KEY)
 
 
+def named_error(name: str, error: str) -> str:
+    """``error`` naming its destination once (a WHIP endpoint's own error already names it)."""
+    if f"destination '{name}'" in error:
+        return error
+    return tr_noop("destination '{name}': {error}").format(name=name, error=error)
+
+
 def register_secret_value(value: str) -> str:
     register_secret(value)  # from now on no log line, journal or crash report can carry it
     return value
@@ -373,8 +380,7 @@ def run(args: argparse.Namespace) -> int:
                 raise OutputError(failed.stop_reason, failed.error or "")
         except OutputError as err:
             name = next((o.name for o in destinations if o.error == str(err)), DEFAULT_NAME)
-            named = f"destination '{name}'" in str(err)  # a WHIP endpoint's error names it already
-            line = str(err) if name in (DEFAULT_NAME, "vertical") or named else f"destination '{name}': {err}"
+            line = str(err) if name in (DEFAULT_NAME, "vertical") else named_error(name, str(err))
             raise UserError(line, exit_code_for(err.reason)) from None
         session = sessions[0]
         recorder.on_live(session, video)
@@ -382,9 +388,7 @@ def run(args: argparse.Namespace) -> int:
             timer.start()
         for output in destinations:
             if output.error:  # a wrong key on one destination: its error; the others are live
-                named = f"destination '{output.name}'" in output.error
-                print(tr_text(output.error if named else tr_noop("destination '{name}': {error}").format(
-                    name=output.name, error=output.error)), file=sys.stderr)
+                print(tr_text(named_error(output.name, output.error)), file=sys.stderr)
         for s in sessions:
             where = " and ".join(describe_output(o) for o in s.outputs if not o.error)
             size = f"{s.video_settings.width}x{s.video_settings.height}"
